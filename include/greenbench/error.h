@@ -1,0 +1,33 @@
+/*
+ * Error reporting for libgreenbench.
+ *
+ * Contract: library functions return 0 on success or a negative errno value
+ * on failure. Before returning an error they record a human-readable message
+ * (lowercase, no trailing full stop, subject quoted) with gb_error_set(); the
+ * CLI shows it with gb_error_msg(). The library itself never prints.
+ *
+ * Thread-safety: the message buffer is thread-local, so each thread sees the
+ * message of its own last failure. The returned pointer stays valid until
+ * the next gb_error_set() in the same thread.
+ */
+#ifndef GREENBENCH_ERROR_H
+#define GREENBENCH_ERROR_H
+
+#include <stddef.h>
+
+/* Record a message and return err (expected negative) so callers can write
+ * `return gb_error_set(-ENOENT, "cannot open '%s'", path);`. */
+int gb_error_set(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prefix the current message with more context: "ctx: old message". */
+int gb_error_wrap(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The last message recorded in this thread, or strerror(-err) fallback
+ * text set by gb_error_errno(). Never NULL. */
+const char *gb_error_msg(void);
+
+void gb_error_clear(void);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * Energy and telemetry meter.
+ *
+ * A meter owns a set of sources (RAPL through powercap, perf or MSRs; NVIDIA
+ * GPUs through NVML; a CPU estimator), each exposing one or more domains
+ * (a CPU package, its DRAM, a GPU). Every domain reports a cumulative energy
+ * in microjoules since the meter opened, already corrected for counter
+ * wraparound, plus whatever telemetry it has; each value carries a validity
+ * bit and a value whose bit is clear must never be shown as 0.
+ *
+ * Energy of a phase = energy at its end mark - energy at its start mark.
+ * Marks read every counter at that instant; the sampler thread reads them
+ * periodically in between and records the time series.
+ *
+ * Ownership: gb_meter_open() returns a meter the caller frees with
+ * gb_meter_free(). Pointers returned by accessors belong to the meter.
+ *
+ * Units: energy_uj (microjoules), power_mw (milliwatts), t_ns
+ * (CLOCK_MONOTONIC nanoseconds), mem_bytes, clocks in MHz, temperature in
+ * degrees Celsius.
+ *
+ * Thread-safety: one meter may be used from one controlling thread; the
+ * sampler thread it starts is synchronised internally (marks and sampler
+ * reads are serialised by the meter's lock). Distinct meters are independent.
+ */
+#ifndef GREENBENCH_METER_H
+#define GREENBENCH_METER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gb_domain_kind {
+	GB_DOMAIN_CPU_PACKAGE,
+	GB_DOMAIN_CPU_CORE,
+	GB_DOMAIN_CPU_UNCORE,
+	GB_DOMAIN_DRAM,
+	GB_DOMAIN_PSYS,
+	GB_DOMAIN_GPU,
+	GB_DOMAIN_CPU_ESTIMATED,
+	GB_DOMAIN_OTHER,
+};
+
+/* How a domain's energy figure is obtained; printed beside every figure. */
+enum gb_energy_method {
+	GB_METHOD_NONE = 0,	/* no energy figure (telemetry only) */
+	GB_METHOD_COUNTER,	/* hardware energy counter */
+	GB_METHOD_INTEGRATED,	/* integral of sampled power */
+	GB_METHOD_ESTIMATED,	/* model, e.g. CPU time x power model */
+};
+
+/* Validity bits of struct gb_sample. */
+enum {
+	GB_SAMPLE_ENERGY = 1 << 0,
+	GB_SAMPLE_POWER = 1 << 1,	/* instantaneous or short-window power */
+	GB_SAMPLE_POWER_AVG = 1 << 2,	/* driver's averaged power (NVML: 1 s) */
+	GB_SAMPLE_UTIL_GPU = 1 << 3,
+	GB_SAMPLE_UTIL_MEM = 1 << 4,
+	GB_SAMPLE_MEM = 1 << 5,		/* mem_used_bytes and mem_total_bytes */
+	GB_SAMPLE_SM_CLOCK = 1 << 6,
+	GB_SAMPLE_TEMP = 1 << 7,
+	GB_SAMPLE_THROTTLE = 1 << 8,
+	GB_SAMPLE_UTIL_CPU = 1 << 9,	/* estimator: busy fraction of all CPUs */
+	GB_SAMPLE_POWER_DERIVED = 1 << 10, /* power_mw computed by the meter from energy deltas */
+};
+
+struct gb_sample {
+	uint32_t valid;
+	uint32_t power_mw;
+	uint32_t power_avg_mw;
+	uint32_t util_gpu_pct;
+	uint32_t util_mem_pct;
+	uint32_t util_cpu_permille;
+	uint32_t sm_clock_mhz;
+	int32_t temp_c;
+	uint64_t energy_uj;	/* cumulative since open, wrap-corrected */
+	uint64_t mem_used_bytes;
+	uint64_t mem_total_bytes;
+	uint64_t throttle_reasons; /* NVML clock-event reason bits */
+};
+
+#define GB_NAME_MAX 48
+#define GB_LABEL_MAX 128
+
+struct gb_domain_info {
+	char name[GB_NAME_MAX];   /* unique in the meter: "package-0", "dram-0", "gpu0", "cpu" */
+	char label[GB_LABEL_MAX]; /* human description: "NVIDIA H100 80GB HBM3" */
+	enum gb_domain_kind kind;
+	enum gb_energy_method method;
+	/* Index (within the same source) of the domain that already includes
+	 * this one's energy (core inside package), or -1. Domains with a
+	 * parent are shown but never added into totals. */
+	int parent;
+	int device_index;	  /* socket, die or GPU number; -1 if none */
+	uint32_t telemetry;	  /* GB_SAMPLE_* bits this domain can provide */
+};
+
+struct gb_meter_config {
+	const char *sysfs_root;	/* NULL: gb_sys_root() */
+	const char *nvml_lib;	/* NULL: GREENBENCH_NVML_LIB, else libnvidia-ml.so.1 */
+	uint64_t interval_ns;	/* sampler period; 0: 20 ms */
+	double cpu_tdp_w;	/* estimator override per package; 0: table */
+	unsigned disable;	/* 1 << index in the source table: do not open */
+};
+
+void gb_meter_config_init(struct gb_meter_config *cfg);
+
+/* ---- Sources: one ops row per backend ------------------------------- */
+
+/* What a source is for; the meter opens at most one CPU_RAPL source (they
+ * read the same hardware) and the estimator only when none opened. */
+enum gb_source_group {
+	GB_GROUP_CPU_RAPL,
+	GB_GROUP_GPU,
+	GB_GROUP_CPU_ESTIMATE,
+};
+
+struct gb_source_ops {
+	const char *name;	 /* "powercap", "perf-rapl", "msr-rapl", "nvml", "estimator" */
+	const char *summary;	 /* one line for `greenbench devices` */
+	enum gb_source_group group;
+	/* Probe hardware and allocate state. On failure return -errno after
+	 * gb_error_set() with the reason and what to do about it. */
+	int (*open)(const struct gb_meter_config *cfg, void **state);
+	size_t (*domain_count)(void *state);
+	void (*domain_info)(void *state, size_t i, struct gb_domain_info *out);
+	/* Read every domain at t_ns into out[0 .. domain_count-1]: cumulative
+	 * energy, telemetry, validity bits. Called from the sampler thread and
+	 * at marks, never concurrently. Must be cheap (tens of microseconds). */
+	int (*read)(void *state, uint64_t t_ns, struct gb_sample *out);
+	/* Optional: extra lines for `devices` (driver version, units, limits). */
+	void (*describe)(void *state, char *buf, size_t len);
+	/* Longest safe interval between reads before a counter could wrap
+	 * twice unseen; 0 = no limit. The sampler polls at least this often. */
+	uint64_t (*max_interval_ns)(void *state);
+	void (*close)(void *state);
+};
+
+/* The table of sources, in probe order (defined in src/meter/sources.c). */
+extern const struct gb_source_ops *const gb_source_table[];
+extern const size_t gb_source_table_len;
+
+/* ---- The meter ------------------------------------------------------- */
+
+struct gb_meter;
+
+/* State of each table row after gb_meter_open(), for `devices`. */
+enum gb_source_state {
+	GB_SOURCE_ACTIVE,
+	GB_SOURCE_UNAVAILABLE,	/* open failed: reason holds why */
+	GB_SOURCE_REDUNDANT,	/* works, but another source reads the same hardware */
+	GB_SOURCE_DISABLED,	/* disabled by configuration */
+};
+
+struct gb_source_status {
+	const struct gb_source_ops *ops;
+	enum gb_source_state state;
+	char reason[512];
+	char detail[512];	/* describe() output when available */
+	size_t first_domain;	/* index into the meter's domains, when active */
+	size_t ndomains;
+};
+
+int gb_meter_open(const struct gb_meter_config *cfg, struct gb_meter **out);
+void gb_meter_free(struct gb_meter *m);
+
+size_t gb_meter_source_count(const struct gb_meter *m);
+const struct gb_source_status *gb_meter_source(const struct gb_meter *m, size_t i);
+
+size_t gb_meter_domain_count(const struct gb_meter *m);
+const struct gb_domain_info *gb_meter_domain(const struct gb_meter *m, size_t i);
+
+/* A mark: every domain read at one instant. */
+struct gb_mark {
+	uint64_t t_ns;
+	size_t n;
+	struct gb_sample *s;
+};
+
+int gb_mark_init(struct gb_mark *mk, const struct gb_meter *m);
+void gb_mark_release(struct gb_mark *mk);
+
+/* Read all counters now (also appended to the time series). */
+int gb_meter_mark(struct gb_meter *m, struct gb_mark *out);
+
+/* Start/stop the sampler thread. Samples are kept until gb_meter_free()
+ * or gb_meter_series_clear(). */
+int gb_meter_start(struct gb_meter *m);
+int gb_meter_stop(struct gb_meter *m);
+
+/* The recorded time series: nrows rows, each a timestamp and
+ * domain_count samples (row r, domain d at samples[r * ndomains + d]).
+ * Call while the sampler is stopped, or accept a snapshot (locked copy). */
+int gb_meter_series(struct gb_meter *m, const uint64_t **t_ns,
+		    const struct gb_sample **samples, size_t *nrows);
+void gb_meter_series_clear(struct gb_meter *m);
+
+/* Energy and telemetry of one domain between two marks. */
+struct gb_domain_energy {
+	int energy_valid;
+	enum gb_energy_method method;
+	double energy_j;	/* gross */
+	int net_valid;		/* set when an idle baseline is known */
+	double net_energy_j;	/* gross - idle power x duration */
+	int power_valid;
+	double power_mean_w;	/* energy / duration, or mean of sampled power */
+	double power_peak_w;	/* highest sampled power in the window */
+	int util_gpu_valid;
+	double util_gpu_mean, util_gpu_sd;
+	int util_mem_valid;
+	double util_mem_mean, util_mem_sd;
+	int mem_valid;
+	double mem_used_pct_mean, mem_used_pct_max;
+	uint64_t mem_used_bytes_max;
+	int temp_valid;
+	double temp_max_c;
+	int throttle_valid;
+	uint64_t throttle_reasons_or; /* union of reasons seen */
+	size_t nsamples;	/* sampler rows inside the window */
+};
+
+/* Compute per-domain figures for the window [a, b]; out has
+ * gb_meter_domain_count() entries. */
+int gb_meter_window(struct gb_meter *m, const struct gb_mark *a,
+		    const struct gb_mark *b, struct gb_domain_energy *out);
+
+/* Idle baseline: sleep dur_ns with the sampler running and keep each
+ * domain's mean power; later windows then also report net energy. */
+int gb_meter_measure_idle(struct gb_meter *m, uint64_t dur_ns);
+/* Idle power of domain i in W; -ENODATA if none measured or invalid. */
+int gb_meter_idle_power(const struct gb_meter *m, size_t i, double *watts);
+
+const char *gb_method_name(enum gb_energy_method m); /* "counter", ... */
+const char *gb_domain_kind_name(enum gb_domain_kind k); /* "package", ... */
+
+#endif

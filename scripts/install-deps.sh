@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install what greenbench needs and is missing, from Debian's packages and
+# the npm registry only. Idempotent and quiet when nothing is missing.
+set -eu
+cd "$(dirname "$0")/.."
+
+pkgs="build-essential clang pkg-config libcjson-dev libcmocka-dev libyaml-dev
+libsqlite3-dev libgsl-dev libjpeg62-turbo-dev libpng-dev libprotobuf-c-dev
+protobuf-c-compiler libonnx-dev libonnx-testdata python3 python3-numpy python3-onnx
+python3-scipy npm xz-utils"
+for f in scripts/deps.d/*.pkgs; do
+	[ -f "$f" ] && pkgs="$pkgs $(cat "$f")"
+done
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "installing Debian packages:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Per-feature installers (e.g. ONNX Runtime from npm).
+for f in scripts/deps.d/*.sh; do
+	[ -f "$f" ] && sh "$f"
+done
+exit 0
