@@ -1,0 +1,114 @@
+/*
+ * Inference runtimes behind one ops table.
+ *
+ * A runtime opens a model into a session (the "load" phase), describes its
+ * inputs and outputs, takes input tensors, runs batches and reports outputs.
+ * The C ONNX Runtime backend (src/runtime/ort.c) and worker-process
+ * runtimes (src/runtime/worker.c: torch, ort-python, ...) implement it alike,
+ * so `run`, campaigns and `compare` never know which one they drive.
+ *
+ * Ownership: sessions are created by open() and destroyed by close(). Tensor
+ * info returned by describe() and outputs returned by outputs() belong to
+ * the session and stay valid until the next run_batches() or close().
+ * Input tensors passed to set_inputs() are copied or bound before it returns.
+ *
+ * Units: latencies in nanoseconds (CLOCK_MONOTONIC), sizes in bytes.
+ *
+ * Thread-safety: a session is used by one thread at a time.
+ */
+#ifndef GREENBENCH_RUNTIME_H
+#define GREENBENCH_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gb_dtype {
+	GB_DTYPE_UNKNOWN = 0,
+	GB_DTYPE_F32,
+	GB_DTYPE_F16,
+	GB_DTYPE_BF16,
+	GB_DTYPE_F64,
+	GB_DTYPE_I64,
+	GB_DTYPE_I32,
+	GB_DTYPE_I8,
+	GB_DTYPE_U8,
+	GB_DTYPE_BOOL,
+};
+
+const char *gb_dtype_name(enum gb_dtype t);	/* "float32", ... */
+size_t gb_dtype_size(enum gb_dtype t);		/* bytes per element; 0 if unknown */
+
+#define GB_TENSOR_MAX_RANK 8
+
+struct gb_tensor_info {
+	char name[128];
+	enum gb_dtype dtype;
+	int rank;
+	int64_t dims[GB_TENSOR_MAX_RANK];	/* -1 where symbolic */
+	char dim_params[GB_TENSOR_MAX_RANK][64]; /* symbolic name ("batch"), or "" */
+};
+
+struct gb_tensor {
+	struct gb_tensor_info info;	/* concrete dims, no -1 */
+	void *data;			/* host memory, row-major */
+	size_t bytes;
+};
+
+/* Where inputs live while batches run; recorded with every result. */
+enum gb_io_placement {
+	GB_IO_HOST = 0,	/* copied from host memory every run (the study's way) */
+	GB_IO_DEVICE,	/* bound once on the device, reused by every run */
+};
+
+struct gb_kv {
+	const char *key;
+	const char *value;
+};
+
+struct gb_runtime_options {
+	const char *model;		/* file path, or a zoo/model name for workers */
+	const char *ep;			/* execution provider / device: "cpu", "cuda", "tensorrt", "cuda:0" */
+	const struct gb_kv *ep_options;	/* runtime-specific options, n_ep_options entries */
+	size_t n_ep_options;
+	int device_id;
+	enum gb_io_placement io;
+	int intra_op_threads;		/* 0: runtime default */
+	int inter_op_threads;		/* 0: runtime default */
+	int graph_opt_level;		/* -1: default; 0 none, 1 basic, 2 extended, 99 all */
+	uint64_t seed;
+};
+
+void gb_runtime_options_init(struct gb_runtime_options *opt);
+
+struct gb_runtime_ops {
+	const char *name;	/* "ort", "torch", "ort-python" */
+	const char *summary;
+	/* Can this runtime start here? 0, or -errno with the reason set
+	 * (e.g. "python3 has no module torch"). Cheap; used by `devices`. */
+	int (*probe)(void);
+	/* Create a session: the "load" phase. Errors name the cause (missing
+	 * file, unknown EP, missing provider library). */
+	int (*open)(const struct gb_runtime_options *opt, void **session);
+	int (*describe)(void *session, const struct gb_tensor_info **inputs, size_t *ninputs,
+			const struct gb_tensor_info **outputs, size_t *noutputs);
+	/* Supply concrete inputs; placement follows opt->io. */
+	int (*set_inputs)(void *session, const struct gb_tensor *inputs, size_t n);
+	/* Run n batches back to back on the bound inputs; device work is
+	 * synchronised before it returns. lat_ns (may be NULL) receives each
+	 * batch's latency. */
+	int (*run_batches)(void *session, uint64_t n, uint64_t *lat_ns);
+	/* Outputs of the last batch, copied to host. Optional (NULL). */
+	int (*outputs)(void *session, const struct gb_tensor **out, size_t *n);
+	/* Key/value facts for the run record ("ort_version", "ep", ...).
+	 * Pointers belong to the session. Optional (NULL). */
+	int (*metadata)(void *session, const struct gb_kv **kv, size_t *n);
+	void (*close)(void *session);
+};
+
+/* The runtime table (src/runtime/runtimes.c). */
+extern const struct gb_runtime_ops *const gb_runtime_table[];
+extern const size_t gb_runtime_table_len;
+
+const struct gb_runtime_ops *gb_runtime_find(const char *name);
+
+#endif
