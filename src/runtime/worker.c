@@ -170,7 +170,7 @@ static int fail_worker(struct gb_worker *w, int err, int kill_now, const char *w
 			describe_status(status, st, sizeof st);
 	}
 	gb_worker_output_tail(w, 20, tail, sizeof tail);
-	snprintf(w->reason, sizeof w->reason, "%s worker: %s%s%s%s%s", w->name, why,
+	snprintf(w->reason, sizeof w->reason, "%s worker %s%s%s%s%s", w->name, why,
 		 st[0] ? ": " : "", st, tail[0] ? "; last lines of its output:\n" : "", tail);
 	w->dead = 1;
 	return gb_error_set(err, "%s", w->reason);
@@ -192,12 +192,12 @@ static int send_all(struct gb_worker *w, const char *p, size_t n, uint64_t deadl
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 && errno != EAGAIN) {
-			snprintf(why, sizeof why, "cannot send '%s': %s", gb_wp_op_name(op), strerror(errno));
+			snprintf(why, sizeof why, "could not be sent the '%s' request: %s", gb_wp_op_name(op), strerror(errno));
 			return fail_worker(w, -EPIPE, 0, why);
 		}
 		uint64_t now = gb_now_ns();
 		if (now >= deadline) {
-			snprintf(why, sizeof why, "timed out after %.0fs: it does not read the '%s' request",
+			snprintf(why, sizeof why, "timed out after %.3gs: it does not read the '%s' request",
 				 (double)w->timeout_ns / 1e9, gb_wp_op_name(op));
 			return fail_worker(w, -ETIMEDOUT, 1, why);
 		}
@@ -224,14 +224,14 @@ static int recv_line(struct gb_worker *w, uint64_t timeout_ns, enum gb_wp_op op,
 		}
 		scanned = w->rlen;
 		if (w->rlen >= REPLY_MAX) {
-			snprintf(why, sizeof why, "reply to '%s' longer than %u MiB", gb_wp_op_name(op), REPLY_MAX >> 20);
+			snprintf(why, sizeof why, "sent a reply to '%s' longer than %u MiB", gb_wp_op_name(op), REPLY_MAX >> 20);
 			return fail_worker(w, -EPROTO, 1, why);
 		}
 		if (w->rcap - w->rlen < 65536) {
 			size_t cap = w->rcap ? w->rcap * 2 : 131072;
 			char *p = realloc(w->rbuf, cap);
 			if (!p)
-				return fail_worker(w, -ENOMEM, 1, "out of memory for its reply");
+				return fail_worker(w, -ENOMEM, 1, "could not be read: out of memory");
 			w->rbuf = p;
 			w->rcap = cap;
 		}
@@ -248,7 +248,7 @@ static int recv_line(struct gb_worker *w, uint64_t timeout_ns, enum gb_wp_op op,
 			continue;
 		uint64_t now = gb_now_ns();
 		if (now >= deadline) {
-			snprintf(why, sizeof why, "worker timed out after %.0fs waiting for the reply to '%s'; killed",
+			snprintf(why, sizeof why, "timed out after %.3gs waiting for the reply to '%s'; killed",
 				 (double)timeout_ns / 1e9, gb_wp_op_name(op));
 			return fail_worker(w, -ETIMEDOUT, 1, why);
 		}
@@ -290,7 +290,7 @@ int gb_worker_transact(struct gb_worker *w, enum gb_wp_op op, uint64_t timeout_n
 	consume_line(w, len);
 	if (rc) {
 		char why[1024];
-		snprintf(why, sizeof why, "%s", gb_error_msg());
+		snprintf(why, sizeof why, "sent a %s", gb_error_msg());
 		return fail_worker(w, rc, 1, why);
 	}
 	if (!w->rep.ok)

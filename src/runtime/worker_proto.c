@@ -427,7 +427,7 @@ static int decode_body(const struct dec *d, const cJSON *o, struct gb_wp_reply *
 		if (get_u64(o, "protocol", &proto))
 			return bad(d, "no protocol number");
 		if (proto != GB_WP_PROTOCOL)
-			return gb_error_set(-EPROTO, "worker speaks protocol %llu, greenbench speaks %d",
+			return gb_error_set(-EPROTO, "reply to 'hello' for protocol %llu (greenbench speaks %d)",
 					    (unsigned long long)proto, GB_WP_PROTOCOL);
 		r->protocol = (int)proto;
 		if (get_str(o, "worker", r->worker, sizeof r->worker) || !r->worker[0])
