@@ -97,6 +97,7 @@ test: $(BUILD)/greenbench $(TEST_BIN) $(TEST_DEPS)
 	@GB_BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
 
 check: deps
+	@scripts/check-banned.sh
 	@$(MAKE) --no-print-directory clang-check
 	@$(MAKE) --no-print-directory MODE=asan test
 
