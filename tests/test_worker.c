@@ -16,6 +16,7 @@
 #include <string.h>
 
 static char fake[4096], wdir[4096];
+static const char *python = "python3";
 
 static int setup(void **state)
 {
@@ -23,13 +24,15 @@ static int setup(void **state)
 
 	snprintf(fake, sizeof fake, "%s/tests/fakes/fake_worker.py", src && *src ? src : ".");
 	snprintf(wdir, sizeof wdir, "%s/workers", src && *src ? src : ".");
+	if (getenv("GB_PYTHON") && *getenv("GB_PYTHON"))
+		python = getenv("GB_PYTHON");
 	return 0;
 }
 
 static int start_fake(const char *mode, uint64_t start_timeout_ns, uint64_t timeout_ns,
 		      struct gb_worker **w)
 {
-	const char *argv[] = { "python3", fake, mode, wdir, NULL };
+	const char *argv[] = { python, fake, mode, wdir, NULL };
 	struct gb_worker_config cfg = { "fake", argv, start_timeout_ns, timeout_ns };
 
 	return gb_worker_start(&cfg, w);
