@@ -217,7 +217,7 @@ static int recv_line(struct gb_worker *w, uint64_t timeout_ns, enum gb_wp_op op,
 	char why[256];
 
 	for (;;) {
-		char *nl = memchr(w->rbuf + scanned, '\n', w->rlen - scanned);
+		char *nl = w->rlen > scanned ? memchr(w->rbuf + scanned, '\n', w->rlen - scanned) : NULL;
 		if (nl) {
 			*len = (size_t)(nl - w->rbuf);
 			return 0;
