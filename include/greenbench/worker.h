@@ -75,8 +75,9 @@ int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
 
 /* ---- Worker runtimes (rows of the runtime table) -------------------- */
 
-/* Where worker programs live: GREENBENCH_WORKERS_DIR, else ../workers
- * beside the greenbench executable, else ../share/greenbench/workers. */
+/* Where worker programs live: GREENBENCH_WORKERS_DIR, else ../workers or
+ * ../../workers from the executable's directory (build trees), else
+ * ../share/greenbench/workers. */
 int gb_worker_dir(char *buf, size_t len);
 
 /* Options a worker runtime takes for itself and never sends on:

@@ -70,12 +70,13 @@ int gb_worker_dir(char *buf, size_t len)
 		slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-		snprintf(buf, len, "%s/../workers", exe);
-		if (is_dir(buf))
-			return 0;
-		snprintf(buf, len, "%s/../share/greenbench/workers", exe);
-		if (is_dir(buf))
-			return 0;
+		/* build/greenbench, build/bench/x, installed bin/greenbench */
+		static const char *const rel[] = { "../workers", "../../workers", "../share/greenbench/workers" };
+		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+			snprintf(buf, len, "%s/%s", exe, rel[i]);
+			if (is_dir(buf))
+				return 0;
+		}
 	}
 	return gb_error_set(-ENOENT, "cannot find the workers directory (set GREENBENCH_WORKERS_DIR)");
 }
