@@ -34,15 +34,16 @@ uint64_t gb_rapl_counter_update(struct gb_rapl_counter *c, uint64_t raw)
 
 uint64_t gb_rapl_max_interval_ns(double range_uj, double max_power_w)
 {
-	double s;
+	double ns;
 
 	if (range_uj <= 0 || max_power_w <= 0)
 		return 0;
-	/* range_uj / 1e6 J over max_power_w W, halved for margin. */
-	s = range_uj / 1e6 / max_power_w / 2.0;
-	if (s > 3600.0)
-		s = 3600.0;
-	return (uint64_t)(s * 1e9);
+	/* uJ / W = us; halved for margin. In this order the arithmetic is
+	 * exact for whole ranges and powers. */
+	ns = range_uj * 1000.0 / max_power_w / 2.0;
+	if (ns > 3600e9)
+		ns = 3600e9;
+	return (uint64_t)ns;
 }
 
 unsigned gb_rapl_esu(uint64_t unit_reg)
