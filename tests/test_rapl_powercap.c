@@ -255,10 +255,15 @@ static void test_amd_mirrored_dies(void **state)
 	zone(f, "intel-rapl:0", "package-0-die-0", RANGE_UJ, 123456);
 	zone(f, "intel-rapl:1", "package-0-die-1", RANGE_UJ, 123456);
 	zone(f, "intel-rapl:2", "package-1-die-0", RANGE_UJ, 654321);
+	zone(f, "intel-rapl:0:0", "core", RANGE_UJ, 1111);
 	open_ok(f);
-	assert_int_equal(gb_source_powercap.domain_count(f->st), 2);
-	assert_true(find(f->st, "package-0-die-0", &di) >= 0);
+	assert_int_equal(gb_source_powercap.domain_count(f->st), 3);
+	/* The kept die stands for its whole package and is named so. */
+	assert_true(find(f->st, "package-0", &di) >= 0);
+	assert_non_null(strstr(di.label, "intel-rapl:0)"));
+	assert_true(find(f->st, "core-0", &di) >= 0);
 	assert_int_equal(find(f->st, "package-0-die-1", &di), -1);
+	/* A package whose single die has no mirror keeps its name. */
 	assert_true(find(f->st, "package-1-die-0", &di) >= 0);
 	assert_int_equal(di.device_index, 1);
 }

@@ -155,6 +155,38 @@ static void top_numbers(const struct gb_rapl_zone *top, int *pkg, int *die)
 	}
 }
 
+/* When every other die of a package only mirrored the kept one, the kept
+ * zone measures the whole package: name it "package-N" (and its subzones
+ * "core-N"), as on single-die parts. */
+static void name_mirrored_packages(struct gb_rapl_zone *z, size_t nz)
+{
+	for (size_t i = 0; i < nz; i++) {
+		int pkg, die, p2, d2, mirrored = 0, real_die = 0;
+
+		if (z[i].depth != 1 || z[i].dup_of >= 0 || z[i].kind != GB_DOMAIN_CPU_PACKAGE)
+			continue;
+		top_numbers(&z[i], &pkg, &die);
+		if (die < 0)
+			continue;
+		for (size_t j = 0; j < nz; j++) {
+			if (j == i || z[j].depth != 1 || z[j].kind != GB_DOMAIN_CPU_PACKAGE)
+				continue;
+			top_numbers(&z[j], &p2, &d2);
+			if (p2 != pkg || d2 < 0 || d2 == die)
+				continue;
+			if (z[j].dup_of == (int)i)
+				mirrored = 1;
+			else
+				real_die = 1;
+		}
+		if (!mirrored || real_die)
+			continue;
+		for (size_t j = 0; j < nz; j++)
+			if (j == i || (z[j].depth == 2 && z[j].top == (int)i))
+				gb_rapl_domain_name(z[j].kind, pkg, -1, z[j].name, sizeof z[j].name);
+	}
+}
+
 static int name_taken(const struct pc_state *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -303,6 +335,7 @@ static int pc_open(const struct gb_meter_config *cfg, void **state)
 		}
 	}
 	gb_rapl_zones_dedupe(z, nz);
+	name_mirrored_packages(z, nz);
 	build_domains(s, z, dirs, fds, nz);
 	if (s->n == 0) {
 		ret = gb_error_set(-ENODEV, "RAPL zones under '%s' all read 0: no usable RAPL counter (virtual machine?)", base);
@@ -364,16 +397,20 @@ static int pc_read(void *state, uint64_t t_ns, struct gb_sample *out)
 static void pc_describe(void *state, char *buf, size_t len)
 {
 	struct pc_state *s = state;
+	uint64_t min_range = 0;
 	size_t l = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->n && l < len; i++) {
-		int n = snprintf(buf + l, len - l, "%s%s=%s (wraps at %.0f J)", i ? ", " : "", s->info[i].name,
-				 s->dir[i], (double)s->range_uj[i] / 1e6);
+		int n = snprintf(buf + l, len - l, "%s%s=%s", i ? ", " : "", s->info[i].name, s->dir[i]);
 		if (n < 0)
 			return;
 		l += (size_t)n;
+		if (s->range_uj[i] && (!min_range || s->range_uj[i] < min_range))
+			min_range = s->range_uj[i];
 	}
+	if (min_range && l < len)
+		l += (size_t)snprintf(buf + l, len - l, "; wraps at %.0f J", (double)min_range / 1e6);
 	if (s->dropped[0] && l < len)
 		snprintf(buf + l, len - l, "; ignored %s", s->dropped);
 }
