@@ -33,12 +33,17 @@ static size_t nev;
 /* counts added per read, by event config (0 = never advances) */
 static uint64_t step[16];
 static int open_errno;
+static uint64_t refuse_config;	/* this event's open fails with EOPNOTSUPP */
 
 static long fake_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd,
 				 unsigned long flags)
 {
 	if (open_errno) {
 		errno = open_errno;
+		return -1;
+	}
+	if (attr->config == refuse_config) {
+		errno = EOPNOTSUPP;
 		return -1;
 	}
 	assert_int_equal(pid, -1);	/* CPU-wide */
@@ -105,6 +110,7 @@ static int setup(void **state)
 	memset(step, 0, sizeof step);
 	nev = 0;
 	open_errno = 0;
+	refuse_config = UINT64_MAX;
 	gb_sys.perf_event_open = fake_perf_event_open;
 	gb_sys.read = fake_read;
 	gb_sys.close = fake_close;
@@ -316,6 +322,25 @@ static void test_other_open_error(void **state)
 	assert_non_null(strstr(gb_error_msg(), "power/energy-pkg/"));
 }
 
+static void test_one_event_refused(void **state)
+{
+	struct fx *f = *state;
+	struct gb_domain_info di;
+	char desc[512];
+
+	pmu(f, 9, "0");
+	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
+	event(f, "energy-ram", 0x03, SCALE_2_32, "Joules");
+	cpu_package(f, 0, 0);
+	step[2] = 1;
+	refuse_config = 0x03;
+	open_ok(f);
+	assert_int_equal(gb_source_perf_rapl.domain_count(f->st), 1);
+	assert_true(find(f->st, "package-0", &di) >= 0);
+	gb_source_perf_rapl.describe(f->st, desc, sizeof desc);
+	assert_non_null(strstr(desc, "ignored energy-ram on CPU 0 ("));
+}
+
 static void test_no_pmu(void **state)
 {
 	struct fx *f = *state;
@@ -346,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_psys_working, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_open_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_event_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_pmu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_unit_skipped, setup, teardown),
 	};

@@ -48,7 +48,7 @@ struct pr_state {
 	size_t nevents;
 	unsigned type;
 	char cpumask[128];
-	char dropped[256];
+	char dropped[512];
 };
 
 static int read_attr(const char *base, const char *rel, char *buf, size_t len)
@@ -149,7 +149,7 @@ static int read_count(int fd, uint64_t *count)
 
 static int open_events(const char *root, struct pr_state *s, const int *cpus, int ncpus)
 {
-	int first_pkg = -1;
+	int first_pkg = -1, last_err = 0;
 
 	for (int c = 0; c < ncpus; c++) {
 		int pkg = package_of(root, cpus[c], c), pkg_dom = -1;
@@ -168,10 +168,17 @@ static int open_events(const char *root, struct pr_state *s, const int *cpus, in
 			fd = gb_sys.perf_event_open(&attr, -1, cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
 			if (fd < 0) {
 				int err = errno ? errno : EIO;
+				size_t l = strlen(s->dropped);
+
 				if (err == EACCES || err == EPERM)
 					return permission_message(-err, root, ev->name, cpus[c]);
-				return gb_error_set(-err, "perf_event_open(power/%s/, cpu %d): %s", ev->name,
-						    cpus[c], strerror(err));
+				/* One event the kernel refuses (a model without DRAM
+				 * RAPL) should not cost the others. */
+				last_err = gb_error_set(-err, "perf_event_open(power/%s/, cpu %d): %s", ev->name,
+							cpus[c], strerror(err));
+				snprintf(s->dropped + l, sizeof s->dropped - l, "%s%s on CPU %d (%s)", l ? ", " : "",
+					 ev->name, cpus[c], strerror(err));
+				continue;
 			}
 			memset(in, 0, sizeof *in);
 			gb_rapl_domain_name(ev->kind, ev->kind == GB_DOMAIN_PSYS && ncpus == 1 ? -1 : pkg, -1,
@@ -200,7 +207,7 @@ static int open_events(const char *root, struct pr_state *s, const int *cpus, in
 			s->n++;
 		}
 	}
-	return 0;
+	return s->n ? 0 : last_err;
 }
 
 /* Wait up to PR_PROBE_NS for every counter to move from its first value.

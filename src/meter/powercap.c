@@ -83,20 +83,26 @@ static int list_zone_dirs(const char *base, struct pc_dir *dirs, size_t *n)
 	return 0;
 }
 
-static int read_energy(int fd, const char *path, uint64_t *uj)
+/* Re-read an open energy_uj. -errno without a message: callers say which. */
+static int read_energy(int fd, uint64_t *uj)
 {
 	char buf[32], *end;
 	ssize_t r = gb_sys.pread(fd, buf, sizeof buf - 1, 0);
 
-	if (r < 0) {
-		int err = errno;
-		return gb_error_set(-err, "cannot read '%s': %s", path, strerror(err));
-	}
+	if (r < 0)
+		return -errno;
 	buf[r] = '\0';
 	*uj = strtoull(buf, &end, 10);
 	if (end == buf || (*end && *end != '\n'))
-		return gb_error_set(-EINVAL, "'%s' holds '%s', expected a number", path, buf);
+		return -EINVAL;
 	return 0;
+}
+
+static int read_energy_error(int err, const char *path)
+{
+	if (err == -EINVAL)
+		return gb_error_set(err, "'%s' does not hold a number", path);
+	return gb_error_set(err, "cannot read '%s': %s", path, strerror(-err));
 }
 
 static int eacces_message(int err, const char *path)
@@ -327,9 +333,11 @@ static int pc_open(const struct gb_meter_config *cfg, void **state)
 	 * the hardware updated between rounds. */
 	for (int r = 0; r < GB_RAPL_ROUNDS; r++) {
 		for (size_t i = 0; i < nz; i++) {
-			ret = read_energy(fds[i], paths[i], &z[i].energy_uj[r]);
+			ret = read_energy(fds[i], &z[i].energy_uj[r]);
 			if (ret == -EACCES || ret == -EPERM)
 				ret = eacces_message(ret, paths[i]);
+			else if (ret < 0)
+				ret = read_energy_error(ret, paths[i]);
 			if (ret < 0)
 				goto out;
 		}
@@ -382,9 +390,12 @@ static int pc_read(void *state, uint64_t t_ns, struct gb_sample *out)
 		int r;
 
 		memset(&out[i], 0, sizeof out[i]);
-		r = read_energy(s->fd[i], s->dir[i], &uj);
+		r = read_energy(s->fd[i], &uj);
 		if (r < 0) {
-			ret = r;
+			char what[96];
+
+			snprintf(what, sizeof what, "%s/energy_uj", s->dir[i]);
+			ret = read_energy_error(r, what);
 			continue; /* this domain's bit stays clear for this sample */
 		}
 		out[i].energy_uj = gb_rapl_counter_update(&s->ctr[i], uj);
