@@ -30,8 +30,7 @@ GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter \
 	$(if $(findstring clang,$(CC)),,-Wno-format-truncation)
-CPPFLAGS += -Iinclude -Isrc -I$(BUILD)/gen -D_GNU_SOURCE \
-	-DGB_VERSION='"$(VERSION)"' -DGB_GIT_REV='"$(GIT_REV)"'
+CPPFLAGS += -Iinclude -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DGB_VERSION='"$(VERSION)"'
 CFLAGS_COMMON := -std=c11 $(WARN) -pthread -fPIC -MMD -MP
 ifeq ($(MODE),asan)
 CFLAGS_MODE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -78,6 +77,10 @@ all: $(BUILD)/greenbench
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# Only this object sees the git revision, so a commit rebuilds one file.
+$(BUILD)/obj/src/common/version.o: CPPFLAGS += -DGB_GIT_REV='"$(GIT_REV)"'
+$(BUILD)/obj/src/common/version.o: .git/HEAD $(wildcard .git/refs/heads/*)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
