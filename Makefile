@@ -80,7 +80,7 @@ $(BUILD)/obj/%.o: %.c
 
 # Only this object sees the git revision, so a commit rebuilds one file.
 $(BUILD)/obj/src/common/version.o: CPPFLAGS += -DGB_GIT_REV='"$(GIT_REV)"'
-$(BUILD)/obj/src/common/version.o: .git/HEAD $(wildcard .git/refs/heads/*)
+$(BUILD)/obj/src/common/version.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
