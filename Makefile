@@ -44,6 +44,16 @@ CFLAGS_MODE := -O2 -g
 LDFLAGS_MODE :=
 endif
 CFLAGS ?=
+# Quiet by default, like kbuild; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+QUIET_CC = 
+QUIET_LINK = 
+else
+Q := @
+QUIET_CC = @echo "  CC      $@";
+QUIET_LINK = @echo "  LINK    $@";
+endif
 ALL_CFLAGS = $(CFLAGS_COMMON) $(CFLAGS_MODE) $(CFLAGS)
 LDLIBS += -lcjson -ldl -lm -lpthread
 
@@ -76,7 +86,7 @@ all: $(BUILD)/greenbench
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # Only this object sees the git revision, so a commit rebuilds one file.
 $(BUILD)/obj/src/common/version.o: CPPFLAGS += -DGB_GIT_REV='"$(GIT_REV)"'
@@ -84,28 +94,28 @@ $(BUILD)/obj/src/common/version.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libgreenbench.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(QUIET_LINK)ar rcs $@ $^
 
 $(BUILD)/greenbench: $(CLI_OBJ) $(BUILD)/libgreenbench.a
-	$(CC) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgreenbench.a $(LDLIBS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgreenbench.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libgreenbench.a $(TESTLIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
 		$(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libgreenbench.a $(LDLIBS)
 
 $(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libgreenbench.a $(LDLIBS)
 
 fuzz-bins: $(FUZZ_BIN)
