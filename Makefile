@@ -30,8 +30,7 @@ GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter \
 	$(if $(findstring clang,$(CC)),,-Wno-format-truncation)
-CPPFLAGS += -Iinclude -Isrc -I$(BUILD)/gen -D_GNU_SOURCE \
-	-DGB_VERSION='"$(VERSION)"' -DGB_GIT_REV='"$(GIT_REV)"'
+CPPFLAGS += -Iinclude -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DGB_VERSION='"$(VERSION)"'
 CFLAGS_COMMON := -std=c11 $(WARN) -pthread -fPIC -MMD -MP
 ifeq ($(MODE),asan)
 CFLAGS_MODE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -45,6 +44,16 @@ CFLAGS_MODE := -O2 -g
 LDFLAGS_MODE :=
 endif
 CFLAGS ?=
+# Quiet by default, like kbuild; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+QUIET_CC = 
+QUIET_LINK = 
+else
+Q := @
+QUIET_CC = @echo "  CC      $@";
+QUIET_LINK = @echo "  LINK    $@";
+endif
 ALL_CFLAGS = $(CFLAGS_COMMON) $(CFLAGS_MODE) $(CFLAGS)
 LDLIBS += -lcjson -ldl -lm -lpthread
 
@@ -77,32 +86,36 @@ all: $(BUILD)/greenbench
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# Only this object sees the git revision, so a commit rebuilds one file.
+$(BUILD)/obj/src/common/version.o: CPPFLAGS += -DGB_GIT_REV='"$(GIT_REV)"'
+$(BUILD)/obj/src/common/version.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libgreenbench.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(QUIET_LINK)ar rcs $@ $^
 
 $(BUILD)/greenbench: $(CLI_OBJ) $(BUILD)/libgreenbench.a
-	$(CC) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgreenbench.a $(LDLIBS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgreenbench.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libgreenbench.a $(TESTLIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
 		$(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libgreenbench.a $(LDLIBS)
 
 $(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libgreenbench.a $(LDLIBS)
 
 fuzz-bins: $(FUZZ_BIN)
