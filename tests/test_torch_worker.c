@@ -193,12 +193,60 @@ static void test_errors(void **state)
 	expect_open_error("/nonexistent/m.pt", NULL, 0, "cannot open model '/nonexistent/m.pt'");
 }
 
+/* A TorchScript file: input shape from the option, outputs probed. */
+static void test_torchscript(void **state)
+{
+	struct gb_kv kv[] = { { "input_shape", "4" } };
+	const float x[8] = { 1, 2, 3, 4, 5, 6, 7, -8 };
+	const char *py = getenv("GB_PYTHON") && *getenv("GB_PYTHON") ? getenv("GB_PYTHON") : "python3";
+	struct gb_runtime_options opt;
+	const struct gb_tensor_info *in, *out;
+	const struct gb_tensor *o;
+	struct gb_tensor t = { 0 };
+	size_t nin, nout, no;
+	uint64_t lat[2];
+	char cmd[4096];
+	void *s = NULL;
+
+	maybe_skip();
+	FILE *f = fopen("make_ts.py", "w");
+	assert_non_null(f);
+	fputs("import torch\nclass M(torch.nn.Module):\n    def forward(self, x):\n"
+	      "        return x * 3 - 1\ntorch.jit.script(M()).save('m.pt')\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "%s make_ts.py 2>&1", py);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+	gb_runtime_options_init(&opt);
+	opt.model = "./m.pt";
+	opt.ep_options = kv;
+	opt.n_ep_options = 1;
+	if (rt->open(&opt, &s))
+		fail_msg("open m.pt: %s", gb_error_msg());
+	assert_int_equal(rt->describe(s, &in, &nin, &out, &nout), 0);
+	assert_int_equal(in[0].rank, 2);
+	assert_int_equal(in[0].dims[1], 4);
+	assert_int_equal(nout, 1);
+	assert_int_equal(out[0].dims[0], -1);
+	assert_int_equal(out[0].dims[1], 4);
+	t.info = in[0];
+	t.info.dims[0] = 2;
+	t.data = (void *)x;
+	t.bytes = sizeof x;
+	assert_int_equal(rt->set_inputs(s, &t, 1), 0);
+	assert_int_equal(rt->run_batches(s, 2, lat), 0);
+	assert_int_equal(rt->outputs(s, &o, &no), 0);
+	for (int i = 0; i < 8; i++)
+		assert_true(((const float *)o[0].data)[i] == 3 * x[i] - 1);
+	rt->close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resnet50),
 		cmocka_unit_test(test_mobilenetv2_seed),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_torchscript),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
