@@ -347,13 +347,21 @@ class Torch(gbworker.Backend):
         names_in = [d["name"] for d in self.inputs_desc]
         names_out = [d["name"] for d in self.outputs_desc]
         axes = {n: {0: "batch"} for n in names_in + names_out}
-        kw = {}
-        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-            kw["dynamo"] = False  # the TorchScript exporter, as on PyTorch 1.13
+        args = dict(opset_version=opset, input_names=names_in, output_names=names_out, dynamic_axes=axes)
+        exporter = "torch.onnx.export (TorchScript)"
         with torch.no_grad():
-            torch.onnx.export(self.eager, tuple(examples), path, opset_version=opset,
-                              input_names=names_in, output_names=names_out, dynamic_axes=axes, **kw)
-        return {"metadata": {"exporter": "torch.onnx.export (TorchScript)", "opset": opset}}
+            if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
+                torch.onnx.export(self.eager, tuple(examples), path, **args)
+            else:
+                # The TorchScript exporter, as on PyTorch 1.13; where a newer
+                # PyTorch no longer has it, its torch.export-based one.
+                try:
+                    torch.onnx.export(self.eager, tuple(examples), path, dynamo=False, **args)
+                except Exception as e:
+                    sys.stderr.write("torch.onnx.export(dynamo=False) failed (%s); trying dynamo=True\n" % e)
+                    torch.onnx.export(self.eager, tuple(examples), path, dynamo=True, **args)
+                    exporter = "torch.onnx.export (dynamo)"
+        return {"metadata": {"exporter": exporter, "opset": opset}}
 
 
 if __name__ == "__main__":
