@@ -12,12 +12,12 @@ TEST_DEPS += $(FAKE_NVML_LIBS)
 
 $(BUILD)/tests/libfake_nvml.so: $(FAKE_NVML_SRC) $(FAKE_NVML_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -shared $(LDFLAGS_MODE) -o $@ $< -lm
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -shared $(LDFLAGS_MODE) -o $@ $< -lm
 
 $(BUILD)/tests/libfake_nvml_old.so: $(FAKE_NVML_SRC) $(FAKE_NVML_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests -DFAKE_NVML_OLD_API $(ALL_CFLAGS) -shared $(LDFLAGS_MODE) -o $@ $< -lm
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests -DFAKE_NVML_OLD_API $(ALL_CFLAGS) -shared $(LDFLAGS_MODE) -o $@ $< -lm
 
 $(BUILD)/tests/libfake_nvml_noname.so: $(FAKE_NVML_SRC) $(FAKE_NVML_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests -DFAKE_NVML_NO_NAME $(ALL_CFLAGS) -shared $(LDFLAGS_MODE) -o $@ $< -lm
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests -DFAKE_NVML_NO_NAME $(ALL_CFLAGS) -shared $(LDFLAGS_MODE) -o $@ $< -lm

@@ -11,6 +11,7 @@
 #include "lib/gbtest.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct nvml_fixture {
@@ -18,7 +19,7 @@ struct nvml_fixture {
 	void *dl;
 	fake_nvml_set_time_ns_fn set_time_ns;
 	fake_nvml_calls_fn calls;
-	fake_nvml_fail_fn fail;
+	fake_nvml_fail_fn inject;
 	fake_nvml_init_depth_fn init_depth;
 	fake_nvml_energy_mj_fn energy_mj;
 };
@@ -60,7 +61,7 @@ static inline void nvml_fixture_open(struct nvml_fixture *f, const char *lib)
 		fail_msg("cannot load %s: %s (built by `make test`)", f->path, dlerror());
 	*(void **)&f->set_time_ns = nvml_fixture_sym(f->dl, "fake_nvml_set_time_ns");
 	*(void **)&f->calls = nvml_fixture_sym(f->dl, "fake_nvml_calls");
-	*(void **)&f->fail = nvml_fixture_sym(f->dl, "fake_nvml_fail");
+	*(void **)&f->inject = nvml_fixture_sym(f->dl, "fake_nvml_fail");
 	*(void **)&f->init_depth = nvml_fixture_sym(f->dl, "fake_nvml_init_depth");
 	*(void **)&f->energy_mj = nvml_fixture_sym(f->dl, "fake_nvml_energy_mj");
 	f->set_time_ns(0);
