@@ -87,15 +87,27 @@ static void test_domains_and_symbols(void **state)
 	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo"), 0);
 	gb_source_nvml.describe(st, buf, sizeof buf);
 	assert_non_null(strstr(buf, "driver 580.159.04, NVML 13.580.159.04"));
-	assert_non_null(strstr(buf, "gpu0: energy counter yes"));
-	assert_non_null(strstr(buf, "gpu1: energy counter yes"));
-	assert_non_null(strstr(buf, "power instant field + 1 s average"));
+	assert_non_null(strstr(buf, "; gpu0-1: energy counter yes (mJ, updates ~100 ms), power instant field + 1 s average"));
 	/* The counter never wraps: no polling constraint. */
 	assert_int_equal(gb_source_nvml.max_interval_ns(st), 0);
 	assert_int_equal(fx.init_depth(), 1);
 	gb_source_nvml.close(st);
 	st = NULL;
 	assert_int_equal(fx.init_depth(), 0);
+}
+
+static void test_describe_groups_alike_gpus(void **state)
+{
+	char buf[512];
+
+	setenv("FAKE_NVML_GPUS", "8", 1);
+	setenv("FAKE_NVML_GPU5_MODE", "no_energy", 1);
+	src_open();
+	gb_source_nvml.describe(st, buf, sizeof buf);
+	assert_string_equal(buf, "driver 580.159.04, NVML 13.580.159.04"
+			    "; gpu0-4: energy counter yes (mJ, updates ~100 ms), power instant field + 1 s average"
+			    "; gpu5: energy counter no, integrated from instant power, power instant field + 1 s average"
+			    "; gpu6-7: energy counter yes (mJ, updates ~100 ms), power instant field + 1 s average");
 }
 
 static void test_every_value(void **state)
@@ -267,6 +279,23 @@ static void test_unsupported_not_retried(void **state)
 	assert_int_equal(fx.calls("nvmlDeviceGetTotalEnergyConsumption"), 11);
 }
 
+static void test_unknown_field_id_retired(void **state)
+{
+	struct gb_domain_info di;
+	struct gb_sample s;
+
+	/* A driver older than the instant-power field: "invalid argument". */
+	setenv("FAKE_NVML_MODE", "no_instant,old_fields", 1);
+	src_open();
+	gb_source_nvml.domain_info(st, 0, &di);
+	assert_false(di.telemetry & GB_SAMPLE_POWER);
+	read_at_ms(1000, &s);
+	read_at_ms(1020, &s);
+	assert_false(s.valid & GB_SAMPLE_POWER);
+	assert_true(s.valid & GB_SAMPLE_POWER_AVG);
+	assert_int_equal(fx.calls("nvmlDeviceGetFieldValues"), 1);
+}
+
 static void test_transient_retried_permanent_retired(void **state)
 {
 	struct gb_sample s;
@@ -323,12 +352,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_domains_and_symbols, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_describe_groups_alike_gpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counter_vs_integrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_integrated_needs_power, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_energy_at_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_not_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_field_id_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transient_retried_permanent_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_telemetry_period, setup, teardown),
 	};

@@ -200,8 +200,12 @@ static void nv_read_power(struct nv_state *s, struct nv_gpu *g, struct gb_sample
 		memset(&fv, 0, sizeof fv);
 		fv.fieldId = NVML_FI_DEV_POWER_INSTANT;
 		fv.scopeId = NVML_POWER_SCOPE_GPU;
+		/* Drivers older than the field answer "invalid argument" for
+		 * its id: as permanent as "not supported". */
 		if (NV_CALL(s, g, GB_SAMPLE_POWER, get_fields, g->dev, 1, &fv) == 0 &&
-		    nv_check(s, g, GB_SAMPLE_POWER, fv.nvmlReturn, "nvmlDeviceGetFieldValues(POWER_INSTANT)") == 0 &&
+		    nv_check(s, g, GB_SAMPLE_POWER,
+			     fv.nvmlReturn == NVML_ERROR_INVALID_ARGUMENT ? NVML_ERROR_NOT_SUPPORTED : fv.nvmlReturn,
+			     "nvmlDeviceGetFieldValues(POWER_INSTANT)") == 0 &&
 		    gb_nvml_field_u64(&fv, &v) == 0 && v <= UINT32_MAX) {
 			out->power_mw = (uint32_t)v;
 			out->valid |= GB_SAMPLE_POWER;
@@ -465,30 +469,50 @@ static int nv_read(void *state, uint64_t t_ns, struct gb_sample *out)
 	return 0;
 }
 
+static const char *nv_power_text(const struct nv_gpu *g)
+{
+	uint32_t p = g->supported & (GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG);
+
+	return p == (GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG) ? "instant field + 1 s average"
+	       : p == GB_SAMPLE_POWER			     ? "instant field"
+	       : p == GB_SAMPLE_POWER_AVG		     ? "1 s average only"
+							     : "none";
+}
+
+static int nv_same_kind(const struct nv_gpu *a, const struct nv_gpu *b)
+{
+	return a->method == b->method && a->index + 1 == b->index &&
+	       !strcmp(nv_power_text(a), nv_power_text(b));
+}
+
+/* One clause per run of alike GPUs ("gpu0-7: ..."), so that eight of them
+ * still fit the status line. */
 static void nv_describe(void *state, char *buf, size_t len)
 {
 	struct nv_state *s = state;
-	size_t i, n;
+	size_t i, j, n;
+	char who[32];
 	int w;
 
 	w = snprintf(buf, len, "driver %s, NVML %s", s->driver, s->version);
 	n = w > 0 ? (size_t)w : 0;
-	for (i = 0; i < s->ngpus && n < len; i++) {
+	for (i = 0; i < s->ngpus && n < len; i = j) {
 		const struct nv_gpu *g = &s->gpus[i];
-		const char *power = (g->supported & GB_SAMPLE_POWER) && (g->supported & GB_SAMPLE_POWER_AVG)
-					    ? "instant field + 1 s average"
-				    : (g->supported & GB_SAMPLE_POWER)	   ? "instant field"
-				    : (g->supported & GB_SAMPLE_POWER_AVG) ? "1 s average only"
-									   : "none";
 
-		if (g->method == GB_METHOD_COUNTER)
-			w = snprintf(buf + n, len - n, "; gpu%u: energy counter yes (mJ, updates ~100 ms), power %s",
-				     g->index, power);
-		else if (g->method == GB_METHOD_INTEGRATED)
-			w = snprintf(buf + n, len - n, "; gpu%u: energy counter no, integrated from %s, power %s",
-				     g->index, nv_integration_power(g), power);
+		for (j = i + 1; j < s->ngpus && nv_same_kind(&s->gpus[j - 1], &s->gpus[j]); j++)
+			;
+		if (j - i > 1)
+			snprintf(who, sizeof who, "gpu%u-%u", g->index, s->gpus[j - 1].index);
 		else
-			w = snprintf(buf + n, len - n, "; gpu%u: no energy (no counter, no power)", g->index);
+			snprintf(who, sizeof who, "gpu%u", g->index);
+		if (g->method == GB_METHOD_COUNTER)
+			w = snprintf(buf + n, len - n, "; %s: energy counter yes (mJ, updates ~100 ms), power %s",
+				     who, nv_power_text(g));
+		else if (g->method == GB_METHOD_INTEGRATED)
+			w = snprintf(buf + n, len - n, "; %s: energy counter no, integrated from %s, power %s",
+				     who, nv_integration_power(g), nv_power_text(g));
+		else
+			w = snprintf(buf + n, len - n, "; %s: no energy (no counter, no power)", who);
 		n += w > 0 ? (size_t)w : 0;
 	}
 	if (s->skipped[0] && n < len)

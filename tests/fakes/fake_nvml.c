@@ -26,6 +26,7 @@ enum {
 	F_NO_REASONS = 1 << 7,
 	F_LOST = 1 << 8,
 	F_INIT_FAIL = 1 << 9,
+	F_OLD_FIELDS = 1 << 10,
 };
 
 struct nvmlDevice_st {
@@ -152,6 +153,7 @@ static unsigned parse_flags(const char *text)
 		{ "no_avg", F_NO_AVG }, { "no_util", F_NO_UTIL }, { "no_mem", F_NO_MEM },
 		{ "no_clock", F_NO_CLOCK }, { "no_temp", F_NO_TEMP }, { "no_reasons", F_NO_REASONS },
 		{ "lost", F_LOST }, { "init_fail", F_INIT_FAIL },
+		{ "old_fields", F_OLD_FIELDS },
 	};
 	unsigned flags = 0;
 	size_t i, len;
@@ -405,6 +407,8 @@ nvmlReturn_t nvmlDeviceGetFieldValues(nvmlDevice_t d, int n, nvmlFieldValue_t *v
 			v[k].value.uiVal = (unsigned)power_at(d, now_ms());
 		else if (v[k].fieldId == NVML_FI_DEV_POWER_AVERAGE && !(d->flags & F_NO_AVG))
 			v[k].value.uiVal = avg_mw(d);
+		else if (d->flags & F_OLD_FIELDS)
+			v[k].nvmlReturn = NVML_ERROR_INVALID_ARGUMENT;
 		else
 			v[k].nvmlReturn = NVML_ERROR_NOT_SUPPORTED;
 	}

@@ -11,6 +11,9 @@
  *                                  no_mem, no_clock, no_temp, no_reasons
  *                                  (the query answers NOT_SUPPORTED), lost
  *                                  (its handle answers GPU_IS_LOST),
+ *                                  old_fields (unknown field ids answer
+ *                                  INVALID_ARGUMENT, as drivers before the
+ *                                  power fields do; use with no_instant),
  *                                  init_fail (nvmlInit: DRIVER_NOT_LOADED)
  *   FAKE_NVML_POWER_MW=P or t_ms:P,t_ms:P,...   power profile, linear
  *                                  between points, flat outside them;
