@@ -87,7 +87,7 @@ static void test_domains_and_symbols(void **state)
 	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo"), 0);
 	gb_source_nvml.describe(st, buf, sizeof buf);
 	assert_non_null(strstr(buf, "driver 580.159.04, NVML 13.580.159.04"));
-	assert_non_null(strstr(buf, "; gpu0-1: energy counter yes (mJ, updates ~100 ms), power instant field + 1 s average"));
+	assert_non_null(strstr(buf, "; gpu0-1: energy counter yes (mJ), power instant field + 1 s average"));
 	/* The counter never wraps: no polling constraint. */
 	assert_int_equal(gb_source_nvml.max_interval_ns(st), 0);
 	assert_int_equal(fx.init_depth(), 1);
@@ -105,9 +105,9 @@ static void test_describe_groups_alike_gpus(void **state)
 	src_open();
 	gb_source_nvml.describe(st, buf, sizeof buf);
 	assert_string_equal(buf, "driver 580.159.04, NVML 13.580.159.04"
-			    "; gpu0-4: energy counter yes (mJ, updates ~100 ms), power instant field + 1 s average"
+			    "; gpu0-4: energy counter yes (mJ), power instant field + 1 s average"
 			    "; gpu5: energy counter no, integrated from instant power, power instant field + 1 s average"
-			    "; gpu6-7: energy counter yes (mJ, updates ~100 ms), power instant field + 1 s average");
+			    "; gpu6-7: energy counter yes (mJ), power instant field + 1 s average");
 }
 
 static void test_every_value(void **state)
@@ -296,6 +296,21 @@ static void test_unknown_field_id_retired(void **state)
 	assert_int_equal(fx.calls("nvmlDeviceGetFieldValues"), 1);
 }
 
+static void test_memory_v1_fallback(void **state)
+{
+	struct gb_sample s;
+
+	setenv("FAKE_NVML_MODE", "no_mem_v2", 1);
+	src_open();
+	read_at_ms(1000, &s);
+	read_at_ms(1200, &s);
+	assert_true(s.valid & GB_SAMPLE_MEM);
+	/* v1 counts the driver's 512 MiB reserve as used. */
+	assert_int_equal(s.mem_used_bytes, GIB + GIB / 2);
+	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo_v2"), 1);
+	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo"), 3);
+}
+
 static void test_transient_retried_permanent_retired(void **state)
 {
 	struct gb_sample s;
@@ -360,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_energy_at_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_not_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_field_id_retired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_v1_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transient_retried_permanent_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_telemetry_period, setup, teardown),
 	};

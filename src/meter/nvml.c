@@ -106,6 +106,7 @@ struct nv_gpu {
 	struct gb_sample slow;	/* last slow telemetry, with its own valid bits */
 	uint64_t slow_t_ns;
 	int have_slow;
+	int mem_v1;		/* nvmlDeviceGetMemoryInfo_v2 refused: use v1 */
 };
 
 struct nv_state {
@@ -233,16 +234,22 @@ static void nv_read_slow(struct nv_state *s, struct nv_gpu *g, struct gb_sample 
 		o->util_mem_pct = u.memory;
 		o->valid |= GB_SAMPLE_UTIL_GPU | GB_SAMPLE_UTIL_MEM;
 	}
-	if (g->supported & GB_SAMPLE_MEM) {
-		if (s->api.get_memory_v2) {
-			memset(&m2, 0, sizeof m2);
-			m2.version = nvmlMemory_v2;
-			if (NV_CALL(s, g, GB_SAMPLE_MEM, get_memory_v2, g->dev, &m2) == 0) {
-				o->mem_used_bytes = m2.used;
-				o->mem_total_bytes = m2.total;
-				o->valid |= GB_SAMPLE_MEM;
-			}
-		} else if (NV_CALL(s, g, GB_SAMPLE_MEM, get_memory, g->dev, &m) == 0) {
+	if ((g->supported & GB_SAMPLE_MEM) && s->api.get_memory_v2 && !g->mem_v1) {
+		memset(&m2, 0, sizeof m2);
+		m2.version = nvmlMemory_v2;
+		if (NV_CALL(s, g, GB_SAMPLE_MEM, get_memory_v2, g->dev, &m2) == 0) {
+			o->mem_used_bytes = m2.used;
+			o->mem_total_bytes = m2.total;
+			o->valid |= GB_SAMPLE_MEM;
+		} else if (!(g->supported & GB_SAMPLE_MEM) && s->api.get_memory) {
+			/* _v2 refused for good (a GPU or vGPU without it):
+			 * the v1 call may still work. */
+			g->mem_v1 = 1;
+			g->supported |= GB_SAMPLE_MEM;
+		}
+	}
+	if ((g->supported & GB_SAMPLE_MEM) && (!s->api.get_memory_v2 || g->mem_v1)) {
+		if (NV_CALL(s, g, GB_SAMPLE_MEM, get_memory, g->dev, &m) == 0) {
 			o->mem_used_bytes = m.used;
 			o->mem_total_bytes = m.total;
 			o->valid |= GB_SAMPLE_MEM;
@@ -506,7 +513,7 @@ static void nv_describe(void *state, char *buf, size_t len)
 		else
 			snprintf(who, sizeof who, "gpu%u", g->index);
 		if (g->method == GB_METHOD_COUNTER)
-			w = snprintf(buf + n, len - n, "; %s: energy counter yes (mJ, updates ~100 ms), power %s",
+			w = snprintf(buf + n, len - n, "; %s: energy counter yes (mJ), power %s",
 				     who, nv_power_text(g));
 		else if (g->method == GB_METHOD_INTEGRATED)
 			w = snprintf(buf + n, len - n, "; %s: energy counter no, integrated from %s, power %s",

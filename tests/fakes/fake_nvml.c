@@ -27,6 +27,7 @@ enum {
 	F_LOST = 1 << 8,
 	F_INIT_FAIL = 1 << 9,
 	F_OLD_FIELDS = 1 << 10,
+	F_NO_MEM_V2 = 1 << 11,
 };
 
 struct nvmlDevice_st {
@@ -153,7 +154,7 @@ static unsigned parse_flags(const char *text)
 		{ "no_avg", F_NO_AVG }, { "no_util", F_NO_UTIL }, { "no_mem", F_NO_MEM },
 		{ "no_clock", F_NO_CLOCK }, { "no_temp", F_NO_TEMP }, { "no_reasons", F_NO_REASONS },
 		{ "lost", F_LOST }, { "init_fail", F_INIT_FAIL },
-		{ "old_fields", F_OLD_FIELDS },
+		{ "old_fields", F_OLD_FIELDS }, { "no_mem_v2", F_NO_MEM_V2 },
 	};
 	unsigned flags = 0;
 	size_t i, len;
@@ -443,7 +444,7 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m)
 	DEV_ENTER("nvmlDeviceGetMemoryInfo_v2", d);
 	if (m->version != nvmlMemory_v2)
 		return NVML_ERROR_ARGUMENT_VERSION_MISMATCH;
-	if (d->flags & F_NO_MEM)
+	if (d->flags & (F_NO_MEM | F_NO_MEM_V2))
 		return NVML_ERROR_NOT_SUPPORTED;
 	m->total = 80 * FAKE_GIB;
 	m->reserved = FAKE_GIB / 2;

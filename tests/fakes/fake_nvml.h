@@ -14,6 +14,7 @@
  *                                  old_fields (unknown field ids answer
  *                                  INVALID_ARGUMENT, as drivers before the
  *                                  power fields do; use with no_instant),
+ *                                  no_mem_v2 (only the v1 memory call works),
  *                                  init_fail (nvmlInit: DRIVER_NOT_LOADED)
  *   FAKE_NVML_POWER_MW=P or t_ms:P,t_ms:P,...   power profile, linear
  *                                  between points, flat outside them;
