@@ -79,6 +79,13 @@ const char *gb_domain_kind_name(enum gb_domain_kind k)
 	}
 }
 
+const char *gb_domain_relation(const struct gb_domain_info *d)
+{
+	if (d->parent < 0)
+		return NULL;
+	return d->kind == GB_DOMAIN_PSYS ? "overlaps" : "inside";
+}
+
 /* Read every active source into out[0 .. ndom-1]. A source whose read
  * fails leaves its domains invalid for this row; the others still count. */
 static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out)
