@@ -102,7 +102,9 @@ static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample 
 		struct gb_sample *s = &out[d];
 		const struct gb_sample *p = &m->prev[d];
 
-		if ((s->valid & (GB_SAMPLE_POWER | GB_SAMPLE_ENERGY)) != GB_SAMPLE_ENERGY)
+		/* Only where the source has no power reading at all: deltas of a
+		 * coarse counter (NVML steps every 100 ms) would show false peaks. */
+		if ((s->valid & (GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG | GB_SAMPLE_ENERGY)) != GB_SAMPLE_ENERGY)
 			continue;
 		if (!m->have_prev || !(p->valid & GB_SAMPLE_ENERGY) || t_ns <= m->prev_t ||
 		    s->energy_uj < p->energy_uj)
