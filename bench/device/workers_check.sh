@@ -5,11 +5,13 @@
 # exporter, ort-python on CPU with that file, all through the C harness
 # (build/bench/bench_worker_drive, a stand-in for `greenbench run`).
 #
-# Run from the repository root on the device, after `make` and
-# `make build/bench/bench_worker_drive` here (or scripts/device-bundle.sh):
-#   GB_BIN=build sh bench/device/workers_check.sh [OUT_DIR]
-# GB_BIN: directory holding greenbench and bench/bench_worker_drive
-# (default build); LD_LIBRARY_PATH as the bundle needs. PYTHON: the
+# Here: make all build/bench/bench_worker_drive && scripts/device-bundle.sh
+# (copies build/greenbench, build/bench/bench_* and their libraries into
+# .device-cache/gb). On the device, from the repository root:
+#   GB_BIN=.device-cache/gb LD_LIBRARY_PATH=.device-cache/gb/lib \
+#       sh bench/device/workers_check.sh [OUT_DIR]
+# GB_BIN: a build tree (greenbench, bench/bench_worker_drive; default build)
+# or a bundle (bin/greenbench, bin/bench_worker_drive). PYTHON: the
 # interpreter with torch (default python3). SKIP_COMPILE=1 skips the
 # torch.compile row (its compilation takes about a minute).
 # Prints one summary line per row; full JSON lines and logs go to OUT_DIR
@@ -20,10 +22,14 @@ out=${1:-/tmp/gb-workers-check}
 mkdir -p "$out"
 export GREENBENCH_WORKERS_DIR="${GREENBENCH_WORKERS_DIR:-$(pwd)/workers}"
 export GREENBENCH_PYTHON="${PYTHON:-python3}"
+# build tree (build/greenbench, build/bench/...) or device bundle (bin/...)
 drive="$bin/bench/bench_worker_drive"
-[ -x "$drive" ] || drive="$bin/bench_worker_drive" # device-bundle layout
+[ -x "$drive" ] || drive="$bin/bin/bench_worker_drive"
 gb="$bin/greenbench"
 [ -x "$gb" ] || gb="$bin/bin/greenbench"
+for f in "$drive" "$gb"; do
+	[ -x "$f" ] || { echo "missing $f (GB_BIN=$bin): build with make all build/bench/bench_worker_drive"; exit 100; }
+done
 failed=0
 t_start=$(date +%s)
 
