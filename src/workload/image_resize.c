@@ -166,23 +166,52 @@ static inline uint8_t clip8(int v)
 	return (uint8_t)(v >> PRECISION_BITS);
 }
 
-/* One row, c channels: n outputs from the taps. */
-static void pass_row(uint8_t *dst, const uint8_t *src, size_t stride, uint32_t c,
-		     const struct taps *t, uint32_t n)
+/* One row, c channels: n outputs from the taps. Channels are summed
+ * together per tap (one pass over the weights). */
+static void pass_row(uint8_t *dst, const uint8_t *src, uint32_t c, const struct taps *t, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		const int32_t *k = t->kk + (size_t)i * t->ksize;
-		const uint8_t *s = src + (size_t)t->bounds[2 * i] * stride;
+		const uint8_t *s = src + (size_t)t->bounds[2 * i] * c;
 		int cnt = t->bounds[2 * i + 1];
 
-		for (uint32_t ch = 0; ch < c; ch++) {
-			int ss = 1 << (PRECISION_BITS - 1);
+		if (c == 3) {
+			int s0 = 1 << (PRECISION_BITS - 1), s1 = s0, s2 = s0;
+
+			for (int x = 0; x < cnt; x++, s += 3) {
+				s0 += s[0] * k[x];
+				s1 += s[1] * k[x];
+				s2 += s[2] * k[x];
+			}
+			dst[3 * i] = clip8(s0);
+			dst[3 * i + 1] = clip8(s1);
+			dst[3 * i + 2] = clip8(s2);
+		} else {
+			int s0 = 1 << (PRECISION_BITS - 1);
 
 			for (int x = 0; x < cnt; x++)
-				ss += s[(size_t)x * stride + ch] * k[x];
-			dst[(size_t)i * c + ch] = clip8(ss);
+				s0 += s[x] * k[x];
+			dst[i] = clip8(s0);
 		}
 	}
+}
+
+/* One output row of the vertical pass: weighted sum of cnt source rows,
+ * accumulated row by row (contiguous, vectorisable) in acc. */
+static void pass_column(uint8_t *dst, const uint8_t *src, size_t stride, size_t width,
+			const int32_t *k, int cnt, int32_t *acc)
+{
+	for (size_t x = 0; x < width; x++)
+		acc[x] = 1 << (PRECISION_BITS - 1);
+	for (int y = 0; y < cnt; y++) {
+		const uint8_t *row = src + (size_t)y * stride;
+		int32_t w = k[y];
+
+		for (size_t x = 0; x < width; x++)
+			acc[x] += row[x] * w;
+	}
+	for (size_t x = 0; x < width; x++)
+		dst[x] = clip8(acc[x]);
 }
 
 void gb_image_resize_dims(uint32_t w, uint32_t h, uint32_t resize, uint32_t *ow, uint32_t *oh)
@@ -214,6 +243,7 @@ int gb_image_resize_crop(const struct gb_image *in, uint32_t out_w, uint32_t out
 {
 	struct taps th = { 0 }, tv = { 0 };
 	uint8_t *tmp = NULL, *rows = NULL;
+	int32_t *acc = NULL;
 	uint32_t c = in->channels, x0, x1, y0, y1, nx, ny;
 	long left, top;
 	int ret = 0, need_h, need_v;
@@ -264,7 +294,7 @@ int gb_image_resize_crop(const struct gb_image *in, uint32_t out_w, uint32_t out
 		}
 		for (uint32_t y = sy0; y < sy1; y++)
 			pass_row(rows + (size_t)(y - sy0) * nx * c, in->px + (size_t)y * in->w * c, c,
-				 c, &th, nx);
+				 &th, nx);
 	}
 	const uint8_t *hsrc = need_h ? rows : in->px + (size_t)x0 * c;
 	size_t hstride = need_h ? (size_t)nx * c : (size_t)in->w * c;
@@ -272,7 +302,8 @@ int gb_image_resize_crop(const struct gb_image *in, uint32_t out_w, uint32_t out
 
 	/* Vertical pass (or copy) into tmp[ny][nx * c]. */
 	tmp = malloc((size_t)(ny ? ny : 1) * nx * c);
-	if (!tmp) {
+	acc = malloc((size_t)(nx ? nx : 1) * c * sizeof *acc);
+	if (!tmp || !acc) {
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
@@ -283,17 +314,8 @@ int gb_image_resize_crop(const struct gb_image *in, uint32_t out_w, uint32_t out
 			memcpy(d, hsrc + (size_t)(y0 + i - hy0) * hstride, (size_t)nx * c);
 			continue;
 		}
-		const int32_t *k = tv.kk + (size_t)i * tv.ksize;
-		const uint8_t *s = hsrc + (size_t)(tv.bounds[2 * i] - hy0) * hstride;
-		int cnt = tv.bounds[2 * i + 1];
-
-		for (uint32_t x = 0; x < nx * c; x++) {
-			int ss = 1 << (PRECISION_BITS - 1);
-
-			for (int y = 0; y < cnt; y++)
-				ss += s[(size_t)y * hstride + x] * k[y];
-			d[x] = clip8(ss);
-		}
+		pass_column(d, hsrc + (size_t)(tv.bounds[2 * i] - hy0) * hstride, hstride, (size_t)nx * c,
+			    tv.kk + (size_t)i * tv.ksize, tv.bounds[2 * i + 1], acc);
 	}
 	/* Place into the crop (zero padding outside), RGB. */
 	memset(out, 0, (size_t)crop_w * crop_h * 3);
@@ -313,5 +335,6 @@ out:
 	taps_release(&tv);
 	free(rows);
 	free(tmp);
+	free(acc);
 	return ret;
 }
