@@ -27,9 +27,14 @@ static const char *python(void)
 static int have_torchvision(void)
 {
 	char cmd[512];
+	int ok;
 
 	snprintf(cmd, sizeof cmd, "%s -c 'import torchvision, PIL' 2>/dev/null", python());
-	return gbt_run(cmd, NULL) == 0;
+	ok = gbt_run(cmd, NULL) == 0;
+	if (!ok)
+		printf("skip: %s has no torchvision/PIL (Debian python3-torchvision python3-pil; "
+		       "or set GB_PYTHON)\n", python());
+	return ok;
 }
 
 static int setup(void **state)
