@@ -38,7 +38,6 @@ void gb_image_release(struct gb_image *im)
 struct jpeg_err {
 	struct jpeg_error_mgr mgr;
 	jmp_buf jb;
-	int truncated;
 	char msg[JMSG_LENGTH_MAX];
 };
 
@@ -51,13 +50,17 @@ static void jpeg_fail(j_common_ptr c)
 }
 
 /* Warnings are ignored (Pillow ignores "extraneous bytes" too), except
- * premature end of data: Pillow refuses truncated files, so do we. */
+ * premature end of data: Pillow refuses truncated files, so do we, at
+ * once (libjpeg would go on to fill the rest of the image with gray). */
 static void jpeg_emit(j_common_ptr c, int level)
 {
 	struct jpeg_err *e = (struct jpeg_err *)c->err;
 
-	if (level < 0 && e->mgr.msg_code == JWRN_JPEG_EOF)
-		e->truncated = 1;
+	/* Even a missing EOI marker alone: Pillow 9.4 refuses that too. */
+	if (level < 0 && e->mgr.msg_code == JWRN_JPEG_EOF) {
+		snprintf(e->msg, sizeof e->msg, "file is truncated");
+		longjmp(e->jb, 1);
+	}
 }
 
 /* The largest M/8 scale whose shorter side stays >= min_short. */
@@ -106,7 +109,6 @@ static int decode_jpeg(const char *name, const uint8_t *buf, size_t len,
 	cinfo.err = jpeg_std_error(&err.mgr);
 	err.mgr.error_exit = jpeg_fail;
 	err.mgr.emit_message = jpeg_emit;
-	err.truncated = 0;
 	if (setjmp(err.jb)) {
 		ret = gb_error_set(-EBADMSG, "cannot decode image '%s': %s", name, err.msg);
 		goto out;
@@ -153,10 +155,6 @@ static int decode_jpeg(const char *name, const uint8_t *buf, size_t len,
 		jpeg_read_scanlines(&cinfo, &row, 1);
 		if (cmyk)
 			cmyk_to_rgb(dst, row4, out->w, inverted);
-	}
-	if (err.truncated) {
-		ret = gb_error_set(-EBADMSG, "cannot decode image '%s': file is truncated", name);
-		goto out;
 	}
 	jpeg_finish_decompress(&cinfo);
 out:
