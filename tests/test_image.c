@@ -273,12 +273,50 @@ static void test_truncated_jpeg(void **state)
 	free(buf);
 }
 
+static void test_prep_set(void **state)
+{
+	struct gb_image_prep p;
+
+	(void)state;
+	gb_image_prep_init(&p);
+	assert_int_equal(gb_image_prep_set(&p, "resize", "232"), 0);
+	assert_int_equal(p.resize, 232);
+	assert_int_equal(gb_image_prep_set(&p, "crop", "200x100"), 0);
+	assert_int_equal(p.crop_w, 200);
+	assert_int_equal(p.crop_h, 100);
+	assert_int_equal(gb_image_prep_set(&p, "crop", "299"), 0);
+	assert_int_equal(p.crop_h, 299);
+	assert_int_equal(gb_image_prep_set(&p, "interp", "bicubic"), 0);
+	assert_int_equal(p.interp, GB_INTERP_BICUBIC);
+	assert_int_equal(gb_image_prep_set(&p, "mean", "0.5,0.25,0"), 0);
+	assert_true(p.mean[0] == 0.5f && p.mean[1] == 0.25f && p.mean[2] == 0.0f);
+	assert_int_equal(gb_image_prep_set(&p, "dct", "half"), 0);
+	assert_int_equal(p.dct, GB_DCT_HALF);
+	/* Rejected values leave the options as they were. */
+	assert_int_equal(gb_image_prep_set(&p, "std", "0.2,0,0.2"), -EINVAL);
+	assert_string_equal(gb_error_msg(), "invalid std '0.2,0,0.2': expected three positive numbers, comma-separated");
+	assert_true(p.std[1] == 0.224f);
+	assert_int_equal(gb_image_prep_set(&p, "mean", "1,2"), -EINVAL);
+	assert_int_equal(gb_image_prep_set(&p, "mean", "1,2,3,4"), -EINVAL);
+	assert_int_equal(gb_image_prep_set(&p, "crop", "0"), -EINVAL);
+	assert_int_equal(gb_image_prep_set(&p, "crop", "20x"), -EINVAL);
+	assert_int_equal(gb_image_prep_set(&p, "resize", "-1"), -EINVAL);
+	assert_int_equal(gb_image_prep_set(&p, "resize", "99999"), -EINVAL);
+	assert_int_equal(gb_image_prep_set(&p, "interp", "nearest"), -EINVAL);
+	assert_non_null(strstr(gb_error_msg(), "'nearest'"));
+	assert_int_equal(gb_image_prep_set(&p, "gamma", "2"), -EINVAL);
+	assert_string_equal(gb_error_msg(), "unknown image preprocessing option 'gamma'");
+	assert_int_equal(p.crop_w, 299);
+	assert_int_equal(p.resize, 232);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equals_torchvision),
 		cmocka_unit_test(test_dct_scaling_measured),
 		cmocka_unit_test(test_dims_and_crop),
+		cmocka_unit_test(test_prep_set),
 		cmocka_unit_test(test_bad_images),
 		cmocka_unit_test(test_truncated_jpeg),
 	};

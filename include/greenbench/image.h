@@ -55,6 +55,13 @@ struct gb_image_prep {
 void gb_image_prep_init(struct gb_image_prep *p);
 
 int gb_interp_parse(const char *name, enum gb_interp *out); /* "bilinear", ... */
+
+/* Set one preprocessing option from text, for command-line flags and
+ * experiment files: "resize" (pixels, 0: none), "crop" ("224" or "WxH"),
+ * "interp" (gb_interp_parse names), "mean" / "std" ("0.485,0.456,0.406";
+ * std > 0), "dct" ("off", "half", "any"). -EINVAL with a message naming
+ * the key and the text. */
+int gb_image_prep_set(struct gb_image_prep *p, const char *key, const char *value);
 const char *gb_interp_name(enum gb_interp i);
 
 /* A decoded image: 8-bit, 1 (gray) or 3 (RGB) channels, rows packed. */

@@ -7,6 +7,8 @@
 #include "greenbench/error.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const interp_names[] = {
@@ -48,6 +50,90 @@ const char *gb_interp_name(enum gb_interp i)
 	if ((unsigned)i < sizeof interp_names / sizeof interp_names[0])
 		return interp_names[i];
 	return "unknown";
+}
+
+static int parse_u32(const char *s, char **end, uint32_t *out)
+{
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, end, 10);
+	if (errno || v > 65535)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_floats3(const char *s, float out[3], int positive)
+{
+	char *end;
+
+	for (int i = 0; i < 3; i++) {
+		double v;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (end == s || errno || !isfinite(v) || (positive && v <= 0))
+			return -EINVAL;
+		out[i] = (float)v;
+		if (i < 2 && *end != ',')
+			return -EINVAL;
+		s = end + (i < 2);
+	}
+	return *end ? -EINVAL : 0;
+}
+
+int gb_image_prep_set(struct gb_image_prep *p, const char *key, const char *value)
+{
+	static const char *const dct_names[] = { "off", "half", "any" };
+	struct gb_image_prep q = *p;
+	char *end = NULL;
+	int ret = -EINVAL;
+
+	if (!strcmp(key, "resize")) {
+		ret = parse_u32(value, &end, &q.resize);
+		if (!ret && *end)
+			ret = -EINVAL;
+	} else if (!strcmp(key, "crop")) {
+		ret = parse_u32(value, &end, &q.crop_w);
+		q.crop_h = q.crop_w;
+		if (!ret && *end == 'x')
+			ret = parse_u32(end + 1, &end, &q.crop_h);
+		if (!ret && (*end || !q.crop_w || !q.crop_h))
+			ret = -EINVAL;
+	} else if (!strcmp(key, "interp")) {
+		ret = gb_interp_parse(value, &q.interp);
+		if (ret)
+			return ret;
+	} else if (!strcmp(key, "mean") || !strcmp(key, "std")) {
+		ret = parse_floats3(value, key[0] == 'm' ? q.mean : q.std, key[0] == 's');
+	} else if (!strcmp(key, "dct")) {
+		for (size_t i = 0; i < sizeof dct_names / sizeof dct_names[0]; i++)
+			if (!strcmp(value, dct_names[i])) {
+				q.dct = (enum gb_dct_scaling)i;
+				ret = 0;
+			}
+	} else {
+		return gb_error_set(-EINVAL, "unknown image preprocessing option '%s'", key);
+	}
+	if (ret) {
+		static const char *const hint[][2] = {
+			{ "resize", "a size in pixels" }, { "crop", "a size, or WxH" },
+			{ "mean", "three numbers, comma-separated" },
+			{ "std", "three positive numbers, comma-separated" },
+			{ "dct", "off, half or any" },
+		};
+		const char *h = "";
+
+		for (size_t i = 0; i < sizeof hint / sizeof hint[0]; i++)
+			if (!strcmp(key, hint[i][0]))
+				h = hint[i][1];
+		return gb_error_set(-EINVAL, "invalid %s '%s': expected %s", key, value, h);
+	}
+	*p = q;
+	return 0;
 }
 
 int gb_image_load(const char *path, const struct gb_image_prep *p, uint8_t *out)
