@@ -19,6 +19,7 @@ extern const struct gb_cmd gb_commands[];
 
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_zoo(int argc, char **argv);
 
 /* "error: <msg>" on stderr; returns -1 so `return error(...)` reads well. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

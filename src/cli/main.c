@@ -16,6 +16,7 @@
  * Adding a command means adding both; nothing else dispatches.
  */
 const struct gb_cmd gb_commands[] = {
+	{ "zoo", cmd_zoo, "write the built-in models (ResNet-50, MobileNetV2, BERT-base) as ONNX" },
 
 
 	{ "help", cmd_help, "show help for greenbench or one of its commands" },
