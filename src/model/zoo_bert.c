@@ -117,13 +117,10 @@ static struct zv layer(struct zoo_ctx *ctx, struct zv h, const char *mask, const
 static struct zv embeddings(struct zoo_ctx *ctx, struct zv ids, struct zv types, const struct geom *g)
 {
 	const int64_t wd[2] = { g->vocab, g->hidden }, pd[2] = { g->max_pos, g->hidden },
-		      td[2] = { g->type_vocab, g->hidden }, zero[1] = { 0 };
-	const int64_t ed[3] = { ids.d[0], ids.d[1], g->hidden }, sd[2] = { ids.d[1], g->hidden }, one[1] = { 1 };
-	const struct gb_onnx_attr start = { .name = "start", .type = GB_ONNX_ATTR_INT, .i = 1 };
-	const struct gb_onnx_attr end = { .name = "end", .type = GB_ONNX_ATTR_INT, .i = 2 };
-	const struct gb_onnx_attr se[2] = { start, end };
-	const char *in[4];
-	struct zv w, t, s, pos;
+		      td[2] = { g->type_vocab, g->hidden }, zero = 0, one = 1;
+	const int64_t ed[3] = { ids.d[0], ids.d[1], g->hidden };
+	const char *in[2];
+	struct zv w, t, pos;
 
 	in[0] = zoo_param(ctx, "bert.embeddings.word_embeddings.weight", ZOO_PARAM, 2, wd, ZOO_INIT_UNIFORM, BERT_STD);
 	in[1] = ids.name;
@@ -133,15 +130,18 @@ static struct zv embeddings(struct zoo_ctx *ctx, struct zv ids, struct zv types,
 	in[1] = types.name;
 	t = zoo_op(ctx, "Gather", "bert.embeddings.token_type_embeddings", 2, in, 0, NULL, 3, ed);
 	w = zoo_binary(ctx, "Add", "bert.embeddings/sum", w, t.name);
-	/* position_ids = arange(seq): the first seq rows of the table */
-	in[0] = ids.name;
-	s = zoo_op(ctx, "Shape", "bert.embeddings/seq_len", 1, in, 2, se, 1, one);
+	/* position_ids = arange(seq) for every row, built as
+	 * cumsum(ids * 0 + 1, axis 1) - 1: elementwise ops keep [batch, seq]
+	 * visible to shape inference, where Range or Slice on Shape() would
+	 * hide it. */
+	pos = zoo_binary(ctx, "Mul", "bert.embeddings/pos_zero", ids, zoo_const_i64(ctx, "const/i64_zero", 0, &zero));
+	pos = zoo_binary(ctx, "Add", "bert.embeddings/pos_one", pos, zoo_const_i64(ctx, "const/i64_one", 0, &one));
+	pos = zoo_binary(ctx, "CumSum", "bert.embeddings/pos_cumsum", pos, "const/i64_one");
+	pos = zoo_binary(ctx, "Sub", "bert.embeddings/position_ids", pos, "const/i64_one");
 	in[0] = zoo_param(ctx, "bert.embeddings.position_embeddings.weight", ZOO_PARAM, 2, pd, ZOO_INIT_UNIFORM,
 			  BERT_STD);
-	in[1] = zoo_const_i64(ctx, "const/zero_1d", 1, zero);
-	in[2] = s.name;
-	in[3] = in[1];
-	pos = zoo_op(ctx, "Slice", "bert.embeddings.position_embeddings", 4, in, 0, NULL, 2, sd);
+	in[1] = pos.name;
+	pos = zoo_op(ctx, "Gather", "bert.embeddings.position_embeddings", 2, in, 0, NULL, 3, ed);
 	w = zoo_binary(ctx, "Add", "bert.embeddings/sum_pos", w, pos.name);
 	return zoo_layernorm(ctx, w, "bert.embeddings.LayerNorm", BERT_EPS);
 }
@@ -194,13 +194,9 @@ static int build(struct zoo_ctx *ctx)
 	for (int i = 0; i < g.layers; i++)
 		h = layer(ctx, h, mask, &g, i);
 	/* pooler: dense + tanh on the first ([CLS]) token */
-	int64_t cd[2] = { h.d[0], g.hidden };
 	in[0] = h.name;
-	in[1] = zoo_const_i64(ctx, "const/cls_index", 1, cls);
-	h = zoo_op(ctx, "Gather", "bert.pooler/cls", 2, in, 1, &axis1, 3, (int64_t[3]){ h.d[0], 1, g.hidden });
-	in[0] = h.name;
-	in[1] = zoo_const_i64(ctx, "const/cls_shape", 2, (int64_t[2]){ 0, -1 });
-	h = zoo_op(ctx, "Reshape", "bert.pooler/cls_2d", 2, in, 0, NULL, 2, cd);
+	in[1] = zoo_const_i64(ctx, "const/i64_zero", 0, cls);
+	h = zoo_op(ctx, "Gather", "bert.pooler/cls", 2, in, 1, &axis1, 2, (int64_t[2]){ h.d[0], g.hidden });
 	h = zoo_unary(ctx, "Tanh", "bert.pooler/tanh", zoo_linear(ctx, h, "bert.pooler.dense", g.hidden, BERT_STD));
 	/* dropout is the identity at inference */
 	h = zoo_linear(ctx, h, "classifier", ctx->labels, BERT_STD);

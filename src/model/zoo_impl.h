@@ -73,8 +73,11 @@ int zoo_fail(struct zoo_ctx *ctx, int err);
  * the weights file or generated. Returns name (for use as a node input). */
 const char *zoo_param(struct zoo_ctx *ctx, const char *name, enum zoo_kind kind, int rank,
 		      const int64_t *dims, enum zoo_init init, double std);
+/* A parameter that random weights set to v everywhere (loaded weights
+ * are loaded as usual). */
+const char *zoo_param_const(struct zoo_ctx *ctx, const char *name, int rank, const int64_t *dims, float v);
 /* Constants the graph needs (not parameters): a float scalar in ctx->dt,
- * an int64 vector. Created on the first call with a given name; later
+ * an int64 vector of n values (n == 0: the scalar v[0]). Created on the first call with a given name; later
  * calls with that name return the same constant. */
 const char *zoo_const_float(struct zoo_ctx *ctx, const char *name, float v);
 const char *zoo_const_i64(struct zoo_ctx *ctx, const char *name, int n, const int64_t *v);
@@ -93,11 +96,16 @@ struct zv zoo_unary(struct zoo_ctx *ctx, const char *op, const char *out, struct
 struct zv zoo_binary(struct zoo_ctx *ctx, const char *op, const char *out, struct zv a, const char *b);
 
 /* CNN layers (NCHW). conv: weight "<w>.weight" [cout, cin/groups, k, k],
- * no bias; Kaiming normal (fan_out) scale as torchvision initialises. */
+ * no bias; random weights at the Kaiming (fan_in, ReLU) scale, which keeps
+ * activations at unit scale with BatchNorm at its fresh running stats
+ * (torchvision's fan_out scale shrinks them by sqrt(channels) at every
+ * depthwise convolution of MobileNetV2). */
 struct zv zoo_conv(struct zoo_ctx *ctx, struct zv x, const char *w, int64_t cout, int64_t k,
 		   int64_t stride, int64_t pad, int64_t groups);
 /* BatchNormalization (eps 1e-5) with "<w>.weight/.bias/.running_mean/.running_var". */
 struct zv zoo_bn(struct zoo_ctx *ctx, struct zv x, const char *w);
+/* The same with gamma (the BN weight) set to a constant in random weights. */
+struct zv zoo_bn_gamma(struct zoo_ctx *ctx, struct zv x, const char *w, float gamma);
 struct zv zoo_relu(struct zoo_ctx *ctx, struct zv x);
 struct zv zoo_relu6(struct zoo_ctx *ctx, struct zv x);
 struct zv zoo_add(struct zoo_ctx *ctx, struct zv a, struct zv b);

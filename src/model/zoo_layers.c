@@ -146,6 +146,27 @@ const char *zoo_param(struct zoo_ctx *ctx, const char *name, enum zoo_kind kind,
 	return name;
 }
 
+const char *zoo_param_const(struct zoo_ctx *ctx, const char *name, int rank, const int64_t *dims, float v)
+{
+	size_t n = 1;
+	void *data;
+	int ret;
+
+	if (ctx->err)
+		return name;
+	if (ctx->no_data || ctx->st)
+		return zoo_param(ctx, name, ZOO_PARAM, rank, dims, ZOO_INIT_ONES, 0);
+	for (int i = 0; i < rank; i++)
+		n *= (size_t)dims[i];
+	ctx->params += n;
+	ret = gb_onnx_builder_add_initializer(ctx->b, name, ctx->dt, rank, dims, &data);
+	if (ret < 0)
+		zoo_fail(ctx, ret);
+	else
+		fill_const(data, ctx->dt, n, v);
+	return name;
+}
+
 /* 1 if name is already a constant of the graph, else remembers it. */
 static int const_seen(struct zoo_ctx *ctx, const char *name)
 {
@@ -183,11 +204,11 @@ const char *zoo_const_i64(struct zoo_ctx *ctx, const char *name, int n, const in
 
 	if (ctx->err || const_seen(ctx, name))
 		return name;
-	ret = gb_onnx_builder_add_initializer(ctx->b, name, GB_DTYPE_I64, 1, dims, &data);
+	ret = gb_onnx_builder_add_initializer(ctx->b, name, GB_DTYPE_I64, n ? 1 : 0, dims, &data);
 	if (ret < 0)
 		zoo_fail(ctx, ret);
 	else
-		memcpy(data, v, (size_t)n * sizeof *v);
+		memcpy(data, v, (size_t)(n ? n : 1) * sizeof *v);
 	return name;
 }
 
@@ -300,12 +321,17 @@ struct zv zoo_conv(struct zoo_ctx *ctx, struct zv x, const char *w, int64_t cout
 
 	suffixed(wname, sizeof wname, w, ".weight");
 	in[0] = x.name;
-	in[1] = zoo_param(ctx, wname, ZOO_PARAM, 4, wd, ZOO_INIT_UNIFORM, sqrt(2.0 / (double)(cout * k * k)));
+	in[1] = zoo_param(ctx, wname, ZOO_PARAM, 4, wd, ZOO_INIT_UNIFORM, sqrt(2.0 / (double)(wd[1] * k * k)));
 	ctx->macs += (uint64_t)(od[0] * od[1] * od[2] * od[3]) * (uint64_t)(wd[1] * k * k);
 	return zoo_op(ctx, "Conv", w, 2, in, 5, attrs, 4, od);
 }
 
 struct zv zoo_bn(struct zoo_ctx *ctx, struct zv x, const char *w)
+{
+	return zoo_bn_gamma(ctx, x, w, 1.0f);
+}
+
+struct zv zoo_bn_gamma(struct zoo_ctx *ctx, struct zv x, const char *w, float gamma)
 {
 	static const struct {
 		const char *suffix;
@@ -327,7 +353,10 @@ struct zv zoo_bn(struct zoo_ctx *ctx, struct zv x, const char *w)
 
 	for (int i = 0; i < 4; i++) {
 		suffixed(names[i], sizeof names[i], w, parts[i].suffix);
-		in[i + 1] = zoo_param(ctx, names[i], parts[i].kind, 1, c, parts[i].init, 0);
+		if (i == 0 && gamma != 1.0f)
+			in[1] = zoo_param_const(ctx, names[0], 1, c, gamma);
+		else
+			in[i + 1] = zoo_param(ctx, names[i], parts[i].kind, 1, c, parts[i].init, 0);
 	}
 	return zoo_op(ctx, "BatchNormalization", w, 5, in, 2, attrs, x.rank, x.d);
 }

@@ -23,7 +23,12 @@ static struct zv bottleneck(struct zoo_ctx *ctx, struct zv x, const char *p, int
 	snprintf(n[7], sizeof n[7], "%s.downsample.1", p);
 	y = zoo_relu(ctx, zoo_bn(ctx, zoo_conv(ctx, x, n[0], width, 1, 1, 0, 1), n[1]));
 	y = zoo_relu(ctx, zoo_bn(ctx, zoo_conv(ctx, y, n[2], width, 3, stride, 1, 1), n[3]));
-	y = zoo_bn(ctx, zoo_conv(ctx, y, n[4], width * 4, 1, 1, 0, 1), n[5]);
+	/* Random weights: a residual branch adds its variance to the trunk's,
+	 * so 16 blocks at gamma 1 grow activations 256-fold (logits near
+	 * 1000, past float16 inside). Gamma 0.25 on the branch's last BN
+	 * keeps them near unit scale, as torchvision's zero_init_residual
+	 * (gamma 0) does more bluntly. Loaded weights are used as they are. */
+	y = zoo_bn_gamma(ctx, zoo_conv(ctx, y, n[4], width * 4, 1, 1, 0, 1), n[5], 0.25f);
 	if (downsample)
 		id = zoo_bn(ctx, zoo_conv(ctx, x, n[6], width * 4, 1, stride, 0, 1), n[7]);
 	return zoo_relu(ctx, zoo_add(ctx, y, id));
