@@ -5,6 +5,7 @@
  *   $ greenbench measure --json -- python3 train.py
  */
 #include "cli/builtin.h"
+#include "greenbench/version.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -16,9 +17,9 @@
  * Adding a command means adding both; nothing else dispatches.
  */
 const struct gb_cmd gb_commands[] = {
+	{ "devices", cmd_devices, "list energy sources, GPUs and runtimes, and why any is missing" },
+	{ "measure", cmd_measure, "run a command and report the energy it used" },
 	{ "zoo", cmd_zoo, "write the built-in models (ResNet-50, MobileNetV2, BERT-base) as ONNX" },
-
-
 	{ "help", cmd_help, "show help for greenbench or one of its commands" },
 	{ "version", cmd_version, "print version information" },
 	{ NULL, NULL, NULL },
@@ -108,7 +109,7 @@ int cmd_version(int argc, char **argv)
 {
 	if (gb_cli_wants_help(argc, argv))
 		return gb_cli_usage("usage: greenbench version\n\nPrint greenbench's version and git revision.\n");
-	printf("greenbench %s (%s)\n", GB_VERSION, GB_GIT_REV);
+	printf("greenbench %s\n", gb_version_string());
 	return gb_cli_finish(0);
 }
 
