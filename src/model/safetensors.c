@@ -110,6 +110,7 @@ int gb_safetensors_parse(const void *buf, size_t len, const char *label, struct 
 	const cJSON *e;
 	uint64_t hlen = 0;
 	size_t names_len = 0, k = 0, data_len;
+	const char *end = NULL;
 	char *np;
 	int ret;
 
@@ -127,8 +128,12 @@ int gb_safetensors_parse(const void *buf, size_t len, const char *label, struct 
 				   label, (unsigned long long)hlen, len);
 		goto out;
 	}
-	root = cJSON_ParseWithLength((const char *)p + 8, (size_t)hlen);
-	if (!cJSON_IsObject(root)) {
+	root = cJSON_ParseWithLengthOpts((const char *)p + 8, (size_t)hlen, &end, 0);
+	/* The header may be padded with spaces (writers align the data to 8
+	 * bytes); anything else after the object is corruption. */
+	while (root && end < (const char *)p + 8 + hlen && *end && strchr(" \t\r\n", *end))
+		end++;
+	if (!cJSON_IsObject(root) || end != (const char *)p + 8 + hlen) {
 		ret = gb_error_set(-EINVAL, "weights '%s': header is not a JSON object", label);
 		goto out;
 	}
