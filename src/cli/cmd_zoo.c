@@ -7,7 +7,7 @@
  *   MACs         4.09 G per sample at 3x224x224 (4,089,184,256)
  *   input        input float32 [batch,3,224,224]
  *   output       logits float32 [batch,1000]
- *   graph        ONNX opset 17, 176 nodes, 320 initializers
+ *   graph        ONNX opset 17, 176 nodes, 267 initializers
  *
  *   $ greenbench zoo export resnet50 -o resnet50.onnx
  *   wrote resnet50.onnx: resnet50, float32, 25,557,032 parameters, random weights (seed 0), 97.7 MiB
