@@ -94,6 +94,7 @@ static const struct row {
 	{ "zoo info bert-base --seq 12x", 129, "not '12x'" },
 	{ "zoo info bert-base --seq 513", 1, "seq 513 over 512" },
 	{ "zoo info resnet50 --dtype fp8", 129, "unknown dtype 'fp8'" },
+	{ "zoo info resnet50 --seq 128", 1, "error: resnet50 takes no sequence length" },
 	{ "zoo info resnet50 --weights w.safetensors", 129, "unknown option '--weights'" },
 	{ "zoo export resnet50", 129, "export needs -o FILE.onnx" },
 	{ "zoo export resnet50 -o", 129, "option '-o' needs a value" },

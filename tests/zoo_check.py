@@ -6,6 +6,7 @@ and python3-numpy; run with $GB_PYTHON).
   zoo_check.py to-safetensors MODEL OUT DTYPE [--drop NAME] [--reshape NAME] [--extra]
                                            write MODEL's weights as safetensors (F32, F16, BF16)
   zoo_check.py same-weights A B DTYPE      A's weights, rounded through DTYPE, equal B's
+  zoo_check.py dump MODEL                  checker, then the graph as one line of JSON
 
 Each prints one line starting with "ok" or exits non-zero with the reason.
 """
@@ -126,11 +127,35 @@ def same_weights(a_path, b_path, dtype):
     print("ok %d tensors equal" % len(a))
 
 
+def dump(path):
+    m = onnx.load(path)
+    onnx.checker.check_model(m, full_check=True)
+
+    def vi(v):
+        return [v.name, v.type.tensor_type.elem_type,
+                [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]]
+
+    g = m.graph
+    out = {
+        "ir": m.ir_version, "opset": [[o.domain, o.version] for o in m.opset_import],
+        "producer": m.producer_name, "doc": m.doc_string,
+        "meta": {p.key: p.value for p in m.metadata_props},
+        "inputs": [vi(v) for v in g.input], "outputs": [vi(v) for v in g.output],
+        "init": {t.name: [list(t.dims), t.data_type, numpy_helper.to_array(t).ravel().tolist()]
+                 for t in g.initializer},
+        "nodes": [[n.op_type, n.name, list(n.input), list(n.output),
+                   {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}] for n in g.node],
+    }
+    print("ok " + json.dumps(out, default=lambda b: b.decode()))
+
+
 def main(argv):
     if len(argv) >= 4 and argv[1] == "check":
         check(argv[2], int(argv[3]))
     elif len(argv) >= 5 and argv[1] == "to-safetensors":
         to_safetensors(argv[2], argv[3], argv[4], argv[5:])
+    elif len(argv) == 3 and argv[1] == "dump":
+        dump(argv[2])
     elif len(argv) == 5 and argv[1] == "same-weights":
         same_weights(argv[2], argv[3], argv[4])
     else:

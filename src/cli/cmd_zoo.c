@@ -185,8 +185,10 @@ static int zoo_info(int argc, char **argv)
 
 	if (ret)
 		return ret;
-	if (gb_zoo_info(a.name, &a.o, &s) < 0)
-		return error("%s", gb_error_msg()), 1;
+	if (gb_zoo_info(a.name, &a.o, &s) < 0) {
+		error("%s", gb_error_msg());
+		return 1;
+	}
 	thousands(p, sizeof p, s.params);
 	thousands(b, sizeof b, s.buffers);
 	thousands(m, sizeof m, s.macs);
@@ -214,8 +216,10 @@ static int zoo_export(int argc, char **argv)
 
 	if (ret)
 		return ret;
-	if (gb_zoo_export(a.name, &a.o, a.output, &s) < 0)
-		return error("%s", gb_error_msg()), 1;
+	if (gb_zoo_export(a.name, &a.o, a.output, &s) < 0) {
+		error("%s", gb_error_msg());
+		return 1;
+	}
 	thousands(p, sizeof p, s.params);
 	if (a.o.weights)
 		snprintf(how, sizeof how, "weights from '%s' (%zu tensors, %zu unused)", a.o.weights,

@@ -10,10 +10,10 @@
 #include "onnx.pb-c.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define ONNX_IR_VERSION 8	/* the IR of opset 17 (onnx 1.12) */
@@ -417,25 +417,37 @@ static void file_append(ProtobufCBuffer *buf, size_t len, const uint8_t *data)
 		fb->err = errno ? errno : EIO;
 }
 
+/* A fresh temporary name beside path, created with O_EXCL so two writers
+ * never share one; mode 0666 less the umask, as a plain fopen would give. */
+static int open_temp(const char *path, char *tmp, size_t len)
+{
+	static _Atomic unsigned counter;
+
+	for (int tries = 0; tries < 100; tries++) {
+		int fd;
+
+		if (snprintf(tmp, len, "%s.tmp-%ld-%u", path, (long)getpid(), counter++) >= (int)len)
+			return gb_error_set(-ENAMETOOLONG, "cannot write '%s': path too long", path);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : gb_error_set(-errno, "cannot write '%s': %s", path, strerror(errno));
+	}
+	return gb_error_set(-EEXIST, "cannot write '%s': no free temporary name", path);
+}
+
 int gb_onnx_builder_write(const struct gb_onnx_builder *b, const char *path)
 {
 	struct file_buffer fb = { .base = { .append = file_append } };
 	Onnx__ModelProto m;
-	char tmp[4096];
+	char tmp[4096] = "";
 	FILE *f = NULL;
 	int fd, ret;
 
 	if (b->missing_data)
 		return gb_error_set(-EINVAL, "cannot write '%s': some initializers have no data", path);
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-		return gb_error_set(-ENAMETOOLONG, "cannot write '%s': path too long", path);
-	fd = mkstemp(tmp);
+	fd = open_temp(path, tmp, sizeof tmp);
 	if (fd < 0)
-		return gb_error_set(-errno, "cannot write '%s': %s", path, strerror(errno));
-	/* mkstemp makes 0600; give the model the usual umask'd mode. */
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
+		return fd;
 	f = fdopen(fd, "wb");
 	if (!f) {
 		ret = gb_error_set(-errno, "cannot write '%s': %s", path, strerror(errno));
@@ -450,7 +462,6 @@ int gb_onnx_builder_write(const struct gb_onnx_builder *b, const char *path)
 		fb.err = errno ? errno : EIO;
 	if (fclose(f) && !fb.err)
 		fb.err = errno ? errno : EIO;
-	f = NULL;
 	if (fb.err) {
 		ret = gb_error_set(-fb.err, "cannot write '%s': %s", path, strerror(fb.err));
 		goto out;

@@ -52,8 +52,10 @@ void gb_zoo_options_init(struct gb_zoo_options *o)
 	o->dtype = GB_DTYPE_F32;
 }
 
-static int check_options(const struct gb_zoo_options *o)
+static int check_options(const struct zoo_arch *a, const struct gb_zoo_options *o)
 {
+	if (!a->has_seq && (o->seq || o->layers || o->hidden || o->heads || o->intermediate || o->vocab))
+		return gb_error_set(-EINVAL, "%s takes no sequence length or BERT geometry options", a->model.name);
 	if (o->dtype != GB_DTYPE_F32 && o->dtype != GB_DTYPE_F16)
 		return gb_error_set(-EINVAL, "unsupported dtype '%s': the zoo writes float32 or float16",
 				    gb_dtype_name(o->dtype));
@@ -74,7 +76,7 @@ static int build(const char *name, const struct gb_zoo_options *o, int no_data, 
 
 	if (!a)
 		return gb_error_set(-ENOENT, "no model '%s' in the zoo (see 'greenbench zoo list')", name);
-	ret = check_options(o);
+	ret = check_options(a, o);
 	if (ret < 0)
 		return ret;
 	memset(sum, 0, sizeof *sum);

@@ -207,5 +207,6 @@ static int build(struct zoo_ctx *ctx)
 const struct zoo_arch gb_zoo_bert = {
 	.model = { "bert-base", "BERT-base uncased with a sequence-classification head",
 		   "transformers.BertForSequenceClassification(BertConfig())", 2 },
+	.has_seq = 1,
 	.build = build,
 };

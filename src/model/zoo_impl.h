@@ -61,6 +61,7 @@ enum zoo_init {
 
 struct zoo_arch {
 	const struct gb_zoo_model model;
+	int has_seq;	/* takes --seq and the test-only geometry options */
 	int (*build)(struct zoo_ctx *ctx);
 };
 
