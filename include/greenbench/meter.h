@@ -127,6 +127,11 @@ struct gb_source_ops {
 	 * energy, telemetry, validity bits. Called from the sampler thread and
 	 * at marks, never concurrently. Must be cheap (tens of microseconds). */
 	int (*read)(void *state, uint64_t t_ns, struct gb_sample *out);
+	/* Optional: the read for a mark (a phase boundary), where freshness
+	 * matters more than cost; read() may then serve the sampler from a
+	 * cheaper or staler path (NVML's energy query costs milliseconds).
+	 * NULL: marks use read(). */
+	int (*read_mark)(void *state, uint64_t t_ns, struct gb_sample *out);
 	/* Optional: extra lines for `devices` (driver version, units, limits). */
 	void (*describe)(void *state, char *buf, size_t len);
 	/* Longest safe interval between reads before a counter could wrap
@@ -257,6 +262,11 @@ int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
 uint64_t gb_meter_interval_ns(const struct gb_meter *m);
 
 const char *gb_method_name(enum gb_energy_method m); /* "counter", ... */
+
+/* How domain d relates to its parent, for display: "inside" (a core within
+ * its package) or "overlaps" (psys covers the whole platform, packages
+ * included). NULL when d has no parent. */
+const char *gb_domain_relation(const struct gb_domain_info *d);
 const char *gb_domain_kind_name(enum gb_domain_kind k); /* "package", ... */
 
 #endif
