@@ -276,6 +276,8 @@ struct zv zoo_op(struct zoo_ctx *ctx, const char *op, const char *out, int n_in,
 {
 	const char *outs[1] = { out };
 
+	if (!ctx->err && strlen(out) >= sizeof ((struct zv *)0)->name)
+		zoo_fail(ctx, gb_error_set(-ENAMETOOLONG, "zoo: value name '%s' too long", out));
 	if (!ctx->err) {
 		int ret = gb_onnx_builder_add_node(ctx->b, op, out, (size_t)n_in, in, 1, outs, (size_t)n_attrs, attrs);
 		if (ret < 0)
