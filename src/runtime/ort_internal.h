@@ -1,0 +1,66 @@
+/*
+ * ONNX Runtime plumbing shared by src/runtime/ort*.c (not a public header).
+ *
+ * libonnxruntime.so is loaded with dlopen at run time, never linked, so one
+ * greenbench binary runs against whichever ORT tree the machine has (the
+ * CPU build from npm here, the GPU tree on the H100 machine) and
+ * `greenbench devices` can say why ORT is missing instead of the loader
+ * refusing to start the program. Search order:
+ *   1. GREENBENCH_ORT_LIB (a path to the library; no fallback when set),
+ *   2. GB_ORT_LIBDIR/libonnxruntime.so, the tree greenbench was built with,
+ *   3. libonnxruntime.so.1, then libonnxruntime.so, on the loader's path.
+ * The library is never unloaded (ORT's static state does not survive it).
+ *
+ * One OrtEnv is shared by every session of the process (ORT wants one per
+ * process); sessions take a reference and the last one releases it.
+ * Execution-provider plugin libraries are registered in that env once per
+ * provider. ORT's log goes to a buffer, never to the terminal: the library
+ * never prints.
+ *
+ * Thread-safety: loading, env references and EP registration are
+ * serialised by one mutex.
+ */
+#ifndef GB_RUNTIME_ORT_INTERNAL_H
+#define GB_RUNTIME_ORT_INTERNAL_H
+
+#include <onnxruntime_c_api.h>
+
+#include <stddef.h>
+
+/* Oldest ORT C API this backend uses (EpDevice_MemoryInfo, CopyTensors,
+ * GetSharedAllocator arrived in 1.23). */
+#define GB_ORT_API_MIN 23
+
+/* Load the library once; *api stays valid for the process. */
+int gb_ort_load(const OrtApi **api);
+/* Path and version of the loaded library (NULL before gb_ort_load). */
+const char *gb_ort_lib_path(void);
+const char *gb_ort_lib_dir(void);
+const char *gb_ort_version(void);
+
+int gb_ort_env_acquire(OrtEnv **env);
+void gb_ort_env_release(void);
+
+/* Turn a non-NULL status into gb_error_set(-EIO, "<what>: <ORT message>")
+ * and release it; 0 for a NULL status. */
+int gb_ort_check(OrtStatus *st, const char *what);
+
+/* An execution provider served by a plugin library. */
+struct gb_ort_plugin {
+	const char *ep;		/* greenbench name: "cuda", "tensorrt" */
+	const char *ep_name;	/* ORT's name: "CUDAExecutionProvider" */
+	const char *lib_file;	/* default file name in the ORT lib dir */
+	const char *needs;	/* a system library it cannot work without, or NULL */
+	const char *needs_what;	/* what that library is ("TensorRT") */
+};
+
+const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep);
+
+/* Register p's library (lib_path, or <ORT lib dir>/p->lib_file when NULL)
+ * in env if not done yet, and return the device_id-th OrtEpDevice of its
+ * provider. The path actually used goes to used_path. Errors name the
+ * missing library (dlerror text) or list the EP devices found. */
+int gb_ort_plugin_device(OrtEnv *env, const struct gb_ort_plugin *p, const char *lib_path,
+			 int device_id, const OrtEpDevice **out, char *used_path, size_t len);
+
+#endif
