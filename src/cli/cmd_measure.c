@@ -219,6 +219,17 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 			printf(", %.0f C max", e[i].temp_max_c);
 		putchar('\n');
 	}
+	{
+		struct gb_energy_totals tot;
+
+		gb_meter_totals(m, e, &tot);
+		if (tot.measured_valid)
+			printf("  total measured: %.3f J", tot.measured_j);
+		if (tot.estimated_valid)
+			printf("%s%.3f J estimated (kept apart)", tot.measured_valid ? "; plus " : "  total: ",
+			       tot.estimated_j);
+		putchar('\n');
+	}
 	for (size_t i = 0; i < gb_meter_domain_count(m); i++)
 		if (e[i].energy_valid && e[i].method == GB_METHOD_ESTIMATED) {
 			printf("  %s energy is estimated from CPU time and a power model, not measured\n",
@@ -292,6 +303,16 @@ static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_re
 		for (size_t i = 0; i < gb_meter_domain_count(m); i++)
 			if (gb_meter_idle_power(m, i, &w) == 0)
 				cJSON_AddNumberToObject(pw, gb_meter_domain(m, i)->name, w);
+	}
+	{
+		struct gb_energy_totals tot;
+		cJSON *t = cJSON_AddObjectToObject(root, "totals");
+
+		gb_meter_totals(m, e, &tot);
+		if (tot.measured_valid)
+			cJSON_AddNumberToObject(t, "measured_joules", tot.measured_j);
+		if (tot.estimated_valid)
+			cJSON_AddNumberToObject(t, "estimated_joules", tot.estimated_j);
 	}
 	cJSON_AddNumberToObject(root, "interval_s", gb_meter_interval_ns(m) / 1e9);
 	return root;
