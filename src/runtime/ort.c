@@ -635,7 +635,7 @@ static int run_failed(OrtStatus *st, uint64_t i)
 	char what[64];
 	int ret;
 
-	snprintf(what, sizeof what, "inference failed (batch %llu)", (unsigned long long)i + 1);
+	snprintf(what, sizeof what, "inference failed at run %llu", (unsigned long long)i + 1);
 	ret = gb_ort_check(st, what);
 	/* Out-of-memory is a cause of its own: the batch is too big. */
 	if (strstr(gb_error_msg(), "llocat") || strstr(gb_error_msg(), "out of memory"))
