@@ -40,3 +40,6 @@ $(ORT_TEST_MODELS): tests/gen_models.py
 	@mkdir -p $(dir $@)
 	$(GB_PYTHON) tests/gen_models.py $(dir $@)
 	@touch $@
+
+# bench_run_overhead times the same tiny models.
+bench: $(ORT_TEST_MODELS)

@@ -63,4 +63,19 @@ const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep);
 int gb_ort_plugin_device(OrtEnv *env, const struct gb_ort_plugin *p, const char *lib_path,
 			 int device_id, const OrtEpDevice **out, char *used_path, size_t len);
 
+/* The very session behind a gb_runtime_ort session, for
+ * bench/bench_run_overhead.c to time a bare Run() loop against
+ * run_batches(). Host I/O only (fails with -EINVAL otherwise). */
+struct gb_ort_raw {
+	const OrtApi *api;
+	OrtSession *session;
+	const char *const *in_names;
+	const OrtValue *const *in_vals;
+	size_t nin;
+	const char *const *out_names;
+	size_t nout;
+};
+
+int gb_ort_session_raw(void *session, struct gb_ort_raw *raw);
+
 #endif
