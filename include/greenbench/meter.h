@@ -257,6 +257,11 @@ int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
 uint64_t gb_meter_interval_ns(const struct gb_meter *m);
 
 const char *gb_method_name(enum gb_energy_method m); /* "counter", ... */
+
+/* How domain d relates to its parent, for display: "inside" (a core within
+ * its package) or "overlaps" (psys covers the whole platform, packages
+ * included). NULL when d has no parent. */
+const char *gb_domain_relation(const struct gb_domain_info *d);
 const char *gb_domain_kind_name(enum gb_domain_kind k); /* "package", ... */
 
 #endif

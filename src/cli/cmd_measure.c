@@ -199,7 +199,7 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 		printf("  %-12s %12s  %-10s %9s %9s %11s", di->name, a, gb_method_name(e[i].method),
 		       b, c, have_idle ? d : "");
 		if (di->parent >= 0)
-			printf("  (inside %s)", gb_meter_domain(m, (size_t)di->parent)->name);
+			printf("  (%s %s)", gb_domain_relation(di), gb_meter_domain(m, (size_t)di->parent)->name);
 		putchar('\n');
 	}
 	putchar('\n');
@@ -267,7 +267,8 @@ static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_re
 			cJSON_AddStringToObject(o, "method", gb_method_name(e[i].method));
 			cJSON_AddStringToObject(o, "kind", gb_domain_kind_name(di->kind));
 			if (di->parent >= 0)
-				cJSON_AddStringToObject(o, "inside", gb_meter_domain(m, (size_t)di->parent)->name);
+				cJSON_AddStringToObject(o, gb_domain_relation(di),
+							gb_meter_domain(m, (size_t)di->parent)->name);
 			if (e[i].net_valid)
 				cJSON_AddNumberToObject(o, "net_joules", e[i].net_energy_j);
 			if (e[i].power_valid) {

@@ -79,6 +79,13 @@ const char *gb_domain_kind_name(enum gb_domain_kind k)
 	}
 }
 
+const char *gb_domain_relation(const struct gb_domain_info *d)
+{
+	if (d->parent < 0)
+		return NULL;
+	return d->kind == GB_DOMAIN_PSYS ? "overlaps" : "inside";
+}
+
 /* Read every active source into out[0 .. ndom-1]. A source whose read
  * fails leaves its domains invalid for this row; the others still count. */
 static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out)
@@ -95,7 +102,9 @@ static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample 
 		struct gb_sample *s = &out[d];
 		const struct gb_sample *p = &m->prev[d];
 
-		if ((s->valid & (GB_SAMPLE_POWER | GB_SAMPLE_ENERGY)) != GB_SAMPLE_ENERGY)
+		/* Only where the source has no power reading at all: deltas of a
+		 * coarse counter (NVML steps every 100 ms) would show false peaks. */
+		if ((s->valid & (GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG | GB_SAMPLE_ENERGY)) != GB_SAMPLE_ENERGY)
 			continue;
 		if (!m->have_prev || !(p->valid & GB_SAMPLE_ENERGY) || t_ns <= m->prev_t ||
 		    s->energy_uj < p->energy_uj)
