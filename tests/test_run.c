@@ -342,6 +342,57 @@ static void test_output_appends(void **st)
 	assert_int_not_equal(stat(path, &sb), 0);
 }
 
+/* With the fake NVML (a constant 200 W GPU): GPU energy per phase, the
+ * study's summary columns, energy per item and the idle baseline. */
+static void test_gpu_record(void **st)
+{
+	char *lib = gbt_build_path("libfake_nvml.so"), saved[8192];
+	cJSON *j, *g, *methods;
+	double dur, joules;
+	int counter = 0, estimated = 0;
+
+	(void)st;
+	if (!have_ort())
+		skip();
+	if (access(lib, R_OK)) {
+		fprintf(stderr, "skipped: no %s\n", lib);
+		free(lib);
+		skip();
+	}
+	snprintf(saved, sizeof saved, "%s", env);
+	snprintf(env, sizeof env, "%s GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=200000 "
+		 "FAKE_NVML_ENERGY_PERIOD_MS=0", saved, lib);
+	j = run_json("--model $M/mlp.onnx --batch 2 --warmup 0 -n 1 --min-duration 300ms --idle 100ms", 0);
+	snprintf(env, sizeof env, "%s", saved);
+	g = get(j, "phases.3.energy.gpu0");
+	assert_string_equal(str(g, "method"), "counter");
+	dur = num(j, "phases.3.duration_s");
+	joules = num(g, "joules");
+	assert_true(dur >= 0.3);
+	assert_float_equal(joules, 200 * dur, 200 * dur * 0.02);
+	assert_float_equal(num(g, "net_joules"), 0, 200 * dur * 0.02);
+	assert_float_equal(num(j, "idle_baseline.power_w.gpu0"), 200, 4);
+	assert_float_equal(num(j, "energy_per_item_mj.gpu0"), joules * 1e3 / num(j, "phases.3.items"), 1e-6);
+	assert_float_equal(num(j, "summary.gpu_energy_j"), joules, 1e-9);
+	assert_float_equal(num(j, "summary.gpu_util_mean_pct"), 40, 1e-9);
+	assert_float_equal(num(j, "summary.gpu_util_sd_pct"), 0, 1e-9);
+	assert_true(num(j, "summary.gpu_mem_pct") > 0 && num(j, "summary.gpu_mem_pct") < 100);
+	assert_float_equal(num(j, "summary.gpu_power_mean_w"), 200, 4);
+	assert_float_equal(num(j, "summary.total_energy_j"),
+			   joules + num(j, "summary.cpu_energy_j"), 1e-6);
+	methods = get(j, "summary.total_energy_methods");
+	for (int i = 0; i < cJSON_GetArraySize(methods); i++) {
+		counter += !strcmp(cJSON_GetArrayItem(methods, i)->valuestring, "counter");
+		estimated += !strcmp(cJSON_GetArrayItem(methods, i)->valuestring, "estimated");
+	}
+	assert_true(counter && estimated);
+	assert_non_null(strstr(str(j, "environment.gpus.0.name"), "NVIDIA"));
+	assert_true(strlen(str(j, "environment.gpus.0.driver")) > 0);
+	assert_null(cJSON_GetObjectItem(get(j, "unavailable"), "summary.gpu_energy"));
+	cJSON_Delete(j);
+	free(lib);
+}
+
 static void test_ort_library_missing(void **st)
 {
 	char *out = NULL, args[256];
@@ -393,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_measured_phase_bounds),
 		cmocka_unit_test(test_failed_record),
 		cmocka_unit_test(test_output_appends),
+		cmocka_unit_test(test_gpu_record),
 		cmocka_unit_test(test_ort_library_missing),
 	};
 

@@ -351,6 +351,31 @@ static void print_phases(const struct gb_run_result *r)
 	}
 }
 
+/* Energy per item of each top-level domain, wrapped at 80 columns; net:
+ * with the idle power taken out. */
+static void print_per_item(const struct gb_run_result *r, const char *label, int net)
+{
+	const struct gb_phase *m = &r->phases[GB_PHASE_MEASURED];
+	int col = printf("  %-14s", label), any = 0;
+
+	for (size_t d = 0; d < r->ndomains; d++) {
+		const struct gb_domain_energy *e = &m->energy[d];
+		char cell[96];
+		int n;
+
+		if (!(net ? e->net_valid : e->energy_valid) || r->domains[d].parent >= 0)
+			continue;
+		n = snprintf(cell, sizeof cell, " %s %.4g mJ (%s)", r->domains[d].name,
+			     (net ? e->net_energy_j : e->energy_j) * 1e3 / (double)m->items,
+			     gb_method_name(e->method));
+		if (col + n > 79)
+			col = printf("\n  %-14s", "");
+		col += printf("%s", cell);
+		any = 1;
+	}
+	printf("%s\n", any ? "" : " <not supported>");
+}
+
 static void print_human(const struct gb_run_result *r)
 {
 	const struct gb_phase *m = &r->phases[GB_PHASE_MEASURED];
@@ -358,7 +383,6 @@ static void print_human(const struct gb_run_result *r)
 	const char *unit, *v;
 	char threads[48];
 	double div;
-	int col;
 
 	printf("\n %s/%s  %.40s  batch %llu  io %s  seed %llu\n", r->runtime, r->ep,
 	       basename_of(r->model), (unsigned long long)r->batch,
@@ -386,22 +410,9 @@ static void print_human(const struct gb_run_result *r)
 	       (unsigned long long)r->batch, gb_phase_seconds(m));
 	if (!m->energy || !m->items)
 		return;
-	col = printf("  %-14s", "energy/item");
-	for (size_t d = 0; d < r->ndomains; d++) {
-		char cell[64];
-		int n;
-
-		if (!m->energy[d].energy_valid || r->domains[d].parent >= 0)
-			continue;
-		n = snprintf(cell, sizeof cell, " %s %.4g mJ (%s)", r->domains[d].name,
-			     m->energy[d].energy_j * 1e3 / (double)m->items,
-			     gb_method_name(m->energy[d].method));
-		if (col + n > 79) {
-			col = printf("\n  %-14s", "");
-		}
-		col += printf("%s", cell);
-	}
-	putchar('\n');
+	print_per_item(r, "energy/item", 0);
+	if (r->idle_ns)
+		print_per_item(r, "net/item", 1);
 	for (size_t d = 0; d < r->ndomains; d++) {
 		const struct gb_domain_energy *e = &m->energy[d];
 
