@@ -295,14 +295,16 @@ static void expect_open_error(const char *path, const char *ep, const struct gb_
 
 static void test_open_errors(void **st)
 {
-	char *dir = gbt_mkdtemp(), bad[4200], *mlp = model("mlp.onnx");
 	const struct gb_kv nolib = { "provider_lib", "/nonexistent/libonnxruntime_providers_cuda.so" };
 	const struct gb_kv algo = { "cudnn_conv_algo_search", "FASTEST" };
 	const struct gb_kv cpu_opt = { "enable_cuda_graph", "1" };
+	char *dir, bad[4200], *mlp;
 
 	(void)st;
 	if (!need_ort())
 		skip();
+	dir = gbt_mkdtemp();
+	mlp = model("mlp.onnx");
 	gbt_write(dir, "bad.onnx", "this is not a protobuf\n");
 	snprintf(bad, sizeof bad, "%s/bad.onnx", dir);
 	expect_open_error("/nonexistent/m.onnx", "cpu", NULL, 0,

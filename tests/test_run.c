@@ -398,6 +398,8 @@ static void test_ort_library_missing(void **st)
 	char *out = NULL, args[256];
 
 	(void)st;
+	if (!have_ort())
+		skip();
 	snprintf(args, sizeof args, "run --model $M/mlp.onnx");
 	{
 		char saved[8192];
