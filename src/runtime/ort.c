@@ -637,8 +637,10 @@ static int run_failed(OrtStatus *st, uint64_t i)
 
 	snprintf(what, sizeof what, "inference failed at run %llu", (unsigned long long)i + 1);
 	ret = gb_ort_check(st, what);
-	/* Out-of-memory is a cause of its own: the batch is too big. */
-	if (strstr(gb_error_msg(), "llocat") || strstr(gb_error_msg(), "out of memory"))
+	/* Out-of-memory is a cause of its own: the batch is too big. ORT says
+	 * "Failed to allocate memory", "CUDA failure 2: out of memory",
+	 * "CUBLAS_STATUS_ALLOC_FAILED", "Available memory of ... is smaller". */
+	if (strcasestr(gb_error_msg(), "alloc") || strcasestr(gb_error_msg(), "memory"))
 		ret = -ENOMEM;
 	return ret;
 }
