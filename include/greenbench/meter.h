@@ -127,6 +127,11 @@ struct gb_source_ops {
 	 * energy, telemetry, validity bits. Called from the sampler thread and
 	 * at marks, never concurrently. Must be cheap (tens of microseconds). */
 	int (*read)(void *state, uint64_t t_ns, struct gb_sample *out);
+	/* Optional: the read for a mark (a phase boundary), where freshness
+	 * matters more than cost; read() may then serve the sampler from a
+	 * cheaper or staler path (NVML's energy query costs milliseconds).
+	 * NULL: marks use read(). */
+	int (*read_mark)(void *state, uint64_t t_ns, struct gb_sample *out);
 	/* Optional: extra lines for `devices` (driver version, units, limits). */
 	void (*describe)(void *state, char *buf, size_t len);
 	/* Longest safe interval between reads before a counter could wrap

@@ -88,14 +88,16 @@ const char *gb_domain_relation(const struct gb_domain_info *d)
 
 /* Read every active source into out[0 .. ndom-1]. A source whose read
  * fails leaves its domains invalid for this row; the others still count. */
-static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out)
+static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out, int mark)
 {
 	for (size_t i = 0; i < m->nsrc; i++) {
 		struct gb_source_status *st = &m->status[i];
+		int (*rd)(void *, uint64_t, struct gb_sample *);
 
 		if (st->state != GB_SOURCE_ACTIVE)
 			continue;
-		if (st->ops->read(m->state[i], t_ns, out + st->first_domain) < 0)
+		rd = mark && st->ops->read_mark ? st->ops->read_mark : st->ops->read;
+		if (rd(m->state[i], t_ns, out + st->first_domain) < 0)
 			memset(out + st->first_domain, 0, st->ndomains * sizeof *out);
 	}
 	for (size_t d = 0; d < m->ndom; d++) {
@@ -325,7 +327,7 @@ int gb_meter_mark(struct gb_meter *m, struct gb_mark *out)
 		return gb_error_set(-EINVAL, "mark was initialised for another meter");
 	pthread_mutex_lock(&m->lock);
 	out->t_ns = gb_now_ns();
-	read_all_locked(m, out->t_ns, out->s);
+	read_all_locked(m, out->t_ns, out->s, 1);
 	ret = append_row_locked(m, out->t_ns, out->s);
 	pthread_mutex_unlock(&m->lock);
 	return ret < 0 ? gb_error_set(ret, "out of memory for the time series") : 0;
@@ -344,7 +346,7 @@ static void *sampler_main(void *arg)
 		uint64_t now = gb_now_ns();
 
 		if (now >= next) {
-			read_all_locked(m, now, row);
+			read_all_locked(m, now, row, 0);
 			append_row_locked(m, now, row);
 			/* Fixed-rate schedule; if we fell behind (machine
 			 * overloaded), skip missed slots rather than burst. */
