@@ -11,6 +11,7 @@
 # libonnxruntime.so and libonnxruntime_providers_cuda.so; see
 # /work/shared/device/README.md). greenbench loads that libonnxruntime.so
 # through GREENBENCH_ORT_LIB and finds the CUDA provider beside it.
+# MODEL=file.onnx skips the export and uses that model instead.
 # Keeps under $OUT/ort_cuda: the JSON records (runs.jsonl, one line per
 # run), each run's stdout/stderr, the model's export log, `devices` output,
 # and summary.txt, which it also prints. Exits non-zero if a run that must
@@ -39,8 +40,8 @@ sed -n '/^runtimes/,$p' "$dir/devices.txt" | tee -a "$dir/summary.txt"
 # ResNet-50 with random weights (no pretrained weights on this machine),
 # symbolic batch. The TorchScript exporter first; the dynamo one if a newer
 # torch has dropped it.
-model="$dir/resnet50.onnx"
-python3 - "$model" > "$dir/export.log" 2>&1 <<'EOF'
+model=${MODEL:-$dir/resnet50.onnx}
+[ -n "${MODEL:-}" ] || python3 - "$model" > "$dir/export.log" 2>&1 <<'EOF'
 import sys, torch, torchvision, onnx
 path = sys.argv[1]
 torch.manual_seed(0)
@@ -65,7 +66,7 @@ EOF
 if [ $? -ne 0 ]; then
 	log "FAIL: ResNet-50 export (see export.log)"; tail -n 5 "$dir/export.log"; exit 1
 fi
-log "$(tail -n 1 "$dir/export.log")"
+log "model: $model $([ -n "${MODEL:-}" ] && echo "(MODEL given)" || tail -n 1 "$dir/export.log")"
 
 # run NAME ARGS...: must succeed (unless OPTIONAL=1); its record goes to
 # runs.jsonl.
@@ -122,6 +123,7 @@ OPTIONAL=1 fails too_big "lower --batch" --ep cuda --batch 8192 --io device \
 
 # The overhead benchmark, on an idle machine (docs/perf.md "run overhead").
 bench=$(dirname "$GREENBENCH")/bench_run_overhead
+[ -x "$bench" ] || bench=$(dirname "$GREENBENCH")/bench/bench_run_overhead
 if [ -x "$bench" ] && python3 "$here/tests/gen_models.py" "$dir/models" >/dev/null 2>&1; then
 	"$bench" "$dir/models" 15 20000 | tee -a "$dir/summary.txt"
 else

@@ -297,13 +297,13 @@ static const char *meta(const struct gb_run_result *r, const char *key)
 	return NULL;
 }
 
-/* Latency unit picked from the median so figures keep 3-4 digits. */
+/* Latency unit picked from the median: us below 1 ms, ms below 1 s. */
 static void pick_unit(double ns, const char **unit, double *div)
 {
-	if (ns < 1e4) {
+	if (ns < 1e6) {
 		*unit = "us";
 		*div = 1e3;
-	} else if (ns < 1e7) {
+	} else if (ns < 1e9) {
 		*unit = "ms";
 		*div = 1e6;
 	} else {
