@@ -8,15 +8,16 @@
  *
  *     phase         time s    batches        cpu J
  *                                        estimated
- *     load           0.012          0        0.061
- *     first          0.000          1        0.001
- *     warmup         0.001         10        0.005
- *     measured       2.000     161240       12.018
+ *     load           0.095          0        1.905
+ *     first          0.000          1        0.003
+ *     warmup         0.000         10        0.001
+ *     measured       2.000     278560       40.000
  *
- *     latency/batch  mean 12.1 us  sd 2.3  p50 11.8  p90 12.6  p99 19.0
- *                    min 10.9 us  max 210.4
- *     throughput     644960.3 items/s (161240 batches of 8 in 2.00 s)
- *     energy/item    cpu 0.009 mJ (estimated)
+ *     latency/batch  mean 7.136 us  sd 192.8  p50 2.265  p90 2.638  p99 6.670
+ *                    min 2.149 us  max 21252
+ *     throughput     1114239.1 items/s (278560 batches of 8 in 2.00 s)
+ *     energy/item    cpu 0.0179 mJ (estimated)
+ *     cpu energy is estimated from CPU time and a power model, not measured
  *
  * --json prints the run record (docs/results-schema.md) on one line; -o
  * appends it to a JSON Lines file, only when the run succeeded.
@@ -312,6 +313,15 @@ static void pick_unit(double ns, const char **unit, double *div)
 	}
 }
 
+/* About 4 significant digits, never an exponent: 0.1234, 12.34, 12345. */
+static const char *num4(char *buf, size_t len, double v)
+{
+	double a = v < 0 ? -v : v;
+
+	snprintf(buf, len, "%.*f", a >= 1000 ? 0 : a >= 100 ? 1 : a >= 10 ? 2 : a >= 1 ? 3 : 4, v);
+	return buf;
+}
+
 #define DOMS_PER_ROW 4
 
 static void print_phases(const struct gb_run_result *r)
@@ -360,13 +370,13 @@ static void print_per_item(const struct gb_run_result *r, const char *label, int
 
 	for (size_t d = 0; d < r->ndomains; d++) {
 		const struct gb_domain_energy *e = &m->energy[d];
-		char cell[96];
+		char cell[96], v[32];
 		int n;
 
 		if (!(net ? e->net_valid : e->energy_valid) || r->domains[d].parent >= 0)
 			continue;
-		n = snprintf(cell, sizeof cell, " %s %.4g mJ (%s)", r->domains[d].name,
-			     (net ? e->net_energy_j : e->energy_j) * 1e3 / (double)m->items,
+		n = snprintf(cell, sizeof cell, " %s %s mJ (%s)", r->domains[d].name,
+			     num4(v, sizeof v, (net ? e->net_energy_j : e->energy_j) * 1e3 / (double)m->items),
 			     gb_method_name(e->method));
 		if (col + n > 79)
 			col = printf("\n  %-14s", "");
@@ -381,7 +391,7 @@ static void print_human(const struct gb_run_result *r)
 	const struct gb_phase *m = &r->phases[GB_PHASE_MEASURED];
 	const struct gb_latency *l = &r->latency;
 	const char *unit, *v;
-	char threads[48];
+	char threads[48], n1[32], n2[32], n3[32], n4[32], n5[32];
 	double div;
 
 	printf("\n %s/%s  %.40s  batch %llu  io %s  seed %llu\n", r->runtime, r->ep,
@@ -401,10 +411,12 @@ static void print_human(const struct gb_run_result *r)
 		putchar('\n');
 	}
 	pick_unit(l->p50_ns, &unit, &div);
-	printf("  %-14s mean %.4g %s  sd %.3g  p50 %.4g  p90 %.4g  p99 %.4g\n", "latency/batch",
-	       l->mean_ns / div, unit, l->sd_ns / div, l->p50_ns / div, l->p90_ns / div,
-	       l->p99_ns / div);
-	printf("  %-14s min %.4g %s  max %.4g\n", "", l->min_ns / div, unit, l->max_ns / div);
+	printf("  %-14s mean %s %s  sd %s  p50 %s  p90 %s  p99 %s\n", "latency/batch",
+	       num4(n1, sizeof n1, l->mean_ns / div), unit, num4(n2, sizeof n2, l->sd_ns / div),
+	       num4(n3, sizeof n3, l->p50_ns / div), num4(n4, sizeof n4, l->p90_ns / div),
+	       num4(n5, sizeof n5, l->p99_ns / div));
+	printf("  %-14s min %s %s  max %s\n", "", num4(n1, sizeof n1, l->min_ns / div), unit,
+	       num4(n2, sizeof n2, l->max_ns / div));
 	printf("  %-14s %.1f items/s (%llu batches of %llu in %.2f s)\n", "throughput",
 	       r->throughput_items_per_s, (unsigned long long)m->iterations,
 	       (unsigned long long)r->batch, gb_phase_seconds(m));
