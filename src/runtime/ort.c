@@ -27,7 +27,6 @@
 #ifdef GB_HAVE_ORT
 
 #include "runtime/ort_internal.h"
-#include "greenbench/time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,83 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define META_MAX 16
-
-struct ort_session {
-	const OrtApi *api;
-	OrtEnv *env;
-	OrtSession *sess;
-	OrtMemoryInfo *cpu_mem;
-	const OrtMemoryInfo *dev_mem;	/* EP device memory; NULL: host memory */
-	OrtAllocator *dev_alloc;	/* shared allocator of dev_mem (env's) */
-	OrtAllocator *cpu_alloc;	/* ORT's default allocator (not owned) */
-	enum gb_io_placement io;
-
-	size_t nin, nout;
-	struct gb_tensor_info *in_info, *out_info;
-	char **in_names, **out_names;
-
-	/* Inputs: host buffers (host io) and their values; device values
-	 * (device io) bound in binding. */
-	void **in_bufs;
-	OrtValue **in_vals;
-	OrtIoBinding *binding;
-	int have_inputs;
-
-	/* Outputs of the last batch (host io), and host copies handed out. */
-	OrtValue **out_vals;
-	OrtValue **out_host;
-	struct gb_tensor *out_tensors;
-
-	char ep[32];
-	char ep_name[64];
-	char provider_lib[4096];
-	int device_id;
-	char opt_level[8], intra[16], inter[16];
-	struct gb_kv meta[META_MAX];
-	size_t nmeta;
-};
-
-static const struct {
-	ONNXTensorElementDataType ort;
-	enum gb_dtype gb;
-} dtype_map[] = {
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, GB_DTYPE_F32 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, GB_DTYPE_F16 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16, GB_DTYPE_BF16 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, GB_DTYPE_F64 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, GB_DTYPE_I64 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, GB_DTYPE_I32 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8, GB_DTYPE_I8 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8, GB_DTYPE_U8 },
-	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL, GB_DTYPE_BOOL },
-};
-
-static enum gb_dtype from_ort(ONNXTensorElementDataType t)
-{
-	for (size_t i = 0; i < sizeof dtype_map / sizeof dtype_map[0]; i++)
-		if (dtype_map[i].ort == t)
-			return dtype_map[i].gb;
-	return GB_DTYPE_UNKNOWN;
-}
-
-static ONNXTensorElementDataType to_ort(enum gb_dtype t)
-{
-	for (size_t i = 0; i < sizeof dtype_map / sizeof dtype_map[0]; i++)
-		if (dtype_map[i].gb == t)
-			return dtype_map[i].ort;
-	return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-}
-
-/* AllocatorFree reports a status nobody can act on; drop it. */
-static void alloc_free(struct ort_session *s, void *p)
-{
-	OrtStatus *st = s->api->AllocatorFree(s->cpu_alloc, p);
-
-	if (st)
-		s->api->ReleaseStatus(st);
-}
 
 static int ort_probe(void)
 {
@@ -121,7 +43,7 @@ static int ort_probe(void)
 /* ---- opening -------------------------------------------------------- */
 
 /* One input's or output's name, dtype and shape. */
-static int read_info(struct ort_session *s, int input, size_t i, struct gb_tensor_info *info,
+static int read_info(struct gb_ort_session *s, int input, size_t i, struct gb_tensor_info *info,
 		     char **name_out)
 {
 	const OrtApi *api = s->api;
@@ -173,7 +95,7 @@ static int read_info(struct ort_session *s, int input, size_t i, struct gb_tenso
 				   info->name, rank, GB_TENSOR_MAX_RANK);
 		goto out;
 	}
-	info->dtype = from_ort(et);
+	info->dtype = gb_ort_dtype_from(et);
 	info->rank = (int)rank;
 	ret = gb_ort_check(api->GetDimensions(tsi, info->dims, rank), "cannot read a tensor shape");
 	if (!ret)
@@ -189,13 +111,13 @@ static int read_info(struct ort_session *s, int input, size_t i, struct gb_tenso
 	}
 out:
 	if (name)
-		alloc_free(s, name);
+		gb_ort_alloc_free(s, name);
 	if (ti)
 		api->ReleaseTypeInfo(ti);
 	return ret;
 }
 
-static int read_signature(struct ort_session *s)
+static int read_signature(struct gb_ort_session *s)
 {
 	const OrtApi *api = s->api;
 	int ret;
@@ -259,7 +181,7 @@ static int check_choice(const char *key, const char *value, const char *const *o
 
 /* Sort the EP options into ours, session config entries and the
  * provider's own, which are gathered into keys/vals. */
-static int apply_ep_options(struct ort_session *s, const struct gb_runtime_options *opt,
+static int apply_ep_options(struct gb_ort_session *s, const struct gb_runtime_options *opt,
 			    OrtSessionOptions *so, const char **keys, const char **vals, size_t *nkv)
 {
 	static const char *const algo[] = { "EXHAUSTIVE", "HEURISTIC", "DEFAULT", NULL };
@@ -305,7 +227,7 @@ static int apply_ep_options(struct ort_session *s, const struct gb_runtime_optio
 	return 0;
 }
 
-static int set_threads_and_level(struct ort_session *s, const struct gb_runtime_options *opt,
+static int set_threads_and_level(struct gb_ort_session *s, const struct gb_runtime_options *opt,
 				 OrtSessionOptions *so)
 {
 	const OrtApi *api = s->api;
@@ -333,9 +255,9 @@ static int set_threads_and_level(struct ort_session *s, const struct gb_runtime_
 	return ret;
 }
 
-static void add_meta(struct ort_session *s, const char *k, const char *v)
+static void add_meta(struct gb_ort_session *s, const char *k, const char *v)
 {
-	if (s->nmeta < META_MAX && v && *v)
+	if (s->nmeta < GB_ORT_META_MAX && v && *v)
 		s->meta[s->nmeta++] = (struct gb_kv){ k, v };
 }
 
@@ -343,7 +265,7 @@ static void ort_close(void *session);
 
 static int ort_open(const struct gb_runtime_options *opt, void **session)
 {
-	struct ort_session *s = NULL;
+	struct gb_ort_session *s = NULL;
 	const OrtApi *api = NULL;
 	OrtSessionOptions *so = NULL;
 	const OrtEpDevice *dev = NULL;
@@ -461,7 +383,7 @@ fail:
 static int ort_describe(void *session, const struct gb_tensor_info **inputs, size_t *ninputs,
 			const struct gb_tensor_info **outputs, size_t *noutputs)
 {
-	struct ort_session *s = session;
+	struct gb_ort_session *s = session;
 
 	if (inputs)
 		*inputs = s->in_info;
@@ -474,331 +396,9 @@ static int ort_describe(void *session, const struct gb_tensor_info **inputs, siz
 	return 0;
 }
 
-/* ---- inputs and outputs -------------------------------------------- */
-
-static void release_outputs(struct ort_session *s)
-{
-	for (size_t i = 0; i < s->nout; i++) {
-		if (s->out_vals[i])
-			s->api->ReleaseValue(s->out_vals[i]);
-		if (s->out_host[i])
-			s->api->ReleaseValue(s->out_host[i]);
-		s->out_vals[i] = NULL;
-		s->out_host[i] = NULL;
-	}
-}
-
-static void release_inputs(struct ort_session *s)
-{
-	if (s->binding) {
-		s->api->ReleaseIoBinding(s->binding);
-		s->binding = NULL;
-	}
-	for (size_t i = 0; i < s->nin; i++) {
-		if (s->in_vals[i])
-			s->api->ReleaseValue(s->in_vals[i]);
-		free(s->in_bufs[i]);
-		s->in_vals[i] = NULL;
-		s->in_bufs[i] = NULL;
-	}
-	s->have_inputs = 0;
-}
-
-static const struct gb_tensor *find_tensor(const struct gb_tensor *t, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(t[i].info.name, name))
-			return &t[i];
-	return NULL;
-}
-
-static int check_tensor(const struct gb_tensor_info *want, const struct gb_tensor *t)
-{
-	size_t count = gb_dtype_size(t->info.dtype);
-
-	if (t->info.dtype != want->dtype)
-		return gb_error_set(-EINVAL, "input '%s' is %s, the model wants %s", want->name,
-				    gb_dtype_name(t->info.dtype), gb_dtype_name(want->dtype));
-	if (t->info.rank != want->rank)
-		return gb_error_set(-EINVAL, "input '%s' has rank %d, the model wants %d", want->name,
-				    t->info.rank, want->rank);
-	for (int d = 0; d < t->info.rank; d++) {
-		if (t->info.dims[d] < 0 || (want->dims[d] >= 0 && want->dims[d] != t->info.dims[d]))
-			return gb_error_set(-EINVAL, "input '%s' dim %d is %lld, the model wants %lld",
-					    want->name, d, (long long)t->info.dims[d],
-					    (long long)want->dims[d]);
-		count *= (size_t)t->info.dims[d];
-	}
-	if (count != t->bytes || (t->bytes && !t->data))
-		return gb_error_set(-EINVAL, "input '%s' holds %zu bytes, its shape needs %zu", want->name,
-				    t->bytes, count);
-	return 0;
-}
-
-/* Input i into a value in host memory (host io) or device memory. */
-static int make_input(struct ort_session *s, size_t i, const struct gb_tensor *t)
-{
-	const OrtApi *api = s->api;
-	ONNXTensorElementDataType et = to_ort(t->info.dtype);
-	OrtValue *src = NULL;
-	void *dst;
-	int ret;
-
-	/* A zero-byte malloc may return NULL; ORT wants a pointer. */
-	s->in_bufs[i] = malloc(t->bytes ? t->bytes : 1);
-	if (!s->in_bufs[i])
-		return gb_error_set(-ENOMEM, "out of memory for input '%s' (%zu bytes)", t->info.name,
-				    t->bytes);
-	memcpy(s->in_bufs[i], t->data, t->bytes);
-	ret = gb_ort_check(api->CreateTensorWithDataAsOrtValue(s->cpu_mem, s->in_bufs[i], t->bytes,
-							       t->info.dims, (size_t)t->info.rank,
-							       et, &src),
-			   "cannot create an input tensor");
-	if (ret || s->io == GB_IO_HOST) {
-		s->in_vals[i] = src;
-		return ret;
-	}
-	ret = gb_ort_check(api->CreateTensorAsOrtValue(s->dev_alloc ? s->dev_alloc : s->cpu_alloc,
-						       t->info.dims, (size_t)t->info.rank, et,
-						       &s->in_vals[i]),
-			   "cannot allocate an input tensor on the device");
-	if (ret)
-		goto out;
-	if (s->dev_alloc) {
-		ret = gb_ort_check(api->CopyTensors(s->env, (const OrtValue *const *)&src,
-						    &s->in_vals[i], NULL, 1),
-				   "cannot copy an input to the device");
-	} else {
-		ret = gb_ort_check(api->GetTensorMutableData(s->in_vals[i], &dst),
-				   "cannot reach an input tensor");
-		if (!ret)
-			memcpy(dst, t->data, t->bytes);
-	}
-out:
-	api->ReleaseValue(src);
-	free(s->in_bufs[i]);
-	s->in_bufs[i] = NULL;
-	return ret;
-}
-
-static int bind_io(struct ort_session *s)
-{
-	const OrtApi *api = s->api;
-	const OrtMemoryInfo *out_mem = s->dev_alloc ? s->dev_mem : s->cpu_mem;
-	int ret;
-
-	ret = gb_ort_check(api->CreateIoBinding(s->sess, &s->binding), "cannot create an IO binding");
-	for (size_t i = 0; !ret && i < s->nin; i++)
-		ret = gb_ort_check(api->BindInput(s->binding, s->in_names[i], s->in_vals[i]),
-				   "cannot bind an input");
-	for (size_t i = 0; !ret && i < s->nout; i++)
-		ret = gb_ort_check(api->BindOutputToDevice(s->binding, s->out_names[i], out_mem),
-				   "cannot bind an output");
-	if (!ret)
-		ret = gb_ort_check(api->SynchronizeBoundInputs(s->binding),
-				   "cannot synchronise the bound inputs");
-	return ret;
-}
-
-static int ort_set_inputs(void *session, const struct gb_tensor *inputs, size_t n)
-{
-	struct ort_session *s = session;
-	int ret = 0;
-
-	release_outputs(s);
-	release_inputs(s);
-	for (size_t i = 0; i < s->nin; i++) {
-		const struct gb_tensor *t = find_tensor(inputs, n, s->in_info[i].name);
-
-		if (!t) {
-			ret = gb_error_set(-EINVAL, "no data for input '%s'", s->in_info[i].name);
-			goto out;
-		}
-		ret = check_tensor(&s->in_info[i], t);
-		if (!ret)
-			ret = make_input(s, i, t);
-		if (ret)
-			goto out;
-	}
-	if (s->io == GB_IO_DEVICE)
-		ret = bind_io(s);
-out:
-	if (ret)
-		release_inputs(s);
-	else
-		s->have_inputs = 1;
-	return ret;
-}
-
-static int run_failed(OrtStatus *st, uint64_t i)
-{
-	char what[64];
-	int ret;
-
-	snprintf(what, sizeof what, "inference failed at run %llu", (unsigned long long)i + 1);
-	ret = gb_ort_check(st, what);
-	/* Out-of-memory is a cause of its own: the batch is too big. ORT says
-	 * "Failed to allocate memory", "CUDA failure 2: out of memory",
-	 * "CUBLAS_STATUS_ALLOC_FAILED", "Available memory of ... is smaller". */
-	if (strcasestr(gb_error_msg(), "alloc") || strcasestr(gb_error_msg(), "memory"))
-		ret = -ENOMEM;
-	return ret;
-}
-
-static int ort_run_batches(void *session, uint64_t n, uint64_t *lat_ns)
-{
-	struct ort_session *s = session;
-	const OrtApi *api = s->api;
-	const char *const *in_names = (const char *const *)s->in_names;
-	const char *const *out_names = (const char *const *)s->out_names;
-	OrtStatus *st;
-	uint64_t t0, t1;
-
-	if (!s->have_inputs)
-		return gb_error_set(-EINVAL, "no inputs set before running");
-	/* One clock read per batch: a batch ends where the next begins, so
-	 * releasing the previous outputs counts in the batch that frees them,
-	 * as it does for a Python caller. */
-	t0 = gb_now_ns();
-	for (uint64_t i = 0; i < n; i++) {
-		if (s->binding) {
-			st = api->RunWithBinding(s->sess, NULL, s->binding);
-			if (!st)
-				st = api->SynchronizeBoundOutputs(s->binding);
-		} else {
-			release_outputs(s);
-			st = api->Run(s->sess, NULL, in_names, (const OrtValue *const *)s->in_vals, s->nin,
-				      out_names, s->nout, s->out_vals);
-		}
-		t1 = gb_now_ns();
-		if (st)
-			return run_failed(st, i);
-		if (lat_ns)
-			lat_ns[i] = t1 - t0;
-		t0 = t1;
-	}
-	return 0;
-}
-
-/* Fill s->out_tensors[i] from a host-memory value. */
-static int describe_value(struct ort_session *s, size_t i, OrtValue *v)
-{
-	const OrtApi *api = s->api;
-	OrtTensorTypeAndShapeInfo *tsi = NULL;
-	struct gb_tensor *t = &s->out_tensors[i];
-	ONNXTensorElementDataType et;
-	size_t rank = 0, count = 0;
-	int ret;
-
-	memset(t, 0, sizeof *t);
-	snprintf(t->info.name, sizeof t->info.name, "%s", s->out_names[i]);
-	ret = gb_ort_check(api->GetTensorTypeAndShape(v, &tsi), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetTensorElementType(tsi, &et), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensionsCount(tsi, &rank), "cannot read an output");
-	if (!ret && rank > GB_TENSOR_MAX_RANK)
-		ret = gb_error_set(-ENOTSUP, "output '%s' has rank %zu", t->info.name, rank);
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensions(tsi, t->info.dims, rank), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetTensorShapeElementCount(tsi, &count), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetTensorMutableData(v, &t->data), "cannot read an output");
-	if (!ret) {
-		t->info.dtype = from_ort(et);
-		t->info.rank = (int)rank;
-		t->bytes = count * gb_dtype_size(t->info.dtype);
-	}
-	if (tsi)
-		api->ReleaseTensorTypeAndShapeInfo(tsi);
-	return ret;
-}
-
-/* A host copy of a device value (for device io on a GPU). */
-static int copy_to_host(struct ort_session *s, OrtValue *v, OrtValue **host)
-{
-	const OrtApi *api = s->api;
-	OrtTensorTypeAndShapeInfo *tsi = NULL;
-	ONNXTensorElementDataType et;
-	int64_t dims[GB_TENSOR_MAX_RANK];
-	size_t rank = 0;
-	int ret;
-
-	ret = gb_ort_check(api->GetTensorTypeAndShape(v, &tsi), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetTensorElementType(tsi, &et), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensionsCount(tsi, &rank), "cannot read an output");
-	if (!ret && rank > GB_TENSOR_MAX_RANK)
-		ret = gb_error_set(-ENOTSUP, "an output has rank %zu", rank);
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensions(tsi, dims, rank), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->CreateTensorAsOrtValue(s->cpu_alloc, dims, rank, et, host),
-				   "cannot allocate an output copy");
-	if (!ret)
-		ret = gb_ort_check(api->CopyTensors(s->env, (const OrtValue *const *)&v, host, NULL, 1),
-				   "cannot copy an output to the host");
-	if (tsi)
-		api->ReleaseTensorTypeAndShapeInfo(tsi);
-	return ret;
-}
-
-static int ort_outputs(void *session, const struct gb_tensor **out, size_t *n)
-{
-	struct ort_session *s = session;
-	const OrtApi *api = s->api;
-	OrtValue **bound = NULL;
-	size_t nbound = 0;
-	int ret = 0;
-
-	if (s->binding) {
-		ret = gb_ort_check(api->GetBoundOutputValues(s->binding, s->cpu_alloc, &bound, &nbound),
-				   "cannot read the bound outputs");
-		if (ret)
-			return ret;
-		if (nbound != s->nout) {
-			ret = gb_error_set(-ENODATA, "no outputs yet: run a batch first");
-			goto out;
-		}
-		for (size_t i = 0; i < s->nout; i++) {
-			if (s->out_vals[i])
-				api->ReleaseValue(s->out_vals[i]);
-			if (s->out_host[i])
-				api->ReleaseValue(s->out_host[i]);
-			s->out_host[i] = NULL;
-			s->out_vals[i] = bound[i];
-			bound[i] = NULL;
-			if (s->dev_alloc && (ret = copy_to_host(s, s->out_vals[i], &s->out_host[i])))
-				goto out;
-		}
-	}
-	for (size_t i = 0; i < s->nout; i++) {
-		OrtValue *v = s->out_host[i] ? s->out_host[i] : s->out_vals[i];
-
-		if (!v) {
-			ret = gb_error_set(-ENODATA, "no outputs yet: run a batch first");
-			goto out;
-		}
-		if ((ret = describe_value(s, i, v)))
-			goto out;
-	}
-	*out = s->out_tensors;
-	*n = s->nout;
-out:
-	if (bound) {
-		for (size_t i = 0; i < nbound; i++)
-			if (bound[i])
-				api->ReleaseValue(bound[i]);
-		alloc_free(s, bound);
-	}
-	return ret;
-}
-
 static int ort_metadata(void *session, const struct gb_kv **kv, size_t *n)
 {
-	struct ort_session *s = session;
+	struct gb_ort_session *s = session;
 
 	*kv = s->meta;
 	*n = s->nmeta;
@@ -816,14 +416,11 @@ static void free_names(char **names, size_t n)
 
 static void ort_close(void *session)
 {
-	struct ort_session *s = session;
+	struct gb_ort_session *s = session;
 
 	if (!s)
 		return;
-	if (s->in_vals) {
-		release_outputs(s);
-		release_inputs(s);
-	}
+	gb_ort_release_io(s);
 	if (s->sess)
 		s->api->ReleaseSession(s->sess);
 	if (s->cpu_mem)
@@ -842,21 +439,6 @@ static void ort_close(void *session)
 	free(s);
 }
 
-int gb_ort_session_raw(void *session, struct gb_ort_raw *raw)
-{
-	struct ort_session *s = session;
-
-	if (s->io != GB_IO_HOST || !s->have_inputs)
-		return gb_error_set(-EINVAL, "a raw session needs host io and inputs set");
-	raw->api = s->api;
-	raw->session = s->sess;
-	raw->in_names = (const char *const *)s->in_names;
-	raw->in_vals = (const OrtValue *const *)s->in_vals;
-	raw->nin = s->nin;
-	raw->out_names = (const char *const *)s->out_names;
-	raw->nout = s->nout;
-	return 0;
-}
 
 const struct gb_runtime_ops gb_runtime_ort = {
 	.name = "ort",
@@ -864,9 +446,9 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.probe = ort_probe,
 	.open = ort_open,
 	.describe = ort_describe,
-	.set_inputs = ort_set_inputs,
-	.run_batches = ort_run_batches,
-	.outputs = ort_outputs,
+	.set_inputs = gb_ort_set_inputs,
+	.run_batches = gb_ort_run_batches,
+	.outputs = gb_ort_outputs,
 	.metadata = ort_metadata,
 	.close = ort_close,
 };

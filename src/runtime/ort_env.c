@@ -1,6 +1,7 @@
 /*
- * Loading libonnxruntime.so, the shared OrtEnv and execution-provider
- * plugin libraries. See ort_internal.h for the search order and why.
+ * Loading libonnxruntime.so, the shared OrtEnv, execution-provider
+ * plugin libraries, and the dtype map. See ort_internal.h for the search
+ * order and why.
  */
 #ifdef GB_HAVE_ORT
 
@@ -168,6 +169,46 @@ int gb_ort_check(OrtStatus *st, const char *what)
 	while (n > 0 && msg[n - 1] == ' ')
 		msg[--n] = '\0';
 	return gb_error_set(-EIO, "%s: %s", what, msg);
+}
+
+static const struct {
+	ONNXTensorElementDataType ort;
+	enum gb_dtype gb;
+} dtype_map[] = {
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, GB_DTYPE_F32 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, GB_DTYPE_F16 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16, GB_DTYPE_BF16 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE, GB_DTYPE_F64 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64, GB_DTYPE_I64 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32, GB_DTYPE_I32 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8, GB_DTYPE_I8 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8, GB_DTYPE_U8 },
+	{ ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL, GB_DTYPE_BOOL },
+};
+
+enum gb_dtype gb_ort_dtype_from(ONNXTensorElementDataType t)
+{
+	for (size_t i = 0; i < sizeof dtype_map / sizeof dtype_map[0]; i++)
+		if (dtype_map[i].ort == t)
+			return dtype_map[i].gb;
+	return GB_DTYPE_UNKNOWN;
+}
+
+ONNXTensorElementDataType gb_ort_dtype_to(enum gb_dtype t)
+{
+	for (size_t i = 0; i < sizeof dtype_map / sizeof dtype_map[0]; i++)
+		if (dtype_map[i].gb == t)
+			return dtype_map[i].ort;
+	return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+}
+
+/* AllocatorFree reports a status nobody can act on; drop it. */
+void gb_ort_alloc_free(struct gb_ort_session *s, void *p)
+{
+	OrtStatus *st = s->api->AllocatorFree(s->cpu_alloc, p);
+
+	if (st)
+		s->api->ReleaseStatus(st);
 }
 
 /* ORT's log: keep the last warning or error for error messages; print

@@ -23,9 +23,12 @@
 #ifndef GB_RUNTIME_ORT_INTERNAL_H
 #define GB_RUNTIME_ORT_INTERNAL_H
 
+#include "greenbench/runtime.h"
+
 #include <onnxruntime_c_api.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Oldest ORT C API this backend uses (EpDevice_MemoryInfo, CopyTensors,
  * GetSharedAllocator arrived in 1.23). */
@@ -62,6 +65,57 @@ const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep);
  * missing library (dlerror text) or list the EP devices found. */
 int gb_ort_plugin_device(OrtEnv *env, const struct gb_ort_plugin *p, const char *lib_path,
 			 int device_id, const OrtEpDevice **out, char *used_path, size_t len);
+
+/* ---- sessions (ort.c opens and closes, ort_run.c feeds and runs) ---- */
+
+#define GB_ORT_META_MAX 16
+
+struct gb_ort_session {
+	const OrtApi *api;
+	OrtEnv *env;
+	OrtSession *sess;
+	OrtMemoryInfo *cpu_mem;
+	const OrtMemoryInfo *dev_mem;	/* EP device memory; NULL: host memory */
+	OrtAllocator *dev_alloc;	/* shared allocator of dev_mem (env's) */
+	OrtAllocator *cpu_alloc;	/* ORT's default allocator (not owned) */
+	enum gb_io_placement io;
+
+	size_t nin, nout;
+	struct gb_tensor_info *in_info, *out_info;
+	char **in_names, **out_names;
+
+	/* Inputs: host buffers (host io) and their values; device values
+	 * (device io) bound in binding. */
+	void **in_bufs;
+	OrtValue **in_vals;
+	OrtIoBinding *binding;
+	int have_inputs;
+
+	/* Outputs of the last batch (host io), and host copies handed out. */
+	OrtValue **out_vals;
+	OrtValue **out_host;
+	struct gb_tensor *out_tensors;
+
+	char ep[32];
+	char ep_name[64];
+	char provider_lib[4096];
+	int device_id;
+	char opt_level[8], intra[16], inter[16];
+	struct gb_kv meta[GB_ORT_META_MAX];
+	size_t nmeta;
+};
+
+enum gb_dtype gb_ort_dtype_from(ONNXTensorElementDataType t);
+ONNXTensorElementDataType gb_ort_dtype_to(enum gb_dtype t);
+/* AllocatorFree through the session's default allocator, status dropped. */
+void gb_ort_alloc_free(struct gb_ort_session *s, void *p);
+
+/* The ops of ort_run.c (see runtime.h for their contracts). */
+int gb_ort_set_inputs(void *session, const struct gb_tensor *inputs, size_t n);
+int gb_ort_run_batches(void *session, uint64_t n, uint64_t *lat_ns);
+int gb_ort_outputs(void *session, const struct gb_tensor **out, size_t *n);
+/* Release inputs, binding and outputs (before closing). */
+void gb_ort_release_io(struct gb_ort_session *s);
 
 /* The very session behind a gb_runtime_ort session, for
  * bench/bench_run_overhead.c to time a bare Run() loop against
