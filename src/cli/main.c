@@ -20,6 +20,7 @@ const struct gb_cmd gb_commands[] = {
 	{ "devices", cmd_devices, "list energy sources, GPUs and runtimes, and why any is missing" },
 	{ "measure", cmd_measure, "run a command and report the energy it used" },
 	{ "run", cmd_run, "benchmark one model configuration: latency, throughput, energy" },
+	{ "convert", cmd_convert, "export a framework model to ONNX (torch2onnx)" },
 	{ "help", cmd_help, "show help for greenbench or one of its commands" },
 	{ "version", cmd_version, "print version information" },
 	{ NULL, NULL, NULL },

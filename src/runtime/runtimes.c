@@ -11,9 +11,13 @@
 #include <string.h>
 
 extern const struct gb_runtime_ops gb_runtime_ort;
+extern const struct gb_runtime_ops gb_runtime_torch;
+extern const struct gb_runtime_ops gb_runtime_ort_python;
 
 const struct gb_runtime_ops *const gb_runtime_table[] = {
 	&gb_runtime_ort,
+	&gb_runtime_torch,
+	&gb_runtime_ort_python,
 };
 
 const size_t gb_runtime_table_len = sizeof gb_runtime_table / sizeof gb_runtime_table[0];
