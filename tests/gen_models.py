@@ -13,6 +13,8 @@ Models (opset 13, IR 7, so any ORT since 1.10 loads them):
   dtypes.onnx  h float16[batch,4], b bool[batch,4], i int32[batch,4]
                -> y float[batch,4] = Where(b, Cast(h), Cast(i))
   mlp_big.onnx x float[batch,256] -> Relu(x @ W[256,256]) x 4 (benchmarks)
+  add.onnx     x float[batch,4] -> x * 2 + b: Add and Mul only, which the
+               fake onnxruntime module of the worker tests can evaluate
 """
 import os
 import sys
@@ -93,13 +95,24 @@ def mlp_big(path):
     save(helper.make_model(g, opset_imports=OPSET), path)
 
 
+def add(path):
+    g = helper.make_graph(
+        [helper.make_node("Mul", ["x", "two"], ["t"]), helper.make_node("Add", ["t", "b"], ["y"])],
+        "add",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+        [numpy_helper.from_array(np.array([2], np.float32), "two"),
+         numpy_helper.from_array(np.array([1, 2, 3, 4], np.float32), "b")])
+    save(helper.make_model(g, opset_imports=OPSET), path)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, fn in (("mlp", mlp), ("tokens", tokens), ("fixed", fixed), ("dtypes", dtypes),
-                     ("mlp_big", mlp_big)):
+                     ("mlp_big", mlp_big), ("add", add)):
         fn(os.path.join(out, name + ".onnx"))
 
 

@@ -84,7 +84,7 @@ static const struct row {
 	{ "run --model $M/mlp.onnx --ep cuda", 1, "libonnxruntime_providers_cuda.so" },
 	{ "run --model $M/mlp.onnx --ep tensorrt", 1, "libnvinfer" },
 	{ "run --model $M/mlp.onnx --ep-option enable_cuda_graph=1", 1, "ep 'cpu' has no option" },
-	{ "run --model $M/mlp.onnx --runtime torch", 1, "error: unknown runtime 'torch'" },
+	{ "run --model $M/mlp.onnx --runtime mxnet", 1, "error: unknown runtime 'mxnet'" },
 	{ "run --model $M/tokens.onnx", 1,
 	  "error: input 'input_ids' has symbolic dim 'seq': set --dim seq=N" },
 	{ "run --model $M/mlp.onnx --batch 1000000000000", 1, "lower --batch" },
@@ -393,6 +393,42 @@ static void test_gpu_record(void **st)
 	free(lib);
 }
 
+/* The engine drives worker runtimes alike: ort-python through the fake
+ * onnxruntime module of the worker tests. */
+static void test_worker_runtime(void **st)
+{
+	const char *src = getenv("GB_SRCDIR"), *py = getenv("GB_PYTHON");
+	char saved[8192];
+	cJSON *j;
+
+	(void)st;
+	snprintf(saved, sizeof saved, "%s", env);
+	snprintf(env, sizeof env, "%s GREENBENCH_WORKERS_DIR='%s/workers' PYTHONPATH='%s/tests/fakes/pymods' "
+		 "GREENBENCH_PYTHON='%s'", saved, src ? src : ".", src ? src : ".", py ? py : "python3");
+	{
+		char *out = NULL;
+		int rc = run_gb("devices", &out, NULL);
+
+		if (rc || !strstr(out, "ort-python  available")) {
+			snprintf(env, sizeof env, "%s", saved);
+			fprintf(stderr, "skipped: ort-python worker unavailable here\n");
+			free(out);
+			skip();
+		}
+		free(out);
+	}
+	j = run_json("--runtime ort-python --model $M/add.onnx --batch 3 --warmup 1 -n 5 --min-duration 0", 0);
+	snprintf(env, sizeof env, "%s", saved);
+	assert_string_equal(str(j, "status"), "ok");
+	assert_string_equal(str(j, "config.runtime"), "ort-python");
+	assert_int_equal(num(j, "config.batch"), 3);
+	assert_int_equal(cJSON_GetArraySize(get(j, "phases")), 4);
+	assert_true(num(j, "phases.3.iterations") >= 5);
+	assert_int_equal(num(j, "latency_ns.n"), num(j, "phases.3.iterations"));
+	assert_true(num(j, "throughput_items_per_s") > 0);
+	cJSON_Delete(j);
+}
+
 static void test_ort_library_missing(void **st)
 {
 	char *out = NULL, args[256];
@@ -447,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_failed_record),
 		cmocka_unit_test(test_output_appends),
 		cmocka_unit_test(test_gpu_record),
+		cmocka_unit_test(test_worker_runtime),
 		cmocka_unit_test(test_ort_library_missing),
 	};
 

@@ -298,6 +298,38 @@ static const char *meta(const struct gb_run_result *r, const char *key)
 	return NULL;
 }
 
+/* The runtime's version for the header: "<runtime>_version" (torch),
+ * ort_version, else the first *_version that is not the worker's or
+ * Python's own. */
+static const char *version_meta(const struct gb_run_result *r, const char **name)
+{
+	static char buf[32];
+	char want[64];
+
+	snprintf(want, sizeof want, "%s_version", r->runtime);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < r->n_runtime_meta; i++) {
+			const char *k = r->runtime_meta[i].key;
+			size_t n = strlen(k);
+
+			if (pass == 0 && strcmp(k, want))
+				continue;
+			if (pass == 1 && strcmp(k, "ort_version"))
+				continue;
+			if (pass == 2 && (n <= 8 || strcmp(k + n - 8, "_version") ||
+					  !strncmp(k, "worker", 6) || !strncmp(k, "python", 6)))
+				continue;
+			if (!strcmp(k, "ort_version"))
+				snprintf(buf, sizeof buf, "ONNX Runtime");
+			else
+				snprintf(buf, sizeof buf, "%.*s", (int)(n - 8), k);
+			*name = buf;
+			return r->runtime_meta[i].value;
+		}
+	}
+	return NULL;
+}
+
 /* Latency unit picked from the median: us below 1 ms, ms below 1 s. */
 static void pick_unit(double ns, const char **unit, double *div)
 {
@@ -390,7 +422,7 @@ static void print_human(const struct gb_run_result *r)
 {
 	const struct gb_phase *m = &r->phases[GB_PHASE_MEASURED];
 	const struct gb_latency *l = &r->latency;
-	const char *unit, *v;
+	const char *unit, *v, *vname = "";
 	char threads[48], n1[32], n2[32], n3[32], n4[32], n5[32];
 	double div;
 
@@ -401,9 +433,9 @@ static void print_human(const struct gb_run_result *r)
 		snprintf(threads, sizeof threads, "threads %d/%d", r->intra_op_threads, r->inter_op_threads);
 	else
 		snprintf(threads, sizeof threads, "threads default");
-	v = meta(r, "ort_version");
-	printf(" %s%s%s%.30s, %s\n\n", v ? "ONNX Runtime " : "", v ? v : "", v ? ", " : "",
-	       meta(r, "ep_name") ? meta(r, "ep_name") : r->ep, threads);
+	v = version_meta(r, &vname);
+	printf(" %s%s%.*s%s%.30s, %s\n\n", v ? vname : "", v ? " " : "", v ? 20 : 0, v ? v : "",
+	       v ? ", " : "", meta(r, "ep_name") ? meta(r, "ep_name") : r->ep, threads);
 	print_phases(r);
 	if (!r->ndomains) {
 		printf("  energy: <not supported>  %s\n", r->metered ? "no energy source here (see 'greenbench devices')"

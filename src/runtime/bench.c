@@ -206,11 +206,11 @@ static int run_phases(struct run_ctx *c, void **session)
 	const struct gb_bench_config *cfg = c->cfg;
 	const struct gb_runtime_ops *rt = cfg->rt;
 	struct gb_run_result *r = c->res;
-	const struct gb_tensor_info *in = NULL;
+	const struct gb_tensor_info *in = NULL, *outs = NULL;
 	const struct gb_kv *meta = NULL;
 	struct gb_tensor *t = NULL;
 	uint64_t *lat = NULL, nlat = 0, first_lat = 0, t0, t1, batch = 1;
-	size_t nin = 0, nmeta = 0;
+	size_t nin = 0, nout = 0, nmeta = 0;
 	int ret;
 
 	/* load */
@@ -225,7 +225,7 @@ static int run_phases(struct run_ctx *c, void **session)
 		copy_kv(r->runtime_meta, &r->n_runtime_meta, meta, nmeta);
 
 	/* inputs: in no phase */
-	ret = rt->describe(*session, &in, &nin, NULL, NULL);
+	ret = rt->describe(*session, &in, &nin, &outs, &nout);
 	if (!ret)
 		ret = gb_inputs_new(in, nin, &cfg->inputs, &t, &batch);
 	if (ret)
