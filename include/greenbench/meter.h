@@ -257,6 +257,10 @@ int gb_meter_idle_power(const struct gb_meter *m, size_t i, double *watts);
 /* Use an idle power measured elsewhere (a campaign's baseline). */
 int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
 
+/* CPU time the sampler thread used and the reads it made, summed over its
+ * finished runs (valid after gb_meter_stop()). */
+void gb_meter_sampler_cost(const struct gb_meter *m, uint64_t *cpu_ns, uint64_t *reads);
+
 /* The sampler period in use: the configured one, shortened where a
  * source's counter could otherwise wrap twice between reads. */
 uint64_t gb_meter_interval_ns(const struct gb_meter *m);

@@ -47,6 +47,10 @@ struct gb_meter {
 
 	double *idle_w;
 	int *idle_valid;
+
+	/* The sampler's own cost, so greenbench can report its overhead. */
+	uint64_t sampler_cpu_ns;
+	uint64_t sampler_reads;
 };
 
 void gb_meter_config_init(struct gb_meter_config *cfg)
@@ -348,6 +352,7 @@ static void *sampler_main(void *arg)
 		if (now >= next) {
 			read_all_locked(m, now, row, 0);
 			append_row_locked(m, now, row);
+			m->sampler_reads++;
 			/* Fixed-rate schedule; if we fell behind (machine
 			 * overloaded), skip missed slots rather than burst. */
 			next += m->interval_ns;
@@ -358,6 +363,12 @@ static void *sampler_main(void *arg)
 		struct timespec ts = { .tv_sec = (time_t)(next / GB_NS_PER_S),
 				       .tv_nsec = (long)(next % GB_NS_PER_S) };
 		pthread_cond_timedwait(&m->wake, &m->lock, &ts);
+	}
+	{
+		struct timespec cpu;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+			m->sampler_cpu_ns += (uint64_t)cpu.tv_sec * GB_NS_PER_S + (uint64_t)cpu.tv_nsec;
 	}
 	pthread_mutex_unlock(&m->lock);
 	free(row);
@@ -616,4 +627,10 @@ int gb_meter_totals(const struct gb_meter *m, const struct gb_domain_energy *e,
 		}
 	}
 	return 0;
+}
+
+void gb_meter_sampler_cost(const struct gb_meter *m, uint64_t *cpu_ns, uint64_t *reads)
+{
+	*cpu_ns = m->sampler_cpu_ns;
+	*reads = m->sampler_reads;
 }

@@ -55,15 +55,20 @@ const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep)
 	return NULL;
 }
 
-static void *try_open(const char *path, char *err, size_t len)
+static void *try_open_flags(const char *path, int flags, char *err, size_t len)
 {
-	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(path, flags);
 
 	if (!h) {
 		const char *e = dlerror();
 		snprintf(err, len, "%s", e ? e : "unknown dlopen error");
 	}
 	return h;
+}
+
+static void *try_open(const char *path, char *err, size_t len)
+{
+	return try_open_flags(path, RTLD_NOW | RTLD_LOCAL, err, len);
 }
 
 static int load_locked(void)
@@ -286,10 +291,15 @@ static int check_loadable(const struct gb_ort_plugin *p, const char *path)
 		return gb_error_set(-ENOENT,
 				    "ep '%s': cannot open provider library '%s': %s (set --ep-option provider_lib=PATH)",
 				    p->ep, path, strerror(errno));
-	h = try_open(path, err, sizeof err);
-	if (!h)
+	/* Lazily: the provider calls back into libonnxruntime_providers_shared
+	 * (Provider_GetHost), which only ORT's own registration loads into the
+	 * global scope. A missing dependency (libcudnn) still fails here; an
+	 * unresolved symbol is ORT's to resolve (seen on the H200 2026-11-27). */
+	h = try_open_flags(path, RTLD_LAZY | RTLD_LOCAL, err, sizeof err);
+	if (!h && !strstr(err, "undefined symbol"))
 		return gb_error_set(-ENOENT, "ep '%s': cannot load provider library: %s", p->ep, err);
-	dlclose(h);
+	if (h)
+		dlclose(h);
 	return 0;
 }
 
