@@ -58,11 +58,16 @@ TEST_BIN = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all deps run check test bench clean clang-check
+.SECONDARY:
 all: $(BUILD)/greenbench
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libgreenbench.a: $(LIB_OBJ)
 	@rm -f $@
@@ -92,6 +97,7 @@ test: $(BUILD)/greenbench $(TEST_BIN) $(TEST_DEPS)
 	@GB_BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
 
 check: deps
+	@scripts/check-banned.sh
 	@$(MAKE) --no-print-directory clang-check
 	@$(MAKE) --no-print-directory MODE=asan test
 

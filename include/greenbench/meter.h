@@ -228,6 +228,12 @@ int gb_meter_window(struct gb_meter *m, const struct gb_mark *a,
 int gb_meter_measure_idle(struct gb_meter *m, uint64_t dur_ns);
 /* Idle power of domain i in W; -ENODATA if none measured or invalid. */
 int gb_meter_idle_power(const struct gb_meter *m, size_t i, double *watts);
+/* Use an idle power measured elsewhere (a campaign's baseline). */
+int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
+
+/* The sampler period in use: the configured one, shortened where a
+ * source's counter could otherwise wrap twice between reads. */
+uint64_t gb_meter_interval_ns(const struct gb_meter *m);
 
 const char *gb_method_name(enum gb_energy_method m); /* "counter", ... */
 const char *gb_domain_kind_name(enum gb_domain_kind k); /* "package", ... */

@@ -17,6 +17,8 @@ struct gb_cmd {
 /* The command table (main.c). */
 extern const struct gb_cmd gb_commands[];
 
+int cmd_devices(int argc, char **argv);
+int cmd_measure(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

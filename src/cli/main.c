@@ -16,8 +16,8 @@
  * Adding a command means adding both; nothing else dispatches.
  */
 const struct gb_cmd gb_commands[] = {
-
-
+	{ "devices", cmd_devices, "list energy sources, GPUs and runtimes, and why any is missing" },
+	{ "measure", cmd_measure, "run a command and report the energy it used" },
 	{ "help", cmd_help, "show help for greenbench or one of its commands" },
 	{ "version", cmd_version, "print version information" },
 	{ NULL, NULL, NULL },

@@ -108,3 +108,13 @@ int gbt_run(const char *cmdline, char **out)
 		free(acc);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+char *gbt_greenbench(void)
+{
+	const char *b = getenv("GB_BUILD");
+	const char *src = getenv("GB_SRCDIR");
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/%s/greenbench", src && *src ? src : ".", b && *b ? b : "build");
+	return strdup(path);
+}

@@ -22,6 +22,8 @@ void gbt_write(const char *root, const char *rel, const char *fmt, ...)
 void gbt_chmod(const char *root, const char *rel, unsigned mode);
 /* Path to a built test artefact: $GB_BUILD/tests/<name> (GB_BUILD defaults to "build"). */
 char *gbt_build_path(const char *name);
+/* Path to the greenbench binary under test: $GB_SRCDIR/$GB_BUILD/greenbench. */
+char *gbt_greenbench(void);
 /* Run a shell command line, return its exit status (or -1); output captured
  * into *out (malloc'd, may be NULL to discard). */
 int gbt_run(const char *cmdline, char **out);

@@ -1,0 +1,19 @@
+/*
+ * Writing a meter's time series. The caller owns the FILE; nothing else is
+ * printed. Invalid samples are written as empty cells, never as 0.
+ * Not thread-safe with a running sampler: stop it first.
+ */
+#ifndef GREENBENCH_SERIES_H
+#define GREENBENCH_SERIES_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct gb_meter;
+
+/* CSV: header "t_s,<domain>.energy_j,<domain>.power_w,..." then one row per
+ * sample, t_s relative to t0_ns. Columns appear only for telemetry some
+ * domain provides. */
+int gb_series_write_csv(struct gb_meter *m, uint64_t t0_ns, FILE *f);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * greenbench devices: every energy source and runtime, available or not,
+ * and why not.
+ *
+ *   $ greenbench devices
+ *   energy sources
+ *     powercap    unavailable  cannot open '/sys/class/powercap': No such file or directory
+ *     nvml        active       driver 580.159.04; gpu0 NVIDIA H100 80GB HBM3: energy counter
+ *     estimator   active       Intel(R) Xeon(R) ..., TDP table: ... (estimated)
+ *   domains
+ *     gpu0        counter      NVIDIA H100 80GB HBM3
+ *     cpu         estimated    Intel(R) Xeon(R) Platinum 8480+ x1 (estimated)
+ *   CPU energy: estimated (no CPU energy counter could be read)
+ *   runtimes
+ *     ort         available    ONNX Runtime 1.29.0
+ */
+#include "cli/builtin.h"
+#include "cli/meter_opts.h"
+#include "greenbench/error.h"
+#include "greenbench/meter.h"
+#include "greenbench/runtime.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: greenbench devices [--json] [--cpu-tdp W]\n"
+	"\n"
+	"List every energy and telemetry source (RAPL through powercap, perf or MSRs;\n"
+	"NVIDIA GPUs through NVML; the CPU estimator), whether it works here and why\n"
+	"not, the domains that will be measured with the method of each, and the\n"
+	"inference runtimes that can start.\n"
+	"\n"
+	"    --json          print one JSON object instead of the table\n"
+	"    --cpu-tdp W     package TDP for the CPU estimator (overrides the table)\n"
+	"\n"
+	"Environment: GREENBENCH_SYSFS_ROOT (default /) prefixes /sys, /proc and /dev;\n"
+	"GREENBENCH_NVML_LIB names the NVML library to load.\n";
+
+static const char *state_name(enum gb_source_state s)
+{
+	switch (s) {
+	case GB_SOURCE_ACTIVE: return "active";
+	case GB_SOURCE_REDUNDANT: return "not used";
+	case GB_SOURCE_DISABLED: return "disabled";
+	default: return "unavailable";
+	}
+}
+
+/* Which method CPU energy will use, and why, in one line. */
+static const char *cpu_method(const struct gb_meter *m, const char **why)
+{
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, d);
+		if (di->kind == GB_DOMAIN_CPU_PACKAGE || di->kind == GB_DOMAIN_PSYS) {
+			*why = "RAPL counter";
+			return "counter";
+		}
+	}
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++) {
+		if (gb_meter_domain(m, d)->kind == GB_DOMAIN_CPU_ESTIMATED) {
+			*why = "no CPU energy counter could be read; see the sources above";
+			return "estimated";
+		}
+	}
+	*why = "no CPU source is available";
+	return "none";
+}
+
+static int print_json(struct gb_meter *m)
+{
+	cJSON *root = cJSON_CreateObject(), *srcs, *doms, *rts;
+	const char *why, *method;
+	char *text;
+
+	srcs = cJSON_AddArrayToObject(root, "sources");
+	for (size_t i = 0; i < gb_meter_source_count(m); i++) {
+		const struct gb_source_status *st = gb_meter_source(m, i);
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", st->ops->name);
+		cJSON_AddStringToObject(o, "state", state_name(st->state));
+		if (st->reason[0])
+			cJSON_AddStringToObject(o, "reason", st->reason);
+		if (st->detail[0])
+			cJSON_AddStringToObject(o, "detail", st->detail);
+		cJSON_AddItemToArray(srcs, o);
+	}
+	doms = cJSON_AddArrayToObject(root, "domains");
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, d);
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", di->name);
+		cJSON_AddStringToObject(o, "kind", gb_domain_kind_name(di->kind));
+		cJSON_AddStringToObject(o, "method", gb_method_name(di->method));
+		cJSON_AddStringToObject(o, "label", di->label);
+		if (di->parent >= 0)
+			cJSON_AddStringToObject(o, "inside", gb_meter_domain(m, (size_t)di->parent)->name);
+		cJSON_AddItemToArray(doms, o);
+	}
+	method = cpu_method(m, &why);
+	cJSON_AddStringToObject(root, "cpu_energy_method", method);
+	cJSON_AddStringToObject(root, "cpu_energy_reason", why);
+	rts = cJSON_AddArrayToObject(root, "runtimes");
+	for (size_t i = 0; i < gb_runtime_table_len; i++) {
+		const struct gb_runtime_ops *rt = gb_runtime_table[i];
+		cJSON *o;
+		int ret;
+
+		if (!rt)
+			continue;
+		gb_error_clear();
+		ret = rt->probe ? rt->probe() : 0;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", rt->name);
+		cJSON_AddBoolToObject(o, "available", ret == 0);
+		cJSON_AddStringToObject(o, ret == 0 ? "detail" : "reason",
+					ret == 0 ? rt->summary : gb_error_msg());
+		cJSON_AddItemToArray(rts, o);
+	}
+	text = cJSON_Print(root);
+	puts(text);
+	free(text);
+	cJSON_Delete(root);
+	return 0;
+}
+
+static void print_table(struct gb_meter *m)
+{
+	const char *why, *method;
+
+	puts("energy sources");
+	for (size_t i = 0; i < gb_meter_source_count(m); i++) {
+		const struct gb_source_status *st = gb_meter_source(m, i);
+
+		printf("  %-11s %-12s %s\n", st->ops->name, state_name(st->state),
+		       st->state == GB_SOURCE_ACTIVE ? (st->detail[0] ? st->detail : st->ops->summary)
+						     : st->reason);
+	}
+	puts("domains");
+	if (!gb_meter_domain_count(m))
+		puts("  (none: nothing can be measured here)");
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, d);
+
+		printf("  %-11s %-12s %s", di->name, gb_method_name(di->method), di->label);
+		if (di->parent >= 0)
+			printf(" (inside %s, not added to totals)", gb_meter_domain(m, (size_t)di->parent)->name);
+		putchar('\n');
+	}
+	method = cpu_method(m, &why);
+	printf("CPU energy: %s (%s)\n", method, why);
+	puts("runtimes");
+	for (size_t i = 0; i < gb_runtime_table_len; i++) {
+		const struct gb_runtime_ops *rt = gb_runtime_table[i];
+		int ret;
+
+		if (!rt)
+			continue;
+		gb_error_clear();
+		ret = rt->probe ? rt->probe() : 0;
+		printf("  %-11s %-12s %s\n", rt->name, ret == 0 ? "available" : "unavailable",
+		       ret == 0 ? rt->summary : gb_error_msg());
+	}
+}
+
+int cmd_devices(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "cpu-tdp", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gb_meter_config cfg;
+	struct gb_meter *m = NULL;
+	int json = 0, c, ret;
+
+	gb_meter_config_init(&cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'T':
+			if (gb_cli_parse_tdp(optarg, &cfg.cpu_tdp_w) < 0)
+				return gb_cli_usage_error(usage, "%s", gb_error_msg());
+			break;
+		case 'h': return gb_cli_usage(usage);
+		default: return gb_cli_usage_error(usage, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	gb_cli_meter_config_env(&cfg);
+	ret = gb_meter_open(&cfg, &m);
+	if (ret < 0)
+		return error("%s", gb_error_msg()), 1;
+	if (json)
+		print_json(m);
+	else
+		print_table(m);
+	gb_meter_free(m);
+	return gb_cli_finish(0);
+}

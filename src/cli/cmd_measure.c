@@ -1,0 +1,441 @@
+/*
+ * greenbench measure: perf stat, for energy.
+ *
+ *   $ greenbench measure -- python3 train.py
+ *
+ *    Energy for 'python3 train.py' (exit 0)
+ *
+ *         10.02 s  duration          9.85 s user + 0.12 s system CPU (child)
+ *
+ *     domain         energy J  method        avg W    peak W     net J
+ *     gpu0           2351.204  counter      234.62    301.00  1630.022
+ *     cpu             152.400  estimated     15.21     20.00         -
+ *
+ *     gpu0: utilization 97.2% (sd 3.1), memory 12.5% used, 61 C max
+ *
+ * The counters are armed before the command runs: the child waits on a pipe
+ * until the parent has started the sampler and taken its first mark.
+ */
+#include "cli/builtin.h"
+#include "cli/meter_opts.h"
+#include "greenbench/error.h"
+#include "greenbench/meter.h"
+#include "greenbench/series.h"
+#include "greenbench/time.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: greenbench measure [-i DURATION] [--idle DURATION] [-o FILE.csv] [--json]\n"
+	"                          [--cpu-tdp W] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Run COMMAND and report the energy it used, per domain, with the method of\n"
+	"each figure (counter, integrated or estimated), average and peak power, GPU\n"
+	"utilization and memory, and the command's CPU time. Counters are armed\n"
+	"before COMMAND starts; signals are forwarded to it; the exit status is\n"
+	"COMMAND's (127 if it cannot be started, 128+N if killed by signal N).\n"
+	"\n"
+	"    -i, --interval DURATION  sampling period (default 20ms)\n"
+	"        --idle DURATION      measure idle power first; report net energy too\n"
+	"    -o, --output FILE.csv    write the sampled time series as CSV\n"
+	"        --json               print one JSON object instead of the table\n"
+	"        --cpu-tdp W          package TDP for the CPU estimator\n";
+
+static volatile sig_atomic_t child_pid;
+
+/* Terminal signals (SI_KERNEL) reach the whole foreground group, child
+ * included; only signals sent to greenbench itself need forwarding. */
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (child_pid > 0 && (!si || si->si_code != SI_KERNEL))
+		kill((pid_t)child_pid, sig);
+}
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static void install_forwarding(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = forward_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+static void restore_signals(void)
+{
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		signal(forwarded[i], SIG_DFL);
+}
+
+struct child_result {
+	int exit_code;		/* shell convention */
+	int exec_errno;		/* set when the command could not start */
+	int signaled;
+	double user_s, sys_s;
+};
+
+/* Fork a child that waits on release[0], then execs argv. Exec failures come
+ * back through a close-on-exec pipe so the parent can say why. */
+static int spawn_waiting(char **argv, int *release_fd, int *err_fd, pid_t *pid)
+{
+	int rel[2] = { -1, -1 }, err[2] = { -1, -1 };
+	pid_t p;
+
+	if (pipe2(rel, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+		int e = errno;
+		if (rel[0] >= 0) {
+			close(rel[0]);
+			close(rel[1]);
+		}
+		return gb_error_set(-e, "cannot create pipes: %s", strerror(e));
+	}
+	p = fork();
+	if (p < 0) {
+		int e = errno;
+		close(rel[0]); close(rel[1]); close(err[0]); close(err[1]);
+		return gb_error_set(-e, "cannot fork: %s", strerror(e));
+	}
+	if (p == 0) {
+		char c;
+		int e;
+
+		close(rel[1]);
+		close(err[0]);
+		restore_signals();
+		while (read(rel[0], &c, 1) < 0 && errno == EINTR)
+			;
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(err[1], &e, sizeof e) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(rel[0]);
+	close(err[1]);
+	*release_fd = rel[1];
+	*err_fd = err[0];
+	*pid = p;
+	return 0;
+}
+
+static void wait_child(pid_t pid, int err_fd, struct child_result *cr)
+{
+	struct rusage ru;
+	int st = 0, e;
+	ssize_t n;
+
+	memset(cr, 0, sizeof *cr);
+	while (wait4(pid, &st, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			cr->exit_code = 127;
+			return;
+		}
+	}
+	cr->user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
+	cr->sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (WIFEXITED(st))
+		cr->exit_code = WEXITSTATUS(st);
+	else if (WIFSIGNALED(st)) {
+		cr->signaled = WTERMSIG(st);
+		cr->exit_code = 128 + WTERMSIG(st);
+	}
+	do
+		n = read(err_fd, &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof e)
+		cr->exec_errno = e;
+}
+
+static void fmt_cell(char *buf, size_t len, int valid, int decimals, double v)
+{
+	if (valid)
+		snprintf(buf, len, "%.*f", decimals, v);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void print_human(struct gb_meter *m, char **argv, const struct child_result *cr,
+			double dur_s, const struct gb_domain_energy *e, int have_idle)
+{
+	char cmd[256] = "", a[32], b[32], c[32], d[32];
+	size_t off = 0;
+
+	for (int i = 0; argv[i] && off < sizeof cmd; i++)
+		off += (size_t)snprintf(cmd + off, sizeof cmd - off, "%s%s", i ? " " : "", argv[i]);
+	printf("\n Energy for '%s' (exit %d)\n\n", cmd, cr->exit_code);
+	printf("  %10.3f s  duration      %.2f s user + %.2f s system CPU (child)\n\n",
+	       dur_s, cr->user_s, cr->sys_s);
+	if (!gb_meter_domain_count(m)) {
+		puts("  energy: <not supported>  no energy source is available here (see 'greenbench devices')");
+		return;
+	}
+	printf("  %-12s %12s  %-10s %9s %9s %11s\n", "domain", "energy J", "method", "avg W",
+	       "peak W", have_idle ? "net J" : "");
+	for (size_t i = 0; i < gb_meter_domain_count(m); i++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, i);
+
+		if (!e[i].energy_valid) {
+			printf("  %-12s %12s  %s\n", di->name, "<not supported>", "no valid reading in this window");
+			continue;
+		}
+		fmt_cell(a, sizeof a, 1, 3, e[i].energy_j);
+		fmt_cell(b, sizeof b, e[i].power_valid, 2, e[i].power_mean_w);
+		fmt_cell(c, sizeof c, e[i].power_valid, 2, e[i].power_peak_w);
+		fmt_cell(d, sizeof d, e[i].net_valid, 3, e[i].net_energy_j);
+		printf("  %-12s %12s  %-10s %9s %9s %11s", di->name, a, gb_method_name(e[i].method),
+		       b, c, have_idle ? d : "");
+		if (di->parent >= 0)
+			printf("  (inside %s)", gb_meter_domain(m, (size_t)di->parent)->name);
+		putchar('\n');
+	}
+	putchar('\n');
+	for (size_t i = 0; i < gb_meter_domain_count(m); i++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, i);
+
+		if (di->kind != GB_DOMAIN_GPU)
+			continue;
+		printf("  %s: utilization ", di->name);
+		if (e[i].util_gpu_valid)
+			printf("%.1f%% (sd %.1f)", e[i].util_gpu_mean, e[i].util_gpu_sd);
+		else
+			printf("<not supported>");
+		if (e[i].mem_valid)
+			printf(", memory %.1f%% used", e[i].mem_used_pct_mean);
+		if (e[i].temp_valid)
+			printf(", %.0f C max", e[i].temp_max_c);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < gb_meter_domain_count(m); i++)
+		if (e[i].energy_valid && e[i].method == GB_METHOD_ESTIMATED) {
+			printf("  %s energy is estimated from CPU time and a power model, not measured\n",
+			       gb_meter_domain(m, i)->name);
+		}
+}
+
+static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_result *cr,
+			  double dur_s, const struct gb_domain_energy *e, uint64_t idle_ns)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *energy, *unav, *tele, *cpu;
+
+	arr = cJSON_AddArrayToObject(root, "command");
+	for (int i = 0; argv[i]; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(argv[i]));
+	cJSON_AddNumberToObject(root, "exit_code", cr->exit_code);
+	if (cr->signaled)
+		cJSON_AddNumberToObject(root, "signal", cr->signaled);
+	cJSON_AddNumberToObject(root, "duration_s", dur_s);
+	cpu = cJSON_AddObjectToObject(root, "cpu_time_s");
+	cJSON_AddNumberToObject(cpu, "user", cr->user_s);
+	cJSON_AddNumberToObject(cpu, "system", cr->sys_s);
+	energy = cJSON_AddObjectToObject(root, "energy");
+	tele = cJSON_AddObjectToObject(root, "telemetry");
+	unav = cJSON_AddObjectToObject(root, "unavailable");
+	for (size_t i = 0; i < gb_meter_domain_count(m); i++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, i);
+		cJSON *o, *t;
+
+		if (!e[i].energy_valid) {
+			cJSON_AddStringToObject(unav, di->name, "no valid reading in this window");
+		} else {
+			o = cJSON_AddObjectToObject(energy, di->name);
+			cJSON_AddNumberToObject(o, "joules", e[i].energy_j);
+			cJSON_AddStringToObject(o, "method", gb_method_name(e[i].method));
+			cJSON_AddStringToObject(o, "kind", gb_domain_kind_name(di->kind));
+			if (di->parent >= 0)
+				cJSON_AddStringToObject(o, "inside", gb_meter_domain(m, (size_t)di->parent)->name);
+			if (e[i].net_valid)
+				cJSON_AddNumberToObject(o, "net_joules", e[i].net_energy_j);
+			if (e[i].power_valid) {
+				cJSON_AddNumberToObject(o, "power_mean_w", e[i].power_mean_w);
+				cJSON_AddNumberToObject(o, "power_peak_w", e[i].power_peak_w);
+			}
+		}
+		if (!(e[i].util_gpu_valid || e[i].mem_valid || e[i].temp_valid || e[i].throttle_valid))
+			continue;
+		t = cJSON_AddObjectToObject(tele, di->name);
+		if (e[i].util_gpu_valid) {
+			cJSON_AddNumberToObject(t, "util_gpu_mean_pct", e[i].util_gpu_mean);
+			cJSON_AddNumberToObject(t, "util_gpu_sd_pct", e[i].util_gpu_sd);
+		}
+		if (e[i].util_mem_valid)
+			cJSON_AddNumberToObject(t, "util_mem_mean_pct", e[i].util_mem_mean);
+		if (e[i].mem_valid) {
+			cJSON_AddNumberToObject(t, "mem_used_pct", e[i].mem_used_pct_mean);
+			cJSON_AddNumberToObject(t, "mem_used_bytes_max", (double)e[i].mem_used_bytes_max);
+		}
+		if (e[i].temp_valid)
+			cJSON_AddNumberToObject(t, "temp_max_c", e[i].temp_max_c);
+		if (e[i].throttle_valid)
+			cJSON_AddNumberToObject(t, "throttle_reasons", (double)e[i].throttle_reasons_or);
+		cJSON_AddNumberToObject(t, "samples", (double)e[i].nsamples);
+	}
+	if (idle_ns) {
+		cJSON *ib = cJSON_AddObjectToObject(root, "idle_baseline"), *pw;
+		double w;
+
+		cJSON_AddNumberToObject(ib, "duration_s", idle_ns / 1e9);
+		pw = cJSON_AddObjectToObject(ib, "power_w");
+		for (size_t i = 0; i < gb_meter_domain_count(m); i++)
+			if (gb_meter_idle_power(m, i, &w) == 0)
+				cJSON_AddNumberToObject(pw, gb_meter_domain(m, i)->name, w);
+	}
+	cJSON_AddNumberToObject(root, "interval_s", gb_meter_interval_ns(m) / 1e9);
+	return root;
+}
+
+struct measure_opts {
+	struct gb_meter_config cfg;
+	uint64_t idle_ns;
+	const char *csv;
+	int json;
+};
+
+static int parse_opts(int argc, char **argv, struct measure_opts *o, int *first_cmd)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "idle", required_argument, NULL, 'I' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "cpu-tdp", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof *o);
+	gb_meter_config_init(&o->cfg);
+	optind = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option so COMMAND's own flags stay its. */
+	while ((c = getopt_long(argc, argv, "+i:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (gb_duration_parse(optarg, &o->cfg.interval_ns) < 0)
+				return gb_cli_usage_error(usage, "%s", gb_error_msg());
+			if (o->cfg.interval_ns < GB_NS_PER_MS)
+				return gb_cli_usage_error(usage, "interval '%s' is below 1ms", optarg);
+			break;
+		case 'I':
+			if (gb_duration_parse(optarg, &o->idle_ns) < 0)
+				return gb_cli_usage_error(usage, "%s", gb_error_msg());
+			break;
+		case 'o': o->csv = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'T':
+			if (gb_cli_parse_tdp(optarg, &o->cfg.cpu_tdp_w) < 0)
+				return gb_cli_usage_error(usage, "%s", gb_error_msg());
+			break;
+		case 'h': gb_cli_usage(usage); return -1;
+		default:
+			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return gb_cli_usage_error(usage, "no command given: put it after '--'");
+	*first_cmd = optind;
+	gb_cli_meter_config_env(&o->cfg);
+	return 0;
+}
+
+int cmd_measure(int argc, char **argv)
+{
+	struct measure_opts o;
+	struct gb_meter *m = NULL;
+	struct gb_mark a = { 0 }, b = { 0 };
+	struct gb_domain_energy *e = NULL;
+	struct child_result cr = { .exit_code = 127 };
+	int first = 0, release_fd = -1, err_fd = -1, ret, status = 127;
+	pid_t pid = -1;
+	char **cmdv;
+	FILE *csv = NULL;
+
+	ret = parse_opts(argc, argv, &o, &first);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	cmdv = argv + first;
+	if (o.csv) {
+		csv = fopen(o.csv, "w");
+		if (!csv) {
+			error("cannot open '%s' for writing: %s", o.csv, strerror(errno));
+			return 1;
+		}
+	}
+	if (gb_meter_open(&o.cfg, &m) < 0 || gb_mark_init(&a, m) < 0 || gb_mark_init(&b, m) < 0) {
+		error("%s", gb_error_msg());
+		goto out;
+	}
+	e = calloc(gb_meter_domain_count(m) + 1, sizeof *e);
+	if (!e || gb_meter_start(m) < 0) {
+		error("%s", e ? gb_error_msg() : "out of memory");
+		goto out;
+	}
+	if (o.idle_ns) {
+		if (!o.json)
+			fprintf(stderr, "measuring idle power for %.1f s...\n", o.idle_ns / 1e9);
+		if (gb_meter_measure_idle(m, o.idle_ns) < 0) {
+			error("%s", gb_error_msg());
+			goto out;
+		}
+	}
+	if (spawn_waiting(cmdv, &release_fd, &err_fd, &pid) < 0) {
+		error("%s", gb_error_msg());
+		goto out;
+	}
+	child_pid = pid;
+	install_forwarding();
+	if (gb_meter_mark(m, &a) < 0)
+		warning("%s", gb_error_msg());
+	close(release_fd); /* releases the child */
+	release_fd = -1;
+	wait_child(pid, err_fd, &cr);
+	gb_meter_mark(m, &b);
+	child_pid = 0;
+	restore_signals();
+	gb_meter_stop(m);
+	status = cr.exit_code;
+	if (cr.exec_errno) {
+		error("cannot run '%s': %s", cmdv[0], strerror(cr.exec_errno));
+		status = 127;
+		goto out;
+	}
+	gb_meter_window(m, &a, &b, e);
+	if (o.json) {
+		cJSON *j = json_report(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns);
+		char *text = cJSON_Print(j);
+		puts(text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		print_human(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns != 0);
+	}
+	if (csv && gb_series_write_csv(m, a.t_ns, csv) < 0)
+		error("'%s': %s", o.csv, gb_error_msg());
+out:
+	if (csv && fclose(csv)) {
+		error("cannot write '%s': %s", o.csv, strerror(errno));
+		if (!status)
+			status = 1;
+	}
+	if (err_fd >= 0)
+		close(err_fd);
+	gb_mark_release(&a);
+	gb_mark_release(&b);
+	free(e);
+	gb_meter_free(m);
+	return gb_cli_finish(status);
+}

@@ -1,0 +1,94 @@
+#include "greenbench/series.h"
+#include "greenbench/error.h"
+#include "greenbench/meter.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* One column kind: which validity bit, its header suffix, how to print. */
+struct col {
+	uint32_t bit;
+	const char *suffix;
+};
+
+static const struct col cols[] = {
+	{ GB_SAMPLE_ENERGY, "energy_j" },	{ GB_SAMPLE_POWER, "power_w" },
+	{ GB_SAMPLE_POWER_AVG, "power_avg_w" }, { GB_SAMPLE_UTIL_GPU, "util_gpu_pct" },
+	{ GB_SAMPLE_UTIL_MEM, "util_mem_pct" }, { GB_SAMPLE_MEM, "mem_used_bytes" },
+	{ GB_SAMPLE_SM_CLOCK, "sm_clock_mhz" }, { GB_SAMPLE_TEMP, "temp_c" },
+	{ GB_SAMPLE_THROTTLE, "throttle_reasons" }, { GB_SAMPLE_UTIL_CPU, "util_cpu_pct" },
+};
+
+/* Power is derived from energy deltas where a source has no power reading. */
+static uint32_t columns_of(const struct gb_domain_info *di)
+{
+	return di->telemetry | ((di->telemetry & GB_SAMPLE_ENERGY) ? GB_SAMPLE_POWER : 0);
+}
+
+static void put_value(FILE *f, const struct gb_sample *s, uint32_t bit, uint64_t e0)
+{
+	switch (bit) {
+	case GB_SAMPLE_ENERGY: fprintf(f, "%.6f", (double)(s->energy_uj - e0) / 1e6); break;
+	case GB_SAMPLE_POWER: fprintf(f, "%.3f", s->power_mw / 1e3); break;
+	case GB_SAMPLE_POWER_AVG: fprintf(f, "%.3f", s->power_avg_mw / 1e3); break;
+	case GB_SAMPLE_UTIL_GPU: fprintf(f, "%u", s->util_gpu_pct); break;
+	case GB_SAMPLE_UTIL_MEM: fprintf(f, "%u", s->util_mem_pct); break;
+	case GB_SAMPLE_MEM: fprintf(f, "%llu", (unsigned long long)s->mem_used_bytes); break;
+	case GB_SAMPLE_SM_CLOCK: fprintf(f, "%u", s->sm_clock_mhz); break;
+	case GB_SAMPLE_TEMP: fprintf(f, "%d", s->temp_c); break;
+	case GB_SAMPLE_THROTTLE: fprintf(f, "0x%llx", (unsigned long long)s->throttle_reasons); break;
+	case GB_SAMPLE_UTIL_CPU: fprintf(f, "%.1f", s->util_cpu_permille / 10.0); break;
+	}
+}
+
+int gb_series_write_csv(struct gb_meter *m, uint64_t t0_ns, FILE *f)
+{
+	size_t nd = gb_meter_domain_count(m), nrows;
+	const struct gb_sample *rows;
+	const uint64_t *t;
+	uint64_t e0[64] = { 0 };
+
+	if (nd > sizeof e0 / sizeof e0[0])
+		return gb_error_set(-E2BIG, "too many domains for CSV output");
+	gb_meter_series(m, &t, &rows, &nrows);
+	fputs("t_s", f);
+	for (size_t d = 0; d < nd; d++) {
+		const struct gb_domain_info *di = gb_meter_domain(m, d);
+		for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+			if (columns_of(di) & cols[c].bit)
+				fprintf(f, ",%s.%s", di->name, cols[c].suffix);
+	}
+	fputc('\n', f);
+	/* Energy is written relative to the first valid reading at or after
+	 * t0 so the column reads as "joules since start". */
+	for (size_t d = 0; d < nd; d++) {
+		for (size_t r = 0; r < nrows; r++) {
+			const struct gb_sample *s = &rows[r * nd + d];
+			if (t[r] >= t0_ns && (s->valid & GB_SAMPLE_ENERGY)) {
+				e0[d] = s->energy_uj;
+				break;
+			}
+		}
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		if (t[r] < t0_ns)
+			continue;
+		fprintf(f, "%.6f", (double)(t[r] - t0_ns) / 1e9);
+		for (size_t d = 0; d < nd; d++) {
+			const struct gb_domain_info *di = gb_meter_domain(m, d);
+			const struct gb_sample *s = &rows[r * nd + d];
+			for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+				if (!(columns_of(di) & cols[c].bit))
+					continue;
+				fputc(',', f);
+				if ((s->valid & cols[c].bit) &&
+				    !(cols[c].bit == GB_SAMPLE_ENERGY && s->energy_uj < e0[d]))
+					put_value(f, s, cols[c].bit, e0[d]);
+			}
+		}
+		fputc('\n', f);
+	}
+	if (ferror(f))
+		return gb_error_set(-EIO, "cannot write the time series");
+	return 0;
+}

@@ -1,0 +1,210 @@
+/*
+ * CLI behaviour as table rows (LIKWID style): arguments, expected exit
+ * status, and a pattern the output must contain. Plus --help for every
+ * command, JSON shape of `measure --json`, exit-status propagation and
+ * signal forwarding.
+ */
+#include "lib/gbtest.h"
+#include "greenbench/time.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *gb;
+static char env[4096];
+
+static int run_gb(const char *args, char **out)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof cmd, "%s '%s' %s 2>&1", env, gb, args);
+	return gbt_run(cmd, out);
+}
+
+static const struct row {
+	const char *args;
+	int exit;
+	const char *pattern;
+} rows[] = {
+	{ "", 1, "usage: greenbench" },
+	{ "--help", 0, "commands:" },
+	{ "--version", 0, "greenbench " },
+	{ "hlep", 1, "The most similar command is\n\thelp" },
+	{ "mesure", 1, "\tmeasure" },
+	{ "devices --bogus", 129, "usage: greenbench devices" },
+	{ "devices extra", 129, "unexpected argument 'extra'" },
+	{ "devices --cpu-tdp -5", 129, "invalid --cpu-tdp '-5'" },
+	{ "devices", 0, "CPU energy: estimated" },
+	{ "measure", 129, "no command given" },
+	{ "measure -i 10parsecs -- true", 129, "unknown unit 'parsecs'" },
+	{ "measure -i 100us -- true", 129, "below 1ms" },
+	{ "measure --idle x -- true", 129, "invalid duration 'x'" },
+	{ "measure -- /nonexistent/program", 127, "error: cannot run '/nonexistent/program': No such file or directory" },
+	{ "measure -- sh -c 'exit 3'", 3, "(exit 3)" },
+	{ "measure -- sh -c 'kill -TERM $$'", 143, "(exit 143)" },
+	{ "measure -- true", 0, "estimated" },
+	{ "measure -o /nonexistent/dir/x.csv -- true", 1, "cannot open '/nonexistent/dir/x.csv' for writing" },
+	{ "measure -- sh -c 'echo child says hi'", 0, "child says hi" },
+};
+
+static void test_rows(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char *out = NULL;
+		int rc = run_gb(rows[i].args, &out);
+
+		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
+			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
+				 rows[i].exit, out, rows[i].pattern);
+		free(out);
+	}
+}
+
+/* Every command listed by --help has --help, equal to `help <cmd>`. */
+static void test_help_for_every_command(void **st)
+{
+	char *list = NULL, *line, *save = NULL;
+	int ncmd = 0;
+
+	(void)st;
+	assert_int_equal(run_gb("--help", &list), 0);
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], args[128], *a = NULL, *b = NULL;
+
+		if (sscanf(line, "   %63s", name) != 1 || line[0] != ' ' || line[3] == ' ')
+			continue;
+		ncmd++;
+		snprintf(args, sizeof args, "%s --help", name);
+		assert_int_equal(run_gb(args, &a), 0);
+		snprintf(args, sizeof args, "help %s", name);
+		assert_int_equal(run_gb(args, &b), 0);
+		if (strcmp(a, b) || !strstr(a, "usage: greenbench"))
+			fail_msg("'%s --help' and 'help %s' differ or lack usage:\n%s\n---\n%s", name, name, a, b);
+		free(a);
+		free(b);
+	}
+	assert_true(ncmd >= 4);
+	free(list);
+}
+
+static void test_measure_json_shape(void **st)
+{
+	char *out = NULL;
+	cJSON *j, *e, *cpu;
+
+	(void)st;
+	assert_int_equal(run_gb("measure --json -- sh -c 'exit 4' 2>/dev/null", &out), 4);
+	j = cJSON_Parse(out);
+	if (!j)
+		fail_msg("not JSON:\n%s", out);
+	assert_int_equal(cJSON_GetObjectItem(j, "exit_code")->valueint, 4);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "duration_s")));
+	assert_true(cJSON_GetObjectItem(j, "duration_s")->valuedouble >= 0);
+	e = cJSON_GetObjectItem(j, "energy");
+	assert_true(cJSON_IsObject(e));
+	cpu = cJSON_GetObjectItem(e, "cpu");
+	assert_non_null(cpu);
+	assert_string_equal(cJSON_GetObjectItem(cpu, "method")->valuestring, "estimated");
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(cpu, "joules")));
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(j, "command")));
+	cJSON_Delete(j);
+	free(out);
+}
+
+static void test_measure_idle_and_csv(void **st)
+{
+	char *out = NULL, *csv = NULL;
+	cJSON *j, *ib;
+	FILE *f;
+	long n;
+
+	(void)st;
+	assert_int_equal(run_gb("measure --json --idle 50ms -i 5ms -o series.csv -- "
+				"sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'", &out), 0);
+	j = cJSON_Parse(out);
+	assert_non_null(j);
+	ib = cJSON_GetObjectItem(j, "idle_baseline");
+	assert_non_null(ib);
+	assert_true(cJSON_GetObjectItem(ib, "duration_s")->valuedouble > 0.049);
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "energy"), "cpu"), "net_joules"));
+	cJSON_Delete(j);
+	free(out);
+	f = fopen("series.csv", "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	csv = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(csv, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	assert_int_equal(strncmp(csv, "t_s,cpu.energy_j,cpu.power_w", 28), 0);
+	/* At 5 ms a loop of ~50+ ms gives several rows. */
+	assert_true(strchr(strchr(strchr(csv, '\n') + 1, '\n') + 1, '\n') != NULL);
+	free(csv);
+}
+
+/* SIGTERM sent to greenbench reaches the child; its status comes back. */
+static void test_signal_forwarding(void **st)
+{
+	char cmd[8192];
+	uint64_t deadline;
+	struct stat sb;
+	pid_t pid;
+	int status;
+
+	(void)st;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		snprintf(cmd, sizeof cmd, "echo started > started; exec sleep 60");
+		execl(gb, gb, "measure", "--", "sh", "-c", cmd, (char *)NULL);
+		_exit(126);
+	}
+	deadline = gb_now_ns() + 20 * GB_NS_PER_S;
+	while (stat("started", &sb) != 0 && gb_now_ns() < deadline) {
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(stat("started", &sb), 0);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	gb = gbt_greenbench();
+	/* No real NVML: the tests must behave the same on a GPU machine. */
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB=/nonexistent/libnvidia-ml.so.1");
+	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	free(gb);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_help_for_every_command),
+		cmocka_unit_test(test_measure_json_shape),
+		cmocka_unit_test(test_measure_idle_and_csv),
+		cmocka_unit_test(test_signal_forwarding),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
