@@ -20,6 +20,7 @@ extern const struct gb_cmd gb_commands[];
 int cmd_devices(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

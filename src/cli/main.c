@@ -19,6 +19,7 @@ const struct gb_cmd gb_commands[] = {
 	{ "devices", cmd_devices, "list energy sources, GPUs and runtimes, and why any is missing" },
 	{ "measure", cmd_measure, "run a command and report the energy it used" },
 	{ "campaign", cmd_campaign, "run an experiment file's configurations into a results database" },
+	{ "report", cmd_report, "tables, statistics and plots of a campaign's results" },
 	{ "help", cmd_help, "show help for greenbench or one of its commands" },
 	{ "version", cmd_version, "print version information" },
 	{ NULL, NULL, NULL },
