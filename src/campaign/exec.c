@@ -107,7 +107,10 @@ static void describe_end(struct gb_run_outcome *o, int status, int timed_out,
 
 	last_line(o->stderr_tail, line, sizeof line);
 	if (timed_out) {
-		gb_duration_format(timeout_ns, dur, sizeof dur);
+		if (timeout_ns >= GB_NS_PER_S)
+			snprintf(dur, sizeof dur, "%.1f s", (double)timeout_ns / 1e9);
+		else
+			gb_duration_format(timeout_ns, dur, sizeof dur);
 		snprintf(o->reason, sizeof o->reason, "timed out after %s and was killed", dur);
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
