@@ -265,6 +265,33 @@ static void test_rng_below_range(void **st)
 		assert_true(counts[i] > 850 && counts[i] < 1150);
 }
 
+/* The shipped experiment files parse and keep the study's design. */
+static void test_examples(void **st)
+{
+	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
+	struct gb_plan *p = NULL;
+	char path[4096];
+
+	(void)st;
+	snprintf(path, sizeof path, "%s/examples/study.yaml", src);
+	if (gb_plan_load(path, &p))
+		fail_msg("%s", gb_error_msg());
+	assert_int_equal(p->nmodels, 3);
+	assert_int_equal(p->nruntimes, 5);
+	assert_int_equal(p->nbatches, 2);
+	assert_int_equal(p->batches[0], 1);
+	assert_int_equal(p->batches[1], 64);
+	assert_int_equal(p->cooldown, GB_COOLDOWN_UNTIL_IDLE);
+	gb_plan_free(p);
+	snprintf(path, sizeof path, "%s/examples/quick.yaml", src);
+	if (gb_plan_load(path, &p))
+		fail_msg("%s", gb_error_msg());
+	assert_int_equal(p->nmodels, 3);
+	assert_string_equal(p->models[2].dims[0].value, "32");
+	assert_int_equal(p->nruns, 18);
+	gb_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_order_reproducible),
 		cmocka_unit_test(test_order_matches_reference),
 		cmocka_unit_test(test_rng_below_range),
+		cmocka_unit_test(test_examples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
