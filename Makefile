@@ -17,24 +17,43 @@ BUILD ?= build
 ifeq ($(MODE),asan)
 BUILD := build-asan
 endif
+ifeq ($(MODE),fuzz)
+BUILD := build-fuzz
+CC := clang
+endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
-	-Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
-CPPFLAGS += -Iinclude -Isrc -I$(BUILD)/gen -D_GNU_SOURCE \
-	-DGB_VERSION='"$(VERSION)"' -DGB_GIT_REV='"$(GIT_REV)"'
+# gcc's -Wformat-truncation flags every deliberate snprintf truncation;
+# clang does not know the option.
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-unused-parameter \
+	$(if $(findstring clang,$(CC)),,-Wno-format-truncation)
+CPPFLAGS += -Iinclude -Isrc -I$(BUILD)/gen -D_GNU_SOURCE -DGB_VERSION='"$(VERSION)"'
 CFLAGS_COMMON := -std=c11 $(WARN) -pthread -fPIC -MMD -MP
 ifeq ($(MODE),asan)
 CFLAGS_MODE := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
+LDFLAGS_MODE := -fsanitize=address,undefined
+else ifeq ($(MODE),fuzz)
+CFLAGS_MODE := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 LDFLAGS_MODE := -fsanitize=address,undefined
 else
 CFLAGS_MODE := -O2 -g
 LDFLAGS_MODE :=
 endif
 CFLAGS ?=
+# Quiet by default, like kbuild; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+QUIET_CC = 
+QUIET_LINK = 
+else
+Q := @
+QUIET_CC = @echo "  CC      $@";
+QUIET_LINK = @echo "  LINK    $@";
+endif
 ALL_CFLAGS = $(CFLAGS_COMMON) $(CFLAGS_MODE) $(CFLAGS)
 LDLIBS += -lcjson -ldl -lm -lpthread
 
@@ -43,6 +62,9 @@ LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/bench_*.c)
+# libFuzzer entry points: fuzz/fuzz_<parser>.c, seeds in fuzz/corpus/<parser>/.
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 10
 # Shared helpers for tests (fake trees, temp dirs), linked into every test.
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 GEN_SRC :=
@@ -56,35 +78,56 @@ CLI_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTLIB_SRC))
 TEST_BIN = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+FUZZ_BIN = $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps run check test bench clean clang-check
+.PHONY: all deps run check test bench clean clang-check fuzz fuzz-bins
 .SECONDARY:
 all: $(BUILD)/greenbench
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# Only this object sees the git revision, so a commit rebuilds one file.
+$(BUILD)/obj/src/common/version.o: CPPFLAGS += -DGB_GIT_REV='"$(GIT_REV)"'
+$(BUILD)/obj/src/common/version.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libgreenbench.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(QUIET_LINK)ar rcs $@ $^
 
 $(BUILD)/greenbench: $(CLI_OBJ) $(BUILD)/libgreenbench.a
-	$(CC) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgreenbench.a $(LDLIBS)
+	$(QUIET_LINK)$(CC) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libgreenbench.a $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libgreenbench.a $(TESTLIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
 		$(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libgreenbench.a $(LDLIBS)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/libgreenbench.a
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libgreenbench.a $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BIN)
+
+# A short fuzz pass of every parser (CI runs it from `make check`).
+fuzz:
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-bins
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); c=$$(mktemp -d); \
+		[ -d fuzz/corpus/$${n#fuzz_} ] && cp -r fuzz/corpus/$${n#fuzz_}/. $$c/; \
+		echo "== $$n ($(FUZZ_SECONDS) s)"; \
+		build-fuzz/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$c 2>&1 | tail -n 2 \
+			|| { rm -rf $$c; exit 1; }; rm -rf $$c; done
 
 deps:
 	@scripts/install-deps.sh
@@ -100,6 +143,7 @@ check: deps
 	@scripts/check-banned.sh
 	@$(MAKE) --no-print-directory clang-check
 	@$(MAKE) --no-print-directory MODE=asan test
+	@$(MAKE) --no-print-directory fuzz
 
 # Catch what only clang warns about; compiles everything, links nothing.
 clang-check:
@@ -112,6 +156,6 @@ bench: $(BENCH_BIN) $(BUILD)/greenbench
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 clean:
-	rm -rf build build-asan build-clang
+	rm -rf build build-asan build-clang build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

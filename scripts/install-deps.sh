@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 pkgs="build-essential clang pkg-config libcjson-dev libcmocka-dev libyaml-dev
 libsqlite3-dev libgsl-dev libjpeg62-turbo-dev libpng-dev libprotobuf-c-dev
 protobuf-c-compiler libonnx-dev libonnx-testdata python3 python3-numpy python3-onnx
-python3-scipy npm xz-utils"
+python3-scipy xz-utils"
 for f in scripts/deps.d/*.pkgs; do
 	[ -f "$f" ] && pkgs="$pkgs $(cat "$f")"
 done
@@ -16,6 +16,9 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# npm may come from a Node.js that is not Debian's; only install Debian's
+# when there is none at all (Debian's npm conflicts with other nodes).
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "installing Debian packages:$missing"
 	SUDO=""

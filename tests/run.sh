@@ -4,6 +4,7 @@
 # test cases. Exit non-zero if anything failed or a program crashed.
 set -u
 export GB_SRCDIR="$(pwd)"
+export GB_PYTHON="${GB_PYTHON:-/usr/bin/python3}"
 passed=0; failed=0; skipped=0; crashed=0
 log=$(mktemp)
 for t in "$@"; do

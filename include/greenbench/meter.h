@@ -223,6 +223,27 @@ struct gb_domain_energy {
 int gb_meter_window(struct gb_meter *m, const struct gb_mark *a,
 		    const struct gb_mark *b, struct gb_domain_energy *out);
 
+/* Totals over a window, never mixing methods silently: measured energy
+ * (counter + integrated) and estimated energy are kept apart. Only
+ * top-level domains count (a core inside its package does not), and a psys
+ * (platform) domain is left out when package domains exist, since it
+ * already contains them. */
+struct gb_energy_totals {
+	int measured_valid;
+	double measured_j;	/* counter + integrated */
+	int estimated_valid;
+	double estimated_j;
+	int gpu_valid;
+	double gpu_j;		/* GPU domains only (any method) */
+	int cpu_valid;
+	double cpu_j;		/* CPU package/dram/psys or estimate */
+	enum gb_energy_method cpu_method; /* method of the CPU figure */
+	unsigned methods;	/* 1 << method, for every figure included */
+};
+
+int gb_meter_totals(const struct gb_meter *m, const struct gb_domain_energy *e,
+		    struct gb_energy_totals *out);
+
 /* Idle baseline: sleep dur_ns with the sampler running and keep each
  * domain's mean power; later windows then also report net energy. */
 int gb_meter_measure_idle(struct gb_meter *m, uint64_t dur_ns);
@@ -236,6 +257,11 @@ int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
 uint64_t gb_meter_interval_ns(const struct gb_meter *m);
 
 const char *gb_method_name(enum gb_energy_method m); /* "counter", ... */
+
+/* How domain d relates to its parent, for display: "inside" (a core within
+ * its package) or "overlaps" (psys covers the whole platform, packages
+ * included). NULL when d has no parent. */
+const char *gb_domain_relation(const struct gb_domain_info *d);
 const char *gb_domain_kind_name(enum gb_domain_kind k); /* "package", ... */
 
 #endif

@@ -98,7 +98,7 @@ static int print_json(struct gb_meter *m)
 		cJSON_AddStringToObject(o, "method", gb_method_name(di->method));
 		cJSON_AddStringToObject(o, "label", di->label);
 		if (di->parent >= 0)
-			cJSON_AddStringToObject(o, "inside", gb_meter_domain(m, (size_t)di->parent)->name);
+			cJSON_AddStringToObject(o, gb_domain_relation(di), gb_meter_domain(m, (size_t)di->parent)->name);
 		cJSON_AddItemToArray(doms, o);
 	}
 	method = cpu_method(m, &why);
@@ -148,7 +148,8 @@ static void print_table(struct gb_meter *m)
 
 		printf("  %-11s %-12s %s", di->name, gb_method_name(di->method), di->label);
 		if (di->parent >= 0)
-			printf(" (inside %s, not added to totals)", gb_meter_domain(m, (size_t)di->parent)->name);
+			printf(" (%s %s, not added to totals)", gb_domain_relation(di),
+			       gb_meter_domain(m, (size_t)di->parent)->name);
 		putchar('\n');
 	}
 	method = cpu_method(m, &why);

@@ -199,7 +199,7 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 		printf("  %-12s %12s  %-10s %9s %9s %11s", di->name, a, gb_method_name(e[i].method),
 		       b, c, have_idle ? d : "");
 		if (di->parent >= 0)
-			printf("  (inside %s)", gb_meter_domain(m, (size_t)di->parent)->name);
+			printf("  (%s %s)", gb_domain_relation(di), gb_meter_domain(m, (size_t)di->parent)->name);
 		putchar('\n');
 	}
 	putchar('\n');
@@ -217,6 +217,17 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 			printf(", memory %.1f%% used", e[i].mem_used_pct_mean);
 		if (e[i].temp_valid)
 			printf(", %.0f C max", e[i].temp_max_c);
+		putchar('\n');
+	}
+	{
+		struct gb_energy_totals tot;
+
+		gb_meter_totals(m, e, &tot);
+		if (tot.measured_valid)
+			printf("  total measured: %.3f J", tot.measured_j);
+		if (tot.estimated_valid)
+			printf("%s%.3f J estimated (kept apart)", tot.measured_valid ? "; plus " : "  total: ",
+			       tot.estimated_j);
 		putchar('\n');
 	}
 	for (size_t i = 0; i < gb_meter_domain_count(m); i++)
@@ -256,7 +267,8 @@ static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_re
 			cJSON_AddStringToObject(o, "method", gb_method_name(e[i].method));
 			cJSON_AddStringToObject(o, "kind", gb_domain_kind_name(di->kind));
 			if (di->parent >= 0)
-				cJSON_AddStringToObject(o, "inside", gb_meter_domain(m, (size_t)di->parent)->name);
+				cJSON_AddStringToObject(o, gb_domain_relation(di),
+							gb_meter_domain(m, (size_t)di->parent)->name);
 			if (e[i].net_valid)
 				cJSON_AddNumberToObject(o, "net_joules", e[i].net_energy_j);
 			if (e[i].power_valid) {
@@ -292,6 +304,16 @@ static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_re
 		for (size_t i = 0; i < gb_meter_domain_count(m); i++)
 			if (gb_meter_idle_power(m, i, &w) == 0)
 				cJSON_AddNumberToObject(pw, gb_meter_domain(m, i)->name, w);
+	}
+	{
+		struct gb_energy_totals tot;
+		cJSON *t = cJSON_AddObjectToObject(root, "totals");
+
+		gb_meter_totals(m, e, &tot);
+		if (tot.measured_valid)
+			cJSON_AddNumberToObject(t, "measured_joules", tot.measured_j);
+		if (tot.estimated_valid)
+			cJSON_AddNumberToObject(t, "estimated_joules", tot.estimated_j);
 	}
 	cJSON_AddNumberToObject(root, "interval_s", gb_meter_interval_ns(m) / 1e9);
 	return root;

@@ -5,6 +5,7 @@
  *   $ greenbench measure --json -- python3 train.py
  */
 #include "cli/builtin.h"
+#include "greenbench/version.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -109,7 +110,7 @@ int cmd_version(int argc, char **argv)
 {
 	if (gb_cli_wants_help(argc, argv))
 		return gb_cli_usage("usage: greenbench version\n\nPrint greenbench's version and git revision.\n");
-	printf("greenbench %s (%s)\n", GB_VERSION, GB_GIT_REV);
+	printf("greenbench %s\n", gb_version_string());
 	return gb_cli_finish(0);
 }
 

@@ -79,6 +79,13 @@ const char *gb_domain_kind_name(enum gb_domain_kind k)
 	}
 }
 
+const char *gb_domain_relation(const struct gb_domain_info *d)
+{
+	if (d->parent < 0)
+		return NULL;
+	return d->kind == GB_DOMAIN_PSYS ? "overlaps" : "inside";
+}
+
 /* Read every active source into out[0 .. ndom-1]. A source whose read
  * fails leaves its domains invalid for this row; the others still count. */
 static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out)
@@ -562,5 +569,47 @@ int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts)
 		return gb_error_set(-EINVAL, "idle power must be a non-negative number of watts");
 	m->idle_w[i] = watts;
 	m->idle_valid[i] = 1;
+	return 0;
+}
+
+static int is_cpu_kind(enum gb_domain_kind k)
+{
+	return k == GB_DOMAIN_CPU_PACKAGE || k == GB_DOMAIN_DRAM || k == GB_DOMAIN_PSYS ||
+	       k == GB_DOMAIN_CPU_ESTIMATED || k == GB_DOMAIN_CPU_CORE || k == GB_DOMAIN_CPU_UNCORE;
+}
+
+int gb_meter_totals(const struct gb_meter *m, const struct gb_domain_energy *e,
+		    struct gb_energy_totals *out)
+{
+	int have_pkg = 0;
+
+	memset(out, 0, sizeof *out);
+	for (size_t d = 0; d < m->ndom; d++)
+		if (m->dom[d].kind == GB_DOMAIN_CPU_PACKAGE && e[d].energy_valid)
+			have_pkg = 1;
+	for (size_t d = 0; d < m->ndom; d++) {
+		const struct gb_domain_info *di = &m->dom[d];
+
+		if (!e[d].energy_valid || di->parent >= 0)
+			continue;
+		if (di->kind == GB_DOMAIN_PSYS && have_pkg)
+			continue;
+		out->methods |= 1u << e[d].method;
+		if (e[d].method == GB_METHOD_ESTIMATED) {
+			out->estimated_valid = 1;
+			out->estimated_j += e[d].energy_j;
+		} else {
+			out->measured_valid = 1;
+			out->measured_j += e[d].energy_j;
+		}
+		if (di->kind == GB_DOMAIN_GPU) {
+			out->gpu_valid = 1;
+			out->gpu_j += e[d].energy_j;
+		} else if (is_cpu_kind(di->kind)) {
+			out->cpu_valid = 1;
+			out->cpu_j += e[d].energy_j;
+			out->cpu_method = e[d].method;
+		}
+	}
 	return 0;
 }

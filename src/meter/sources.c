@@ -10,9 +10,17 @@
  */
 #include "greenbench/meter.h"
 
+extern const struct gb_source_ops gb_source_powercap;
+extern const struct gb_source_ops gb_source_perf_rapl;
+extern const struct gb_source_ops gb_source_msr_rapl;
+extern const struct gb_source_ops gb_source_nvml;
 extern const struct gb_source_ops gb_source_estimator;
 
 const struct gb_source_ops *const gb_source_table[] = {
+	&gb_source_powercap,
+	&gb_source_perf_rapl,
+	&gb_source_msr_rapl,
+	&gb_source_nvml,
 	&gb_source_estimator,
 };
 
