@@ -152,7 +152,7 @@ static void idle_baseline(struct camp *c, int64_t before_seq)
 static void cooldown_until_idle(struct camp *c)
 {
 	const struct gb_plan *p = c->plan;
-	uint64_t deadline = gb_now_ns() + p->cooldown_ns;
+	uint64_t t0 = gb_now_ns(), deadline = t0 + p->cooldown_ns;
 	double f = 1.0 + p->cooldown_margin_pct / 100.0;
 	struct gb_mark mk = { 0 };
 	int gpus = 0;
@@ -183,6 +183,9 @@ static void cooldown_until_idle(struct camp *c)
 	if (gb_now_ns() >= deadline && gpus)
 		warning("cooldown: GPU not back within %.0f%% of idle after its timeout; going on",
 			p->cooldown_margin_pct);
+	else if (gpus && !c->quiet && !c->tty)
+		fprintf(stderr, "cooldown: GPU within %.0f%% of idle power and temperature after %.1f s\n",
+			p->cooldown_margin_pct, (double)(gb_now_ns() - t0) / 1e9);
 	gb_mark_release(&mk);
 }
 
