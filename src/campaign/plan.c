@@ -517,6 +517,9 @@ static int build_matrix(struct pctx *c, const yaml_node_t *excl_node)
 	struct gb_rng rng;
 	int ret = 0;
 
+	if (total > 100000 || total * p->reps > 1000000)
+		return perr(c, NULL, "the matrix is too large (%zu configurations x %u reps; at most 100000 and 1000000 runs)",
+			    total, p->reps);
 	if (excl_node) {
 		if ((ret = want(c, excl_node, YAML_SEQUENCE_NODE, "a list of exclusions")))
 			return ret;
