@@ -320,8 +320,11 @@ static void test_sigint_records_nothing_half_done(void **st)
 	pid = spawn_campaign("int.yaml", "i.db", "GB_FAKE_HANG", hang, 0);
 	wait_for_runs("i.db", hang_seq, pid);
 	/* The hanging child announces itself in the fake's log before sleeping. */
-	while (count_lines("log") < hang_seq + 1)
+	while (count_lines("log") < hang_seq + 1) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("campaign ended before the hanging run started (status %d)", status);
 		sched_yield();
+	}
 	kill(pid, SIGINT);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -356,6 +359,33 @@ static void test_idle_baseline_and_export_failure(void **st)
 	assert_int_equal(q_int(h, "SELECT count(DISTINCT before_seq) FROM idle"), 2);
 	assert_int_equal(q_int(h, "SELECT count(*) FROM idle WHERE domain = 'cpu' AND power_w > 0"), 2);
 	sqlite3_close(h);
+}
+
+/* torch gets zoo models by name; ONNX runtimes get the exported file. */
+static void test_torch_gets_model_by_name(void **st)
+{
+	char *out = NULL, path[4096], line[512];
+	int by_name = 0, by_file = 0;
+	FILE *f;
+
+	(void)st;
+	write_plan("torch.yaml", "models: [resnet50]\nruntimes: [ort/cpu, {runtime: torch, ep: cuda, options: {dtype: fp16}}]\n"
+		   "batches: [1]\n");
+	assert_int_equal(run_gb("", "campaign run torch.yaml --db t.db", &out), 0);
+	assert_non_null(strstr(out, "2 runs recorded now (2 ok, 0 failed)"));
+	free(out);
+	snprintf(path, sizeof path, "%s/log", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f)) {
+		if (strstr(line, "runtime=torch ep=cuda") && strstr(line, "arg=resnet50\n"))
+			by_name++;
+		if (strstr(line, "runtime=ort ep=cpu") && strstr(line, "/cache/zoo/resnet50.onnx\n"))
+			by_file++;
+	}
+	fclose(f);
+	assert_int_equal(by_name, 1);
+	assert_int_equal(by_file, 1);
 }
 
 static const struct row {
@@ -417,6 +447,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_after_kill_at_random_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigint_records_nothing_half_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_baseline_and_export_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torch_gets_model_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help, setup, teardown),
 	};

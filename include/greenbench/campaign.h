@@ -36,6 +36,10 @@ int gb_campaign_cache_dir(char *buf, size_t len);
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *cache_dir, char *buf, size_t len);
 
+/* True when the configuration's runtime takes a zoo model by name (torch
+ * builds the framework's own model) rather than as an exported file. */
+int gb_campaign_model_by_name(const struct gb_plan *p, size_t config);
+
 /* The argv of one run (NULL-terminated, malloc'd; free with
  * gb_campaign_argv_free()). */
 int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd,

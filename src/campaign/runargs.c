@@ -63,6 +63,23 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
+/* Runtimes that build zoo models themselves from the name (the framework's
+ * own model, as the study's "original model" rows), so they get the name
+ * instead of an exported ONNX file (docs/worker-protocol.md). */
+static const char *const by_name_runtimes[] = { "torch", NULL };
+
+int gb_campaign_model_by_name(const struct gb_plan *p, size_t config)
+{
+	const struct gb_plan_config *c = &p->configs[config];
+
+	if (!p->models[c->model].zoo)
+		return 0;
+	for (size_t i = 0; by_name_runtimes[i]; i++)
+		if (!strcmp(p->runtimes[c->runtime].runtime, by_name_runtimes[i]))
+			return 1;
+	return 0;
+}
+
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *cache_dir, char *buf, size_t len)
 {

@@ -203,11 +203,16 @@ static int run_one(struct camp *c, const struct gb_store_planned *pl)
 	struct gb_run_outcome o = { 0 };
 	struct gb_store_run_in in = { 0 };
 	char **argv = NULL, path[PATH_MAX];
+	const char *model;
 	int ret = 0;
 
 	in.seq = pl->seq;
 	in.config = pl->config;
 	in.rep = pl->rep;
+	if (gb_campaign_model_by_name(c->plan, pl->config)) {
+		model = c->plan->models[cf->model].zoo;
+		goto have_model;
+	}
 	if (!c->model_paths[cf->model] && !c->model_errs[cf->model]) {
 		if (gb_campaign_model_path(c->plan, cf->model, c->cmd, c->cache, path, sizeof path))
 			c->model_errs[cf->model] = strdup(gb_error_msg());
@@ -218,9 +223,10 @@ static int run_one(struct camp *c, const struct gb_store_planned *pl)
 		in.reason = c->model_errs[cf->model];
 		goto record;
 	}
-	if (!c->model_paths[cf->model])
+	if (!(model = c->model_paths[cf->model]))
 		return error("out of memory");
-	if (gb_campaign_run_argv(c->plan, pl->config, c->cmd, c->model_paths[cf->model], &argv))
+have_model:
+	if (gb_campaign_run_argv(c->plan, pl->config, c->cmd, model, &argv))
 		return error("%s", gb_error_msg());
 	if (gb_campaign_exec(argv, c->plan->run_timeout_ns, &stop_flag, &o)) {
 		ret = error("%s", gb_error_msg());

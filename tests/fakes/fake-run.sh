@@ -37,10 +37,14 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ -r "$model" ] || { echo "error: cannot open model '$model': No such file or directory" >&2; exit 1; }
+# Like the torch worker, torch takes a zoo model by name; others need a file.
+case "$runtime:$model" in
+torch:resnet50|torch:mobilenetv2|torch:bert-base) ;;
+*) [ -r "$model" ] || { echo "error: cannot open model '$model': No such file or directory" >&2; exit 1; } ;;
+esac
 name=${model##*/}; name=${name%.onnx}
 key="model=$name runtime=$runtime ep=$ep batch=$batch"
-[ -n "${GB_FAKE_LOG:-}" ] && echo "$key" >> "$GB_FAKE_LOG"
+[ -n "${GB_FAKE_LOG:-}" ] && echo "$key arg=$model" >> "$GB_FAKE_LOG"
 matches() { [ -n "$1" ] && case "$key" in *"$1"*) return 0 ;; esac; return 1; }
 echo "fake run: $key dims=$dims opts=$opts" >&2
 if matches "${GB_FAKE_CRASH:-}"; then
