@@ -103,14 +103,29 @@ static void table1(const struct gb_report *r, struct tb *b)
 {
 	static const enum gb_rmetric cols[] = { GB_RM_GPU_UTIL, GB_RM_GPU_UTIL_SD, GB_RM_GPU_MEM,
 		GB_RM_GPU_POWER, GB_RM_GPU_ENERGY, GB_RM_CPU_ENERGY, GB_RM_TOTAL_ENERGY, GB_RM_TIME, GB_RM_EPI };
+	const size_t ncols = sizeof cols / sizeof cols[0];
+	int shown[sizeof cols / sizeof cols[0]], any_gpu = 0;
 	char buf[128];
 
+	/* A campaign without any GPU figure (a CPU-only machine) drops the GPU
+	 * columns instead of filling them with <not supported>; the note says so. */
+	for (size_t k = 0; k < ncols; k++) {
+		shown[k] = 1;
+		for (size_t i = 0; i < r->ncfgs && cols[k] <= GB_RM_GPU_ENERGY; i++)
+			any_gpu |= r->cfgs[i].m[cols[k]].valid;
+	}
+	b->t->ncols = 5;
+	for (size_t k = 0; k < ncols; k++) {
+		shown[k] = any_gpu || cols[k] > GB_RM_GPU_ENERGY;
+		b->t->ncols += (size_t)shown[k];
+	}
 	cell(b, "Model");
 	cell(b, "Batch");
 	cell(b, "Runtime/EP");
 	cell(b, "Runs");
-	for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
-		cell(b, "%s", gb_rmetrics[cols[k]].title);
+	for (size_t k = 0; k < ncols; k++)
+		if (shown[k])
+			cell(b, "%s", gb_rmetrics[cols[k]].title);
 	cell(b, "Rank");
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
@@ -121,7 +136,9 @@ static void table1(const struct gb_report *r, struct tb *b)
 			cell(b, "%zu (+%zu failed)", c->n_ok, c->n_failed);
 		else
 			cell(b, "%zu", c->n_ok);
-		for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+		for (size_t k = 0; k < ncols; k++) {
+			if (!shown[k])
+				continue;
 			const char *method = cols[k] == GB_RM_GPU_ENERGY ? c->gpu_method :
 					     cols[k] == GB_RM_CPU_ENERGY ? c->cpu_method :
 					     cols[k] == GB_RM_TOTAL_ENERGY || cols[k] == GB_RM_EPI ? c->total_methods : NULL;
@@ -136,7 +153,8 @@ static void table1(const struct gb_report *r, struct tb *b)
 	snprintf(b->t->note, sizeof b->t->note,
 		 "Mean ± half-width of the 95%% confidence interval over repetitions (Student t). "
 		 "[method] = how each energy figure was obtained: counter, integrated or estimated. "
-		 "Rank by energy per item within model and batch; Pareto = not beaten on both energy per item and latency within the model.");
+		 "Rank by energy per item within model and batch; Pareto = not beaten on both energy per item and latency within the model.%s",
+		 any_gpu ? "" : " No run has GPU figures (no GPU, or none readable), so the GPU columns are left out.");
 }
 
 /* Table 3's layout: one row per model and batch, one column per runtime/EP. */
@@ -258,7 +276,7 @@ int gb_rtables_build(const struct gb_report *r, struct rtable **out, size_t *n)
 		if (l == nl)
 			labels[nl++] = r->cfgs[i].label;
 	}
-	tb_init(&b, &t[nt++], "Table 1: energy and performance per model, batch size and runtime/EP", 14);
+	tb_init(&b, &t[nt++], "Table 1: energy and performance per model, batch size and runtime/EP", 0);
 	table1(r, &b);
 	err |= b.err;
 	tb_init(&b, &t[nt++], "Table 3: execution providers compared (energy per item, mJ)", 2 + nl);
