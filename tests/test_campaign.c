@@ -409,11 +409,17 @@ static const struct row {
 
 static void test_cli_rows(void **st)
 {
+	char *out = NULL, cmd[8192];
+
 	(void)st;
+	write_plan("ok.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\n");
+	snprintf(cmd, sizeof cmd, "cd '%s' && GREENBENCH_RUN_CMD=/nonexistent/gb '%s' campaign run ok.yaml 2>&1", dir, gb);
+	assert_int_equal(gbt_run(cmd, &out), 1);
+	assert_non_null(strstr(out, "error: cannot run '/nonexistent/gb': No such file or directory"));
+	free(out);
 	write_plan("full.yaml", full_plan);
 	write_plan("bad.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nrepz: 3\n");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char *out = NULL;
 		int rc = run_gb("", rows[i].args, &out);
 		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
 			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,

@@ -299,6 +299,10 @@ static int campaign_run(struct camp *c, const char *file, const char *db, int re
 		error("%s", gb_error_msg());
 		goto out;
 	}
+	if (access(c->cmd, X_OK)) {
+		error("cannot run '%s': %s", c->cmd, strerror(errno));
+		goto out;
+	}
 	c->model_paths = calloc(c->plan->nmodels, sizeof *c->model_paths);
 	c->model_errs = calloc(c->plan->nmodels, sizeof *c->model_errs);
 	if (!c->model_paths || !c->model_errs) {
