@@ -56,11 +56,13 @@ struct gb_run_outcome {
 };
 
 /* Run argv as a child in its own process group; kill it (SIGKILL to the
- * group) after timeout_ns or when *stop becomes non-zero. Returns 0 when
- * an outcome was produced (ok or failed), negative errno if the child
- * could not be started at all. */
+ * group) after timeout_ns or when *stop becomes non-zero. tick (may be
+ * NULL) is called about once a second while the child runs, e.g. to
+ * refresh a progress line. Returns 0 when an outcome was produced (ok or
+ * failed), negative errno if the child could not be started at all. */
 int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
-		     volatile sig_atomic_t *stop, struct gb_run_outcome *out);
+		     volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
+		     struct gb_run_outcome *out);
 void gb_run_outcome_release(struct gb_run_outcome *o);
 
 #endif

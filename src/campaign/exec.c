@@ -131,11 +131,12 @@ static void describe_end(struct gb_run_outcome *o, int status, int timed_out,
 }
 
 int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
-		     volatile sig_atomic_t *stop, struct gb_run_outcome *o)
+		     volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
+		     struct gb_run_outcome *o)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, timed_out = 0, ret = 0;
 	struct sink out = { 0 };
-	uint64_t t0 = gb_now_ns(), deadline = t0 + timeout_ns;
+	uint64_t t0 = gb_now_ns(), deadline = t0 + timeout_ns, next_tick = t0 + GB_NS_PER_S;
 	struct pollfd pf[2] = { { .fd = -1 }, { .fd = -1 } };
 	cJSON *rec = NULL;
 	pid_t pid = -1;
@@ -182,6 +183,10 @@ int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
 		if (now >= deadline) {
 			timed_out = 1;
 			break;
+		}
+		if (tick && now >= next_tick) {
+			tick(arg);
+			next_tick = now + GB_NS_PER_S;
 		}
 		wait_ms = (int)((deadline - now) / GB_NS_PER_MS) + 1;
 		if (wait_ms > 1000)

@@ -102,7 +102,7 @@ int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cm
 		return gb_error_set(ret, "cannot create cache directory '%s': %s", dir, strerror(-ret));
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
 	char *argv[] = { (char *)cmd, "zoo", "export", m->zoo, "-o", tmp, NULL };
-	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, &o)))
+	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
 		return ret;
 	gb_run_outcome_release(&o);
 	/* Export prints no record: success is exit 0 and the file written. */

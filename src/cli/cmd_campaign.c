@@ -114,6 +114,18 @@ static void progress(struct camp *c, const struct gb_store_planned *pl, const ch
 	fflush(stderr);
 }
 
+struct tick_arg {
+	struct camp *c;
+	const struct gb_store_planned *pl;
+};
+
+static void tick(void *arg)
+{
+	struct tick_arg *t = arg;
+
+	progress(t->c, t->pl, NULL);
+}
+
 static void idle_baseline(struct camp *c, int64_t before_seq)
 {
 	struct gb_mark mk = { 0 };
@@ -228,7 +240,8 @@ static int run_one(struct camp *c, const struct gb_store_planned *pl)
 have_model:
 	if (gb_campaign_run_argv(c->plan, pl->config, c->cmd, model, &argv))
 		return error("%s", gb_error_msg());
-	if (gb_campaign_exec(argv, c->plan->run_timeout_ns, &stop_flag, &o)) {
+	struct tick_arg ta = { c, pl };
+	if (gb_campaign_exec(argv, c->plan->run_timeout_ns, &stop_flag, c->tty ? tick : NULL, &ta, &o)) {
 		ret = error("%s", gb_error_msg());
 		goto out;
 	}
