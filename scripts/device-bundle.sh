@@ -16,4 +16,5 @@ ldd build/greenbench | awk '/=> \//{print $3}' | while read -r lib; do
 	*) cp -L "$lib" "$out/lib/" ;;
 	esac
 done
+rm -rf "$out/workers" && cp -r workers "$out/workers"
 ls -la "$out/bin" "$out/lib"

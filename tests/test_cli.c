@@ -8,6 +8,7 @@
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,68 @@ static int teardown(void **st)
 	return 0;
 }
 
+/* GPU energy through a fake NVML: the counter and the integration of
+ * sampled power must both give power x duration, each with its method. */
+static void check_fake_gpu(const char *mode, const char *method)
+{
+	char args[8192], *out = NULL;
+	char *lib = gbt_build_path("libfake_nvml.so");
+	cJSON *j, *g;
+	double dur, joules;
+
+	snprintf(args, sizeof args, "measure --json -i 5ms -- sh -c 'i=0; while [ $i -lt 40000 ]; do i=$((i+1)); done' 2>/dev/null");
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=250000 "
+		 "FAKE_NVML_ENERGY_PERIOD_MS=0 FAKE_NVML_MODE=%s", lib, mode);
+	assert_int_equal(run_gb(args, &out), 0);
+	j = cJSON_Parse(out);
+	if (!j)
+		fail_msg("not JSON:\n%s", out);
+	g = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "energy"), "gpu0");
+	assert_non_null(g);
+	assert_string_equal(cJSON_GetObjectItem(g, "method")->valuestring, method);
+	dur = cJSON_GetObjectItem(j, "duration_s")->valuedouble;
+	joules = cJSON_GetObjectItem(g, "joules")->valuedouble;
+	/* Integration starts at the first sample after the start mark and the
+	 * counter is floored to mJ: allow one interval and a millijoule. */
+	if (fabs(joules - 250.0 * dur) > 250.0 * 0.006 + 0.002)
+		fail_msg("%s: %.4f J over %.4f s, expected %.4f J", mode, joules, dur, 250.0 * dur);
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "telemetry"), "gpu0"));
+	cJSON_Delete(j);
+	free(out);
+	free(lib);
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB=/nonexistent/libnvidia-ml.so.1");
+}
+
+static void test_measure_fake_gpu_counter(void **st)
+{
+	(void)st;
+	check_fake_gpu("full", "counter");
+}
+
+static void test_measure_fake_gpu_integrated(void **st)
+{
+	(void)st;
+	check_fake_gpu("no_energy", "integrated");
+}
+
+static void test_devices_fake_gpu(void **st)
+{
+	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL;
+
+	(void)st;
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_GPUS=2", lib);
+	assert_int_equal(run_gb("devices", &out), 0);
+	assert_non_null(strstr(out, "gpu1"));
+	assert_non_null(strstr(out, "Fake NVIDIA H100"));
+	free(out);
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_MODE=init_fail", lib);
+	assert_int_equal(run_gb("devices", &out), 0);
+	assert_non_null(strstr(out, "Driver Not Loaded"));
+	free(out);
+	free(lib);
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB=/nonexistent/libnvidia-ml.so.1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +268,9 @@ int main(void)
 		cmocka_unit_test(test_measure_json_shape),
 		cmocka_unit_test(test_measure_idle_and_csv),
 		cmocka_unit_test(test_signal_forwarding),
+		cmocka_unit_test(test_measure_fake_gpu_counter),
+		cmocka_unit_test(test_measure_fake_gpu_integrated),
+		cmocka_unit_test(test_devices_fake_gpu),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

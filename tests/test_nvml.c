@@ -56,6 +56,13 @@ static void read_at_ms(uint64_t t_ms, struct gb_sample *out)
 	assert_int_equal(gb_source_nvml.read(st, t_ms * GB_NS_PER_MS, out), 0);
 }
 
+/* A phase mark: the energy counter is read now, whatever its age. */
+static void mark_at_ms(uint64_t t_ms, struct gb_sample *out)
+{
+	fx.set_time_ns(t_ms * GB_NS_PER_MS);
+	assert_int_equal(gb_source_nvml.read_mark(st, t_ms * GB_NS_PER_MS, out), 0);
+}
+
 static void test_domains_and_symbols(void **state)
 {
 	struct gb_domain_info di;
@@ -200,9 +207,9 @@ static void test_counter_vs_integrated(void **state)
 	for (t = 0; t <= 5000; t += 20) {
 		read_at_ms(t, s);
 		if (t == 500)
-			read_at_ms(510, a);	/* phase marks between samples */
+			mark_at_ms(510, a);	/* phase marks between samples */
 		if (t == 4620)
-			read_at_ms(4630, b);
+			mark_at_ms(4630, b);
 	}
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(a[i].valid & b[i].valid & GB_SAMPLE_ENERGY, GB_SAMPLE_ENERGY);
@@ -274,9 +281,10 @@ static void test_unsupported_not_retried(void **state)
 	assert_int_equal(fx.calls("nvmlDeviceGetUtilizationRates"), 1);
 	assert_int_equal(fx.calls("nvmlDeviceGetTemperature"), 1);
 	assert_int_equal(fx.calls("nvmlDeviceGetFieldValues"), 1);
-	/* The supported ones: at open and at each of the 10 reads. */
+	/* The supported ones: at open and at each of the 10 reads; the costly
+	 * energy counter at open and then once a second (200 and 1200 ms). */
 	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo_v2"), 11);
-	assert_int_equal(fx.calls("nvmlDeviceGetTotalEnergyConsumption"), 11);
+	assert_int_equal(fx.calls("nvmlDeviceGetTotalEnergyConsumption"), 3);
 }
 
 static void test_unknown_field_id_retired(void **state)
@@ -343,15 +351,19 @@ static void test_slow_telemetry_period(void **state)
 	uint64_t t;
 
 	src_open();
-	/* 10 reads 20 ms apart: power and energy every time, the slow
-	 * telemetry at 1000 and 1100 ms only (plus once at open). */
+	/* 10 reads 20 ms apart: power every time, energy from a counter read
+	 * at 1000 ms (and at open), the slow telemetry at 1000 and 1100 ms
+	 * only (plus once at open). */
 	for (t = 1000; t < 1200; t += 20) {
 		read_at_ms(t, &s);
 		assert_int_equal(s.valid, ALL_BITS);
 		assert_int_equal(s.util_gpu_pct, 40);
 	}
-	assert_int_equal(fx.calls("nvmlDeviceGetTotalEnergyConsumption"), 11);
+	assert_int_equal(fx.calls("nvmlDeviceGetTotalEnergyConsumption"), 2);
 	assert_int_equal(fx.calls("nvmlDeviceGetFieldValues"), 11);
+	/* A mark always reads the counter afresh. */
+	mark_at_ms(1190, &s);
+	assert_int_equal(fx.calls("nvmlDeviceGetTotalEnergyConsumption"), 3);
 	assert_int_equal(fx.calls("nvmlDeviceGetUtilizationRates"), 3);
 	assert_int_equal(fx.calls("nvmlDeviceGetCurrentClocksEventReasons"), 3);
 	/* A failed refresh clears the bit until the next good one. */

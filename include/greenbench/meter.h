@@ -127,6 +127,11 @@ struct gb_source_ops {
 	 * energy, telemetry, validity bits. Called from the sampler thread and
 	 * at marks, never concurrently. Must be cheap (tens of microseconds). */
 	int (*read)(void *state, uint64_t t_ns, struct gb_sample *out);
+	/* Optional: the read for a mark (a phase boundary), where freshness
+	 * matters more than cost; read() may then serve the sampler from a
+	 * cheaper or staler path (NVML's energy query costs milliseconds).
+	 * NULL: marks use read(). */
+	int (*read_mark)(void *state, uint64_t t_ns, struct gb_sample *out);
 	/* Optional: extra lines for `devices` (driver version, units, limits). */
 	void (*describe)(void *state, char *buf, size_t len);
 	/* Longest safe interval between reads before a counter could wrap
@@ -251,6 +256,10 @@ int gb_meter_measure_idle(struct gb_meter *m, uint64_t dur_ns);
 int gb_meter_idle_power(const struct gb_meter *m, size_t i, double *watts);
 /* Use an idle power measured elsewhere (a campaign's baseline). */
 int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
+
+/* CPU time the sampler thread used and the reads it made, summed over its
+ * finished runs (valid after gb_meter_stop()). */
+void gb_meter_sampler_cost(const struct gb_meter *m, uint64_t *cpu_ns, uint64_t *reads);
 
 /* The sampler period in use: the configured one, shortened where a
  * source's counter could otherwise wrap twice between reads. */

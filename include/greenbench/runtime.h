@@ -80,6 +80,15 @@ struct gb_runtime_options {
 
 void gb_runtime_options_init(struct gb_runtime_options *opt);
 
+/* Clock and CPU time of one phase (load = open, set_inputs, run_batches)
+ * as the runtime itself measured it: a worker process reports its own
+ * CLOCK_MONOTONIC stamps, so the meter's series is cut exactly there. */
+struct gb_runtime_phase {
+	uint64_t t_start_ns, t_end_ns;
+	int cpu_valid;			/* CPU time known (else absent) */
+	uint64_t cpu_user_ns, cpu_system_ns; /* the runtime's processes, this phase */
+};
+
 struct gb_runtime_ops {
 	const char *name;	/* "ort", "torch", "ort-python" */
 	const char *summary;
@@ -103,6 +112,9 @@ struct gb_runtime_ops {
 	 * Pointers belong to the session. Optional (NULL). */
 	int (*metadata)(void *session, const struct gb_kv **kv, size_t *n);
 	void (*close)(void *session);
+	/* Optional (NULL): the last phase as clocked by the runtime (added for
+	 * worker runtimes; a NULL entry means "use the caller's own marks"). */
+	int (*last_phase)(void *session, struct gb_runtime_phase *out);
 };
 
 /* The runtime table (src/runtime/runtimes.c). */

@@ -22,7 +22,10 @@ int cmd_measure(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_zoo(int argc, char **argv);
 
 /* "error: <msg>" on stderr; returns -1 so `return error(...)` reads well. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -316,6 +316,14 @@ static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_re
 			cJSON_AddNumberToObject(t, "estimated_joules", tot.estimated_j);
 	}
 	cJSON_AddNumberToObject(root, "interval_s", gb_meter_interval_ns(m) / 1e9);
+	{
+		uint64_t cpu_ns, reads;
+		cJSON *mo = cJSON_AddObjectToObject(root, "meter");
+
+		gb_meter_sampler_cost(m, &cpu_ns, &reads);
+		cJSON_AddNumberToObject(mo, "sampler_cpu_s", cpu_ns / 1e9);
+		cJSON_AddNumberToObject(mo, "sampler_reads", (double)reads);
+	}
 	return root;
 }
 

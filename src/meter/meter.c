@@ -47,6 +47,10 @@ struct gb_meter {
 
 	double *idle_w;
 	int *idle_valid;
+
+	/* The sampler's own cost, so greenbench can report its overhead. */
+	uint64_t sampler_cpu_ns;
+	uint64_t sampler_reads;
 };
 
 void gb_meter_config_init(struct gb_meter_config *cfg)
@@ -88,21 +92,25 @@ const char *gb_domain_relation(const struct gb_domain_info *d)
 
 /* Read every active source into out[0 .. ndom-1]. A source whose read
  * fails leaves its domains invalid for this row; the others still count. */
-static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out)
+static void read_all_locked(struct gb_meter *m, uint64_t t_ns, struct gb_sample *out, int mark)
 {
 	for (size_t i = 0; i < m->nsrc; i++) {
 		struct gb_source_status *st = &m->status[i];
+		int (*rd)(void *, uint64_t, struct gb_sample *);
 
 		if (st->state != GB_SOURCE_ACTIVE)
 			continue;
-		if (st->ops->read(m->state[i], t_ns, out + st->first_domain) < 0)
+		rd = mark && st->ops->read_mark ? st->ops->read_mark : st->ops->read;
+		if (rd(m->state[i], t_ns, out + st->first_domain) < 0)
 			memset(out + st->first_domain, 0, st->ndomains * sizeof *out);
 	}
 	for (size_t d = 0; d < m->ndom; d++) {
 		struct gb_sample *s = &out[d];
 		const struct gb_sample *p = &m->prev[d];
 
-		if ((s->valid & (GB_SAMPLE_POWER | GB_SAMPLE_ENERGY)) != GB_SAMPLE_ENERGY)
+		/* Only where the source has no power reading at all: deltas of a
+		 * coarse counter (NVML steps every 100 ms) would show false peaks. */
+		if ((s->valid & (GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG | GB_SAMPLE_ENERGY)) != GB_SAMPLE_ENERGY)
 			continue;
 		if (!m->have_prev || !(p->valid & GB_SAMPLE_ENERGY) || t_ns <= m->prev_t ||
 		    s->energy_uj < p->energy_uj)
@@ -323,7 +331,7 @@ int gb_meter_mark(struct gb_meter *m, struct gb_mark *out)
 		return gb_error_set(-EINVAL, "mark was initialised for another meter");
 	pthread_mutex_lock(&m->lock);
 	out->t_ns = gb_now_ns();
-	read_all_locked(m, out->t_ns, out->s);
+	read_all_locked(m, out->t_ns, out->s, 1);
 	ret = append_row_locked(m, out->t_ns, out->s);
 	pthread_mutex_unlock(&m->lock);
 	return ret < 0 ? gb_error_set(ret, "out of memory for the time series") : 0;
@@ -342,8 +350,9 @@ static void *sampler_main(void *arg)
 		uint64_t now = gb_now_ns();
 
 		if (now >= next) {
-			read_all_locked(m, now, row);
+			read_all_locked(m, now, row, 0);
 			append_row_locked(m, now, row);
+			m->sampler_reads++;
 			/* Fixed-rate schedule; if we fell behind (machine
 			 * overloaded), skip missed slots rather than burst. */
 			next += m->interval_ns;
@@ -354,6 +363,12 @@ static void *sampler_main(void *arg)
 		struct timespec ts = { .tv_sec = (time_t)(next / GB_NS_PER_S),
 				       .tv_nsec = (long)(next % GB_NS_PER_S) };
 		pthread_cond_timedwait(&m->wake, &m->lock, &ts);
+	}
+	{
+		struct timespec cpu;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+			m->sampler_cpu_ns += (uint64_t)cpu.tv_sec * GB_NS_PER_S + (uint64_t)cpu.tv_nsec;
 	}
 	pthread_mutex_unlock(&m->lock);
 	free(row);
@@ -612,4 +627,10 @@ int gb_meter_totals(const struct gb_meter *m, const struct gb_domain_energy *e,
 		}
 	}
 	return 0;
+}
+
+void gb_meter_sampler_cost(const struct gb_meter *m, uint64_t *cpu_ns, uint64_t *reads)
+{
+	*cpu_ns = m->sampler_cpu_ns;
+	*reads = m->sampler_reads;
 }

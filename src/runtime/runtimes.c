@@ -10,8 +10,14 @@
 
 #include <string.h>
 
+extern const struct gb_runtime_ops gb_runtime_ort;
+extern const struct gb_runtime_ops gb_runtime_torch;
+extern const struct gb_runtime_ops gb_runtime_ort_python;
+
 const struct gb_runtime_ops *const gb_runtime_table[] = {
-	NULL, /* placeholder so the table is never empty; skipped by users */
+	&gb_runtime_ort,
+	&gb_runtime_torch,
+	&gb_runtime_ort_python,
 };
 
 const size_t gb_runtime_table_len = sizeof gb_runtime_table / sizeof gb_runtime_table[0];

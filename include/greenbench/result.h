@@ -1,0 +1,124 @@
+/*
+ * One benchmarked configuration, end to end: what was asked, where it ran,
+ * and what each phase measured. gb_bench_run() (bench.h) fills it;
+ * gb_run_record() turns it into the JSON run record of
+ * docs/results-schema.md, the contract other commands consume.
+ *
+ * Phases, in order: load (session creation), first (the first inference),
+ * warmup, measured. Each has its own start/end timestamps (CLOCK_MONOTONIC
+ * ns), CPU time of the process, and per-domain energy when a meter ran.
+ * Work between phases (generating inputs, copying them to the device) is
+ * in no phase.
+ *
+ * Ownership: a result is an embedded struct: gb_run_result_init() before
+ * use, gb_run_result_release() after; strings are copied in, the arrays
+ * (domains, energy, idle power) are owned by the result. Not thread-safe.
+ */
+#ifndef GREENBENCH_RESULT_H
+#define GREENBENCH_RESULT_H
+
+#include "greenbench/inputs.h"
+#include "greenbench/latency.h"
+#include "greenbench/meter.h"
+#include "greenbench/runtime.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+enum gb_phase_id {
+	GB_PHASE_LOAD,
+	GB_PHASE_FIRST,
+	GB_PHASE_WARMUP,
+	GB_PHASE_MEASURED,
+	GB_PHASE_COUNT,
+};
+
+const char *gb_phase_name(enum gb_phase_id p); /* "load", "first", ... */
+
+struct gb_phase {
+	int done;			/* the phase ran to its end */
+	uint64_t t_start_ns, t_end_ns;
+	uint64_t iterations;		/* batches run */
+	uint64_t items;			/* iterations x batch */
+	double cpu_user_s, cpu_system_s; /* this process, all threads */
+	struct gb_domain_energy *energy; /* ndomains entries; NULL without a meter */
+	struct gb_energy_totals totals;	/* valid when energy != NULL */
+};
+
+#define GB_RESULT_KV_MAX 24
+#define GB_RESULT_UNAVAIL_MAX 32
+
+struct gb_result_kv {
+	char key[64];
+	char value[256];
+};
+
+struct gb_run_result {
+	int ok;
+	char error[512];		/* when !ok: one line, the cause */
+	char started_at[32];		/* UTC, ISO 8601 */
+
+	/* config: what was asked */
+	char model[1024];
+	char model_sha256[65];		/* "" if it could not be read */
+	char runtime[32];
+	char ep[64];
+	struct gb_result_kv ep_options[GB_RESULT_KV_MAX];
+	size_t n_ep_options;
+	enum gb_io_placement io;
+	uint64_t batch;			/* items per batch as run */
+	struct gb_dim dims[GB_MAX_DIMS];
+	size_t ndims;
+	char dtype[16];			/* first input's dtype */
+	uint64_t warmup_iterations;	/* one of these two is set */
+	uint64_t warmup_ns;
+	uint64_t iterations;
+	uint64_t min_duration_ns;
+	uint64_t seed;
+	uint64_t vocab;
+	int intra_op_threads, inter_op_threads, graph_opt_level;
+
+	/* environment */
+	char host[128], cpu[160], kernel[160];
+	char gpu_driver[64];		/* "" if unknown */
+	struct gb_result_kv runtime_meta[GB_RESULT_KV_MAX]; /* ort_version, ... */
+	size_t n_runtime_meta;
+
+	/* meter: a copy of its domains, so the result stands alone */
+	int metered;
+	size_t ndomains;
+	struct gb_domain_info *domains;
+	uint64_t idle_ns;		/* idle baseline length; 0: none */
+	double *idle_w;			/* ndomains entries, NAN where unknown */
+
+	struct gb_phase phases[GB_PHASE_COUNT];
+	int latency_valid;
+	struct gb_latency latency;	/* measured phase, per batch */
+	double throughput_items_per_s;	/* measured items / measured duration */
+
+	/* values that could not be read, with why ("energy": "...") */
+	struct gb_result_kv unavailable[GB_RESULT_UNAVAIL_MAX];
+	size_t nunavailable;
+};
+
+void gb_run_result_init(struct gb_run_result *r);
+void gb_run_result_release(struct gb_run_result *r);
+
+/* Record that key could not be read, and why (kept once per key). */
+void gb_run_result_unavailable(struct gb_run_result *r, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Fill host, cpu, kernel and, from the meter's sources (m may be NULL),
+ * the GPU driver version. Best effort: what cannot be read stays "". */
+void gb_run_result_environment(struct gb_run_result *r, const struct gb_meter *m);
+
+/* Measured-phase duration in seconds (0 if it did not run). */
+double gb_phase_seconds(const struct gb_phase *p);
+
+/* The run record (schema 1). NULL on allocation failure. The caller frees
+ * it with cJSON_Delete(). */
+struct cJSON *gb_run_record(const struct gb_run_result *r);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * Worker processes: a runtime that lives in another process (a Python
+ * framework, any language) driven over the protocol of
+ * docs/worker-protocol.md.
+ *
+ * The harness spawns the worker in its own process group with the protocol
+ * on fds 3 (requests) and 4 (replies), both one Unix socket, and the
+ * worker's stdout and stderr on one captured pipe: whatever a worker
+ * prints cannot corrupt the protocol, and its last lines explain failures.
+ * Every wait has a deadline; a worker that hangs is killed (SIGKILL to its
+ * process group), one that dies, or sends a malformed reply, fails the
+ * call with the reason (signal or exit status, the offending line quoted)
+ * and the tail of its output. After such a failure the worker is gone and
+ * every later call fails with the same reason.
+ *
+ * Ownership: gb_worker_start() returns a worker freed by gb_worker_free(),
+ * which kills it if still running. Tensor info, outputs, latencies and
+ * metadata returned by accessors belong to the worker and stay valid until
+ * the next call that produces the same kind of data, or gb_worker_free().
+ *
+ * Units: CLOCK_MONOTONIC nanoseconds; CPU times in nanoseconds.
+ * Thread-safety: one worker is used by one thread at a time. The library
+ * never changes signal dispositions (writes use MSG_NOSIGNAL).
+ */
+#ifndef GREENBENCH_WORKER_H
+#define GREENBENCH_WORKER_H
+
+#include "greenbench/runtime.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define GB_WORKER_START_TIMEOUT_NS (120ULL * 1000000000ULL)
+#define GB_WORKER_TIMEOUT_NS (600ULL * 1000000000ULL)
+
+struct gb_worker_config {
+	const char *name;		/* for messages: "torch" */
+	const char *const *argv;	/* NULL-terminated; argv[0] found in PATH */
+	uint64_t start_timeout_ns;	/* spawn to hello reply; 0: default */
+	uint64_t timeout_ns;		/* every other request; 0: default */
+};
+
+struct gb_worker;
+
+/* Spawn, then exchange hello (the worker's name, version, protocol). */
+int gb_worker_start(const struct gb_worker_config *cfg, struct gb_worker **out);
+/* Ask for a clean exit (shutdown), wait, then free. Failures still free. */
+int gb_worker_stop(struct gb_worker *w);
+void gb_worker_free(struct gb_worker *w);
+
+pid_t gb_worker_pid(const struct gb_worker *w);
+/* The last lines (at most max_lines) of the worker's stdout+stderr. */
+void gb_worker_output_tail(const struct gb_worker *w, size_t max_lines, char *buf, size_t len);
+
+/* Requests. Each fills the last phase (gb_worker_last_phase). A failure the
+ * worker reports itself ({"ok":false}) returns -EIO and leaves it usable. */
+int gb_worker_load(struct gb_worker *w, const struct gb_runtime_options *opt);
+int gb_worker_describe(struct gb_worker *w, const struct gb_tensor_info **inputs,
+		       size_t *ninputs, const struct gb_tensor_info **outputs, size_t *noutputs);
+int gb_worker_set_inputs(struct gb_worker *w, const struct gb_tensor *t, size_t n);
+/* Run n batches, or for duration_ns when n is 0. *n_done (may be NULL)
+ * gets the batches run; lat_ns (may be NULL; n entries when n > 0)
+ * receives latencies. */
+int gb_worker_run(struct gb_worker *w, uint64_t n, uint64_t duration_ns, uint64_t *lat_ns,
+		  uint64_t *n_done);
+/* Latencies of the last run (duration runs: their count is *n). */
+int gb_worker_latencies(struct gb_worker *w, const uint64_t **lat_ns, size_t *n);
+int gb_worker_outputs(struct gb_worker *w, const struct gb_tensor **out, size_t *n);
+/* Export the loaded model to ONNX (torch worker: torch.onnx.export). */
+int gb_worker_convert(struct gb_worker *w, const char *path, int opset);
+/* hello's and load's facts plus the harness's own (worker_*). */
+int gb_worker_metadata(struct gb_worker *w, const struct gb_kv **kv, size_t *n);
+int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
+
+/* ---- Worker runtimes (rows of the runtime table) -------------------- */
+
+/* Where worker programs live: GREENBENCH_WORKERS_DIR, else ../workers or
+ * ../../workers from the executable's directory (build trees), else
+ * ../share/greenbench/workers. */
+int gb_worker_dir(char *buf, size_t len);
+
+/* Options a worker runtime takes for itself and never sends on:
+ * python=PATH (interpreter), timeout=DUR, start_timeout=DUR. */
+int gb_worker_is_harness_option(const char *key);
+
+/* Start the worker of a runtime row ("torch", "ort-python") with the
+ * harness options of opt (NULL: defaults). */
+int gb_worker_start_runtime(const char *runtime, const struct gb_runtime_options *opt,
+			    struct gb_worker **out);
+
+#endif

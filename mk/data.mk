@@ -1,0 +1,2 @@
+# Datasets (src/workload): JPEG and PNG decoding for image datasets.
+LDLIBS += -ljpeg -lpng

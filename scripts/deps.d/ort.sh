@@ -1,0 +1,44 @@
+#!/bin/sh
+# ONNX Runtime for the C backend (src/runtime/ort.c): the C headers and the
+# Linux x64 CPU library of ORT 1.29, taken from the npm package
+# com.github.asus4.onnxruntime@0.4.9 (npm is the only registry besides
+# Debian we may use; Debian 12 has no ONNX Runtime). Only the headers and
+# two .so files are kept under third_party/ort; the rest of the 150 MB
+# package (iOS, macOS, Android, Windows builds) is thrown away.
+#
+# Skipped when ORT_ROOT is set (an official release tree, or the GPU tree
+# on the H100 machine) or when third_party/ort already holds the files.
+set -eu
+cd "$(dirname "$0")/../.."
+
+pkg=com.github.asus4.onnxruntime@0.4.9
+dest=third_party/ort
+hdr='package/Plugins/iOS~/onnxruntime.xcframework/ios-arm64_x86_64-simulator/onnxruntime.framework/Headers'
+libdir=package/Plugins/Linux/x64
+
+if [ -n "${ORT_ROOT:-}" ]; then
+	[ -f "$ORT_ROOT/include/onnxruntime_c_api.h" ] ||
+		echo "warning: ORT_ROOT=$ORT_ROOT has no include/onnxruntime_c_api.h" >&2
+	exit 0
+fi
+if [ -f "$dest/include/onnxruntime_c_api.h" ] && [ -f "$dest/lib/libonnxruntime.so" ]; then
+	exit 0
+fi
+if ! command -v npm >/dev/null; then
+	echo "warning: npm not found: ONNX Runtime not fetched (the ort runtime will be left out)" >&2
+	exit 0
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "fetching ONNX Runtime ($pkg) from npm"
+if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.log); then
+	echo "warning: npm pack $pkg failed: $(tail -n 1 "$tmp/npm.log")" >&2
+	exit 0
+fi
+tgz=$(ls "$tmp"/*.tgz)
+tar xzf "$tgz" -C "$tmp" "$hdr" "$libdir/libonnxruntime.so" "$libdir/libonnxruntime_providers_shared.so"
+mkdir -p "$dest/include" "$dest/lib"
+cp "$tmp/$hdr"/*.h "$dest/include/"
+cp "$tmp/$libdir/libonnxruntime.so" "$tmp/$libdir/libonnxruntime_providers_shared.so" "$dest/lib/"
+echo "ONNX Runtime headers and library in $dest"

@@ -1,0 +1,150 @@
+/*
+ * greenbench convert: turn a framework model into an ONNX file, through
+ * the framework's own exporter running in its worker (the study's
+ * "torch2onnx" path).
+ *
+ *   $ greenbench convert torch2onnx --model resnet50 -o resnet50.onnx
+ *   wrote resnet50.onnx: 102.1 MB, opset 17, torch 1.13.0a0, weights random (seed 0), 4.2 s
+ */
+#include "cli/builtin.h"
+
+#include "greenbench/error.h"
+#include "greenbench/time.h"
+#include "greenbench/worker.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+	"usage: greenbench convert torch2onnx --model MODEL [--weights FILE] [--opset N]\n"
+	"                          [--seq N] [--seed N] -o FILE.onnx\n"
+	"\n"
+	"Export a PyTorch model to ONNX with torch.onnx.export, in the torch worker\n"
+	"(workers/torch_worker.py; see docs/worker-protocol.md). The batch dimension\n"
+	"(and nothing else) is dynamic; inputs are named as the torch runtime names them.\n"
+	"\n"
+	"    --model MODEL     resnet50, mobilenetv2, bert-base, or a TorchScript file\n"
+	"    --weights FILE    weights (.safetensors or a torch state dict); default:\n"
+	"                      random, from --seed\n"
+	"    --opset N         ONNX opset (default 17)\n"
+	"    --seq N           BERT sequence length (default 128)\n"
+	"    --seed N          seed of the random weights (default 0)\n"
+	"    -o, --output FILE the ONNX file to write\n";
+
+static const char *meta_get(struct gb_worker *w, const char *key)
+{
+	const struct gb_kv *kv;
+	size_t n;
+
+	if (gb_worker_metadata(w, &kv, &n))
+		return "?";
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].value;
+	return "?";
+}
+
+static int convert_torch2onnx(const char *model, const char *weights, const char *seq, int opset,
+			      uint64_t seed, const char *out)
+{
+	struct gb_kv kv[2];
+	struct gb_runtime_options opt;
+	struct gb_worker *w = NULL;
+	struct stat st;
+	uint64_t t0 = gb_now_ns();
+	char took[32];
+	int rc;
+
+	gb_runtime_options_init(&opt);
+	opt.model = model;
+	opt.seed = seed;
+	opt.ep_options = kv;
+	if (weights)
+		kv[opt.n_ep_options++] = (struct gb_kv){ "weights", weights };
+	if (seq)
+		kv[opt.n_ep_options++] = (struct gb_kv){ "seq", seq };
+	rc = gb_worker_start_runtime("torch", NULL, &w);
+	if (!rc)
+		rc = gb_worker_load(w, &opt);
+	if (!rc)
+		rc = gb_worker_convert(w, out, opset);
+	if (rc) {
+		error("cannot convert '%s' to ONNX: %s", model, gb_error_msg());
+		gb_worker_free(w);
+		return 1;
+	}
+	printf("wrote %s: ", out);
+	if (!stat(out, &st))
+		printf("%.1f MB, ", (double)st.st_size / 1e6);
+	gb_duration_format(gb_now_ns() - t0, took, sizeof took);
+	printf("opset %d, torch %s, weights %s, %s\n", opset, meta_get(w, "torch_version"),
+	       meta_get(w, "weights"), took);
+	if (gb_worker_stop(w))
+		warning("%s", gb_error_msg());
+	return 0;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' }, { "weights", required_argument, NULL, 'w' },
+		{ "opset", required_argument, NULL, 'p' }, { "seq", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },  { "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+	};
+	const char *model = NULL, *weights = NULL, *seq = NULL, *out = NULL;
+	unsigned long long seed = 0;
+	long opset = 17;
+	char *end;
+	int c;
+
+	if (gb_cli_wants_help(argc, argv))
+		return gb_cli_usage(usage);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			model = optarg;
+			break;
+		case 'w':
+			weights = optarg;
+			break;
+		case 's':
+			if (strtol(optarg, &end, 10) <= 0 || *end)
+				return gb_cli_usage_error(usage, "invalid --seq '%s'", optarg);
+			seq = optarg;
+			break;
+		case 'p':
+			opset = strtol(optarg, &end, 10);
+			if (*end || opset < 7 || opset > 30)
+				return gb_cli_usage_error(usage, "invalid --opset '%s'", optarg);
+			break;
+		case 'S':
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-')
+				return gb_cli_usage_error(usage, "invalid --seed '%s'", optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return gb_cli_usage_error(usage, "no conversion given (torch2onnx)");
+	if (strcmp(argv[optind], "torch2onnx"))
+		return gb_cli_usage_error(usage, "unknown conversion '%s' (torch2onnx)", argv[optind]);
+	if (optind + 1 < argc)
+		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
+	if (!model)
+		return gb_cli_usage_error(usage, "no --model given");
+	if (!out)
+		return gb_cli_usage_error(usage, "no output file given (-o FILE.onnx)");
+	return gb_cli_finish(convert_torch2onnx(model, weights, seq, (int)opset, seed, out));
+}

@@ -1,0 +1,573 @@
+/*
+ * greenbench run: benchmark one configuration end to end.
+ *
+ *   $ greenbench run --model mlp.onnx --batch 8 --min-duration 2s
+ *
+ *    ort/cpu  mlp.onnx  batch 8  io host  seed 42
+ *    ONNX Runtime 1.29.0, CPUExecutionProvider, threads default
+ *
+ *     phase         time s    batches        cpu J
+ *                                        estimated
+ *     load           0.095          0        1.905
+ *     first          0.000          1        0.003
+ *     warmup         0.000         10        0.001
+ *     measured       2.000     278560       40.000
+ *
+ *     latency/batch  mean 7.136 us  sd 192.8  p50 2.265  p90 2.638  p99 6.670
+ *                    min 2.149 us  max 21252
+ *     throughput     1114239.1 items/s (278560 batches of 8 in 2.00 s)
+ *     energy/item    cpu 0.0179 mJ (estimated)
+ *     cpu energy is estimated from CPU time and a power model, not measured
+ *
+ * --json prints the run record (docs/results-schema.md) on one line; -o
+ * appends it to a JSON Lines file, only when the run succeeded.
+ */
+#include "cli/builtin.h"
+#include "cli/meter_opts.h"
+#include "greenbench/bench.h"
+#include "greenbench/error.h"
+#include "greenbench/meter.h"
+#include "greenbench/result.h"
+#include "greenbench/time.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: greenbench run --model M.onnx [--runtime ort] [--ep cpu|cuda|tensorrt]\n"
+	"                      [--batch N] [--dim NAME=N]... [--warmup N|DURATION]\n"
+	"                      [--iterations N] [--min-duration DURATION] [--json]\n"
+	"                      [-o FILE.jsonl] [options]\n"
+	"\n"
+	"Benchmark one configuration: load the model (load phase), run one batch\n"
+	"(first), warm up, then measure for at least --iterations batches AND at least\n"
+	"--min-duration. Each phase reports its time and energy per domain; the\n"
+	"measured phase also gives latency per batch, throughput and energy per item.\n"
+	"\n"
+	"    -m, --model FILE         ONNX model\n"
+	"        --runtime NAME       runtime (default ort)\n"
+	"        --ep EP[:N]          execution provider: cpu (default), cuda, tensorrt;\n"
+	"                             :N picks device N\n"
+	"        --ep-option K=V      provider option, repeatable: provider_lib=PATH,\n"
+	"                             device_id=N, cudnn_conv_algo_search=EXHAUSTIVE|\n"
+	"                             HEURISTIC|DEFAULT, enable_cuda_graph=0|1,\n"
+	"                             session.* (ORT session config entries), ...\n"
+	"        --io host|device     inputs copied from host every run (default), or\n"
+	"                             bound once in device memory (IO binding)\n"
+	"    -b, --batch N            value of the symbolic batch dim (default 1)\n"
+	"        --dim NAME=N         value of another symbolic dim, repeatable\n"
+	"        --vocab N            token ids are drawn in [0, N) (default 30522)\n"
+	"        --seed N             seed of the generated inputs (default 42)\n"
+	"        --warmup N|DURATION  warm-up batches, or time with a unit (default 10)\n"
+	"    -n, --iterations N       measured batches, at least (default 100)\n"
+	"        --min-duration DUR   measured time, at least (default 10s)\n"
+	"        --threads N[,M]      intra-op (and inter-op) threads; 0: default\n"
+	"        --opt-level L        graph optimization: none, basic, extended,\n"
+	"                             layout, all (default), or 0, 1, 2, 3, 99\n"
+	"        --idle DURATION      measure idle power first; report net energy too\n"
+	"        --no-meter           measure no energy (for overhead benchmarks)\n"
+	"        --cpu-tdp W          package TDP for the CPU estimator\n"
+	"        --json               print the run record (one JSON line)\n"
+	"    -o, --output FILE.jsonl  append the run record (successful runs only)\n"
+	"\n"
+	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n";
+
+#define MAX_EP_OPTIONS 16
+
+struct run_opts {
+	struct gb_bench_config cfg;
+	struct gb_meter_config mcfg;
+	const char *runtime;
+	const char *output;
+	int json;
+	int no_meter;
+	struct gb_dim dims[GB_MAX_DIMS];
+	struct gb_kv ep_kv[MAX_EP_OPTIONS];
+	char ep_keys[MAX_EP_OPTIONS][64];
+};
+
+static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (!*text || *text == '-' || *end || errno || v < min)
+		return gb_cli_usage_error(usage, "invalid %s '%s': expected an integer >= %llu", opt,
+					  text, (unsigned long long)min);
+	*out = v;
+	return 0;
+}
+
+static int parse_threads(const char *text, struct gb_runtime_options *ro)
+{
+	uint64_t a, b = 0;
+	const char *comma = strchr(text, ',');
+	char first[32];
+
+	snprintf(first, sizeof first, "%.*s", comma ? (int)(comma - text) : (int)strlen(text), text);
+	if (parse_u64("--threads", first, 0, &a) || (comma && parse_u64("--threads", comma + 1, 0, &b)))
+		return 129;
+	if (a > 4096 || b > 4096)
+		return gb_cli_usage_error(usage, "invalid --threads '%s': too many threads", text);
+	ro->intra_op_threads = (int)a;
+	ro->inter_op_threads = (int)b;
+	return 0;
+}
+
+static int parse_opt_level(const char *text, int *level)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = { { "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 },
+		      { "all", 99 },  { "0", 0 },     { "1", 1 },	  { "2", 2 },
+		      { "3", 3 },     { "99", 99 } };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(text, names[i].name)) {
+			*level = names[i].level;
+			return 0;
+		}
+	return gb_cli_usage_error(usage, "invalid --opt-level '%s': expected none, basic, extended, layout or all",
+				  text);
+}
+
+static int parse_ep_option(struct run_opts *o, const char *text)
+{
+	struct gb_runtime_options *ro = &o->cfg.ropt;
+	const char *eq = strchr(text, '=');
+	size_t i = ro->n_ep_options;
+
+	if (!eq || eq == text || (size_t)(eq - text) >= sizeof o->ep_keys[0])
+		return gb_cli_usage_error(usage, "invalid --ep-option '%s': expected KEY=VALUE", text);
+	if (i == MAX_EP_OPTIONS)
+		return gb_cli_usage_error(usage, "too many --ep-option (at most %d)", MAX_EP_OPTIONS);
+	snprintf(o->ep_keys[i], sizeof o->ep_keys[i], "%.*s", (int)(eq - text), text);
+	o->ep_kv[i].key = o->ep_keys[i];
+	o->ep_kv[i].value = eq + 1;
+	ro->ep_options = o->ep_kv;
+	ro->n_ep_options = i + 1;
+	return 0;
+}
+
+static int parse_warmup(const char *text, struct gb_bench_config *cfg)
+{
+	if (gb_duration_has_unit(text)) {
+		if (gb_duration_parse(text, &cfg->warmup_ns) < 0)
+			return gb_cli_usage_error(usage, "%s", gb_error_msg());
+		cfg->warmup_iterations = 0;
+		return 0;
+	}
+	cfg->warmup_ns = 0;
+	return parse_u64("--warmup", text, 0, &cfg->warmup_iterations);
+}
+
+/* Can FILE be appended to? Checked before a long run, without creating it. */
+static int check_output(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, F_OK) == 0)
+		return access(path, W_OK) == 0 ? 0 : -errno;
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	return access(dir, W_OK) == 0 ? 0 : -errno;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_RUNTIME = 256, O_EP, O_EPOPT, O_IO, O_DIM, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR,
+	       O_THREADS, O_OPT, O_IDLE, O_NOMETER, O_TDP, O_JSON };
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "runtime", required_argument, NULL, O_RUNTIME },
+		{ "ep", required_argument, NULL, O_EP },
+		{ "ep-option", required_argument, NULL, O_EPOPT },
+		{ "io", required_argument, NULL, O_IO },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "dim", required_argument, NULL, O_DIM },
+		{ "vocab", required_argument, NULL, O_VOCAB },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "min-duration", required_argument, NULL, O_MINDUR },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "opt-level", required_argument, NULL, O_OPT },
+		{ "idle", required_argument, NULL, O_IDLE },
+		{ "no-meter", no_argument, NULL, O_NOMETER },
+		{ "cpu-tdp", required_argument, NULL, O_TDP },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gb_bench_config *cfg = &o->cfg;
+	int c, ret = 0;
+
+	gb_bench_config_init(cfg);
+	gb_meter_config_init(&o->mcfg);
+	o->runtime = "ort";
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:b:n:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': cfg->ropt.model = optarg; break;
+		case O_RUNTIME: o->runtime = optarg; break;
+		case O_EP: cfg->ropt.ep = optarg; break;
+		case O_EPOPT: ret = parse_ep_option(o, optarg); break;
+		case O_IO:
+			if (!strcmp(optarg, "host"))
+				cfg->ropt.io = GB_IO_HOST;
+			else if (!strcmp(optarg, "device"))
+				cfg->ropt.io = GB_IO_DEVICE;
+			else
+				ret = gb_cli_usage_error(usage, "invalid --io '%s': expected host or device", optarg);
+			break;
+		case 'b': ret = parse_u64("--batch", optarg, 1, &cfg->inputs.batch); break;
+		case O_DIM:
+			if (cfg->inputs.ndims == GB_MAX_DIMS)
+				ret = gb_cli_usage_error(usage, "too many --dim (at most %d)", GB_MAX_DIMS);
+			else if (gb_dim_parse(optarg, &o->dims[cfg->inputs.ndims]) < 0)
+				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
+			else
+				cfg->inputs.ndims++;
+			cfg->inputs.dims = o->dims;
+			break;
+		case O_VOCAB: ret = parse_u64("--vocab", optarg, 1, &cfg->inputs.vocab); break;
+		case O_SEED: ret = parse_u64("--seed", optarg, 0, &cfg->inputs.seed); break;
+		case O_WARMUP: ret = parse_warmup(optarg, cfg); break;
+		case 'n': ret = parse_u64("--iterations", optarg, 1, &cfg->iterations); break;
+		case O_MINDUR:
+			if (gb_duration_parse(optarg, &cfg->min_duration_ns) < 0)
+				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
+			break;
+		case O_THREADS: ret = parse_threads(optarg, &cfg->ropt); break;
+		case O_OPT: ret = parse_opt_level(optarg, &cfg->ropt.graph_opt_level); break;
+		case O_IDLE:
+			if (gb_duration_parse(optarg, &cfg->idle_ns) < 0)
+				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
+			break;
+		case O_NOMETER: o->no_meter = 1; break;
+		case O_TDP:
+			if (gb_cli_parse_tdp(optarg, &o->mcfg.cpu_tdp_w) < 0)
+				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
+			break;
+		case O_JSON: o->json = 1; break;
+		case 'o': o->output = optarg; break;
+		case 'h': gb_cli_usage(usage); return -1;
+		case ':':
+			return gb_cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!cfg->ropt.model)
+		return gb_cli_usage_error(usage, "no model given: use --model FILE");
+	if (o->no_meter && cfg->idle_ns)
+		return gb_cli_usage_error(usage, "--idle needs the meter: drop --no-meter");
+	gb_cli_meter_config_env(&o->mcfg);
+	return 0;
+}
+
+/* ---- the human table --------------------------------------------------- */
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static const char *meta(const struct gb_run_result *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_runtime_meta; i++)
+		if (!strcmp(r->runtime_meta[i].key, key))
+			return r->runtime_meta[i].value;
+	return NULL;
+}
+
+/* The runtime's version for the header: "<runtime>_version" (torch),
+ * ort_version, else the first *_version that is not the worker's or
+ * Python's own. */
+static const char *version_meta(const struct gb_run_result *r, const char **name)
+{
+	static char buf[32];
+	char want[64];
+
+	snprintf(want, sizeof want, "%s_version", r->runtime);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < r->n_runtime_meta; i++) {
+			const char *k = r->runtime_meta[i].key;
+			size_t n = strlen(k);
+
+			if (pass == 0 && strcmp(k, want))
+				continue;
+			if (pass == 1 && strcmp(k, "ort_version"))
+				continue;
+			if (pass == 2 && (n <= 8 || strcmp(k + n - 8, "_version") ||
+					  !strncmp(k, "worker", 6) || !strncmp(k, "python", 6)))
+				continue;
+			if (!strcmp(k, "ort_version"))
+				snprintf(buf, sizeof buf, "ONNX Runtime");
+			else
+				snprintf(buf, sizeof buf, "%.*s", (int)(n - 8), k);
+			*name = buf;
+			return r->runtime_meta[i].value;
+		}
+	}
+	return NULL;
+}
+
+/* Latency unit picked from the median: us below 1 ms, ms below 1 s. */
+static void pick_unit(double ns, const char **unit, double *div)
+{
+	if (ns < 1e6) {
+		*unit = "us";
+		*div = 1e3;
+	} else if (ns < 1e9) {
+		*unit = "ms";
+		*div = 1e6;
+	} else {
+		*unit = "s";
+		*div = 1e9;
+	}
+}
+
+/* About 4 significant digits, never an exponent: 0.1234, 12.34, 12345. */
+static const char *num4(char *buf, size_t len, double v)
+{
+	double a = v < 0 ? -v : v;
+
+	snprintf(buf, len, "%.*f", a >= 1000 ? 0 : a >= 100 ? 1 : a >= 10 ? 2 : a >= 1 ? 3 : 4, v);
+	return buf;
+}
+
+#define DOMS_PER_ROW 4
+
+static void print_phases(const struct gb_run_result *r)
+{
+	for (size_t first = 0; first == 0 || first < r->ndomains; first += DOMS_PER_ROW) {
+		size_t last = first + DOMS_PER_ROW < r->ndomains ? first + DOMS_PER_ROW : r->ndomains;
+
+		printf("  %-10s %9s %10s", "phase", "time s", "batches");
+		for (size_t d = first; d < last; d++) {
+			char h[32];
+
+			snprintf(h, sizeof h, "%.10s J", r->domains[d].name);
+			printf(" %12s", h);
+		}
+		printf("\n  %-10s %9s %10s", "", "", "");
+		for (size_t d = first; d < last; d++)
+			printf(" %12s", gb_method_name(r->domains[d].method));
+		putchar('\n');
+		for (int p = 0; p < GB_PHASE_COUNT; p++) {
+			const struct gb_phase *ph = &r->phases[p];
+
+			if (!ph->done)
+				continue;
+			printf("  %-10s %9.3f %10llu", gb_phase_name((enum gb_phase_id)p),
+			       gb_phase_seconds(ph), (unsigned long long)ph->iterations);
+			for (size_t d = first; d < last; d++) {
+				if (ph->energy && ph->energy[d].energy_valid)
+					printf(" %12.3f", ph->energy[d].energy_j);
+				else
+					printf(" %12s", "<n/a>");
+			}
+			putchar('\n');
+		}
+		if (!r->ndomains)
+			break;
+		putchar('\n');
+	}
+}
+
+/* Energy per item of each top-level domain, wrapped at 80 columns; net:
+ * with the idle power taken out. */
+static void print_per_item(const struct gb_run_result *r, const char *label, int net)
+{
+	const struct gb_phase *m = &r->phases[GB_PHASE_MEASURED];
+	int col = printf("  %-14s", label), any = 0;
+
+	for (size_t d = 0; d < r->ndomains; d++) {
+		const struct gb_domain_energy *e = &m->energy[d];
+		char cell[96], v[32];
+		int n;
+
+		if (!(net ? e->net_valid : e->energy_valid) || r->domains[d].parent >= 0)
+			continue;
+		n = snprintf(cell, sizeof cell, " %s %s mJ (%s)", r->domains[d].name,
+			     num4(v, sizeof v, (net ? e->net_energy_j : e->energy_j) * 1e3 / (double)m->items),
+			     gb_method_name(e->method));
+		if (col + n > 79)
+			col = printf("\n  %-14s", "");
+		col += printf("%s", cell);
+		any = 1;
+	}
+	printf("%s\n", any ? "" : " <not supported>");
+}
+
+static void print_human(const struct gb_run_result *r)
+{
+	const struct gb_phase *m = &r->phases[GB_PHASE_MEASURED];
+	const struct gb_latency *l = &r->latency;
+	const char *unit, *v, *vname = "";
+	char threads[48], n1[32], n2[32], n3[32], n4[32], n5[32];
+	double div;
+
+	printf("\n %s/%s  %.40s  batch %llu  io %s  seed %llu\n", r->runtime, r->ep,
+	       basename_of(r->model), (unsigned long long)r->batch,
+	       r->io == GB_IO_DEVICE ? "device" : "host", (unsigned long long)r->seed);
+	if (r->intra_op_threads || r->inter_op_threads)
+		snprintf(threads, sizeof threads, "threads %d/%d", r->intra_op_threads, r->inter_op_threads);
+	else
+		snprintf(threads, sizeof threads, "threads default");
+	v = version_meta(r, &vname);
+	printf(" %s%s%.*s%s%.30s, %s\n\n", v ? vname : "", v ? " " : "", v ? 20 : 0, v ? v : "",
+	       v ? ", " : "", meta(r, "ep_name") ? meta(r, "ep_name") : r->ep, threads);
+	print_phases(r);
+	if (!r->ndomains) {
+		printf("  energy: <not supported>  %s\n", r->metered ? "no energy source here (see 'greenbench devices')"
+								     : "meter disabled (--no-meter)");
+		putchar('\n');
+	}
+	pick_unit(l->p50_ns, &unit, &div);
+	printf("  %-14s mean %s %s  sd %s  p50 %s  p90 %s  p99 %s\n", "latency/batch",
+	       num4(n1, sizeof n1, l->mean_ns / div), unit, num4(n2, sizeof n2, l->sd_ns / div),
+	       num4(n3, sizeof n3, l->p50_ns / div), num4(n4, sizeof n4, l->p90_ns / div),
+	       num4(n5, sizeof n5, l->p99_ns / div));
+	printf("  %-14s min %s %s  max %s\n", "", num4(n1, sizeof n1, l->min_ns / div), unit,
+	       num4(n2, sizeof n2, l->max_ns / div));
+	printf("  %-14s %.1f items/s (%llu batches of %llu in %.2f s)\n", "throughput",
+	       r->throughput_items_per_s, (unsigned long long)m->iterations,
+	       (unsigned long long)r->batch, gb_phase_seconds(m));
+	if (!m->energy || !m->items)
+		return;
+	print_per_item(r, "energy/item", 0);
+	if (r->idle_ns)
+		print_per_item(r, "net/item", 1);
+	for (size_t d = 0; d < r->ndomains; d++) {
+		const struct gb_domain_energy *e = &m->energy[d];
+
+		if (r->domains[d].kind != GB_DOMAIN_GPU)
+			continue;
+		printf("  %-14s", r->domains[d].name);
+		if (e->util_gpu_valid)
+			printf(" util %.1f%% (sd %.1f)", e->util_gpu_mean, e->util_gpu_sd);
+		else
+			printf(" util <not supported>");
+		if (e->mem_valid)
+			printf("  mem %.1f%%", e->mem_used_pct_mean);
+		if (e->power_valid)
+			printf("  power %.1f W", e->power_mean_w);
+		putchar('\n');
+	}
+	for (size_t d = 0; d < r->ndomains; d++)
+		if (m->energy[d].energy_valid && m->energy[d].method == GB_METHOD_ESTIMATED)
+			printf("  %s energy is estimated from CPU time and a power model, not measured\n",
+			       r->domains[d].name);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static int append_line(const char *path, const char *line)
+{
+	size_t len = strlen(line);
+	char *buf = malloc(len + 2);
+	ssize_t n;
+	int fd, ret = 0;
+
+	if (!buf)
+		return -error("out of memory");
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -error("cannot open '%s' for appending: %s", path, strerror(errno));
+		goto out;
+	}
+	/* One write of the whole line: O_APPEND keeps concurrent writers'
+	 * lines whole. */
+	n = write(fd, buf, len + 1);
+	if (n != (ssize_t)(len + 1))
+		ret = -error("cannot write '%s': %s", path, n < 0 ? strerror(errno) : "short write");
+	if (close(fd) && !ret)
+		ret = -error("cannot write '%s': %s", path, strerror(errno));
+out:
+	free(buf);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct gb_run_result res;
+	struct gb_meter *m = NULL;
+	cJSON *rec = NULL;
+	char *line = NULL;
+	int ret, status = 1;
+
+	memset(&o, 0, sizeof o);
+	ret = parse_opts(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? gb_cli_finish(0) : ret;
+	gb_run_result_init(&res);
+	o.cfg.rt = gb_runtime_find(o.runtime);
+	if (!o.cfg.rt) {
+		error("unknown runtime '%s' (see 'greenbench devices')", o.runtime);
+		goto out;
+	}
+	if (o.output && (ret = check_output(o.output)) < 0) {
+		error("cannot append to '%s': %s", o.output, strerror(-ret));
+		goto out;
+	}
+	if (o.cfg.rt->probe && o.cfg.rt->probe() < 0) {
+		error("runtime '%s' is not available: %s", o.runtime, gb_error_msg());
+		goto out;
+	}
+	if (!o.no_meter && gb_meter_open(&o.mcfg, &m) < 0) {
+		error("%s", gb_error_msg());
+		goto out;
+	}
+	if (o.cfg.idle_ns && !o.json)
+		fprintf(stderr, "measuring idle power for %.1f s...\n", o.cfg.idle_ns / 1e9);
+	ret = gb_bench_run(&o.cfg, m, &res);
+	if (ret < 0)
+		error("%s", res.error);
+	if (ret == 0 || o.json) {
+		rec = gb_run_record(&res);
+		line = rec ? cJSON_PrintUnformatted(rec) : NULL;
+		if (!line) {
+			error("out of memory");
+			goto out;
+		}
+	}
+	if (ret < 0) {
+		if (o.json)
+			puts(line);
+		goto out;
+	}
+	if (o.json)
+		puts(line);
+	else
+		print_human(&res);
+	status = o.output ? append_line(o.output, line) : 0;
+out:
+	free(line);
+	cJSON_Delete(rec);
+	gb_run_result_release(&res);
+	gb_meter_free(m);
+	return gb_cli_finish(status);
+}

@@ -1,0 +1,329 @@
+/*
+ * One configuration end to end: load, first inference, warm-up, measured
+ * phase, each between two meter marks (see bench.h).
+ */
+#include "greenbench/bench.h"
+#include "greenbench/error.h"
+#include "greenbench/sha256.h"
+#include "greenbench/time.h"
+#include "greenbench/version.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+void gb_bench_config_init(struct gb_bench_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	gb_runtime_options_init(&cfg->ropt);
+	gb_input_config_init(&cfg->inputs);
+	cfg->inputs.seed = 42;
+	cfg->warmup_iterations = 10;
+	cfg->iterations = 100;
+	cfg->min_duration_ns = 10 * GB_NS_PER_S;
+}
+
+/* Next chunk of batches: what the iteration count still needs, or half of
+ * what the remaining time needs at the rate so far, growing at most
+ * geometrically so a fast start cannot overshoot by much. */
+static uint64_t next_chunk(uint64_t done, uint64_t elapsed_ns, uint64_t min_iters, uint64_t min_ns)
+{
+	uint64_t need_i = done < min_iters ? min_iters - done : 0, need_t = 0, cap;
+
+	if (done == 0)
+		return 1;
+	if (elapsed_ns < min_ns) {
+		double per = (double)elapsed_ns / (double)done;
+
+		need_t = per > 0 ? (uint64_t)((double)(min_ns - elapsed_ns) / per / 2.0) + 1 : done;
+		cap = done * 4 + 16;
+		need_t = need_t < cap ? need_t : cap;
+	}
+	return need_i > need_t ? need_i : (need_t ? need_t : 1);
+}
+
+int gb_bench_loop(const struct gb_runtime_ops *rt, void *session, uint64_t min_iters,
+		  uint64_t min_ns, uint64_t **lat, uint64_t *n, uint64_t *t_start_ns,
+		  uint64_t *t_end_ns)
+{
+	/* The capacity of a buffer passed in is unknown: regrow it. */
+	uint64_t done = 0, cap = 0, t0 = gb_now_ns(), now = t0, chunk;
+	int ret;
+
+	for (;;) {
+		if (done >= min_iters && now - t0 >= min_ns && done > 0)
+			break;
+		chunk = next_chunk(done, now - t0, min_iters, min_ns);
+		if (lat && done + chunk > cap) {
+			uint64_t want = done + chunk > 2 * cap ? done + chunk : 2 * cap;
+			uint64_t *nl = realloc(*lat, want * sizeof *nl);
+
+			if (!nl)
+				return gb_error_set(-ENOMEM, "out of memory for %llu latencies",
+						    (unsigned long long)want);
+			*lat = nl;
+			cap = want;
+		}
+		ret = rt->run_batches(session, chunk, lat ? *lat + done : NULL);
+		now = gb_now_ns();
+		if (ret)
+			return ret;
+		done += chunk;
+	}
+	*n = done;
+	*t_start_ns = t0;
+	*t_end_ns = now;
+	return 0;
+}
+
+/* ---- phases ---------------------------------------------------------- */
+
+struct run_ctx {
+	const struct gb_bench_config *cfg;
+	struct gb_meter *m;
+	struct gb_run_result *res;
+	struct gb_mark start, end;
+	struct rusage ru_start;
+};
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static int phase_begin(struct run_ctx *c, enum gb_phase_id p)
+{
+	struct gb_phase *ph = &c->res->phases[p];
+	int ret = 0;
+
+	getrusage(RUSAGE_SELF, &c->ru_start);
+	if (c->m)
+		ret = gb_meter_mark(c->m, &c->start);
+	ph->t_start_ns = c->m ? c->start.t_ns : gb_now_ns();
+	return ret;
+}
+
+static int phase_end(struct run_ctx *c, enum gb_phase_id p, uint64_t iters)
+{
+	struct gb_phase *ph = &c->res->phases[p];
+	struct rusage ru;
+	int ret = 0;
+
+	if (c->m)
+		ret = gb_meter_mark(c->m, &c->end);
+	ph->t_end_ns = c->m ? c->end.t_ns : gb_now_ns();
+	getrusage(RUSAGE_SELF, &ru);
+	ph->cpu_user_s = tv_s(ru.ru_utime) - tv_s(c->ru_start.ru_utime);
+	ph->cpu_system_s = tv_s(ru.ru_stime) - tv_s(c->ru_start.ru_stime);
+	ph->iterations = iters;
+	ph->items = iters * c->res->batch;
+	if (ret)
+		return ret;
+	if (c->m) {
+		ph->energy = calloc(c->res->ndomains + 1, sizeof *ph->energy);
+		if (!ph->energy)
+			return gb_error_set(-ENOMEM, "out of memory");
+		ret = gb_meter_window(c->m, &c->start, &c->end, ph->energy);
+		if (!ret)
+			ret = gb_meter_totals(c->m, ph->energy, &ph->totals);
+		if (ret)
+			return ret;
+	}
+	ph->done = 1;
+	return 0;
+}
+
+static void copy_kv(struct gb_result_kv *dst, size_t *n, const struct gb_kv *src, size_t nsrc)
+{
+	for (size_t i = 0; i < nsrc && *n < GB_RESULT_KV_MAX; i++, (*n)++) {
+		snprintf(dst[*n].key, sizeof dst[*n].key, "%s", src[i].key);
+		snprintf(dst[*n].value, sizeof dst[*n].value, "%s", src[i].value);
+	}
+}
+
+/* The config half of the record, before anything runs. */
+static void record_config(const struct gb_bench_config *cfg, struct gb_run_result *r)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(r->started_at, sizeof r->started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(r->model, sizeof r->model, "%s", cfg->ropt.model ? cfg->ropt.model : "");
+	snprintf(r->runtime, sizeof r->runtime, "%s", cfg->rt ? cfg->rt->name : "");
+	snprintf(r->ep, sizeof r->ep, "%s", cfg->ropt.ep ? cfg->ropt.ep : "cpu");
+	copy_kv(r->ep_options, &r->n_ep_options, cfg->ropt.ep_options, cfg->ropt.n_ep_options);
+	r->io = cfg->ropt.io;
+	r->batch = cfg->inputs.batch;
+	for (size_t i = 0; i < cfg->inputs.ndims && i < GB_MAX_DIMS; i++)
+		r->dims[r->ndims++] = cfg->inputs.dims[i];
+	r->warmup_iterations = cfg->warmup_ns ? 0 : cfg->warmup_iterations;
+	r->warmup_ns = cfg->warmup_ns;
+	r->iterations = cfg->iterations;
+	r->min_duration_ns = cfg->min_duration_ns;
+	r->seed = cfg->inputs.seed;
+	r->vocab = cfg->inputs.vocab ? cfg->inputs.vocab : GB_VOCAB_DEFAULT;
+	r->intra_op_threads = cfg->ropt.intra_op_threads;
+	r->inter_op_threads = cfg->ropt.inter_op_threads;
+	r->graph_opt_level = cfg->ropt.graph_opt_level;
+}
+
+static int record_meter(struct gb_meter *m, struct gb_run_result *r)
+{
+	r->metered = m != NULL;
+	if (!m) {
+		gb_run_result_unavailable(r, "energy", "meter disabled (--no-meter)");
+		return 0;
+	}
+	r->ndomains = gb_meter_domain_count(m);
+	r->domains = calloc(r->ndomains + 1, sizeof *r->domains);
+	r->idle_w = calloc(r->ndomains + 1, sizeof *r->idle_w);
+	if (!r->domains || !r->idle_w)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->ndomains; i++) {
+		r->domains[i] = *gb_meter_domain(m, i);
+		if (gb_meter_idle_power(m, i, &r->idle_w[i]) < 0)
+			r->idle_w[i] = NAN;
+	}
+	if (!r->ndomains)
+		gb_run_result_unavailable(r, "energy", "no energy source is available here (see 'greenbench devices')");
+	return 0;
+}
+
+static int fail(struct gb_run_result *r, int ret)
+{
+	r->ok = 0;
+	snprintf(r->error, sizeof r->error, "%s", gb_error_msg());
+	return ret;
+}
+
+static int run_phases(struct run_ctx *c, void **session)
+{
+	const struct gb_bench_config *cfg = c->cfg;
+	const struct gb_runtime_ops *rt = cfg->rt;
+	struct gb_run_result *r = c->res;
+	const struct gb_tensor_info *in = NULL, *outs = NULL;
+	const struct gb_kv *meta = NULL;
+	struct gb_tensor *t = NULL;
+	uint64_t *lat = NULL, nlat = 0, first_lat = 0, t0, t1, batch = 1;
+	size_t nin = 0, nout = 0, nmeta = 0;
+	int ret;
+
+	/* load */
+	ret = phase_begin(c, GB_PHASE_LOAD);
+	if (!ret)
+		ret = rt->open(&cfg->ropt, session);
+	if (!ret)
+		ret = phase_end(c, GB_PHASE_LOAD, 0);
+	if (ret)
+		goto out;
+	if (rt->metadata && rt->metadata(*session, &meta, &nmeta) == 0)
+		copy_kv(r->runtime_meta, &r->n_runtime_meta, meta, nmeta);
+
+	/* inputs: in no phase */
+	ret = rt->describe(*session, &in, &nin, &outs, &nout);
+	if (!ret)
+		ret = gb_inputs_new(in, nin, &cfg->inputs, &t, &batch);
+	if (ret)
+		goto out;
+	r->batch = batch;
+	snprintf(r->dtype, sizeof r->dtype, "%s", nin ? gb_dtype_name(in[0].dtype) : "none");
+	ret = rt->set_inputs(*session, t, nin);
+	if (ret)
+		goto out;
+
+	/* first inference */
+	ret = phase_begin(c, GB_PHASE_FIRST);
+	if (!ret)
+		ret = rt->run_batches(*session, 1, &first_lat);
+	if (!ret)
+		ret = phase_end(c, GB_PHASE_FIRST, 1);
+	if (ret)
+		goto out;
+
+	/* warm-up: a count, or a duration */
+	ret = phase_begin(c, GB_PHASE_WARMUP);
+	if (!ret && (cfg->warmup_ns || cfg->warmup_iterations))
+		ret = gb_bench_loop(rt, *session, cfg->warmup_ns ? 0 : cfg->warmup_iterations,
+				    cfg->warmup_ns, NULL, &nlat, &t0, &t1);
+	if (!ret)
+		ret = phase_end(c, GB_PHASE_WARMUP, cfg->warmup_ns || cfg->warmup_iterations ? nlat : 0);
+	if (ret)
+		goto out;
+
+	/* measured */
+	nlat = 0;
+	ret = phase_begin(c, GB_PHASE_MEASURED);
+	if (!ret)
+		ret = gb_bench_loop(rt, *session, cfg->iterations, cfg->min_duration_ns, &lat, &nlat,
+				    &t0, &t1);
+	if (!ret)
+		ret = phase_end(c, GB_PHASE_MEASURED, nlat);
+	if (ret)
+		goto out;
+	ret = gb_latency_summarize(lat, nlat, &r->latency);
+	if (ret)
+		goto out;
+	r->latency_valid = 1;
+	/* Throughput over the loop's own clock, which brackets the batches
+	 * more tightly than the marks (they also read the counters). */
+	r->throughput_items_per_s = (double)(nlat * batch) / ((double)(t1 - t0) / 1e9);
+out:
+	if (ret == -ENOMEM && !strstr(gb_error_msg(), "lower --batch"))
+		gb_error_wrap(ret, "batch %llu does not fit in memory (lower --batch)",
+			      (unsigned long long)batch);
+	free(lat);
+	gb_inputs_free(t, nin);
+	return ret;
+}
+
+int gb_bench_run(const struct gb_bench_config *cfg, struct gb_meter *m, struct gb_run_result *res)
+{
+	struct run_ctx c = { .cfg = cfg, .m = m, .res = res };
+	void *session = NULL;
+	int ret;
+
+	record_config(cfg, res);
+	if (!cfg->rt) {
+		gb_error_set(-EINVAL, "no runtime given");
+		return fail(res, -EINVAL);
+	}
+	if (cfg->ropt.model && gb_sha256_file(cfg->ropt.model, res->model_sha256) < 0) {
+		res->model_sha256[0] = '\0';
+		gb_run_result_unavailable(res, "model_sha256", "%s", gb_error_msg());
+	}
+	ret = record_meter(m, res);
+	if (!ret && m) {
+		ret = gb_mark_init(&c.start, m);
+		if (!ret)
+			ret = gb_mark_init(&c.end, m);
+		if (!ret)
+			ret = gb_meter_start(m);
+		if (!ret && cfg->idle_ns) {
+			res->idle_ns = cfg->idle_ns;
+			ret = gb_meter_measure_idle(m, cfg->idle_ns);
+			for (size_t i = 0; !ret && i < res->ndomains; i++)
+				if (gb_meter_idle_power(m, i, &res->idle_w[i]) < 0)
+					res->idle_w[i] = NAN;
+		}
+	}
+	gb_run_result_environment(res, m);
+	if (!ret)
+		ret = run_phases(&c, &session);
+	if (m)
+		gb_meter_stop(m);
+	if (session)
+		cfg->rt->close(session);
+	if (m) {
+		gb_mark_release(&c.start);
+		gb_mark_release(&c.end);
+	}
+	if (ret)
+		return fail(res, ret);
+	res->ok = 1;
+	return 0;
+}

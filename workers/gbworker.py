@@ -1,0 +1,243 @@
+"""greenbench worker protocol, Python side (docs/worker-protocol.md).
+
+A framework worker subclasses Backend and calls serve(Backend). This module
+owns the wire: JSON lines read from fd 3 and written to fd 4 (one Unix
+socket), phase clocks (time.monotonic_ns, which is CLOCK_MONOTONIC on
+Linux, the harness's clock) and CPU times (getrusage of this process plus
+its reaped children). Whatever the framework prints on stdout or stderr
+goes to the harness's log capture and never touches the protocol.
+
+Only the standard library is imported here, so `--probe` stays cheap.
+"""
+import importlib.util
+import json
+import os
+import resource
+import sys
+import time
+import traceback
+
+PROTOCOL = 1
+REQ_FD = 3
+REP_FD = 4
+
+# Protocol dtype names -> numpy dtype names (bfloat16 has no numpy dtype).
+NUMPY_DTYPES = {
+    "float32": "float32", "float16": "float16", "float64": "float64",
+    "int64": "int64", "int32": "int32", "int8": "int8", "uint8": "uint8",
+    "bool": "bool",
+}
+
+
+class WorkerError(Exception):
+    """A failure to report as {"ok": false, "error": message}."""
+
+
+def cpu_times_ns():
+    """(user, system) CPU ns of this process and its reaped children."""
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (int((s.ru_utime + c.ru_utime) * 1e9), int((s.ru_stime + c.ru_stime) * 1e9))
+
+
+def read_tensor(directory, t):
+    """Load a tensor file named by an "inputs" request as a numpy array."""
+    import numpy as np
+
+    name = NUMPY_DTYPES.get(t["dtype"])
+    if name is None:
+        raise WorkerError("input '%s': dtype %s is not supported here" % (t["name"], t["dtype"]))
+    arr = np.fromfile(os.path.join(directory, t["file"]), dtype=name)
+    shape = tuple(int(d) for d in t["shape"])
+    count = 1
+    for d in shape:
+        count *= d
+    if arr.size != count:
+        raise WorkerError("input '%s': file holds %d values, shape %s needs %d"
+                          % (t["name"], arr.size, list(shape), count))
+    return arr.reshape(shape)
+
+
+def write_tensor(directory, index, name, arr):
+    """Write a numpy array for an "outputs" reply; returns its description."""
+    import numpy as np
+
+    arr = np.ascontiguousarray(arr)
+    dtype = str(arr.dtype)
+    if dtype not in NUMPY_DTYPES:
+        arr = arr.astype("float32")
+        dtype = "float32"
+    fname = "out-%d.bin" % index
+    arr.tofile(os.path.join(directory, fname))
+    return {"name": name, "dtype": dtype, "shape": list(arr.shape), "file": fname}
+
+
+def parse_bool(key, value):
+    v = str(value).lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off", ""):
+        return False
+    raise WorkerError("option %s=%s: expected true or false" % (key, value))
+
+
+class Backend:
+    """What a framework worker implements. Each method may raise WorkerError."""
+
+    name = "backend"
+    requires = ()  # modules --probe checks for, without importing them
+
+    def version(self):
+        return ""
+
+    def load(self, req):
+        """Build the session. Returns (inputs, outputs, metadata): tensor
+        descriptions {"name", "dtype", "shape", "dim_params"} and a dict."""
+        raise NotImplementedError
+
+    def set_inputs(self, arrays):
+        """arrays: list of (name, numpy array) in the harness's order."""
+        raise NotImplementedError
+
+    def run_one(self):
+        """Run one batch on the bound inputs, synchronised."""
+        raise NotImplementedError
+
+    def run(self, n, duration_ns):
+        """Per-batch latencies; override only to batch the clock reads."""
+        lat = []
+        clock = time.monotonic_ns
+        run_one = self.run_one
+        if n:
+            for _ in range(n):
+                t0 = clock()
+                run_one()
+                lat.append(clock() - t0)
+        else:
+            end = clock() + duration_ns
+            while True:
+                t0 = clock()
+                run_one()
+                t1 = clock()
+                lat.append(t1 - t0)
+                if t1 >= end:
+                    break
+        return lat
+
+    def outputs(self):
+        """List of (name, numpy array) of the last batch."""
+        raise WorkerError("%s worker keeps no outputs" % self.name)
+
+    def convert(self, path, opset):
+        raise WorkerError("%s worker cannot convert models" % self.name)
+
+
+def probe(backend_cls):
+    for mod in backend_cls.requires:
+        if importlib.util.find_spec(mod) is None:
+            # Exit 3 + the module name: the harness says "<python> has no module X".
+            sys.stderr.write("%s\n" % mod)
+            return 3
+    return 0
+
+
+class _Server:
+    def __init__(self, backend):
+        self.b = backend
+        self.dir = ""
+        self.inp = os.fdopen(REQ_FD, "rb", buffering=65536)
+
+    def send(self, obj):
+        data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            k = os.write(REP_FD, view)
+            view = view[k:]
+
+    def phase(self, fn, *args):
+        u0, s0 = cpu_times_ns()
+        t0 = time.monotonic_ns()
+        reply = fn(*args) or {}
+        t1 = time.monotonic_ns()
+        u1, s1 = cpu_times_ns()
+        reply.update(ok=True, t_start_ns=t0, t_end_ns=t1, cpu_ns=[u0, s0, u1, s1])
+        return reply
+
+    def op_hello(self, req):
+        if req.get("protocol") != PROTOCOL:
+            raise WorkerError("greenbench speaks protocol %s, this worker %d"
+                              % (req.get("protocol"), PROTOCOL))
+        self.dir = req.get("dir", "")
+        return {"ok": True, "protocol": PROTOCOL, "worker": self.b.name,
+                "version": self.b.version(), "pid": os.getpid()}
+
+    def op_load(self, req):
+        def load():
+            inputs, outputs, meta = self.b.load(req)
+            return {"inputs": inputs, "outputs": outputs, "metadata": meta}
+        return self.phase(load)
+
+    def op_inputs(self, req):
+        def inputs():
+            arrays = [(t["name"], read_tensor(self.dir, t)) for t in req["tensors"]]
+            self.b.set_inputs(arrays)
+        return self.phase(inputs)
+
+    def op_run(self, req):
+        n = int(req.get("n", 0))
+        dur = int(req.get("duration_ns", 0))
+        if (n > 0) == (dur > 0):
+            raise WorkerError("run needs n or duration_ns")
+        u0, s0 = cpu_times_ns()
+        t0 = time.monotonic_ns()
+        lat = self.b.run(n, dur)
+        t1 = time.monotonic_ns()
+        u1, s1 = cpu_times_ns()
+        reply = {"ok": True, "t_start_ns": t0, "t_end_ns": t1, "cpu_ns": [u0, s0, u1, s1], "n": len(lat)}
+        if req.get("latencies", True):
+            reply["lat_ns"] = lat
+        return reply
+
+    def op_outputs(self, req):
+        def outputs():
+            return {"outputs": [write_tensor(self.dir, i, name, arr)
+                                for i, (name, arr) in enumerate(self.b.outputs())]}
+        return self.phase(outputs)
+
+    def op_convert(self, req):
+        return self.phase(self.b.convert, req["path"], int(req.get("opset", 17)))
+
+    def serve(self):
+        while True:
+            line = self.inp.readline()
+            if not line:
+                return 0  # the harness went away
+            try:
+                req = json.loads(line)
+                op = req.get("op")
+                if op == "shutdown":
+                    self.send({"ok": True})
+                    return 0
+                handler = getattr(self, "op_" + str(op), None)
+                if handler is None:
+                    raise WorkerError("unknown request '%s'" % op)
+                reply = handler(req)
+            except WorkerError as e:
+                reply = {"ok": False, "error": str(e)}
+            except Exception as e:  # the framework's own failure: report, stay up
+                traceback.print_exc()
+                reply = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+            self.send(reply)
+
+
+def serve(backend_cls):
+    """Entry point of a worker script: `--probe`, or serve the protocol."""
+    if "--probe" in sys.argv[1:]:
+        sys.exit(probe(backend_cls))
+    try:
+        os.fstat(REQ_FD)
+        os.fstat(REP_FD)
+    except OSError:
+        sys.stderr.write("%s: run me from greenbench (protocol on fds 3 and 4)\n" % sys.argv[0])
+        sys.exit(2)
+    sys.exit(_Server(backend_cls()).serve())
