@@ -8,8 +8,11 @@ set -eu
 gb=${1:-build/greenbench}
 out=$(dirname "$gb")
 
+# The quick campaign needs the commands and the ort runtime (examples/quick.yaml
+# runs ort/cpu); `devices` says whether that runtime is available.
 if "$gb" help campaign >/dev/null 2>&1 && "$gb" help run >/dev/null 2>&1 &&
-	"$gb" help zoo >/dev/null 2>&1; then
+	"$gb" help zoo >/dev/null 2>&1 &&
+	"$gb" devices 2>/dev/null | grep -Eq '^[[:space:]]+ort[[:space:]]+available'; then
 	db="$out/quick.db"
 	rm -f "$db" "$db-wal" "$db-shm"
 	echo "== greenbench campaign run examples/quick.yaml --db $db"
@@ -24,7 +27,7 @@ if "$gb" help campaign >/dev/null 2>&1 && "$gb" help run >/dev/null 2>&1 &&
 	exit 0
 fi
 
-echo "(campaign, run or zoo missing from this build: showing the meter instead)"
+echo "(campaign, run, zoo or the ort runtime missing from this build: showing the meter instead)"
 echo "== greenbench devices"
 "$gb" devices
 echo
