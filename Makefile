@@ -80,11 +80,19 @@ TEST_BIN = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUZZ_BIN = $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
+# Objects depend on the flags they were built with: `make deps` adding ORT's
+# headers, or a new mk/ fragment, must rebuild what they change.
+FLAGS_LINE = $(CC) $(CPPFLAGS) $(ALL_CFLAGS)
+ifneq ($(FLAGS_LINE),$(file <$(BUILD)/.flags))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/.flags,$(FLAGS_LINE))
+endif
+
 .PHONY: all deps run check test bench clean clang-check fuzz fuzz-bins
 .SECONDARY:
 all: $(BUILD)/greenbench
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -92,7 +100,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/src/common/version.o: CPPFLAGS += -DGB_GIT_REV='"$(GIT_REV)"'
 $(BUILD)/obj/src/common/version.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
-$(BUILD)/obj/tests/%.o: tests/%.c
+$(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c -o $@ $<
 
