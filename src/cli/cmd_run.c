@@ -23,6 +23,7 @@
  * appends it to a JSON Lines file, only when the run succeeded.
  */
 #include "cli/builtin.h"
+#include "cli/data_opts.h"
 #include "cli/meter_opts.h"
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
@@ -76,6 +77,18 @@ static const char usage[] =
 	"        --json               print the run record (one JSON line)\n"
 	"    -o, --output FILE.jsonl  append the run record (successful runs only)\n"
 	"\n"
+	GB_CLI_DATA_HELP
+	"\n"
+	"With --data, the dataset is read and preprocessed (into the cache) before\n"
+	"anything is measured; after the measured phase an \"accuracy\" phase runs\n"
+	"every item through the same session, in batches of --batch (the last one\n"
+	"short, or zero-padded for a fixed-batch model), and the record gets\n"
+	"\"accuracy\": top-1 (and top-5 for images) over the items scored.\n"
+	"\n"
+	"    greenbench run --model resnet50.onnx --batch 32 --data val/ --limit 1000\n"
+	"    greenbench run --model bert.onnx --dim seq=128 --data aclImdb \\\n"
+	"        --vocab-file vocab.txt --seq 128\n"
+	"\n"
 	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n";
 
 #define MAX_EP_OPTIONS 16
@@ -90,6 +103,7 @@ struct run_opts {
 	struct gb_dim dims[GB_MAX_DIMS];
 	struct gb_kv ep_kv[MAX_EP_OPTIONS];
 	char ep_keys[MAX_EP_OPTIONS][64];
+	struct gb_cli_data data;
 };
 
 static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t *out)
@@ -207,6 +221,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		GB_CLI_DATA_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gb_bench_config *cfg = &o->cfg;
@@ -214,6 +229,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 	gb_bench_config_init(cfg);
 	gb_meter_config_init(&o->mcfg);
+	gb_cli_data_init(&o->data);
 	o->runtime = "ort";
 	optind = 1;
 	opterr = 0;
@@ -266,7 +282,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case ':':
 			return gb_cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+			if (c >= GB_OPT_DATA && c < GB_OPT_DATA_END)
+				ret = gb_cli_data_option(&o->data, c, optarg, usage);
+			else
+				return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 		}
 		if (ret)
 			return ret;
@@ -277,6 +296,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		return gb_cli_usage_error(usage, "no model given: use --model FILE");
 	if (o->no_meter && cfg->idle_ns)
 		return gb_cli_usage_error(usage, "--idle needs the meter: drop --no-meter");
+	ret = gb_cli_data_check(&o->data, usage);
+	if (ret)
+		return ret;
+	cfg->data_path = o->data.path;
+	cfg->data_limit = o->data.o.limit;
 	gb_cli_meter_config_env(&o->mcfg);
 	return 0;
 }
@@ -479,6 +503,30 @@ static void print_human(const struct gb_run_result *r)
 			       r->domains[d].name);
 }
 
+static void print_accuracy(const struct gb_run_result *r)
+{
+	const struct gb_run_accuracy *a = &r->accuracy;
+	const struct gb_phase *p = &r->phases[GB_PHASE_ACCURACY];
+
+	if (!a->valid)
+		return;
+	printf("  %-14s", "accuracy");
+	if (!a->n)
+		printf(" <not supported>: no item could be scored");
+	else if (!strcmp(a->kind, "images"))
+		printf(" top-1 %.2f%% (%llu/%llu)  top-5 %.2f%% (%llu/%llu)", 100.0 * a->top1 / a->n,
+		       (unsigned long long)a->top1, (unsigned long long)a->n, 100.0 * a->top5 / a->n,
+		       (unsigned long long)a->top5, (unsigned long long)a->n);
+	else
+		printf(" %.2f%% (%llu/%llu)", 100.0 * a->top1 / a->n, (unsigned long long)a->top1,
+		       (unsigned long long)a->n);
+	printf("\n  %-14s %s %.60s, %llu classes, %llu skipped, %.3f s\n", "", a->kind,
+	       a->data, (unsigned long long)a->classes, (unsigned long long)a->skipped,
+	       gb_phase_seconds(p));
+	for (size_t i = 0; i < a->nskipped_reasons; i++)
+		printf("  %-14s skipped: %s\n", "", a->skipped_reasons[i]);
+}
+
 /* ---- output ------------------------------------------------------------ */
 
 static int append_line(const char *path, const char *line)
@@ -508,6 +556,27 @@ static int append_line(const char *path, const char *line)
 out:
 	free(buf);
 	return ret;
+}
+
+/* Open and prepare --data (outside every phase). A text dataset sets the
+ * generated inputs' "seq" dim too, unless --dim seq was given. */
+static int open_data(struct run_opts *o)
+{
+	struct gb_input_config *in = &o->cfg.inputs;
+
+	if (gb_cli_data_open(&o->data, &o->cfg.data) < 0)
+		return -1;
+	if (gb_dataset_kind(o->cfg.data) != GB_DATASET_TEXT)
+		return 0;
+	for (size_t i = 0; i < in->ndims; i++)
+		if (!strcmp(in->dims[i].name, "seq"))
+			return 0;
+	if (in->ndims < GB_MAX_DIMS) {
+		snprintf(o->dims[in->ndims].name, sizeof o->dims[in->ndims].name, "seq");
+		o->dims[in->ndims++].value = (int64_t)o->data.o.seq;
+		in->dims = o->dims;
+	}
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -541,6 +610,8 @@ int cmd_run(int argc, char **argv)
 		error("%s", gb_error_msg());
 		goto out;
 	}
+	if (o.data.path && open_data(&o) < 0)
+		goto out;
 	if (o.cfg.idle_ns && !o.json)
 		fprintf(stderr, "measuring idle power for %.1f s...\n", o.cfg.idle_ns / 1e9);
 	ret = gb_bench_run(&o.cfg, m, &res);
@@ -559,15 +630,18 @@ int cmd_run(int argc, char **argv)
 			puts(line);
 		goto out;
 	}
-	if (o.json)
+	if (o.json) {
 		puts(line);
-	else
+	} else {
 		print_human(&res);
+		print_accuracy(&res);
+	}
 	status = o.output ? append_line(o.output, line) : 0;
 out:
 	free(line);
 	cJSON_Delete(rec);
 	gb_run_result_release(&res);
 	gb_meter_free(m);
+	gb_dataset_free(o.cfg.data);
 	return gb_cli_finish(status);
 }
