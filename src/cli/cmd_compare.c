@@ -18,6 +18,7 @@
  */
 #include "cli/builtin.h"
 #include "cli/data_opts.h"
+#include "cli/runtime_opts.h"
 #include "greenbench/accuracy.h"
 #include "greenbench/error.h"
 #include "greenbench/evaluate.h"
@@ -53,6 +54,8 @@ static const char usage[] =
 	"        --ep EP[:N]          execution provider or device (default cpu)\n"
 	"        --ep-option K=V      provider option, repeatable\n"
 	"        --io host|device     where inputs live (default host)\n"
+	"        --threads N[,M]      intra-op (and inter-op) threads; 0: default\n"
+	"        --opt-level L        graph optimization: none, basic, extended, layout, all\n"
 	"\n"
 	"Examples:\n"
 	"    greenbench compare -- --model m.onnx -- --model m_fp16.onnx\n"
@@ -61,14 +64,9 @@ static const char usage[] =
 	"    greenbench compare --data val/ --limit 500 --batch 32 \\\n"
 	"        -- --model a.onnx -- --model b.onnx\n";
 
-#define SIDE_KV_MAX 16
-
 struct side {
 	const char *label;
-	const char *runtime;
-	struct gb_runtime_options ro;
-	struct gb_kv kv[SIDE_KV_MAX];
-	char keys[SIDE_KV_MAX][64];
+	struct gb_cli_runtime opt;
 	const struct gb_runtime_ops *rt;
 	void *session;
 	const struct gb_tensor_info *in;
@@ -85,20 +83,6 @@ struct compare_opts {
 	struct gb_cli_data data;
 	struct side side[2];
 };
-
-static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (!*text || *text == '-' || *end || errno || v < min)
-		return gb_cli_usage_error(usage, "invalid %s '%s': expected an integer >= %llu", opt,
-					  text, (unsigned long long)min);
-	*out = v;
-	return 0;
-}
 
 static int add_dim(struct gb_dim *dims, size_t *n, const char *text)
 {
@@ -120,56 +104,28 @@ static int next_sep(int argc, char **argv, int i)
 
 static int parse_side(int argc, char **argv, struct side *s)
 {
-	enum { O_RUNTIME = 256, O_EP, O_EPOPT, O_IO };
 	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "runtime", required_argument, NULL, O_RUNTIME },
-		{ "ep", required_argument, NULL, O_EP },
-		{ "ep-option", required_argument, NULL, O_EPOPT },
-		{ "io", required_argument, NULL, O_IO },
+		GB_CLI_RUNTIME_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *eq;
-	int c, ret = 0;
+	int c, ret;
 
-	gb_runtime_options_init(&s->ro);
-	s->runtime = "ort";
+	gb_cli_runtime_init(&s->opt);
 	optind = 0;	/* a new argv: glibc re-initialises on 0 */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm': s->ro.model = optarg; break;
-		case O_RUNTIME: s->runtime = optarg; break;
-		case O_EP: s->ro.ep = optarg; break;
-		case O_EPOPT:
-			eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof s->keys[0])
-				return gb_cli_usage_error(usage, "invalid --ep-option '%s': expected KEY=VALUE", optarg);
-			if (s->ro.n_ep_options == SIDE_KV_MAX)
-				return gb_cli_usage_error(usage, "too many --ep-option (at most %d)", SIDE_KV_MAX);
-			snprintf(s->keys[s->ro.n_ep_options], sizeof s->keys[0], "%.*s", (int)(eq - optarg), optarg);
-			s->kv[s->ro.n_ep_options].key = s->keys[s->ro.n_ep_options];
-			s->kv[s->ro.n_ep_options++].value = eq + 1;
-			s->ro.ep_options = s->kv;
-			break;
-		case O_IO:
-			if (!strcmp(optarg, "host") || !strcmp(optarg, "device"))
-				s->ro.io = *optarg == 'h' ? GB_IO_HOST : GB_IO_DEVICE;
-			else
-				ret = gb_cli_usage_error(usage, "invalid --io '%s': expected host or device", optarg);
-			break;
-		case ':':
+		if (c == ':')
 			return gb_cli_usage_error(usage, "side %s: option '%s' needs a value", s->label,
 						  argv[optind - 1]);
-		default:
+		if (c == '?')
 			return gb_cli_usage_error(usage, "side %s: unknown option '%s'", s->label, argv[optind - 1]);
-		}
+		ret = gb_cli_runtime_option(&s->opt, c, optarg, usage);
 		if (ret)
 			return ret;
 	}
 	if (optind < argc)
 		return gb_cli_usage_error(usage, "side %s: unexpected argument '%s'", s->label, argv[optind]);
-	if (!s->ro.model)
+	if (!s->opt.ro.model)
 		return gb_cli_usage_error(usage, "side %s: no model given: use --model FILE", s->label);
 	return 0;
 }
@@ -194,10 +150,10 @@ static int parse_common(int argc, char **argv, struct compare_opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'b': ret = parse_u64("--batch", optarg, 1, &o->batch); break;
-		case O_BATCHES: ret = parse_u64("--batches", optarg, 1, &o->batches); break;
-		case O_SEED: ret = parse_u64("--seed", optarg, 0, &o->seed); break;
-		case O_VOCAB: ret = parse_u64("--vocab", optarg, 1, &o->vocab); break;
+		case 'b': ret = gb_cli_parse_u64(usage, "--batch", optarg, 1, &o->batch); break;
+		case O_BATCHES: ret = gb_cli_parse_u64(usage, "--batches", optarg, 1, &o->batches); break;
+		case O_SEED: ret = gb_cli_parse_u64(usage, "--seed", optarg, 0, &o->seed); break;
+		case O_VOCAB: ret = gb_cli_parse_u64(usage, "--vocab", optarg, 1, &o->vocab); break;
 		case O_DIM: ret = add_dim(o->dims, &o->ndims, optarg); break;
 		case O_JSON: o->json = 1; break;
 		case 'h': gb_cli_usage(usage); return -1;
@@ -249,17 +205,23 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 
 /* ---- running ----------------------------------------------------------- */
 
+/* Both runtimes are looked up before either model is opened. */
+static int find_side(struct side *s)
+{
+	s->rt = gb_runtime_find(s->opt.runtime);
+	if (!s->rt)
+		return error("side %s: unknown runtime '%s' (see 'greenbench devices')", s->label, s->opt.runtime);
+	if (s->rt->probe && s->rt->probe() < 0)
+		return error("side %s: runtime '%s' is not available: %s", s->label, s->opt.runtime, gb_error_msg());
+	return 0;
+}
+
 static int open_side(struct side *s)
 {
 	const struct gb_tensor_info *outs;
 	size_t nout;
 
-	s->rt = gb_runtime_find(s->runtime);
-	if (!s->rt)
-		return error("side %s: unknown runtime '%s' (see 'greenbench devices')", s->label, s->runtime);
-	if (s->rt->probe && s->rt->probe() < 0)
-		return error("side %s: runtime '%s' is not available: %s", s->label, s->runtime, gb_error_msg());
-	if (s->rt->open(&s->ro, &s->session) < 0) {
+	if (s->rt->open(&s->opt.ro, &s->session) < 0) {
 		s->session = NULL;
 		return error("side %s: %s", s->label, gb_error_msg());
 	}
@@ -368,10 +330,10 @@ static cJSON *side_json(const struct side *s, int labelled, int images)
 {
 	cJSON *j = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(j, "runtime", s->runtime);
-	cJSON_AddStringToObject(j, "model", s->ro.model);
-	cJSON_AddStringToObject(j, "ep", s->ro.ep ? s->ro.ep : "cpu");
-	cJSON_AddStringToObject(j, "io", s->ro.io == GB_IO_DEVICE ? "device" : "host");
+	cJSON_AddStringToObject(j, "runtime", s->opt.runtime);
+	cJSON_AddStringToObject(j, "model", s->opt.ro.model);
+	cJSON_AddStringToObject(j, "ep", s->opt.ro.ep ? s->opt.ro.ep : "cpu");
+	cJSON_AddStringToObject(j, "io", s->opt.ro.io == GB_IO_DEVICE ? "device" : "host");
 	if (labelled && s->acc.n) {
 		cJSON *a = cJSON_AddObjectToObject(j, "accuracy");
 
@@ -429,8 +391,8 @@ static void print_human(const struct compare_opts *o, const struct gb_dataset *d
 	const struct gb_agreement *g = &ty->g;
 
 	for (int i = 0; i < 2; i++)
-		printf("\n %s  %s/%s  %s", o->side[i].label, o->side[i].runtime,
-		       o->side[i].ro.ep ? o->side[i].ro.ep : "cpu", o->side[i].ro.model);
+		printf("\n %s  %s/%s  %s", o->side[i].label, o->side[i].opt.runtime,
+		       o->side[i].opt.ro.ep ? o->side[i].opt.ro.ep : "cpu", o->side[i].opt.ro.model);
 	if (ds)
 		printf("\n inputs  %s %s, %llu batches of %llu\n\n", gb_dataset_kind_name(gb_dataset_kind(ds)),
 		       o->data.path, (unsigned long long)ty->batches, (unsigned long long)o->batch);
@@ -471,6 +433,8 @@ int cmd_compare(int argc, char **argv)
 	gb_agreement_init(&ty.g);
 	gb_accuracy_init(&o.side[0].acc);
 	gb_accuracy_init(&o.side[1].acc);
+	if (find_side(&o.side[0]) < 0 || find_side(&o.side[1]) < 0)
+		goto out;
 	if (o.data.path && gb_cli_data_open(&o.data, &ds) < 0)
 		goto out;
 	if (open_side(&o.side[0]) < 0 || open_side(&o.side[1]) < 0)

@@ -25,6 +25,7 @@
 #include "cli/builtin.h"
 #include "cli/data_opts.h"
 #include "cli/meter_opts.h"
+#include "cli/runtime_opts.h"
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
@@ -91,86 +92,16 @@ static const char usage[] =
 	"\n"
 	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n";
 
-#define MAX_EP_OPTIONS 16
-
 struct run_opts {
 	struct gb_bench_config cfg;
 	struct gb_meter_config mcfg;
-	const char *runtime;
+	struct gb_cli_runtime rt;
 	const char *output;
 	int json;
 	int no_meter;
 	struct gb_dim dims[GB_MAX_DIMS];
-	struct gb_kv ep_kv[MAX_EP_OPTIONS];
-	char ep_keys[MAX_EP_OPTIONS][64];
 	struct gb_cli_data data;
 };
-
-static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (!*text || *text == '-' || *end || errno || v < min)
-		return gb_cli_usage_error(usage, "invalid %s '%s': expected an integer >= %llu", opt,
-					  text, (unsigned long long)min);
-	*out = v;
-	return 0;
-}
-
-static int parse_threads(const char *text, struct gb_runtime_options *ro)
-{
-	uint64_t a, b = 0;
-	const char *comma = strchr(text, ',');
-	char first[32];
-
-	snprintf(first, sizeof first, "%.*s", comma ? (int)(comma - text) : (int)strlen(text), text);
-	if (parse_u64("--threads", first, 0, &a) || (comma && parse_u64("--threads", comma + 1, 0, &b)))
-		return 129;
-	if (a > 4096 || b > 4096)
-		return gb_cli_usage_error(usage, "invalid --threads '%s': too many threads", text);
-	ro->intra_op_threads = (int)a;
-	ro->inter_op_threads = (int)b;
-	return 0;
-}
-
-static int parse_opt_level(const char *text, int *level)
-{
-	static const struct {
-		const char *name;
-		int level;
-	} names[] = { { "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 },
-		      { "all", 99 },  { "0", 0 },     { "1", 1 },	  { "2", 2 },
-		      { "3", 3 },     { "99", 99 } };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(text, names[i].name)) {
-			*level = names[i].level;
-			return 0;
-		}
-	return gb_cli_usage_error(usage, "invalid --opt-level '%s': expected none, basic, extended, layout or all",
-				  text);
-}
-
-static int parse_ep_option(struct run_opts *o, const char *text)
-{
-	struct gb_runtime_options *ro = &o->cfg.ropt;
-	const char *eq = strchr(text, '=');
-	size_t i = ro->n_ep_options;
-
-	if (!eq || eq == text || (size_t)(eq - text) >= sizeof o->ep_keys[0])
-		return gb_cli_usage_error(usage, "invalid --ep-option '%s': expected KEY=VALUE", text);
-	if (i == MAX_EP_OPTIONS)
-		return gb_cli_usage_error(usage, "too many --ep-option (at most %d)", MAX_EP_OPTIONS);
-	snprintf(o->ep_keys[i], sizeof o->ep_keys[i], "%.*s", (int)(eq - text), text);
-	o->ep_kv[i].key = o->ep_keys[i];
-	o->ep_kv[i].value = eq + 1;
-	ro->ep_options = o->ep_kv;
-	ro->n_ep_options = i + 1;
-	return 0;
-}
 
 static int parse_warmup(const char *text, struct gb_bench_config *cfg)
 {
@@ -181,7 +112,7 @@ static int parse_warmup(const char *text, struct gb_bench_config *cfg)
 		return 0;
 	}
 	cfg->warmup_ns = 0;
-	return parse_u64("--warmup", text, 0, &cfg->warmup_iterations);
+	return gb_cli_parse_u64(usage, "--warmup", text, 0, &cfg->warmup_iterations);
 }
 
 /* Can FILE be appended to? Checked before a long run, without creating it. */
@@ -198,14 +129,9 @@ static int check_output(const char *path)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_RUNTIME = 256, O_EP, O_EPOPT, O_IO, O_DIM, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR,
-	       O_THREADS, O_OPT, O_IDLE, O_NOMETER, O_TDP, O_JSON };
+	enum { O_DIM = 256, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR, O_IDLE, O_NOMETER, O_TDP, O_JSON };
 	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "runtime", required_argument, NULL, O_RUNTIME },
-		{ "ep", required_argument, NULL, O_EP },
-		{ "ep-option", required_argument, NULL, O_EPOPT },
-		{ "io", required_argument, NULL, O_IO },
+		GB_CLI_RUNTIME_LONGOPTS,
 		{ "batch", required_argument, NULL, 'b' },
 		{ "dim", required_argument, NULL, O_DIM },
 		{ "vocab", required_argument, NULL, O_VOCAB },
@@ -213,8 +139,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "warmup", required_argument, NULL, O_WARMUP },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "min-duration", required_argument, NULL, O_MINDUR },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "opt-level", required_argument, NULL, O_OPT },
 		{ "idle", required_argument, NULL, O_IDLE },
 		{ "no-meter", no_argument, NULL, O_NOMETER },
 		{ "cpu-tdp", required_argument, NULL, O_TDP },
@@ -230,24 +154,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	gb_bench_config_init(cfg);
 	gb_meter_config_init(&o->mcfg);
 	gb_cli_data_init(&o->data);
-	o->runtime = "ort";
+	gb_cli_runtime_init(&o->rt);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:b:n:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': cfg->ropt.model = optarg; break;
-		case O_RUNTIME: o->runtime = optarg; break;
-		case O_EP: cfg->ropt.ep = optarg; break;
-		case O_EPOPT: ret = parse_ep_option(o, optarg); break;
-		case O_IO:
-			if (!strcmp(optarg, "host"))
-				cfg->ropt.io = GB_IO_HOST;
-			else if (!strcmp(optarg, "device"))
-				cfg->ropt.io = GB_IO_DEVICE;
-			else
-				ret = gb_cli_usage_error(usage, "invalid --io '%s': expected host or device", optarg);
-			break;
-		case 'b': ret = parse_u64("--batch", optarg, 1, &cfg->inputs.batch); break;
+		case 'b': ret = gb_cli_parse_u64(usage, "--batch", optarg, 1, &cfg->inputs.batch); break;
 		case O_DIM:
 			if (cfg->inputs.ndims == GB_MAX_DIMS)
 				ret = gb_cli_usage_error(usage, "too many --dim (at most %d)", GB_MAX_DIMS);
@@ -257,16 +169,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				cfg->inputs.ndims++;
 			cfg->inputs.dims = o->dims;
 			break;
-		case O_VOCAB: ret = parse_u64("--vocab", optarg, 1, &cfg->inputs.vocab); break;
-		case O_SEED: ret = parse_u64("--seed", optarg, 0, &cfg->inputs.seed); break;
+		case O_VOCAB: ret = gb_cli_parse_u64(usage, "--vocab", optarg, 1, &cfg->inputs.vocab); break;
+		case O_SEED: ret = gb_cli_parse_u64(usage, "--seed", optarg, 0, &cfg->inputs.seed); break;
 		case O_WARMUP: ret = parse_warmup(optarg, cfg); break;
-		case 'n': ret = parse_u64("--iterations", optarg, 1, &cfg->iterations); break;
+		case 'n': ret = gb_cli_parse_u64(usage, "--iterations", optarg, 1, &cfg->iterations); break;
 		case O_MINDUR:
 			if (gb_duration_parse(optarg, &cfg->min_duration_ns) < 0)
 				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
 			break;
-		case O_THREADS: ret = parse_threads(optarg, &cfg->ropt); break;
-		case O_OPT: ret = parse_opt_level(optarg, &cfg->ropt.graph_opt_level); break;
 		case O_IDLE:
 			if (gb_duration_parse(optarg, &cfg->idle_ns) < 0)
 				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
@@ -282,7 +192,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case ':':
 			return gb_cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			if (c >= GB_OPT_DATA && c < GB_OPT_DATA_END)
+			if (c == 'm' || (c >= GB_OPT_RUNTIME && c < GB_OPT_RUNTIME_END))
+				ret = gb_cli_runtime_option(&o->rt, c, optarg, usage);
+			else if (c >= GB_OPT_DATA && c < GB_OPT_DATA_END)
 				ret = gb_cli_data_option(&o->data, c, optarg, usage);
 			else
 				return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
@@ -292,6 +204,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	cfg->ropt = o->rt.ro;
 	if (!cfg->ropt.model)
 		return gb_cli_usage_error(usage, "no model given: use --model FILE");
 	if (o->no_meter && cfg->idle_ns)
@@ -593,9 +506,9 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? gb_cli_finish(0) : ret;
 	gb_run_result_init(&res);
-	o.cfg.rt = gb_runtime_find(o.runtime);
+	o.cfg.rt = gb_runtime_find(o.rt.runtime);
 	if (!o.cfg.rt) {
-		error("unknown runtime '%s' (see 'greenbench devices')", o.runtime);
+		error("unknown runtime '%s' (see 'greenbench devices')", o.rt.runtime);
 		goto out;
 	}
 	if (o.output && (ret = check_output(o.output)) < 0) {
@@ -603,7 +516,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (o.cfg.rt->probe && o.cfg.rt->probe() < 0) {
-		error("runtime '%s' is not available: %s", o.runtime, gb_error_msg());
+		error("runtime '%s' is not available: %s", o.rt.runtime, gb_error_msg());
 		goto out;
 	}
 	if (!o.no_meter && gb_meter_open(&o.mcfg, &m) < 0) {

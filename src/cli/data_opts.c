@@ -1,9 +1,9 @@
 /* Dataset options shared by run and compare (data_opts.h). */
 #include "cli/data_opts.h"
 #include "cli/builtin.h"
+#include "cli/runtime_opts.h"
 #include "greenbench/error.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,17 +13,16 @@ void gb_cli_data_init(struct gb_cli_data *d)
 	gb_dataset_options_init(&d->o);
 }
 
-static int parse_size(const char *opt, const char *text, size_t min, size_t *out, const char *usage)
+static int parse_size(const char *opt, const char *text, uint64_t min, size_t *out, const char *usage)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
+	int ret = gb_cli_parse_u64(usage, opt, text, min, &v);
 
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (!*text || *text == '-' || *end || errno || v < min || v > SIZE_MAX)
-		return gb_cli_usage_error(usage, "invalid %s '%s': expected an integer >= %zu", opt, text, min);
-	*out = (size_t)v;
-	return 0;
+	if (!ret && v > SIZE_MAX)
+		ret = gb_cli_usage_error(usage, "invalid %s '%s': too large", opt, text);
+	if (!ret)
+		*out = (size_t)v;
+	return ret;
 }
 
 int gb_cli_data_option(struct gb_cli_data *d, int c, const char *arg, const char *usage)
@@ -33,7 +32,7 @@ int gb_cli_data_option(struct gb_cli_data *d, int c, const char *arg, const char
 		[GB_OPT_INTERP - GB_OPT_RESIZE] = "interp", [GB_OPT_MEAN - GB_OPT_RESIZE] = "mean",
 		[GB_OPT_STD - GB_OPT_RESIZE] = "std",	    [GB_OPT_DCT - GB_OPT_RESIZE] = "dct",
 	};
-	size_t n;
+	size_t n = 0;
 	int ret = 0;
 
 	d->other_given |= c != GB_OPT_DATA;
