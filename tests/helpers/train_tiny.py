@@ -91,9 +91,11 @@ def main():
     with torch.no_grad():
         for xb, yb in torch.utils.data.DataLoader(ds, batch_size=16):
             correct += int((model(xb).argmax(1) == yb).sum())
-    torch.onnx.export(model, torch.zeros(1, 3, 32, 32), os.path.join(out, "tiny.onnx"),
-                      input_names=["x"], output_names=["logits"], opset_version=13,
-                      dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
+    export = dict(input_names=["x"], output_names=["logits"], opset_version=13,
+                  dynamic_axes={"x": {0: "batch"}, "logits": {0: "batch"}})
+    if tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 5):
+        export["dynamo"] = False  # newer torch (device): the TorchScript exporter, as 1.13 here
+    torch.onnx.export(model, torch.zeros(1, 3, 32, 32), os.path.join(out, "tiny.onnx"), **export)
     with open(os.path.join(out, "expected.txt"), "w") as f:
         f.write("%d %d\n" % (len(ds), correct))
 
