@@ -19,6 +19,8 @@ extern const struct gb_cmd gb_commands[];
 
 int cmd_devices(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
+int cmd_campaign(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

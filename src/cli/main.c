@@ -23,6 +23,8 @@ const struct gb_cmd gb_commands[] = {
 	{ "compare", cmd_compare, "run two configurations on the same inputs: top-1 agreement, |diff|" },
 	{ "convert", cmd_convert, "export a framework model to ONNX (torch2onnx)" },
 	{ "zoo", cmd_zoo, "write the built-in models (ResNet-50, MobileNetV2, BERT-base) as ONNX" },
+	{ "campaign", cmd_campaign, "run an experiment file's configurations into a results database" },
+	{ "report", cmd_report, "tables, statistics and plots of a campaign's results" },
 	{ "help", cmd_help, "show help for greenbench or one of its commands" },
 	{ "version", cmd_version, "print version information" },
 	{ NULL, NULL, NULL },

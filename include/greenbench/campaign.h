@@ -1,0 +1,68 @@
+/*
+ * Executing a campaign's runs: each run is a child process
+ * `greenbench run ... --json` whose stdout holds one run record. A child
+ * that crashes, runs out of memory or hangs past the timeout is a failed
+ * run with its reason and the tail of its stderr; the campaign goes on.
+ *
+ * The command is the running greenbench (/proc/self/exe) unless
+ * GREENBENCH_RUN_CMD names another executable (tests use a scripted fake).
+ * Zoo models are exported once into a cache directory with
+ * `<cmd> zoo export NAME -o FILE`.
+ *
+ * Ownership: struct gb_run_outcome holds malloc'd output released with
+ * gb_run_outcome_release(). The library never prints.
+ *
+ * Thread-safety: single-threaded; `stop` may be set by a signal handler.
+ */
+#ifndef GREENBENCH_CAMPAIGN_H
+#define GREENBENCH_CAMPAIGN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gb_plan;
+
+/* The executable that runs each configuration: GREENBENCH_RUN_CMD, else
+ * this program (/proc/self/exe). */
+int gb_campaign_run_cmd(char *buf, size_t len);
+
+/* The directory for exported zoo models: GREENBENCH_CACHE_DIR, else
+ * $XDG_CACHE_HOME/greenbench, else $HOME/.cache/greenbench. */
+int gb_campaign_cache_dir(char *buf, size_t len);
+
+/* Resolve a plan model to a file: a file as it is, a zoo model exported
+ * into cache_dir on first use. */
+int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
+			   const char *cache_dir, char *buf, size_t len);
+
+/* True when the configuration's runtime takes a zoo model by name (torch
+ * builds the framework's own model) rather than as an exported file. */
+int gb_campaign_model_by_name(const struct gb_plan *p, size_t config);
+
+/* The argv of one run (NULL-terminated, malloc'd; free with
+ * gb_campaign_argv_free()). */
+int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd,
+			 const char *model_path, char ***argv);
+void gb_campaign_argv_free(char **argv);
+
+struct gb_run_outcome {
+	int ok;			/* record says "ok" and the child exited 0 */
+	int interrupted;	/* stopped by *stop: record nothing */
+	char reason[512];	/* failed: one line */
+	char stderr_tail[2048];
+	char *record_json;	/* the record, or NULL if none was printed */
+	double wall_s;
+};
+
+/* Run argv as a child in its own process group; kill it (SIGKILL to the
+ * group) after timeout_ns or when *stop becomes non-zero. tick (may be
+ * NULL) is called about once a second while the child runs, e.g. to
+ * refresh a progress line. Returns 0 when an outcome was produced (ok or
+ * failed), negative errno if the child could not be started at all. */
+int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
+		     volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
+		     struct gb_run_outcome *out);
+void gb_run_outcome_release(struct gb_run_outcome *o);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * Campaign reports: the study's tables and statistics over a stored
+ * campaign, written as text, Markdown, CSV, JSON, LaTeX or one
+ * self-contained HTML file.
+ *
+ * gb_report_build() reads a campaign from the store and computes, per
+ * configuration (model, batch, runtime/EP), each figure's mean with a 95%
+ * confidence interval over its repetitions (Student t), the energy
+ * methods, ranks and the Pareto front; across configurations Spearman
+ * correlations and pairwise Mann-Whitney U tests with Cliff's delta.
+ *
+ * Ownership: the report owns everything inside; gb_report_free() frees it.
+ * Writers write to a FILE the caller owns and never print elsewhere.
+ * Absent figures have valid == 0 and are shown as not supported, never 0.
+ * Thread-safety: a built report is read-only.
+ */
+#ifndef GREENBENCH_REPORT_H
+#define GREENBENCH_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "greenbench/store.h"
+
+/* ---- statistics (src/report/stats.c, GSL) ------------------------------ */
+
+struct gb_ci {
+	int valid;	/* at least one value */
+	int ci_valid;	/* at least two values: lo/hi and sd are set */
+	size_t n;
+	double mean, sd, lo, hi;
+};
+/* Mean and 95% Student-t interval of the non-NAN values of x. */
+void gb_stats_ci95(const double *x, size_t n, struct gb_ci *out);
+
+/* Spearman rank correlation with the two-sided p-value of the t test on
+ * n - 2 degrees of freedom (as scipy.stats.spearmanr). -EDOM if n < 3 or
+ * a variable is constant. */
+int gb_stats_spearman(const double *x, const double *y, size_t n, double *rho, double *p);
+
+/* Two-sided Mann-Whitney U for x against y: u is U of x. Exact
+ * distribution when both samples have at most 8 values and no ties, else
+ * the normal approximation with tie and continuity correction (as
+ * scipy.stats.mannwhitneyu's method="auto"). *exact says which. */
+int gb_stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
+			  double *u, double *p, int *exact);
+
+/* Cliff's delta: (#(x > y) - #(x < y)) / (nx ny), in [-1, 1]. */
+double gb_stats_cliffs_delta(const double *x, size_t nx, const double *y, size_t ny);
+
+/* ---- the report --------------------------------------------------------- */
+
+enum gb_rmetric {
+	GB_RM_GPU_UTIL, GB_RM_GPU_UTIL_SD, GB_RM_GPU_MEM, GB_RM_GPU_POWER,
+	GB_RM_GPU_ENERGY, GB_RM_CPU_ENERGY, GB_RM_TOTAL_ENERGY, GB_RM_TIME,
+	GB_RM_EPI, GB_RM_LATENCY_MS, GB_RM_THROUGHPUT, GB_RM_TOP1, GB_RM_TOP5,
+	GB_RM_COUNT
+};
+
+struct gb_rmetric_info {
+	const char *key;	/* JSON/CSV name: "energy_per_item_mj" */
+	const char *title;	/* column title: "Energy/item (mJ)" */
+};
+extern const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT];
+
+/* Coefficient of variation of energy per item above which a
+ * configuration gets a warning. */
+#define GB_REPORT_CV_WARN 0.10
+/* NVML clock-event reasons that mean the GPU slowed itself down (power
+ * cap, hardware slowdown, thermal, power brake): 0x4|0x8|0x20|0x40|0x80. */
+#define GB_REPORT_THROTTLE_MASK 0xECull
+
+struct gb_report_config {
+	size_t config;
+	char model[96], runtime[32], ep[32], label[96];
+	unsigned batch;
+	size_t n_ok, n_failed;
+	char fail_reason[256];	/* the last failure's reason */
+	struct gb_ci m[GB_RM_COUNT];
+	char gpu_method[16], cpu_method[16], total_methods[48];
+	double *values[GB_RM_COUNT];	/* per ok run, NAN where absent */
+	double cv_epi;		/* NAN when fewer than 2 values */
+	uint64_t throttle;	/* union of throttle reasons seen */
+	int rank;		/* by energy per item within model and batch; 0: none */
+	int pareto;		/* on its model's energy/item vs latency front */
+};
+
+struct gb_report_pair {
+	size_t a, b;		/* indices into cfgs, same model and batch */
+	double u, p, delta;
+	int exact;
+};
+
+struct gb_report_corr {
+	int valid;
+	size_t n;
+	double rho, p;
+};
+
+struct gb_report {
+	struct gb_store_campaign_info info;
+	struct gb_report_config *cfgs;
+	size_t ncfgs;
+	struct gb_report_pair *pairs;
+	size_t npairs;
+	struct gb_report_corr time_energy, util_power;
+	char **warnings;
+	size_t nwarnings;
+	int has_accuracy;
+	/* The run whose power and utilisation are plotted (HTML). */
+	int64_t series_run;
+	char series_label[160];
+	double *series_tp, *series_power;	/* s since the first sample, W */
+	double *series_tu, *series_util;	/* s, % */
+	size_t nseries_power, nseries_util;
+};
+
+int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **out);
+/* Load the series of run `run` (0: the first ok run that has one). */
+int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run);
+void gb_report_free(struct gb_report *r);
+
+enum gb_report_format {
+	GB_REPORT_TABLE, GB_REPORT_MD, GB_REPORT_CSV, GB_REPORT_JSON,
+	GB_REPORT_LATEX, GB_REPORT_HTML,
+};
+int gb_report_format_parse(const char *name, enum gb_report_format *out);
+int gb_report_write(const struct gb_report *r, enum gb_report_format f, FILE *out);
+
+#endif

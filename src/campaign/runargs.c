@@ -1,0 +1,212 @@
+/*
+ * What a campaign hands to `greenbench run`: the command, the model file
+ * (zoo models exported once into a cache) and the argv of a configuration.
+ * The flags mirror `greenbench run --help`; docs/campaigns.md lists them.
+ */
+#include "greenbench/campaign.h"
+#include "greenbench/error.h"
+#include "greenbench/plan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int gb_campaign_run_cmd(char *buf, size_t len)
+{
+	const char *env = getenv("GREENBENCH_RUN_CMD");
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", buf, len - 1);
+	if (n < 0)
+		return gb_error_set(-errno, "cannot find greenbench's own path (/proc/self/exe): %s", strerror(errno));
+	buf[n] = '\0';
+	return 0;
+}
+
+int gb_campaign_cache_dir(char *buf, size_t len)
+{
+	const char *env = getenv("GREENBENCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(buf, len, "%s/greenbench", xdg);
+	else if (home && *home)
+		snprintf(buf, len, "%s/.cache/greenbench", home);
+	else
+		return gb_error_set(-ENOENT, "no cache directory: set GREENBENCH_CACHE_DIR or HOME");
+	return 0;
+}
+
+static int mkdir_p(char *path)
+{
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		int r = mkdir(path, 0755);
+		*s = '/';
+		if (r && errno != EEXIST)
+			return -errno;
+	}
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Runtimes that build zoo models themselves from the name (the framework's
+ * own model, as the study's "original model" rows), so they get the name
+ * instead of an exported ONNX file (docs/worker-protocol.md). */
+static const char *const by_name_runtimes[] = { "torch", NULL };
+
+int gb_campaign_model_by_name(const struct gb_plan *p, size_t config)
+{
+	const struct gb_plan_config *c = &p->configs[config];
+
+	if (!p->models[c->model].zoo)
+		return 0;
+	for (size_t i = 0; by_name_runtimes[i]; i++)
+		if (!strcmp(p->runtimes[c->runtime].runtime, by_name_runtimes[i]))
+			return 1;
+	return 0;
+}
+
+int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
+			   const char *cache_dir, char *buf, size_t len)
+{
+	const struct gb_plan_model *m = &p->models[model];
+	char dir[PATH_MAX], tmp[PATH_MAX + 32];
+	struct gb_run_outcome o;
+	int ret;
+
+	if (m->file) {
+		if (access(m->file, R_OK))
+			return gb_error_set(-errno, "cannot open model '%s': %s", m->file, strerror(errno));
+		snprintf(buf, len, "%s", m->file);
+		return 0;
+	}
+	snprintf(dir, sizeof dir, "%s/zoo", cache_dir);
+	snprintf(buf, len, "%s/%s.onnx", dir, m->zoo);
+	if (!access(buf, R_OK))
+		return 0;
+	if ((ret = mkdir_p(dir)))
+		return gb_error_set(ret, "cannot create cache directory '%s': %s", dir, strerror(-ret));
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
+	char *argv[] = { (char *)cmd, "zoo", "export", m->zoo, "-o", tmp, NULL };
+	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
+		return ret;
+	gb_run_outcome_release(&o);
+	/* Export prints no record: success is exit 0 and the file written. */
+	if (access(tmp, R_OK) || strstr(o.reason, "exit status") || strstr(o.reason, "signal")) {
+		unlink(tmp);
+		return gb_error_set(-EIO, "cannot export zoo model '%s': %s", m->zoo,
+				    o.stderr_tail[0] ? o.stderr_tail : o.reason);
+	}
+	if (rename(tmp, buf))
+		return gb_error_set(-errno, "cannot write '%s': %s", buf, strerror(errno));
+	return 0;
+}
+
+struct argv_b {
+	char **v;
+	size_t n, cap;
+	int err;
+};
+
+/* Append s1, or "s1=s2" when s2 is given. */
+static void add(struct argv_b *a, const char *s1, const char *s2)
+{
+	char buf[1024];
+
+	if (a->err)
+		return;
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		char **nv = realloc(a->v, cap * sizeof *nv);
+		if (!nv) {
+			a->err = -ENOMEM;
+			return;
+		}
+		a->v = nv;
+		a->cap = cap;
+	}
+	snprintf(buf, sizeof buf, "%s%s%s", s1, s2 ? "=" : "", s2 ? s2 : "");
+	if (!(a->v[a->n] = strdup(buf))) {
+		a->err = -ENOMEM;
+		return;
+	}
+	a->v[++a->n] = NULL;
+}
+
+int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd,
+			 const char *model_path, char ***argv)
+{
+	const struct gb_plan_config *c = &p->configs[config];
+	const struct gb_plan_model *m = &p->models[c->model];
+	const struct gb_plan_runtime *r = &p->runtimes[c->runtime];
+	struct argv_b a = { 0 };
+	char num[32];
+
+	add(&a, cmd, NULL);
+	add(&a, "run", NULL);
+	add(&a, "--model", NULL);
+	add(&a, model_path, NULL);
+	add(&a, "--runtime", NULL);
+	add(&a, r->runtime, NULL);
+	if (r->ep) {
+		add(&a, "--ep", NULL);
+		add(&a, r->ep, NULL);
+	}
+	for (size_t i = 0; i < r->noptions; i++) {
+		add(&a, "--ep-option", NULL);
+		add(&a, r->options[i].key, r->options[i].value);
+	}
+	snprintf(num, sizeof num, "%u", c->batch);
+	add(&a, "--batch", NULL);
+	add(&a, num, NULL);
+	for (size_t i = 0; i < m->ndims; i++) {
+		add(&a, "--dim", NULL);
+		add(&a, m->dims[i].key, m->dims[i].value);
+	}
+	if (p->warmup) {
+		add(&a, "--warmup", NULL);
+		add(&a, p->warmup, NULL);
+	}
+	if (p->iterations) {
+		snprintf(num, sizeof num, "%u", p->iterations);
+		add(&a, "--iterations", NULL);
+		add(&a, num, NULL);
+	}
+	if (p->min_duration) {
+		add(&a, "--min-duration", NULL);
+		add(&a, p->min_duration, NULL);
+	}
+	snprintf(num, sizeof num, "%llu", (unsigned long long)p->seed);
+	add(&a, "--seed", NULL);
+	add(&a, num, NULL);
+	for (size_t i = 0; i < r->nargs; i++)
+		add(&a, r->args[i], NULL);
+	add(&a, "--json", NULL);
+	if (a.err) {
+		gb_campaign_argv_free(a.v);
+		return gb_error_set(a.err, "out of memory");
+	}
+	*argv = a.v;
+	return 0;
+}
+
+void gb_campaign_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}

@@ -1,0 +1,343 @@
+/*
+ * Building a campaign report from the store: per-configuration figures
+ * with 95% intervals, ranks, Pareto fronts, pairwise tests, correlations
+ * and warnings. Formatting lives in report_*.c.
+ */
+#include "greenbench/report.h"
+#include "greenbench/error.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+
+const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT] = {
+	[GB_RM_GPU_UTIL] = { "gpu_util_mean_pct", "GPU util (%)" },
+	[GB_RM_GPU_UTIL_SD] = { "gpu_util_sd_pct", "GPU util sd (%)" },
+	[GB_RM_GPU_MEM] = { "gpu_mem_pct", "GPU mem (%)" },
+	[GB_RM_GPU_POWER] = { "gpu_power_mean_w", "GPU power (W)" },
+	[GB_RM_GPU_ENERGY] = { "gpu_energy_j", "GPU energy (J)" },
+	[GB_RM_CPU_ENERGY] = { "cpu_energy_j", "CPU energy (J)" },
+	[GB_RM_TOTAL_ENERGY] = { "total_energy_j", "Total energy (J)" },
+	[GB_RM_TIME] = { "inference_time_s", "Inference time (s)" },
+	[GB_RM_EPI] = { "energy_per_item_mj", "Energy/item (mJ)" },
+	[GB_RM_LATENCY_MS] = { "latency_mean_ms", "Latency (ms)" },
+	[GB_RM_THROUGHPUT] = { "throughput_items_per_s", "Throughput (items/s)" },
+	[GB_RM_TOP1] = { "accuracy_top1", "Top-1" },
+	[GB_RM_TOP5] = { "accuracy_top5", "Top-5" },
+};
+
+static double metric_of(const struct gb_run_metrics *m, enum gb_rmetric k)
+{
+	switch (k) {
+	case GB_RM_GPU_UTIL: return m->gpu_util_mean_pct;
+	case GB_RM_GPU_UTIL_SD: return m->gpu_util_sd_pct;
+	case GB_RM_GPU_MEM: return m->gpu_mem_pct;
+	case GB_RM_GPU_POWER: return m->gpu_power_mean_w;
+	case GB_RM_GPU_ENERGY: return m->gpu_energy_j;
+	case GB_RM_CPU_ENERGY: return m->cpu_energy_j;
+	case GB_RM_TOTAL_ENERGY: return m->total_energy_j;
+	case GB_RM_TIME: return m->inference_time_s;
+	case GB_RM_EPI: return m->energy_per_item_mj;
+	case GB_RM_LATENCY_MS: return m->latency_mean_ns / 1e6;
+	case GB_RM_THROUGHPUT: return m->throughput_items_per_s;
+	case GB_RM_TOP1: return m->accuracy_top1;
+	case GB_RM_TOP5: return m->accuracy_top5;
+	default: return NAN;
+	}
+}
+
+__attribute__((format(printf, 2, 3)))
+static int warn(struct gb_report *r, const char *fmt, ...)
+{
+	char buf[512], **nw;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	nw = realloc(r->warnings, (r->nwarnings + 1) * sizeof *nw);
+	if (!nw)
+		return gb_error_set(-ENOMEM, "out of memory");
+	r->warnings = nw;
+	if (!(nw[r->nwarnings] = strdup(buf)))
+		return gb_error_set(-ENOMEM, "out of memory");
+	r->nwarnings++;
+	return 0;
+}
+
+static int cmp_cfg(const void *a, const void *b)
+{
+	const struct gb_report_config *x = a, *y = b;
+	int c = strcmp(x->model, y->model);
+
+	if (c)
+		return c;
+	if (x->batch != y->batch)
+		return x->batch < y->batch ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+static int same_group(const struct gb_report_config *a, const struct gb_report_config *b)
+{
+	return !strcmp(a->model, b->model) && a->batch == b->batch;
+}
+
+static struct gb_report_config *cfg_for(struct gb_report *r, const struct gb_store_run *run)
+{
+	struct gb_report_config *c;
+
+	for (size_t i = 0; i < r->ncfgs; i++)
+		if (r->cfgs[i].config == run->config)
+			return &r->cfgs[i];
+	c = &r->cfgs[r->ncfgs++];
+	c->config = run->config;
+	snprintf(c->model, sizeof c->model, "%s", run->model);
+	snprintf(c->runtime, sizeof c->runtime, "%s", run->runtime);
+	snprintf(c->ep, sizeof c->ep, "%s", run->ep);
+	snprintf(c->label, sizeof c->label, "%s", run->label);
+	c->batch = run->batch;
+	return c;
+}
+
+static int add_values(struct gb_report_config *c, const struct gb_store_run *run, size_t cap)
+{
+	for (int k = 0; k < GB_RM_COUNT; k++) {
+		if (!c->values[k] && !(c->values[k] = malloc(cap * sizeof(double))))
+			return gb_error_set(-ENOMEM, "out of memory");
+		c->values[k][c->n_ok] = metric_of(&run->m, k);
+	}
+	if (!c->gpu_method[0])
+		snprintf(c->gpu_method, sizeof c->gpu_method, "%s", run->m.gpu_energy_method);
+	if (!c->cpu_method[0])
+		snprintf(c->cpu_method, sizeof c->cpu_method, "%s", run->m.cpu_energy_method);
+	if (!c->total_methods[0])
+		snprintf(c->total_methods, sizeof c->total_methods, "%s", run->m.total_energy_methods);
+	if (!isnan(run->m.throttle_reasons))
+		c->throttle |= (uint64_t)run->m.throttle_reasons;
+	c->n_ok++;
+	return 0;
+}
+
+static void rank_and_pareto(struct gb_report *r)
+{
+	for (size_t i = 0; i < r->ncfgs; i++) {
+		struct gb_report_config *a = &r->cfgs[i];
+		int rank = 1, dominated = 0;
+
+		if (!a->m[GB_RM_EPI].valid)
+			continue;
+		for (size_t j = 0; j < r->ncfgs; j++) {
+			const struct gb_report_config *b = &r->cfgs[j];
+			if (j == i || !b->m[GB_RM_EPI].valid)
+				continue;
+			if (same_group(a, b) && b->m[GB_RM_EPI].mean < a->m[GB_RM_EPI].mean)
+				rank++;
+			if (strcmp(a->model, b->model) || !a->m[GB_RM_LATENCY_MS].valid || !b->m[GB_RM_LATENCY_MS].valid)
+				continue;
+			double ea = a->m[GB_RM_EPI].mean, eb = b->m[GB_RM_EPI].mean;
+			double la = a->m[GB_RM_LATENCY_MS].mean, lb = b->m[GB_RM_LATENCY_MS].mean;
+			if (eb <= ea && lb <= la && (eb < ea || lb < la))
+				dominated = 1;
+		}
+		a->rank = rank;
+		a->pareto = a->m[GB_RM_LATENCY_MS].valid && !dominated;
+	}
+}
+
+static int pairs(struct gb_report *r)
+{
+	size_t cap = r->ncfgs * r->ncfgs / 2 + 1;
+
+	r->pairs = calloc(cap, sizeof *r->pairs);
+	if (!r->pairs)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->ncfgs; i++)
+		for (size_t j = i + 1; j < r->ncfgs; j++) {
+			struct gb_report_config *a = &r->cfgs[i], *b = &r->cfgs[j];
+			struct gb_report_pair *pr = &r->pairs[r->npairs];
+			if (!same_group(a, b) || a->m[GB_RM_EPI].n < 2 || b->m[GB_RM_EPI].n < 2 ||
+			    a->m[GB_RM_EPI].n != a->n_ok || b->m[GB_RM_EPI].n != b->n_ok)
+				continue;
+			if (gb_stats_mann_whitney(a->values[GB_RM_EPI], a->n_ok, b->values[GB_RM_EPI], b->n_ok,
+						  &pr->u, &pr->p, &pr->exact))
+				return -EDOM;
+			pr->delta = gb_stats_cliffs_delta(a->values[GB_RM_EPI], a->n_ok, b->values[GB_RM_EPI], b->n_ok);
+			pr->a = i;
+			pr->b = j;
+			r->npairs++;
+		}
+	return 0;
+}
+
+static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric kx,
+		      enum gb_rmetric ky, struct gb_report_corr *out)
+{
+	double *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
+	size_t k = 0;
+
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; x && y && i < n; i++) {
+		double a = metric_of(&runs[i].m, kx), b = metric_of(&runs[i].m, ky);
+		if (runs[i].ok && !isnan(a) && !isnan(b)) {
+			x[k] = a;
+			y[k++] = b;
+		}
+	}
+	out->n = k;
+	if (x && y && !gb_stats_spearman(x, y, k, &out->rho, &out->p))
+		out->valid = 1;
+	gb_error_clear();
+	free(x);
+	free(y);
+}
+
+int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **out)
+{
+	struct gb_report *r = calloc(1, sizeof *r);
+	struct gb_store_run *runs = NULL;
+	size_t nruns = 0;
+	int ret;
+
+	*out = NULL;
+	gsl_set_error_handler_off();
+	if (!r)
+		return gb_error_set(-ENOMEM, "out of memory");
+	if ((ret = gb_store_campaign_info(st, campaign, &r->info)) ||
+	    (ret = gb_store_runs_load(st, campaign, &runs, &nruns)))
+		goto out;
+	r->cfgs = calloc(nruns + 1, sizeof *r->cfgs);
+	if (!r->cfgs) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nruns; i++) {
+		struct gb_report_config *c = cfg_for(r, &runs[i]);
+		if (!runs[i].ok) {
+			c->n_failed++;
+			snprintf(c->fail_reason, sizeof c->fail_reason, "%s", runs[i].reason);
+		} else if ((ret = add_values(c, &runs[i], nruns))) {
+			goto out;
+		}
+	}
+	qsort(r->cfgs, r->ncfgs, sizeof *r->cfgs, cmp_cfg);
+	for (size_t i = 0; i < r->ncfgs; i++) {
+		struct gb_report_config *c = &r->cfgs[i];
+		for (int k = 0; k < GB_RM_COUNT; k++)
+			gb_stats_ci95(c->values[k], c->n_ok, &c->m[k]);
+		r->has_accuracy |= c->m[GB_RM_TOP1].valid || c->m[GB_RM_TOP5].valid;
+		const struct gb_ci *e = &c->m[GB_RM_EPI];
+		c->cv_epi = e->ci_valid && e->mean != 0 ? e->sd / fabs(e->mean) : NAN;
+		if (c->cv_epi > GB_REPORT_CV_WARN)
+			ret = warn(r, "%s b%u %s: energy per item varies a lot across repetitions (CV %.0f%% > %.0f%%); add reps or check for interference",
+				   c->model, c->batch, c->label, c->cv_epi * 100, GB_REPORT_CV_WARN * 100);
+		if (!ret && (c->throttle & GB_REPORT_THROTTLE_MASK))
+			ret = warn(r, "%s b%u %s: the GPU throttled during its runs (reasons 0x%llx); its figures are not at full clocks",
+				   c->model, c->batch, c->label, (unsigned long long)c->throttle);
+		if (!ret && c->n_failed)
+			ret = warn(r, "%s b%u %s: %zu of %zu runs failed: %s", c->model, c->batch, c->label,
+				   c->n_failed, c->n_failed + c->n_ok, c->fail_reason);
+		if (ret)
+			goto out;
+	}
+	if (r->info.nruns_done < r->info.nruns_planned &&
+	    (ret = warn(r, "the campaign is incomplete: %zu of %zu runs recorded (resume it with --resume)",
+			r->info.nruns_done, r->info.nruns_planned)))
+		goto out;
+	rank_and_pareto(r);
+	if ((ret = pairs(r)))
+		goto out;
+	correlate(runs, nruns, GB_RM_TIME, GB_RM_TOTAL_ENERGY, &r->time_energy);
+	correlate(runs, nruns, GB_RM_GPU_UTIL, GB_RM_GPU_POWER, &r->util_power);
+	*out = r;
+	r = NULL;
+out:
+	free(runs);
+	gb_report_free(r);
+	return ret;
+}
+
+int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
+{
+	struct gb_store_run *runs = NULL;
+	char *cols = NULL, power[64] = "", util[64] = "";
+	size_t n = 0;
+	int ret;
+
+	if ((ret = gb_store_runs_load(st, r->info.id, &runs, &n)))
+		return ret;
+	for (size_t i = 0; i < n && !power[0]; i++) {
+		if (run ? runs[i].id != run : !runs[i].ok)
+			continue;
+		free(cols);
+		cols = NULL;
+		if ((ret = gb_store_series_columns(st, runs[i].id, &cols)))
+			goto out;
+		/* The first GPU's power and utilisation columns. */
+		for (char *line = cols, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			*nl = '\0';
+			if (!power[0] && strstr(line, ".power_mw") && !strncmp(line, "gpu", 3))
+				snprintf(power, sizeof power, "%s", line);
+			if (!util[0] && strstr(line, ".util_gpu_pct"))
+				snprintf(util, sizeof util, "%s", line);
+		}
+		if (power[0] || run) {
+			r->series_run = runs[i].id;
+			snprintf(r->series_label, sizeof r->series_label, "run %lld: %s b%u %s rep %u",
+				 (long long)runs[i].id, runs[i].model, runs[i].batch, runs[i].label, runs[i].rep + 1);
+		}
+	}
+	if (run && !r->series_run) {
+		ret = gb_error_set(-ENOENT, "no run %lld in campaign %lld", (long long)run, (long long)r->info.id);
+		goto out;
+	}
+	if (power[0] && (ret = gb_store_series_load(st, r->series_run, power, &r->series_tp, &r->series_power, &r->nseries_power)))
+		goto out;
+	if (util[0] && (ret = gb_store_series_load(st, r->series_run, util, &r->series_tu, &r->series_util, &r->nseries_util)))
+		goto out;
+	for (size_t i = 0; i < r->nseries_power; i++)
+		r->series_power[i] /= 1000.0;
+	for (size_t i = r->nseries_power; i-- > 0;)
+		r->series_tp[i] -= r->series_tp[0];
+	for (size_t i = r->nseries_util; i-- > 0;)
+		r->series_tu[i] -= r->series_tu[0];
+out:
+	free(cols);
+	free(runs);
+	return ret;
+}
+
+void gb_report_free(struct gb_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ncfgs; i++)
+		for (int k = 0; k < GB_RM_COUNT; k++)
+			free(r->cfgs[i].values[k]);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	free(r->cfgs);
+	free(r->pairs);
+	free(r->series_tp);
+	free(r->series_power);
+	free(r->series_tu);
+	free(r->series_util);
+	free(r);
+}
+
+int gb_report_format_parse(const char *name, enum gb_report_format *out)
+{
+	static const char *const names[] = { "table", "md", "csv", "json", "latex", "html" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(name, names[i])) {
+			*out = (enum gb_report_format)i;
+			return 0;
+		}
+	return gb_error_set(-EINVAL, "unknown format '%s' (expected table, md, csv, json, latex or html)", name);
+}

@@ -1,0 +1,807 @@
+/*
+ * The campaign store in SQLite (WAL, synchronous=FULL so a committed run
+ * survives even a power cut). Schema in docs/campaigns.md.
+ */
+#include "greenbench/store.h"
+#include "greenbench/error.h"
+#include "greenbench/plan.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <time.h>
+
+struct gb_store {
+	sqlite3 *db;
+	char path[1024];
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS campaign(id INTEGER PRIMARY KEY, name TEXT, file TEXT,"
+	" plan_text TEXT NOT NULL, seed INTEGER, nruns INTEGER, created_at TEXT, finished_at TEXT);"
+	"CREATE TABLE IF NOT EXISTS configuration(campaign_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	" key TEXT, model TEXT, model_file TEXT, zoo TEXT, runtime TEXT, ep TEXT, label TEXT, batch INTEGER,"
+	" dims_json TEXT, options_json TEXT, PRIMARY KEY(campaign_id, idx));"
+	"CREATE TABLE IF NOT EXISTS planned(campaign_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" config_idx INTEGER NOT NULL, rep INTEGER NOT NULL, PRIMARY KEY(campaign_id, seq));"
+	"CREATE TABLE IF NOT EXISTS run(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, config_idx INTEGER NOT NULL, rep INTEGER NOT NULL,"
+	" status TEXT NOT NULL CHECK(status IN ('ok','failed')), reason TEXT, stderr_tail TEXT,"
+	" finished_at TEXT, wall_s REAL,"
+	" gpu_util_mean_pct REAL, gpu_util_sd_pct REAL, gpu_mem_pct REAL, gpu_power_mean_w REAL,"
+	" gpu_energy_j REAL, cpu_energy_j REAL, total_energy_j REAL, inference_time_s REAL,"
+	" items REAL, energy_per_item_mj REAL, latency_mean_ns REAL, latency_p50_ns REAL,"
+	" latency_p99_ns REAL, throughput_items_per_s REAL, accuracy_top1 REAL, accuracy_top5 REAL,"
+	" accuracy_n REAL, throttle_reasons REAL,"
+	" gpu_energy_method TEXT, cpu_energy_method TEXT, total_energy_methods TEXT,"
+	" record_json TEXT, UNIQUE(campaign_id, seq));"
+	"CREATE TABLE IF NOT EXISTS phase(run_id INTEGER NOT NULL, idx INTEGER NOT NULL, name TEXT,"
+	" duration_s REAL, iterations REAL, items REAL, cpu_user_s REAL, cpu_system_s REAL,"
+	" PRIMARY KEY(run_id, idx));"
+	"CREATE TABLE IF NOT EXISTS energy(run_id INTEGER NOT NULL, phase TEXT, domain TEXT,"
+	" joules REAL, method TEXT, net_joules REAL, power_mean_w REAL, power_peak_w REAL,"
+	" util_gpu_mean_pct REAL, util_gpu_sd_pct REAL, mem_used_pct REAL);"
+	"CREATE TABLE IF NOT EXISTS unavailable(run_id INTEGER NOT NULL, phase TEXT, what TEXT, reason TEXT);"
+	"CREATE TABLE IF NOT EXISTS latency(run_id INTEGER PRIMARY KEY, n REAL, mean_ns REAL, sd_ns REAL,"
+	" p50_ns REAL, p90_ns REAL, p99_ns REAL, min_ns REAL, max_ns REAL);"
+	"CREATE TABLE IF NOT EXISTS series(run_id INTEGER NOT NULL, row INTEGER NOT NULL,"
+	" t_ns REAL, col TEXT NOT NULL, value REAL);"
+	"CREATE INDEX IF NOT EXISTS series_run ON series(run_id, col, row);"
+	"CREATE TABLE IF NOT EXISTS environment(run_id INTEGER PRIMARY KEY, host TEXT, cpu TEXT,"
+	" kernel TEXT, gpus_json TEXT, runtime_json TEXT, greenbench_version TEXT);"
+	"CREATE TABLE IF NOT EXISTS idle(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
+	" before_seq INTEGER, measured_at TEXT, duration_s REAL, domain TEXT, power_w REAL, temp_c REAL);";
+
+/* The run table's metric columns, in struct order: one list for insert and load. */
+static const struct {
+	const char *col;
+	size_t off;
+} num_cols[] = {
+#define M(f) { #f, offsetof(struct gb_run_metrics, f) }
+	M(gpu_util_mean_pct), M(gpu_util_sd_pct), M(gpu_mem_pct), M(gpu_power_mean_w),
+	M(gpu_energy_j), M(cpu_energy_j), M(total_energy_j), M(inference_time_s),
+	M(items), M(energy_per_item_mj), M(latency_mean_ns), M(latency_p50_ns),
+	M(latency_p99_ns), M(throughput_items_per_s), M(accuracy_top1), M(accuracy_top5),
+	M(accuracy_n), M(throttle_reasons),
+#undef M
+};
+#define NUM_COLS (sizeof num_cols / sizeof num_cols[0])
+
+static const struct {
+	const char *col;
+	size_t off, len;
+} str_cols[] = {
+	{ "gpu_energy_method", offsetof(struct gb_run_metrics, gpu_energy_method), 16 },
+	{ "cpu_energy_method", offsetof(struct gb_run_metrics, cpu_energy_method), 16 },
+	{ "total_energy_methods", offsetof(struct gb_run_metrics, total_energy_methods), 48 },
+};
+#define STR_COLS (sizeof str_cols / sizeof str_cols[0])
+
+static int db_err(struct gb_store *st, int rc, const char *what)
+{
+	int err = rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_CONSTRAINT ? -EEXIST :
+		  rc == SQLITE_BUSY ? -EBUSY : -EIO;
+
+	return gb_error_set(err, "cannot %s in '%s': %s", what, st->path, sqlite3_errmsg(st->db));
+}
+
+static int exec(struct gb_store *st, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_err(st, rc, what);
+}
+
+static int prep(struct gb_store *st, const char *sql, sqlite3_stmt **s)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, s, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_err(st, rc, "prepare a query");
+}
+
+/* Run a prepared statement to completion and finalize it. */
+static int step_done(struct gb_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_err(st, rc, what);
+}
+
+static void bind_num(sqlite3_stmt *s, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, v);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static double col_num(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+static void col_text(sqlite3_stmt *s, int i, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+static void now_iso(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int gb_store_open(const char *path, struct gb_store **out)
+{
+	struct gb_store *st = calloc(1, sizeof *st);
+	int rc, ret = 0;
+
+	*out = NULL;
+	if (!st)
+		return gb_error_set(-ENOMEM, "out of memory");
+	snprintf(st->path, sizeof st->path, "%s", path);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		ret = gb_error_set(-EIO, "cannot open database '%s': %s", path,
+				   st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if ((ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+			"set up the journal")))
+		goto out;
+	if ((ret = exec(st, schema, "create the tables")))
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	gb_store_close(st);
+	return ret;
+}
+
+void gb_store_close(struct gb_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+static char *kvs_json(const struct gb_plan_kv *kv, size_t n)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	for (size_t i = 0; o && i < n; i++)
+		cJSON_AddStringToObject(o, kv[i].key, kv[i].value);
+	s = o ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	return s;
+}
+
+static int insert_config(struct gb_store *st, int64_t campaign, const struct gb_plan *p, size_t i)
+{
+	const struct gb_plan_config *c = &p->configs[i];
+	const struct gb_plan_model *m = &p->models[c->model];
+	const struct gb_plan_runtime *r = &p->runtimes[c->runtime];
+	char key[512], *dims = kvs_json(m->dims, m->ndims), *opts = kvs_json(r->options, r->noptions);
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if (!dims || !opts) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	gb_plan_config_key(p, i, key, sizeof key);
+	if ((ret = prep(st, "INSERT INTO configuration VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+		goto out;
+	sqlite3_bind_int64(s, 1, campaign);
+	sqlite3_bind_int64(s, 2, (int64_t)i);
+	bind_text(s, 3, key);
+	bind_text(s, 4, m->name);
+	bind_text(s, 5, m->file);
+	bind_text(s, 6, m->zoo);
+	bind_text(s, 7, r->runtime);
+	bind_text(s, 8, r->ep);
+	bind_text(s, 9, r->label);
+	sqlite3_bind_int64(s, 10, c->batch);
+	bind_text(s, 11, dims);
+	bind_text(s, 12, opts);
+	ret = step_done(st, s, "store a configuration");
+out:
+	free(dims);
+	free(opts);
+	return ret;
+}
+
+int gb_store_campaign_create(struct gb_store *st, const struct gb_plan *p,
+			     const char *plan_text, int64_t *campaign)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		return ret;
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "INSERT INTO campaign(name, file, plan_text, seed, nruns, created_at) VALUES(?,?,?,?,?,?)", &s)))
+		goto out;
+	bind_text(s, 1, p->name);
+	bind_text(s, 2, p->path);
+	sqlite3_bind_text(s, 3, plan_text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, (int64_t)p->seed);
+	sqlite3_bind_int64(s, 5, (int64_t)p->nruns);
+	bind_text(s, 6, now);
+	if ((ret = step_done(st, s, "store the campaign")))
+		goto out;
+	*campaign = sqlite3_last_insert_rowid(st->db);
+	for (size_t i = 0; i < p->nconfigs; i++)
+		if ((ret = insert_config(st, *campaign, p, i)))
+			goto out;
+	for (size_t i = 0; i < p->nruns; i++) {
+		if ((ret = prep(st, "INSERT INTO planned VALUES(?,?,?,?)", &s)))
+			goto out;
+		sqlite3_bind_int64(s, 1, *campaign);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		sqlite3_bind_int64(s, 3, (int64_t)p->runs[i].config);
+		sqlite3_bind_int64(s, 4, p->runs[i].rep);
+		if ((ret = step_done(st, s, "store the run order")))
+			goto out;
+	}
+	ret = exec(st, "COMMIT", "commit the campaign");
+out:
+	if (ret)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int gb_store_campaign_find(struct gb_store *st, const struct gb_plan *p,
+			   const char *plan_text, int64_t *campaign)
+{
+	sqlite3_stmt *s = NULL;
+	char key[512], stored[512];
+	size_t n = 0;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT id FROM campaign WHERE plan_text = ? ORDER BY id DESC LIMIT 1", &s)))
+		return ret;
+	sqlite3_bind_text(s, 1, plan_text, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return db_err(st, rc, "look up the campaign");
+		return gb_error_set(-ENOENT, "no campaign of '%s' in '%s' to resume (the experiment file must be unchanged)",
+				    p->path, st->path);
+	}
+	*campaign = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if ((ret = prep(st, "SELECT idx, key FROM configuration WHERE campaign_id = ? ORDER BY idx", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, *campaign);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t idx = (size_t)sqlite3_column_int64(s, 0);
+		col_text(s, 1, stored, sizeof stored);
+		if (idx >= p->nconfigs)
+			break;
+		gb_plan_config_key(p, idx, key, sizeof key);
+		if (strcmp(key, stored))
+			break;
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (n != p->nconfigs)
+		return gb_error_set(-EINVAL, "campaign %lld in '%s' has other configurations than '%s' gives now; start a new campaign",
+				    (long long)*campaign, st->path, p->path);
+	return 0;
+}
+
+int gb_store_campaign_latest(struct gb_store *st, int64_t *campaign)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT max(id) FROM campaign", &s)))
+		return ret;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*campaign = sqlite3_column_int64(s, 0);
+	else
+		ret = rc == SQLITE_ROW ? gb_error_set(-ENOENT, "no campaign in '%s'", st->path)
+				       : db_err(st, rc, "look up campaigns");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_campaign_finish(struct gb_store *st, int64_t campaign)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "UPDATE campaign SET finished_at = ? WHERE id = ?", &s)))
+		return ret;
+	bind_text(s, 1, now);
+	sqlite3_bind_int64(s, 2, campaign);
+	return step_done(st, s, "mark the campaign finished");
+}
+
+int gb_store_campaign_info(struct gb_store *st, int64_t campaign, struct gb_store_campaign_info *out)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT name, file, created_at, finished_at, seed, nruns,"
+			" (SELECT count(*) FROM run WHERE campaign_id = c.id) FROM campaign c WHERE id = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = campaign;
+		col_text(s, 0, out->name, sizeof out->name);
+		col_text(s, 1, out->file, sizeof out->file);
+		col_text(s, 2, out->created_at, sizeof out->created_at);
+		col_text(s, 3, out->finished_at, sizeof out->finished_at);
+		out->seed = (uint64_t)sqlite3_column_int64(s, 4);
+		out->nruns_planned = (size_t)sqlite3_column_int64(s, 5);
+		out->nruns_done = (size_t)sqlite3_column_int64(s, 6);
+	} else {
+		ret = rc == SQLITE_DONE ? gb_error_set(-ENOENT, "no campaign %lld in '%s'", (long long)campaign, st->path)
+					: db_err(st, rc, "read the campaign");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_planned_load(struct gb_store *st, int64_t campaign,
+			  struct gb_store_planned **out, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	struct gb_store_planned *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT p.seq, p.config_idx, p.rep, r.id IS NOT NULL FROM planned p"
+			" LEFT JOIN run r ON r.campaign_id = p.campaign_id AND r.seq = p.seq"
+			" WHERE p.campaign_id = ? ORDER BY p.seq", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct gb_store_planned *na = realloc(arr, cap * sizeof *arr);
+			if (!na) {
+				ret = gb_error_set(-ENOMEM, "out of memory");
+				goto out;
+			}
+			arr = na;
+		}
+		arr[cnt].seq = sqlite3_column_int64(s, 0);
+		arr[cnt].config = (size_t)sqlite3_column_int64(s, 1);
+		arr[cnt].rep = (unsigned)sqlite3_column_int64(s, 2);
+		arr[cnt].done = sqlite3_column_int(s, 3);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_err(st, rc, "read the run order");
+out:
+	sqlite3_finalize(s);
+	if (ret) {
+		free(arr);
+		return ret;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- one run ------------------------------------------------------------ */
+
+static int insert_energy(struct gb_store *st, int64_t run, const char *phase, const cJSON *energy)
+{
+	const cJSON *d;
+	sqlite3_stmt *s = NULL;
+	int ret = 0;
+
+	cJSON_ArrayForEach(d, energy) {
+		if ((ret = prep(st, "INSERT INTO energy VALUES(?,?,?,?,?,?,?,?,?,?,?)", &s)))
+			return ret;
+		sqlite3_bind_int64(s, 1, run);
+		bind_text(s, 2, phase);
+		bind_text(s, 3, d->string);
+		static const char *const keys[] = { "joules", NULL, "net_joules", "power_mean_w",
+			"power_peak_w", "util_gpu_mean_pct", "util_gpu_sd_pct", "mem_used_pct" };
+		for (int i = 0; i < 8; i++) {
+			if (!keys[i]) {
+				bind_text(s, 5, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "method")));
+				continue;
+			}
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, keys[i]);
+			bind_num(s, 4 + i, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+		}
+		if ((ret = step_done(st, s, "store energy")))
+			return ret;
+	}
+	return 0;
+}
+
+static int insert_unavailable(struct gb_store *st, int64_t run, const char *phase, const cJSON *un)
+{
+	const cJSON *d;
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	cJSON_ArrayForEach(d, un) {
+		if ((ret = prep(st, "INSERT INTO unavailable VALUES(?,?,?,?)", &s)))
+			return ret;
+		sqlite3_bind_int64(s, 1, run);
+		bind_text(s, 2, phase);
+		bind_text(s, 3, d->string);
+		bind_text(s, 4, cJSON_GetStringValue(d));
+		if ((ret = step_done(st, s, "store an unavailable value")))
+			return ret;
+	}
+	return 0;
+}
+
+static double jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int insert_phases(struct gb_store *st, int64_t run, const cJSON *rec)
+{
+	const cJSON *ph;
+	sqlite3_stmt *s = NULL;
+	int idx = 0, ret;
+
+	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(rec, "phases")) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ph, "name"));
+		const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(ph, "cpu_time_s");
+
+		if ((ret = prep(st, "INSERT INTO phase VALUES(?,?,?,?,?,?,?,?)", &s)))
+			return ret;
+		sqlite3_bind_int64(s, 1, run);
+		sqlite3_bind_int(s, 2, idx++);
+		bind_text(s, 3, name);
+		bind_num(s, 4, jnum(ph, "duration_s"));
+		bind_num(s, 5, jnum(ph, "iterations"));
+		bind_num(s, 6, jnum(ph, "items"));
+		bind_num(s, 7, jnum(cpu, "user"));
+		bind_num(s, 8, jnum(cpu, "system"));
+		if ((ret = step_done(st, s, "store a phase")))
+			return ret;
+		if ((ret = insert_energy(st, run, name, cJSON_GetObjectItemCaseSensitive(ph, "energy"))))
+			return ret;
+		if ((ret = insert_unavailable(st, run, name, cJSON_GetObjectItemCaseSensitive(ph, "unavailable"))))
+			return ret;
+	}
+	return insert_unavailable(st, run, NULL, cJSON_GetObjectItemCaseSensitive(rec, "unavailable"));
+}
+
+static int insert_latency_env(struct gb_store *st, int64_t run, const cJSON *rec)
+{
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(rec, "latency_ns");
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(rec, "environment");
+	static const char *const keys[] = { "n", "mean", "sd", "p50", "p90", "p99", "min", "max" };
+	sqlite3_stmt *s = NULL;
+	char *gpus = NULL, *rt = NULL;
+	int ret = 0;
+
+	if (lat) {
+		if ((ret = prep(st, "INSERT INTO latency VALUES(?,?,?,?,?,?,?,?,?)", &s)))
+			return ret;
+		sqlite3_bind_int64(s, 1, run);
+		for (int i = 0; i < 8; i++)
+			bind_num(s, 2 + i, jnum(lat, keys[i]));
+		if ((ret = step_done(st, s, "store latency")))
+			return ret;
+	}
+	if (!env)
+		return 0;
+	if (cJSON_GetObjectItemCaseSensitive(env, "gpus"))
+		gpus = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(env, "gpus"));
+	if (cJSON_GetObjectItemCaseSensitive(env, "runtime"))
+		rt = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(env, "runtime"));
+	if ((ret = prep(st, "INSERT INTO environment VALUES(?,?,?,?,?,?,?)", &s)))
+		goto out;
+	sqlite3_bind_int64(s, 1, run);
+	bind_text(s, 2, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "host")));
+	bind_text(s, 3, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "cpu")));
+	bind_text(s, 4, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "kernel")));
+	bind_text(s, 5, gpus);
+	bind_text(s, 6, rt);
+	bind_text(s, 7, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "greenbench_version")));
+	ret = step_done(st, s, "store the environment");
+out:
+	free(gpus);
+	free(rt);
+	return ret;
+}
+
+/* Series in long form (run, row, t_ns, column, value): any column set. */
+static int insert_series(struct gb_store *st, int64_t run, const cJSON *rec)
+{
+	const cJSON *ser = cJSON_GetObjectItemCaseSensitive(rec, "series");
+	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(ser, "columns");
+	const cJSON *row;
+	sqlite3_stmt *s = NULL;
+	int nrow = 0, tcol = -1, ncols = cJSON_GetArraySize(cols), ret;
+
+	if (!ser)
+		return 0;
+	for (int c = 0; c < ncols; c++) {
+		const char *n = cJSON_GetStringValue(cJSON_GetArrayItem(cols, c));
+		if (n && !strcmp(n, "t_ns"))
+			tcol = c;
+	}
+	if ((ret = prep(st, "INSERT INTO series VALUES(?,?,?,?,?)", &s)))
+		return ret;
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(ser, "rows")) {
+		double t = tcol >= 0 && cJSON_IsNumber(cJSON_GetArrayItem(row, tcol)) ?
+			   cJSON_GetArrayItem(row, tcol)->valuedouble : NAN;
+		for (int c = 0; c < ncols; c++) {
+			const cJSON *v = cJSON_GetArrayItem(row, c);
+			const char *n = cJSON_GetStringValue(cJSON_GetArrayItem(cols, c));
+			if (c == tcol || !n || !cJSON_IsNumber(v))
+				continue;
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 1, run);
+			sqlite3_bind_int(s, 2, nrow);
+			bind_num(s, 3, t);
+			bind_text(s, 4, n);
+			sqlite3_bind_double(s, 5, v->valuedouble);
+			int rc = sqlite3_step(s);
+			if (rc != SQLITE_DONE) {
+				ret = db_err(st, rc, "store the series");
+				goto out;
+			}
+		}
+		nrow++;
+	}
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_run_insert(struct gb_store *st, int64_t campaign, const struct gb_store_run_in *in)
+{
+	cJSON *rec = in->record_json ? cJSON_Parse(in->record_json) : NULL;
+	struct gb_run_metrics m;
+	sqlite3_stmt *s = NULL;
+	char sql[2048], now[32];
+	size_t off;
+	int64_t run;
+	int ret, col;
+
+	gb_run_metrics_extract(rec, &m);
+	off = (size_t)snprintf(sql, sizeof sql, "INSERT INTO run(campaign_id, seq, config_idx, rep, status,"
+			       " reason, stderr_tail, finished_at, wall_s, record_json");
+	for (size_t i = 0; i < NUM_COLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", num_cols[i].col);
+	for (size_t i = 0; i < STR_COLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", str_cols[i].col);
+	off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES(?");
+	for (size_t i = 1; i < 10 + NUM_COLS + STR_COLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ",?");
+	snprintf(sql + off, sizeof sql - off, ")");
+
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		goto out_nortx;
+	if ((ret = prep(st, sql, &s)))
+		goto out;
+	now_iso(now, sizeof now);
+	sqlite3_bind_int64(s, 1, campaign);
+	sqlite3_bind_int64(s, 2, in->seq);
+	sqlite3_bind_int64(s, 3, (int64_t)in->config);
+	sqlite3_bind_int64(s, 4, in->rep);
+	bind_text(s, 5, in->ok ? "ok" : "failed");
+	bind_text(s, 6, in->reason);
+	bind_text(s, 7, in->stderr_tail);
+	bind_text(s, 8, now);
+	bind_num(s, 9, in->wall_s);
+	bind_text(s, 10, in->record_json);
+	col = 11;
+	for (size_t i = 0; i < NUM_COLS; i++)
+		bind_num(s, col++, *(const double *)((const char *)&m + num_cols[i].off));
+	for (size_t i = 0; i < STR_COLS; i++)
+		bind_text(s, col++, (const char *)&m + str_cols[i].off);
+	if ((ret = step_done(st, s, "store the run")))
+		goto out;
+	run = sqlite3_last_insert_rowid(st->db);
+	if (rec && ((ret = insert_phases(st, run, rec)) || (ret = insert_latency_env(st, run, rec)) ||
+		    (ret = insert_series(st, run, rec))))
+		goto out;
+	ret = exec(st, "COMMIT", "commit the run");
+out:
+	if (ret)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+out_nortx:
+	cJSON_Delete(rec);
+	return ret;
+}
+
+int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			 double duration_s, const char *domain, double power_w, double temp_c)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
+			" VALUES(?,?,?,?,?,?,?)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	sqlite3_bind_int64(s, 2, before_seq);
+	bind_text(s, 3, now);
+	bind_num(s, 4, duration_s);
+	bind_text(s, 5, domain);
+	bind_num(s, 6, power_w);
+	bind_num(s, 7, temp_c);
+	return step_done(st, s, "store the idle baseline");
+}
+
+int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_run **out, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	struct gb_store_run *arr = NULL;
+	size_t cap = 0, cnt = 0, off;
+	char sql[2048];
+	int ret, rc;
+
+	off = (size_t)snprintf(sql, sizeof sql, "SELECT r.id, r.seq, r.config_idx, r.rep, r.status = 'ok',"
+			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason");
+	for (size_t i = 0; i < NUM_COLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", num_cols[i].col);
+	for (size_t i = 0; i < STR_COLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", str_cols[i].col);
+	snprintf(sql + off, sizeof sql - off, " FROM run r JOIN configuration c ON c.campaign_id = r.campaign_id"
+		 " AND c.idx = r.config_idx WHERE r.campaign_id = ? ORDER BY r.seq");
+	if ((ret = prep(st, sql, &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct gb_store_run *r;
+		int col = 11;
+
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct gb_store_run *na = realloc(arr, cap * sizeof *arr);
+			if (!na) {
+				ret = gb_error_set(-ENOMEM, "out of memory");
+				goto out;
+			}
+			arr = na;
+		}
+		r = &arr[cnt++];
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(s, 0);
+		r->seq = sqlite3_column_int64(s, 1);
+		r->config = (size_t)sqlite3_column_int64(s, 2);
+		r->rep = (unsigned)sqlite3_column_int64(s, 3);
+		r->ok = sqlite3_column_int(s, 4);
+		col_text(s, 5, r->model, sizeof r->model);
+		col_text(s, 6, r->runtime, sizeof r->runtime);
+		col_text(s, 7, r->ep, sizeof r->ep);
+		col_text(s, 8, r->label, sizeof r->label);
+		r->batch = (unsigned)sqlite3_column_int64(s, 9);
+		col_text(s, 10, r->reason, sizeof r->reason);
+		for (size_t i = 0; i < NUM_COLS; i++)
+			*(double *)((char *)&r->m + num_cols[i].off) = col_num(s, col++);
+		for (size_t i = 0; i < STR_COLS; i++, col++)
+			col_text(s, col, (char *)&r->m + str_cols[i].off, str_cols[i].len);
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_err(st, rc, "read the runs");
+out:
+	sqlite3_finalize(s);
+	if (ret) {
+		free(arr);
+		return ret;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int gb_store_series_load(struct gb_store *st, int64_t run, const char *column,
+			 double **t_s, double **values, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	double *t = NULL, *v = NULL;
+	size_t cap = 0, cnt = 0;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT t_ns, value FROM series WHERE run_id = ? AND col = ? ORDER BY row", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, run);
+	bind_text(s, 2, column);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 256;
+			double *nt = realloc(t, cap * sizeof *t);
+			if (nt)
+				t = nt;
+			double *nv = nt ? realloc(v, cap * sizeof *v) : NULL;
+			if (!nv) {
+				ret = gb_error_set(-ENOMEM, "out of memory");
+				goto out;
+			}
+			v = nv;
+		}
+		t[cnt] = col_num(s, 0) / 1e9;
+		v[cnt++] = col_num(s, 1);
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_err(st, rc, "read the series");
+out:
+	sqlite3_finalize(s);
+	if (ret) {
+		free(t);
+		free(v);
+		return ret;
+	}
+	*t_s = t;
+	*values = v;
+	*n = cnt;
+	return 0;
+}
+
+int gb_store_series_columns(struct gb_store *st, int64_t run, char **names)
+{
+	sqlite3_stmt *s = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT DISTINCT col FROM series WHERE run_id = ? ORDER BY col", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, run);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(s, 0);
+		size_t cl = strlen(c);
+		char *nb = realloc(buf, len + cl + 2);
+		if (!nb) {
+			ret = gb_error_set(-ENOMEM, "out of memory");
+			goto out;
+		}
+		buf = nb;
+		memcpy(buf + len, c, cl);
+		len += cl;
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_err(st, rc, "read the series");
+out:
+	sqlite3_finalize(s);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*names = buf ? buf : strdup("");
+	return *names ? 0 : gb_error_set(-ENOMEM, "out of memory");
+}

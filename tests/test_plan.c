@@ -1,0 +1,308 @@
+/*
+ * Experiment files: a good file's matrix, bad files with their exact
+ * file:line:column, and the seeded order (reproducible, checked against an
+ * independent Python implementation of the documented PRNG).
+ */
+#include "lib/gbtest.h"
+#include "greenbench/error.h"
+#include "greenbench/plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char good[] =
+	"name: study\n"
+	"seed: 1234\n"
+	"reps: 3\n"
+	"warmup: 2s\n"
+	"iterations: 50\n"
+	"min_duration: 500ms\n"
+	"cooldown: {until: idle, margin_pct: 5, timeout: 30s}\n"
+	"idle_baseline: {duration: 2s, every: 10}\n"
+	"models:\n"
+	"  - zoo: bert-base\n"
+	"    dims: {seq: 32}\n"
+	"  - file: models/tiny.onnx\n"
+	"  - mobilenetv2\n"
+	"runtimes:\n"
+	"  - ort/cpu\n"
+	"  - runtime: ort\n"
+	"    ep: cuda\n"
+	"    options: {cudnn_conv_algo_search: EXHAUSTIVE}\n"
+	"  - runtime: torch\n"
+	"    options: {device: cuda, dtype: float16}\n"
+	"    label: torch-fp16\n"
+	"    args: [--io, device]\n"
+	"batches: [1, 64]\n"
+	"exclude:\n"
+	"  - {model: bert-base, runtime: torch-fp16, batch: 64}\n"
+	"  - {ep: cuda, batch: 1}\n";
+
+static struct gb_plan *parse(const char *text, const char *path)
+{
+	struct gb_plan *p = NULL;
+	int ret = gb_plan_parse(text, strlen(text), path, &p);
+
+	if (ret)
+		fail_msg("parse failed: %s", gb_error_msg());
+	return p;
+}
+
+static void test_good_file(void **st)
+{
+	struct gb_plan *p = parse(good, "dir/study.yaml");
+	char key[256];
+
+	(void)st;
+	assert_string_equal(p->name, "study");
+	assert_true(p->seed == 1234);
+	assert_int_equal(p->reps, 3);
+	assert_string_equal(p->warmup, "2s");
+	assert_int_equal(p->iterations, 50);
+	assert_string_equal(p->min_duration, "500ms");
+	assert_int_equal(p->cooldown, GB_COOLDOWN_UNTIL_IDLE);
+	assert_true(p->cooldown_ns == 30000000000ULL);
+	assert_true(p->cooldown_margin_pct == 5);
+	assert_true(p->idle_duration_ns == 2000000000ULL);
+	assert_int_equal(p->idle_every, 10);
+	assert_int_equal(p->nmodels, 3);
+	assert_string_equal(p->models[0].zoo, "bert-base");
+	assert_int_equal(p->models[0].ndims, 1);
+	assert_string_equal(p->models[0].dims[0].key, "seq");
+	assert_string_equal(p->models[0].dims[0].value, "32");
+	/* A relative model file is relative to the experiment file. */
+	assert_string_equal(p->models[1].file, "dir/models/tiny.onnx");
+	assert_string_equal(p->models[1].name, "tiny.onnx");
+	assert_null(p->models[1].zoo);
+	assert_int_equal(p->nruntimes, 3);
+	assert_string_equal(p->runtimes[0].label, "ort/cpu");
+	assert_string_equal(p->runtimes[1].options[0].key, "cudnn_conv_algo_search");
+	assert_string_equal(p->runtimes[2].label, "torch-fp16");
+	assert_null(p->runtimes[2].ep);
+	assert_int_equal(p->runtimes[2].nargs, 2);
+	assert_int_equal(p->nbatches, 2);
+	/* 3 x 3 x 2 = 18; minus bert-base/torch-fp16/b64 and the 3 cuda/b1. */
+	assert_int_equal(p->nexcluded, 4);
+	assert_int_equal(p->nconfigs, 14);
+	assert_int_equal(p->nruns, 42);
+	for (size_t i = 0; i < p->nconfigs; i++) {
+		gb_plan_config_key(p, i, key, sizeof key);
+		assert_null(strstr(key, "ort/cuda|b1"));
+		assert_null(strstr(key, "bert-base|torch-fp16|b64"));
+	}
+	gb_plan_free(p);
+}
+
+static void test_defaults(void **st)
+{
+	struct gb_plan *p = parse("models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\n", "x/quick.yaml");
+
+	(void)st;
+	assert_string_equal(p->name, "quick");
+	assert_int_equal(p->reps, 1);
+	assert_int_equal(p->cooldown, GB_COOLDOWN_NONE);
+	assert_null(p->warmup);
+	assert_int_equal(p->nruns, 1);
+	gb_plan_free(p);
+}
+
+static const struct bad {
+	const char *text;
+	const char *msg;
+} bad[] = {
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nrepz: 3\n",
+	  "bad.yaml:4:1: unknown key 'repz' in the campaign (expected one of: name, seed, reps," },
+	{ "models: [resnet5]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:10: unknown zoo model 'resnet5' (expected one of: resnet50, mobilenetv2, bert-base)" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1, x]\n",
+	  "bad.yaml:3:14: invalid value 'x': expected a batch size (1 to 1048576)" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: -1\n",
+	  "bad.yaml:4:7: invalid value '-1': expected a number of repetitions" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\ncooldown: {until: busy}\n",
+	  "bad.yaml:4:19: invalid value 'busy' for until: expected idle" },
+	{ "models: [resnet50]\nruntimes: [ort/gpu]\nbatches: [1]\n",
+	  "bad.yaml:2:12: unknown execution provider 'gpu' for ort (expected one of: cpu, cuda, tensorrt)" },
+	{ "models: [resnet50]\nruntimes: [{runtime: tvm}]\nbatches: [1]\n",
+	  "bad.yaml:2:22: unknown runtime 'tvm' (expected one of: ort, torch, ort-python)" },
+	{ "models: resnet50\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:9: expected a list of models, found a scalar" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nexclude: [{model: vgg}]\n",
+	  "bad.yaml:4:19: exclusion names model 'vgg', which is not in models" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nmin_duration: 10parsecs\n",
+	  "bad.yaml:4:15: invalid duration '10parsecs'" },
+	{ "runtimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:1: missing 'models'" },
+	{ "models:\n  - zoo: bert-base\n    dims: {seq: abc}\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:3:17: invalid value 'abc': expected a positive integer" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 2\nreps: 3\n",
+	  "bad.yaml:5:1: duplicate key 'reps' in the campaign" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nwarmup: lots\n",
+	  "bad.yaml:4:9: invalid warmup 'lots'" },
+	{ "models: [{zoo: resnet50, file: x.onnx}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:32: a model takes either zoo or file, not both" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nexclude: [{batch: 1}]\n",
+	  "bad.yaml:4:10: the exclusions remove every configuration" },
+	{ "models: [resnet50\nruntimes: [ort/cpu]\n",
+	  "bad.yaml:2:9: did not find expected ',' or ']'" },
+	{ "models: [resnet50]\nruntimes: [ort/cpu, ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:2:21: runtime label 'ort/cpu' is used twice" },
+	{ "", "bad.yaml:1:1: empty experiment file" },
+};
+
+static void test_bad_files(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct gb_plan *p = NULL;
+		int ret = gb_plan_parse(bad[i].text, strlen(bad[i].text), "bad.yaml", &p);
+
+		if (ret != -EINVAL || p || strncmp(gb_error_msg(), bad[i].msg, strlen(bad[i].msg)))
+			fail_msg("case %zu: ret %d, message '%s', want '%s'", i, ret, gb_error_msg(), bad[i].msg);
+	}
+}
+
+static void test_load_missing_file(void **st)
+{
+	struct gb_plan *p = NULL;
+
+	(void)st;
+	assert_int_equal(gb_plan_load("/nonexistent/x.yaml", &p), -ENOENT);
+	assert_string_equal(gb_error_msg(), "cannot open '/nonexistent/x.yaml': No such file or directory");
+}
+
+static char *order_of(const struct gb_plan *p)
+{
+	size_t cap = p->nruns * 8 + 1, off = 0;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	s[0] = '\0';
+	for (size_t i = 0; i < p->nruns; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%s%zu", i ? " " : "", p->runs[i].config);
+	return s;
+}
+
+static void test_order_reproducible(void **st)
+{
+	struct gb_plan *a = parse(good, "a.yaml"), *b = parse(good, "b.yaml");
+	char *text = strdup(good), *oa, *ob, *oc;
+	struct gb_plan *c;
+	unsigned *seen;
+
+	(void)st;
+	memcpy(strstr(text, "seed: 1234"), "seed: 4321", 10);
+	c = parse(text, "c.yaml");
+	oa = order_of(a);
+	ob = order_of(b);
+	oc = order_of(c);
+	assert_string_equal(oa, ob);
+	assert_string_not_equal(oa, oc);
+	/* Every configuration exactly reps times, reps numbered in run order. */
+	seen = calloc(a->nconfigs, sizeof *seen);
+	for (size_t i = 0; i < a->nruns; i++) {
+		assert_int_equal(a->runs[i].rep, seen[a->runs[i].config]);
+		seen[a->runs[i].config]++;
+	}
+	for (size_t i = 0; i < a->nconfigs; i++)
+		assert_int_equal(seen[i], 3);
+	free(seen);
+	free(oa);
+	free(ob);
+	free(oc);
+	free(text);
+	gb_plan_free(a);
+	gb_plan_free(b);
+	gb_plan_free(c);
+}
+
+/* The order equals an independent implementation of the documented PRNG. */
+static void test_order_matches_reference(void **st)
+{
+	struct gb_plan *p = parse(good, "a.yaml");
+	char cmd[8192], *out = NULL, *mine = order_of(p);
+	struct gb_rng r;
+	char raw[512];
+	size_t off = 0;
+
+	(void)st;
+	if (gbt_run("command -v python3 >/dev/null", NULL) != 0)
+		skip();
+	snprintf(cmd, sizeof cmd, "python3 '%s/tests/helpers/plan_order_ref.py' 1234 %zu 3",
+		 getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".", p->nconfigs);
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	out[strcspn(out, "\n")] = '\0';
+	assert_string_equal(out, mine);
+	free(out);
+	gb_rng_seed(&r, 42);
+	for (int i = 0; i < 4; i++)
+		off += (size_t)snprintf(raw + off, sizeof raw - off, "%s%llu", i ? " " : "",
+					(unsigned long long)gb_rng_next(&r));
+	snprintf(cmd, sizeof cmd, "python3 '%s/tests/helpers/plan_order_ref.py' --raw 42 4",
+		 getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".");
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	out[strcspn(out, "\n")] = '\0';
+	assert_string_equal(out, raw);
+	free(out);
+	free(mine);
+	gb_plan_free(p);
+}
+
+static void test_rng_below_range(void **st)
+{
+	struct gb_rng r;
+	unsigned counts[3] = { 0 };
+
+	(void)st;
+	gb_rng_seed(&r, 7);
+	for (int i = 0; i < 3000; i++) {
+		uint64_t v = gb_rng_below(&r, 3);
+		assert_true(v < 3);
+		counts[v]++;
+	}
+	for (int i = 0; i < 3; i++)
+		assert_true(counts[i] > 850 && counts[i] < 1150);
+}
+
+/* The shipped experiment files parse and keep the study's design. */
+static void test_examples(void **st)
+{
+	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
+	struct gb_plan *p = NULL;
+	char path[4096];
+
+	(void)st;
+	snprintf(path, sizeof path, "%s/examples/study.yaml", src);
+	if (gb_plan_load(path, &p))
+		fail_msg("%s", gb_error_msg());
+	assert_int_equal(p->nmodels, 3);
+	assert_int_equal(p->nruntimes, 5);
+	assert_int_equal(p->nbatches, 2);
+	assert_int_equal(p->batches[0], 1);
+	assert_int_equal(p->batches[1], 64);
+	assert_int_equal(p->cooldown, GB_COOLDOWN_UNTIL_IDLE);
+	gb_plan_free(p);
+	snprintf(path, sizeof path, "%s/examples/quick.yaml", src);
+	if (gb_plan_load(path, &p))
+		fail_msg("%s", gb_error_msg());
+	assert_int_equal(p->nmodels, 3);
+	assert_string_equal(p->models[2].dims[0].value, "32");
+	assert_int_equal(p->nruns, 18);
+	gb_plan_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_order_reproducible),
+		cmocka_unit_test(test_order_matches_reference),
+		cmocka_unit_test(test_rng_below_range),
+		cmocka_unit_test(test_examples),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
