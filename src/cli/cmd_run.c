@@ -84,11 +84,13 @@ static const char usage[] =
 	"anything is measured; after the measured phase an \"accuracy\" phase runs\n"
 	"every item through the same session, in batches of --batch (the last one\n"
 	"short, or zero-padded for a fixed-batch model), and the record gets\n"
-	"\"accuracy\": top-1 (and top-5 for images) over the items scored.\n"
+	"\"accuracy\": top-1 (and top-5 for images) over the items scored. Text data\n"
+	"sets the generated inputs' seq dim to --seq; give --vocab N (the size of\n"
+	"vocab.txt) so generated token ids fit the model.\n"
 	"\n"
 	"    greenbench run --model resnet50.onnx --batch 32 --data val/ --limit 1000\n"
-	"    greenbench run --model bert.onnx --dim seq=128 --data aclImdb \\\n"
-	"        --vocab-file vocab.txt --seq 128\n"
+	"    greenbench run --model bert.onnx --data aclImdb --vocab-file vocab.txt \\\n"
+	"        --vocab 30522 --seq 128\n"
 	"\n"
 	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n";
 
