@@ -15,6 +15,7 @@
 #ifndef GREENBENCH_BENCH_H
 #define GREENBENCH_BENCH_H
 
+#include "greenbench/dataset.h"
 #include "greenbench/inputs.h"
 #include "greenbench/meter.h"
 #include "greenbench/result.h"
@@ -31,6 +32,12 @@ struct gb_bench_config {
 	uint64_t iterations;
 	uint64_t min_duration_ns;
 	uint64_t idle_ns;		/* idle baseline before loading; 0: none */
+	/* Optional (NULL): a dataset, opened and prepared by the caller
+	 * (preparation is in no phase), scored in the "accuracy" phase after
+	 * the measured one through the same session (greenbench/evaluate.h). */
+	struct gb_dataset *data;
+	const char *data_path;		/* recorded as given */
+	uint64_t data_limit;		/* recorded; the dataset applies it */
 };
 
 /* Defaults: cpu, host io, warm-up 10 batches, 100 iterations, 10 s. */

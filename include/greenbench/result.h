@@ -5,7 +5,8 @@
  * docs/results-schema.md, the contract other commands consume.
  *
  * Phases, in order: load (session creation), first (the first inference),
- * warmup, measured. Each has its own start/end timestamps (CLOCK_MONOTONIC
+ * warmup, measured, and with a dataset (--data) accuracy: the model over
+ * every item, after the measured phase so it cannot disturb it. Each has its own start/end timestamps (CLOCK_MONOTONIC
  * ns), CPU time of the process, and per-domain energy when a meter ran.
  * Work between phases (generating inputs, copying them to the device) is
  * in no phase.
@@ -32,6 +33,7 @@ enum gb_phase_id {
 	GB_PHASE_FIRST,
 	GB_PHASE_WARMUP,
 	GB_PHASE_MEASURED,
+	GB_PHASE_ACCURACY,
 	GB_PHASE_COUNT,
 };
 
@@ -54,6 +56,22 @@ struct gb_result_kv {
 	char key[64];
 	char value[256];
 };
+
+/* The accuracy pass over a dataset (--data). */
+struct gb_run_accuracy {
+	int valid;			/* the pass ran to its end */
+	char data[1024];		/* dataset path as given */
+	char kind[16];			/* "images", "text" */
+	uint64_t limit;			/* --limit; 0: all */
+	uint64_t n;			/* items scored */
+	uint64_t top1, top5;		/* items with the label in the top 1 / 5 */
+	uint64_t classes;		/* scores per item (model output) */
+	uint64_t skipped;		/* bad items left out (--skip-bad) */
+	char **skipped_reasons;		/* the first GB_RESULT_SKIPPED_MAX, owned */
+	size_t nskipped_reasons;
+};
+
+#define GB_RESULT_SKIPPED_MAX 20
 
 struct gb_run_result {
 	int ok;
@@ -97,6 +115,7 @@ struct gb_run_result {
 	int latency_valid;
 	struct gb_latency latency;	/* measured phase, per batch */
 	double throughput_items_per_s;	/* measured items / measured duration */
+	struct gb_run_accuracy accuracy;
 
 	/* values that could not be read, with why ("energy": "...") */
 	struct gb_result_kv unavailable[GB_RESULT_UNAVAIL_MAX];

@@ -23,7 +23,9 @@
  * appends it to a JSON Lines file, only when the run succeeded.
  */
 #include "cli/builtin.h"
+#include "cli/data_opts.h"
 #include "cli/meter_opts.h"
+#include "cli/runtime_opts.h"
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
@@ -76,87 +78,32 @@ static const char usage[] =
 	"        --json               print the run record (one JSON line)\n"
 	"    -o, --output FILE.jsonl  append the run record (successful runs only)\n"
 	"\n"
+	GB_CLI_DATA_HELP
+	"\n"
+	"With --data, the dataset is read and preprocessed (into the cache) before\n"
+	"anything is measured; after the measured phase an \"accuracy\" phase runs\n"
+	"every item through the same session, in batches of --batch (the last one\n"
+	"short, or zero-padded for a fixed-batch model), and the record gets\n"
+	"\"accuracy\": top-1 (and top-5 for images) over the items scored. Text data\n"
+	"sets the generated inputs' seq dim to --seq; give --vocab N (the size of\n"
+	"vocab.txt) so generated token ids fit the model.\n"
+	"\n"
+	"    greenbench run --model resnet50.onnx --batch 32 --data val/ --limit 1000\n"
+	"    greenbench run --model bert.onnx --data aclImdb --vocab-file vocab.txt \\\n"
+	"        --vocab 30522 --seq 128\n"
+	"\n"
 	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n";
-
-#define MAX_EP_OPTIONS 16
 
 struct run_opts {
 	struct gb_bench_config cfg;
 	struct gb_meter_config mcfg;
-	const char *runtime;
+	struct gb_cli_runtime rt;
 	const char *output;
 	int json;
 	int no_meter;
 	struct gb_dim dims[GB_MAX_DIMS];
-	struct gb_kv ep_kv[MAX_EP_OPTIONS];
-	char ep_keys[MAX_EP_OPTIONS][64];
+	struct gb_cli_data data;
 };
-
-static int parse_u64(const char *opt, const char *text, uint64_t min, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (!*text || *text == '-' || *end || errno || v < min)
-		return gb_cli_usage_error(usage, "invalid %s '%s': expected an integer >= %llu", opt,
-					  text, (unsigned long long)min);
-	*out = v;
-	return 0;
-}
-
-static int parse_threads(const char *text, struct gb_runtime_options *ro)
-{
-	uint64_t a, b = 0;
-	const char *comma = strchr(text, ',');
-	char first[32];
-
-	snprintf(first, sizeof first, "%.*s", comma ? (int)(comma - text) : (int)strlen(text), text);
-	if (parse_u64("--threads", first, 0, &a) || (comma && parse_u64("--threads", comma + 1, 0, &b)))
-		return 129;
-	if (a > 4096 || b > 4096)
-		return gb_cli_usage_error(usage, "invalid --threads '%s': too many threads", text);
-	ro->intra_op_threads = (int)a;
-	ro->inter_op_threads = (int)b;
-	return 0;
-}
-
-static int parse_opt_level(const char *text, int *level)
-{
-	static const struct {
-		const char *name;
-		int level;
-	} names[] = { { "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 },
-		      { "all", 99 },  { "0", 0 },     { "1", 1 },	  { "2", 2 },
-		      { "3", 3 },     { "99", 99 } };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(text, names[i].name)) {
-			*level = names[i].level;
-			return 0;
-		}
-	return gb_cli_usage_error(usage, "invalid --opt-level '%s': expected none, basic, extended, layout or all",
-				  text);
-}
-
-static int parse_ep_option(struct run_opts *o, const char *text)
-{
-	struct gb_runtime_options *ro = &o->cfg.ropt;
-	const char *eq = strchr(text, '=');
-	size_t i = ro->n_ep_options;
-
-	if (!eq || eq == text || (size_t)(eq - text) >= sizeof o->ep_keys[0])
-		return gb_cli_usage_error(usage, "invalid --ep-option '%s': expected KEY=VALUE", text);
-	if (i == MAX_EP_OPTIONS)
-		return gb_cli_usage_error(usage, "too many --ep-option (at most %d)", MAX_EP_OPTIONS);
-	snprintf(o->ep_keys[i], sizeof o->ep_keys[i], "%.*s", (int)(eq - text), text);
-	o->ep_kv[i].key = o->ep_keys[i];
-	o->ep_kv[i].value = eq + 1;
-	ro->ep_options = o->ep_kv;
-	ro->n_ep_options = i + 1;
-	return 0;
-}
 
 static int parse_warmup(const char *text, struct gb_bench_config *cfg)
 {
@@ -167,7 +114,7 @@ static int parse_warmup(const char *text, struct gb_bench_config *cfg)
 		return 0;
 	}
 	cfg->warmup_ns = 0;
-	return parse_u64("--warmup", text, 0, &cfg->warmup_iterations);
+	return gb_cli_parse_u64(usage, "--warmup", text, 0, &cfg->warmup_iterations);
 }
 
 /* Can FILE be appended to? Checked before a long run, without creating it. */
@@ -184,14 +131,9 @@ static int check_output(const char *path)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_RUNTIME = 256, O_EP, O_EPOPT, O_IO, O_DIM, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR,
-	       O_THREADS, O_OPT, O_IDLE, O_NOMETER, O_TDP, O_JSON };
+	enum { O_DIM = 256, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR, O_IDLE, O_NOMETER, O_TDP, O_JSON };
 	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "runtime", required_argument, NULL, O_RUNTIME },
-		{ "ep", required_argument, NULL, O_EP },
-		{ "ep-option", required_argument, NULL, O_EPOPT },
-		{ "io", required_argument, NULL, O_IO },
+		GB_CLI_RUNTIME_LONGOPTS,
 		{ "batch", required_argument, NULL, 'b' },
 		{ "dim", required_argument, NULL, O_DIM },
 		{ "vocab", required_argument, NULL, O_VOCAB },
@@ -199,14 +141,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "warmup", required_argument, NULL, O_WARMUP },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "min-duration", required_argument, NULL, O_MINDUR },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "opt-level", required_argument, NULL, O_OPT },
 		{ "idle", required_argument, NULL, O_IDLE },
 		{ "no-meter", no_argument, NULL, O_NOMETER },
 		{ "cpu-tdp", required_argument, NULL, O_TDP },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		GB_CLI_DATA_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gb_bench_config *cfg = &o->cfg;
@@ -214,24 +155,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 	gb_bench_config_init(cfg);
 	gb_meter_config_init(&o->mcfg);
-	o->runtime = "ort";
+	gb_cli_data_init(&o->data);
+	gb_cli_runtime_init(&o->rt);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:b:n:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': cfg->ropt.model = optarg; break;
-		case O_RUNTIME: o->runtime = optarg; break;
-		case O_EP: cfg->ropt.ep = optarg; break;
-		case O_EPOPT: ret = parse_ep_option(o, optarg); break;
-		case O_IO:
-			if (!strcmp(optarg, "host"))
-				cfg->ropt.io = GB_IO_HOST;
-			else if (!strcmp(optarg, "device"))
-				cfg->ropt.io = GB_IO_DEVICE;
-			else
-				ret = gb_cli_usage_error(usage, "invalid --io '%s': expected host or device", optarg);
-			break;
-		case 'b': ret = parse_u64("--batch", optarg, 1, &cfg->inputs.batch); break;
+		case 'b': ret = gb_cli_parse_u64(usage, "--batch", optarg, 1, &cfg->inputs.batch); break;
 		case O_DIM:
 			if (cfg->inputs.ndims == GB_MAX_DIMS)
 				ret = gb_cli_usage_error(usage, "too many --dim (at most %d)", GB_MAX_DIMS);
@@ -241,16 +171,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				cfg->inputs.ndims++;
 			cfg->inputs.dims = o->dims;
 			break;
-		case O_VOCAB: ret = parse_u64("--vocab", optarg, 1, &cfg->inputs.vocab); break;
-		case O_SEED: ret = parse_u64("--seed", optarg, 0, &cfg->inputs.seed); break;
+		case O_VOCAB: ret = gb_cli_parse_u64(usage, "--vocab", optarg, 1, &cfg->inputs.vocab); break;
+		case O_SEED: ret = gb_cli_parse_u64(usage, "--seed", optarg, 0, &cfg->inputs.seed); break;
 		case O_WARMUP: ret = parse_warmup(optarg, cfg); break;
-		case 'n': ret = parse_u64("--iterations", optarg, 1, &cfg->iterations); break;
+		case 'n': ret = gb_cli_parse_u64(usage, "--iterations", optarg, 1, &cfg->iterations); break;
 		case O_MINDUR:
 			if (gb_duration_parse(optarg, &cfg->min_duration_ns) < 0)
 				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
 			break;
-		case O_THREADS: ret = parse_threads(optarg, &cfg->ropt); break;
-		case O_OPT: ret = parse_opt_level(optarg, &cfg->ropt.graph_opt_level); break;
 		case O_IDLE:
 			if (gb_duration_parse(optarg, &cfg->idle_ns) < 0)
 				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
@@ -266,17 +194,28 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case ':':
 			return gb_cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+			if (c == 'm' || (c >= GB_OPT_RUNTIME && c < GB_OPT_RUNTIME_END))
+				ret = gb_cli_runtime_option(&o->rt, c, optarg, usage);
+			else if (c >= GB_OPT_DATA && c < GB_OPT_DATA_END)
+				ret = gb_cli_data_option(&o->data, c, optarg, usage);
+			else
+				return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 		}
 		if (ret)
 			return ret;
 	}
 	if (optind < argc)
 		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	cfg->ropt = o->rt.ro;
 	if (!cfg->ropt.model)
 		return gb_cli_usage_error(usage, "no model given: use --model FILE");
 	if (o->no_meter && cfg->idle_ns)
 		return gb_cli_usage_error(usage, "--idle needs the meter: drop --no-meter");
+	ret = gb_cli_data_check(&o->data, usage);
+	if (ret)
+		return ret;
+	cfg->data_path = o->data.path;
+	cfg->data_limit = o->data.o.limit;
 	gb_cli_meter_config_env(&o->mcfg);
 	return 0;
 }
@@ -479,6 +418,30 @@ static void print_human(const struct gb_run_result *r)
 			       r->domains[d].name);
 }
 
+static void print_accuracy(const struct gb_run_result *r)
+{
+	const struct gb_run_accuracy *a = &r->accuracy;
+	const struct gb_phase *p = &r->phases[GB_PHASE_ACCURACY];
+
+	if (!a->valid)
+		return;
+	printf("  %-14s", "accuracy");
+	if (!a->n)
+		printf(" <not supported>: no item could be scored");
+	else if (!strcmp(a->kind, "images"))
+		printf(" top-1 %.2f%% (%llu/%llu)  top-5 %.2f%% (%llu/%llu)", 100.0 * a->top1 / a->n,
+		       (unsigned long long)a->top1, (unsigned long long)a->n, 100.0 * a->top5 / a->n,
+		       (unsigned long long)a->top5, (unsigned long long)a->n);
+	else
+		printf(" %.2f%% (%llu/%llu)", 100.0 * a->top1 / a->n, (unsigned long long)a->top1,
+		       (unsigned long long)a->n);
+	printf("\n  %-14s %s %.60s, %llu classes, %llu skipped, %.3f s\n", "", a->kind,
+	       a->data, (unsigned long long)a->classes, (unsigned long long)a->skipped,
+	       gb_phase_seconds(p));
+	for (size_t i = 0; i < a->nskipped_reasons; i++)
+		printf("  %-14s skipped: %s\n", "", a->skipped_reasons[i]);
+}
+
 /* ---- output ------------------------------------------------------------ */
 
 static int append_line(const char *path, const char *line)
@@ -510,6 +473,27 @@ out:
 	return ret;
 }
 
+/* Open and prepare --data (outside every phase). A text dataset sets the
+ * generated inputs' "seq" dim too, unless --dim seq was given. */
+static int open_data(struct run_opts *o)
+{
+	struct gb_input_config *in = &o->cfg.inputs;
+
+	if (gb_cli_data_open(&o->data, &o->cfg.data) < 0)
+		return -1;
+	if (gb_dataset_kind(o->cfg.data) != GB_DATASET_TEXT)
+		return 0;
+	for (size_t i = 0; i < in->ndims; i++)
+		if (!strcmp(in->dims[i].name, "seq"))
+			return 0;
+	if (in->ndims < GB_MAX_DIMS) {
+		snprintf(o->dims[in->ndims].name, sizeof o->dims[in->ndims].name, "seq");
+		o->dims[in->ndims++].value = (int64_t)o->data.o.seq;
+		in->dims = o->dims;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -524,9 +508,9 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? gb_cli_finish(0) : ret;
 	gb_run_result_init(&res);
-	o.cfg.rt = gb_runtime_find(o.runtime);
+	o.cfg.rt = gb_runtime_find(o.rt.runtime);
 	if (!o.cfg.rt) {
-		error("unknown runtime '%s' (see 'greenbench devices')", o.runtime);
+		error("unknown runtime '%s' (see 'greenbench devices')", o.rt.runtime);
 		goto out;
 	}
 	if (o.output && (ret = check_output(o.output)) < 0) {
@@ -534,13 +518,15 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (o.cfg.rt->probe && o.cfg.rt->probe() < 0) {
-		error("runtime '%s' is not available: %s", o.runtime, gb_error_msg());
+		error("runtime '%s' is not available: %s", o.rt.runtime, gb_error_msg());
 		goto out;
 	}
 	if (!o.no_meter && gb_meter_open(&o.mcfg, &m) < 0) {
 		error("%s", gb_error_msg());
 		goto out;
 	}
+	if (o.data.path && open_data(&o) < 0)
+		goto out;
 	if (o.cfg.idle_ns && !o.json)
 		fprintf(stderr, "measuring idle power for %.1f s...\n", o.cfg.idle_ns / 1e9);
 	ret = gb_bench_run(&o.cfg, m, &res);
@@ -559,15 +545,18 @@ int cmd_run(int argc, char **argv)
 			puts(line);
 		goto out;
 	}
-	if (o.json)
+	if (o.json) {
 		puts(line);
-	else
+	} else {
 		print_human(&res);
+		print_accuracy(&res);
+	}
 	status = o.output ? append_line(o.output, line) : 0;
 out:
 	free(line);
 	cJSON_Delete(rec);
 	gb_run_result_release(&res);
 	gb_meter_free(m);
+	gb_dataset_free(o.cfg.data);
 	return gb_cli_finish(status);
 }

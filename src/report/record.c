@@ -220,6 +220,39 @@ static void latency_json(cJSON *root, const struct gb_run_result *r)
 	cJSON_AddNumberToObject(root, "throughput_items_per_s", r->throughput_items_per_s);
 }
 
+/* "accuracy": fractions, the counts behind them, and what was scored. */
+static void accuracy_json(cJSON *root, const struct gb_run_result *r, cJSON *unav)
+{
+	const struct gb_run_accuracy *a = &r->accuracy;
+	cJSON *o, *why;
+
+	if (!a->valid)
+		return;
+	o = cJSON_AddObjectToObject(root, "accuracy");
+	if (a->n) {
+		cJSON_AddNumberToObject(o, "top1", (double)a->top1 / (double)a->n);
+		if (!strcmp(a->kind, "images"))
+			cJSON_AddNumberToObject(o, "top5", (double)a->top5 / (double)a->n);
+		else
+			cJSON_AddStringToObject(unav, "accuracy.top5", "sentiment: accuracy is top1");
+	} else {
+		cJSON_AddStringToObject(unav, "accuracy.top1", "no item could be scored");
+	}
+	cJSON_AddNumberToObject(o, "n", (double)a->n);
+	cJSON_AddNumberToObject(o, "correct_top1", (double)a->top1);
+	if (!strcmp(a->kind, "images"))
+		cJSON_AddNumberToObject(o, "correct_top5", (double)a->top5);
+	cJSON_AddStringToObject(o, "data", a->data);
+	cJSON_AddStringToObject(o, "kind", a->kind);
+	if (a->limit)
+		cJSON_AddNumberToObject(o, "limit", (double)a->limit);
+	cJSON_AddNumberToObject(o, "classes", (double)a->classes);
+	cJSON_AddNumberToObject(o, "skipped", (double)a->skipped);
+	why = cJSON_AddArrayToObject(o, "skipped_reasons");
+	for (size_t i = 0; i < a->nskipped_reasons; i++)
+		cJSON_AddItemToArray(why, cJSON_CreateString(a->skipped_reasons[i]));
+}
+
 cJSON *gb_run_record(const struct gb_run_result *r)
 {
 	cJSON *root = cJSON_CreateObject(), *phases, *unav;
@@ -242,6 +275,7 @@ cJSON *gb_run_record(const struct gb_run_result *r)
 	latency_json(root, r);
 	if (r->ok)
 		summary_json(root, r, unav);
+	accuracy_json(root, r, unav);
 	if (r->idle_ns) {
 		cJSON *ib = cJSON_AddObjectToObject(root, "idle_baseline"), *pw;
 

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const phase_names[GB_PHASE_COUNT] = { "load", "first", "warmup", "measured" };
+static const char *const phase_names[GB_PHASE_COUNT] = { "load", "first", "warmup", "measured",
+							 "accuracy" };
 
 const char *gb_phase_name(enum gb_phase_id p)
 {
@@ -29,6 +30,11 @@ void gb_run_result_release(struct gb_run_result *r)
 	}
 	free(r->domains);
 	free(r->idle_w);
+	for (size_t i = 0; i < r->accuracy.nskipped_reasons; i++)
+		free(r->accuracy.skipped_reasons[i]);
+	free(r->accuracy.skipped_reasons);
+	r->accuracy.skipped_reasons = NULL;
+	r->accuracy.nskipped_reasons = 0;
 	r->domains = NULL;
 	r->idle_w = NULL;
 	r->ndomains = 0;

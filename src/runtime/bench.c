@@ -4,6 +4,7 @@
  */
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
+#include "greenbench/evaluate.h"
 #include "greenbench/sha256.h"
 #include "greenbench/time.h"
 #include "greenbench/version.h"
@@ -201,6 +202,78 @@ static int fail(struct gb_run_result *r, int ret)
 	return ret;
 }
 
+/* Keep the dataset's facts and the first reasons for skipped items. */
+static int record_data(struct gb_dataset *ds, struct gb_run_accuracy *a)
+{
+	struct gb_dataset_stats st;
+	size_t n;
+
+	gb_dataset_stats(ds, &st);
+	a->skipped = st.skipped;
+	n = st.skipped < GB_RESULT_SKIPPED_MAX ? st.skipped : GB_RESULT_SKIPPED_MAX;
+	if (!n)
+		return 0;
+	a->skipped_reasons = calloc(n, sizeof *a->skipped_reasons);
+	if (!a->skipped_reasons)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *why = gb_dataset_skipped_reason(ds, i);
+
+		a->skipped_reasons[i] = strdup(why ? why : "?");
+		if (!a->skipped_reasons[i])
+			return gb_error_set(-ENOMEM, "out of memory");
+		a->nskipped_reasons = i + 1;
+	}
+	return 0;
+}
+
+/* The accuracy phase: every item of the dataset through the session, in
+ * batches of the run's batch size. */
+static int accuracy_phase(struct run_ctx *c, void *session, uint64_t batch)
+{
+	const struct gb_bench_config *cfg = c->cfg;
+	struct gb_run_accuracy *a = &c->res->accuracy;
+	struct gb_accuracy acc;
+	struct gb_eval e;
+	uint64_t batches = 0;
+	int ret;
+
+	snprintf(a->data, sizeof a->data, "%s", cfg->data_path ? cfg->data_path : "");
+	snprintf(a->kind, sizeof a->kind, "%s", gb_dataset_kind_name(gb_dataset_kind(cfg->data)));
+	a->limit = cfg->data_limit;
+	gb_accuracy_init(&acc);
+	ret = gb_eval_init(&e, cfg->rt, session, cfg->data, batch);
+	if (ret)
+		return ret;
+	ret = phase_begin(c, GB_PHASE_ACCURACY);
+	if (!ret)
+		ret = gb_eval_accuracy(&e, &acc, &batches);
+	if (!ret)
+		ret = phase_end(c, GB_PHASE_ACCURACY, batches);
+	c->res->phases[GB_PHASE_ACCURACY].items = acc.n;
+	if (!ret)
+		ret = record_data(cfg->data, a);
+	if (!ret) {
+		const struct gb_tensor *out = NULL;
+		size_t nout = 0;
+
+		a->n = acc.n;
+		a->top1 = acc.top1;
+		a->top5 = acc.top5;
+		a->valid = 1;
+		/* scores per item, from the last batch's first float output */
+		for (size_t i = 0; acc.n && cfg->rt->outputs(session, &out, &nout) == 0 && i < nout; i++)
+			if (out[i].info.dtype == GB_DTYPE_F32 && out[i].info.dims[0] > 0) {
+				a->classes = out[i].bytes / sizeof(float) / (uint64_t)out[i].info.dims[0];
+				break;
+			}
+	}
+	gb_eval_release(&e);
+	if (ret)
+		gb_error_wrap(ret, "accuracy on '%s'", a->data);
+	return ret;
+}
+
 static int run_phases(struct run_ctx *c, void **session)
 {
 	const struct gb_bench_config *cfg = c->cfg;
@@ -272,6 +345,8 @@ static int run_phases(struct run_ctx *c, void **session)
 	/* Throughput over the loop's own clock, which brackets the batches
 	 * more tightly than the marks (they also read the counters). */
 	r->throughput_items_per_s = (double)(nlat * batch) / ((double)(t1 - t0) / 1e9);
+	if (cfg->data)
+		ret = accuracy_phase(c, *session, batch);
 out:
 	if (ret == -ENOMEM && !strstr(gb_error_msg(), "lower --batch"))
 		gb_error_wrap(ret, "batch %llu does not fit in memory (lower --batch)",

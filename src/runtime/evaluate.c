@@ -1,0 +1,161 @@
+/*
+ * Model outputs on real inputs through a runtime session (evaluate.h).
+ */
+#include "greenbench/evaluate.h"
+#include "greenbench/error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gb_eval_map_inputs(const struct gb_tensor_info *in, size_t nin, const struct gb_tensor *src,
+		       size_t nsrc, struct gb_tensor *dst)
+{
+	for (size_t i = 0; i < nin; i++) {
+		const struct gb_tensor *t = NULL;
+
+		for (size_t j = 0; j < nsrc && !t; j++)
+			if (!strcmp(src[j].info.name, in[i].name))
+				t = &src[j];
+		if (!t && nsrc == nin)
+			t = &src[i];
+		if (!t)
+			return gb_error_set(-EINVAL, "no data for the model's input '%s' (the data gives %zu input%s%s%s)",
+					    in[i].name, nsrc, nsrc == 1 ? "" : "s", nsrc ? ", first " : "",
+					    nsrc ? src[0].info.name : "");
+		dst[i] = *t;
+		snprintf(dst[i].info.name, sizeof dst[i].info.name, "%s", in[i].name);
+	}
+	return 0;
+}
+
+int gb_eval_scores(const struct gb_runtime_ops *rt, void *session, const struct gb_tensor *in,
+		   size_t nin, size_t rows, const float **scores, size_t *ncls)
+{
+	const struct gb_tensor *out = NULL;
+	size_t nout = 0, count;
+	int ret;
+
+	if (!rt->outputs)
+		return gb_error_set(-ENOTSUP, "runtime '%s' cannot return outputs", rt->name);
+	ret = rt->set_inputs(session, in, nin);
+	if (!ret)
+		ret = rt->run_batches(session, 1, NULL);
+	if (!ret)
+		ret = rt->outputs(session, &out, &nout);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < nout; i++) {
+		const struct gb_tensor *t = &out[i];
+
+		if (t->info.dtype != GB_DTYPE_F32 || t->info.rank < 1)
+			continue;
+		if (t->info.dims[0] < (int64_t)rows || t->info.dims[0] <= 0)
+			return gb_error_set(-EINVAL, "output '%s' has %lld rows for a batch of %zu",
+					    t->info.name, (long long)t->info.dims[0], rows);
+		count = t->bytes / sizeof(float);
+		*ncls = count / (size_t)t->info.dims[0];
+		if (!*ncls)
+			return gb_error_set(-EINVAL, "output '%s' is empty", t->info.name);
+		*scores = t->data;
+		return 0;
+	}
+	return gb_error_set(-EINVAL, "the model has no float32 output to score (%zu output%s)", nout,
+			    nout == 1 ? "" : "s");
+}
+
+int gb_eval_init(struct gb_eval *e, const struct gb_runtime_ops *rt, void *session,
+		 struct gb_dataset *ds, size_t batch)
+{
+	const struct gb_tensor_info *outs = NULL;
+	size_t nout = 0;
+	int ret;
+
+	memset(e, 0, sizeof *e);
+	e->rt = rt;
+	e->session = session;
+	e->ds = ds;
+	e->batch = batch;
+	e->ndata = gb_dataset_input_count(ds);
+	if (e->ndata > GB_EVAL_MAX_INPUTS || !batch)
+		return gb_error_set(-EINVAL, "cannot evaluate: %zu inputs, batch %zu", e->ndata, batch);
+	ret = rt->describe(session, &e->model_in, &e->nmodel_in, &outs, &nout);
+	if (ret)
+		return ret;
+	if (e->nmodel_in > GB_EVAL_MAX_INPUTS)
+		return gb_error_set(-EINVAL, "the model has %zu inputs: at most %d can take data",
+				    e->nmodel_in, GB_EVAL_MAX_INPUTS);
+	for (size_t i = 0; i < e->nmodel_in; i++) {
+		const struct gb_tensor_info *t = &e->model_in[i];
+
+		if (t->rank < 1 || t->dims[0] < 0)
+			continue;
+		if ((size_t)t->dims[0] != batch)
+			return gb_error_set(-EINVAL, "input '%s' has a fixed batch of %lld: the data cannot run in batches of %zu",
+					    t->name, (long long)t->dims[0], batch);
+		e->fixed_batch = 1;
+	}
+	e->labels = calloc(batch, sizeof *e->labels);
+	if (!e->labels)
+		return gb_error_set(-ENOMEM, "out of memory for %zu labels", batch);
+	ret = gb_dataset_batch_alloc(ds, batch, e->data);
+	if (ret) {
+		free(e->labels);
+		e->labels = NULL;
+		e->ndata = 0;
+		return ret;
+	}
+	gb_dataset_rewind(ds);
+	return 0;
+}
+
+void gb_eval_release(struct gb_eval *e)
+{
+	if (e->labels)
+		gb_dataset_batch_free(e->ds, e->data);
+	free(e->labels);
+	e->labels = NULL;
+}
+
+/* Zero rows got..batch-1 so a fixed-batch model gets a whole batch. */
+static void pad_batch(struct gb_tensor *t, size_t got, size_t batch)
+{
+	size_t row = t->bytes / got;
+
+	memset((char *)t->data + t->bytes, 0, row * (batch - got));
+	t->info.dims[0] = (int64_t)batch;
+	t->bytes = row * batch;
+}
+
+int gb_eval_next(struct gb_eval *e, size_t *got)
+{
+	int ret = gb_dataset_next(e->ds, e->batch, e->data, e->labels, got);
+
+	if (ret || !*got)
+		return ret;
+	if (e->fixed_batch && *got < e->batch)
+		for (size_t i = 0; i < e->ndata; i++)
+			pad_batch(&e->data[i], *got, e->batch);
+	return gb_eval_map_inputs(e->model_in, e->nmodel_in, e->data, e->ndata, e->bound);
+}
+
+int gb_eval_accuracy(struct gb_eval *e, struct gb_accuracy *acc, uint64_t *batches)
+{
+	const float *scores;
+	size_t got, ncls;
+	int ret;
+
+	*batches = 0;
+	for (;;) {
+		ret = gb_eval_next(e, &got);
+		if (ret || !got)
+			return ret;
+		ret = gb_eval_scores(e->rt, e->session, e->bound, e->nmodel_in, got, &scores, &ncls);
+		if (!ret)
+			ret = gb_accuracy_add(acc, scores, got, ncls, e->labels);
+		if (ret)
+			return ret;
+		(*batches)++;
+	}
+}
