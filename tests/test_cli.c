@@ -207,7 +207,9 @@ static void check_fake_gpu(const char *mode, const char *method)
 	cJSON *j, *g;
 	double dur, joules;
 
-	snprintf(args, sizeof args, "measure --json -i 5ms -- sh -c 'i=0; while [ $i -lt 40000 ]; do i=$((i+1)); done' 2>/dev/null");
+	/* The workload outlasts the counter's 100 ms step (below it there is no
+	 * GPU energy at all, see test_measure_short_window_gpu). */
+	snprintf(args, sizeof args, "measure --json -i 5ms -- sleep 0.25 2>/dev/null");
 	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=250000 "
 		 "FAKE_NVML_ENERGY_PERIOD_MS=0 FAKE_NVML_MODE=%s", lib, mode);
 	assert_int_equal(run_gb(args, &out), 0);
@@ -242,6 +244,28 @@ static void test_measure_fake_gpu_integrated(void **st)
 	check_fake_gpu("no_energy", "integrated");
 }
 
+/* A window shorter than the NVML counter's 100 ms step has no GPU energy:
+ * absent with the reason, never 0 J. */
+static void test_measure_short_window_gpu(void **st)
+{
+	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL;
+	cJSON *j, *un;
+
+	(void)st;
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=250000", lib);
+	assert_int_equal(run_gb("measure --json -- true 2>/dev/null", &out), 0);
+	j = cJSON_Parse(out);
+	assert_non_null(j);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "energy"), "gpu0"));
+	un = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "unavailable"), "gpu0");
+	assert_non_null(un);
+	assert_non_null(strstr(un->valuestring, "shorter than the counter's 100 ms update period"));
+	cJSON_Delete(j);
+	free(out);
+	free(lib);
+	snprintf(env, sizeof env, "GREENBENCH_NVML_LIB=/nonexistent/libnvidia-ml.so.1");
+}
+
 static void test_devices_fake_gpu(void **st)
 {
 	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL;
@@ -271,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_measure_fake_gpu_counter),
 		cmocka_unit_test(test_measure_fake_gpu_integrated),
 		cmocka_unit_test(test_devices_fake_gpu),
+		cmocka_unit_test(test_measure_short_window_gpu),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -92,6 +92,9 @@ struct gb_domain_info {
 	int parent;
 	int device_index;	  /* socket, die or GPU number; -1 if none */
 	uint32_t telemetry;	  /* GB_SAMPLE_* bits this domain can provide */
+	/* How often the energy figure itself moves (NVML's counter: ~100 ms);
+	 * a window shorter than this has no meaningful energy. 0: fine-grained. */
+	uint64_t energy_update_ns;
 };
 
 struct gb_meter_config {
@@ -202,6 +205,7 @@ void gb_meter_series_clear(struct gb_meter *m);
 /* Energy and telemetry of one domain between two marks. */
 struct gb_domain_energy {
 	int energy_valid;
+	char invalid_reason[96];	/* why energy_valid is 0, for "unavailable" */
 	enum gb_energy_method method;
 	double energy_j;	/* gross */
 	int net_valid;		/* set when an idle baseline is known */

@@ -189,7 +189,8 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 		const struct gb_domain_info *di = gb_meter_domain(m, i);
 
 		if (!e[i].energy_valid) {
-			printf("  %-12s %12s  %s\n", di->name, "<not supported>", "no valid reading in this window");
+			printf("  %-12s %12s  %s\n", di->name, "<not supported>",
+			       e[i].invalid_reason[0] ? e[i].invalid_reason : "no valid reading in this window");
 			continue;
 		}
 		fmt_cell(a, sizeof a, 1, 3, e[i].energy_j);
@@ -260,7 +261,8 @@ static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_re
 		cJSON *o, *t;
 
 		if (!e[i].energy_valid) {
-			cJSON_AddStringToObject(unav, di->name, "no valid reading in this window");
+			cJSON_AddStringToObject(unav, di->name, e[i].invalid_reason[0] ? e[i].invalid_reason
+										: "no valid reading in this window");
 		} else {
 			o = cJSON_AddObjectToObject(energy, di->name);
 			cJSON_AddNumberToObject(o, "joules", e[i].energy_j);

@@ -452,7 +452,16 @@ static void window_domain(struct gb_meter *m, size_t d, const struct gb_mark *a,
 
 	memset(e, 0, sizeof *e);
 	e->method = m->dom[d].method;
-	if ((sa->valid & sb->valid & GB_SAMPLE_ENERGY) && sb->energy_uj >= sa->energy_uj) {
+	if (!(sa->valid & sb->valid & GB_SAMPLE_ENERGY)) {
+		snprintf(e->invalid_reason, sizeof e->invalid_reason, "no valid reading at the window's ends");
+	} else if (sb->energy_uj < sa->energy_uj) {
+		snprintf(e->invalid_reason, sizeof e->invalid_reason, "counter went backwards (reset?)");
+	} else if (m->dom[d].energy_update_ns && b->t_ns - a->t_ns < m->dom[d].energy_update_ns) {
+		/* 0 J from a counter that did not tick is not a measurement. */
+		snprintf(e->invalid_reason, sizeof e->invalid_reason,
+			 "window of %.1f ms is shorter than the counter's %.0f ms update period",
+			 (b->t_ns - a->t_ns) / 1e6, m->dom[d].energy_update_ns / 1e6);
+	} else {
 		e->energy_valid = 1;
 		e->energy_j = (double)(sb->energy_uj - sa->energy_uj) / 1e6;
 		if (m->idle_valid[d]) {

@@ -131,7 +131,8 @@ static cJSON *phase_json(const struct gb_run_result *r, enum gb_phase_id id)
 			cJSON_AddItemToObject(en, r->domains[i].name, domain_json(r, i, &p->energy[i]));
 		} else {
 			snprintf(key, sizeof key, "%s.energy", r->domains[i].name);
-			cJSON_AddStringToObject(un, key, "no valid reading in this window");
+			cJSON_AddStringToObject(un, key, p->energy[i].invalid_reason[0] ? p->energy[i].invalid_reason
+									   : "no valid reading in this window");
 		}
 	}
 	if (!p->energy)
