@@ -157,7 +157,7 @@ static void test_statistics_match_scipy(void **st)
 	/* 4 groups of 3 configurations (3 pairs each), one group of 2, one of 3 minus the failed one. */
 	assert_int_equal(npairs, (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(exp, "pairwise")));
 	assert_int_equal(npairs, 10);
-	static const char *const corr[] = { "inference_time_vs_total_energy", "gpu_util_vs_gpu_power" };
+	static const char *const corr[] = { "time_per_item_vs_energy_per_item", "gpu_util_vs_gpu_power" };
 	for (int i = 0; i < 2; i++) {
 		const cJSON *g = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(got, "spearman"), corr[i]);
 		const cJSON *x = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(exp, "spearman"), corr[i]);

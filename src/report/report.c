@@ -250,7 +250,12 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 	rank_and_pareto(r);
 	if ((ret = pairs(r)))
 		goto out;
-	correlate(runs, nruns, GB_RM_TIME, GB_RM_TOTAL_ENERGY, &r->time_energy);
+	/* The study pairs time and energy for the same work. A measured phase
+	 * here lasts at least min_duration, so its length alone says little:
+	 * pair time per item with energy per item. Spearman is rank-based, so
+	 * rho(1/throughput, e) = -rho(throughput, e) exactly. */
+	correlate(runs, nruns, GB_RM_THROUGHPUT, GB_RM_EPI, &r->time_energy);
+	r->time_energy.rho = -r->time_energy.rho;
 	correlate(runs, nruns, GB_RM_GPU_UTIL, GB_RM_GPU_POWER, &r->util_power);
 	*out = r;
 	r = NULL;

@@ -165,7 +165,7 @@ int gb_report_write_json(const struct gb_report *r, FILE *f)
 		cJSON_AddItemToArray(prs, o);
 	}
 	cor = cJSON_AddObjectToObject(root, "spearman");
-	cJSON_AddItemToObject(cor, "inference_time_vs_total_energy", corr_json(&r->time_energy));
+	cJSON_AddItemToObject(cor, "time_per_item_vs_energy_per_item", corr_json(&r->time_energy));
 	cJSON_AddItemToObject(cor, "gpu_util_vs_gpu_power", corr_json(&r->util_power));
 	w = cJSON_AddArrayToObject(root, "warnings");
 	for (size_t i = 0; i < r->nwarnings; i++)

@@ -248,7 +248,7 @@ static void pairs_table(const struct gb_report *r, struct tb *b)
 void gb_report_corr_text(const struct gb_report *r, int which, char *buf, size_t len)
 {
 	const struct gb_report_corr *c = which ? &r->util_power : &r->time_energy;
-	const char *what = which ? "GPU utilisation vs GPU power" : "inference time vs total energy";
+	const char *what = which ? "GPU utilisation vs GPU power" : "time per item vs energy per item";
 
 	if (c->valid)
 		snprintf(buf, len, "Spearman rho, %s: %.3f (p = %.3g, n = %zu runs)", what, c->rho, c->p, c->n);
