@@ -362,8 +362,28 @@ static void test_gpu_record(void **st)
 	snprintf(saved, sizeof saved, "%s", env);
 	snprintf(env, sizeof env, "%s GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=200000 "
 		 "FAKE_NVML_ENERGY_PERIOD_MS=0", saved, lib);
-	j = run_json("--model $M/mlp.onnx --batch 2 --warmup 0 -n 1 --min-duration 300ms --idle 100ms", 0);
+	j = run_json("--model $M/mlp.onnx --batch 2 --warmup 0 -n 1 --min-duration 300ms --idle 100ms --series", 0);
 	snprintf(env, sizeof env, "%s", saved);
+	{
+		/* --series: the measured phase's samples, absolute timestamps
+		 * inside it, and the fake's 200 W in the power column. */
+		cJSON *cols = get(j, "series.columns"), *srows = get(j, "series.rows");
+		double t0 = num(j, "phases.3.t_start_ns"), t1 = num(j, "phases.3.t_end_ns");
+		int pc = -1;
+
+		assert_string_equal(cJSON_GetArrayItem(cols, 0)->valuestring, "t_ns");
+		for (int i = 0; i < cJSON_GetArraySize(cols); i++)
+			if (!strcmp(cJSON_GetArrayItem(cols, i)->valuestring, "gpu0.power_mw"))
+				pc = i;
+		assert_true(pc > 0);
+		assert_true(cJSON_GetArraySize(srows) >= 10); /* >= 300 ms at 20 ms */
+		for (int r = 0; r < cJSON_GetArraySize(srows); r++) {
+			cJSON *row = cJSON_GetArrayItem(srows, r);
+			double t = cJSON_GetArrayItem(row, 0)->valuedouble;
+			assert_true(t >= t0 && t <= t1);
+			assert_float_equal(cJSON_GetArrayItem(row, pc)->valuedouble, 200000, 1);
+		}
+	}
 	g = get(j, "phases.3.energy.gpu0");
 	assert_string_equal(str(g, "method"), "counter");
 	dur = num(j, "phases.3.duration_s");

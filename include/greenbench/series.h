@@ -16,4 +16,12 @@ struct gb_meter;
  * domain provides. */
 int gb_series_write_csv(struct gb_meter *m, uint64_t t0_ns, FILE *f);
 
+/* The run record's "series" object for samples with t0_ns <= t <= t1_ns:
+ * {"columns": ["t_ns", "<domain>.energy_uj", "<domain>.power_mw", ...],
+ *  "rows": [[t_ns, value or null, ...], ...]}. Timestamps are absolute
+ * CLOCK_MONOTONIC, like the phases'; invalid values are null, never 0.
+ * Returns a new cJSON object (caller deletes) or NULL when out of memory. */
+struct cJSON;
+struct cJSON *gb_series_json(struct gb_meter *m, uint64_t t0_ns, uint64_t t1_ns);
+
 #endif

@@ -195,6 +195,8 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 	add(&a, num, NULL);
 	for (size_t i = 0; i < r->nargs; i++)
 		add(&a, r->args[i], NULL);
+	/* The report plots power and utilisation over time from it. */
+	add(&a, "--series", NULL);
 	add(&a, "--json", NULL);
 	if (a.err) {
 		gb_campaign_argv_free(a.v);

@@ -29,6 +29,7 @@
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/series.h"
 #include "greenbench/result.h"
 #include "greenbench/time.h"
 
@@ -74,6 +75,7 @@ static const char usage[] =
 	"                             layout, all (default), or 0, 1, 2, 3, 99\n"
 	"        --idle DURATION      measure idle power first; report net energy too\n"
 	"        --no-meter           measure no energy (for overhead benchmarks)\n"
+	"        --series             add the measured phase's sampled time series to the record\n"
 	"        --cpu-tdp W          package TDP for the CPU estimator\n"
 	"        --json               print the run record (one JSON line)\n"
 	"    -o, --output FILE.jsonl  append the run record (successful runs only)\n"
@@ -101,6 +103,7 @@ struct run_opts {
 	const char *output;
 	int json;
 	int no_meter;
+	int series;
 	struct gb_dim dims[GB_MAX_DIMS];
 	struct gb_cli_data data;
 };
@@ -131,7 +134,7 @@ static int check_output(const char *path)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_DIM = 256, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR, O_IDLE, O_NOMETER, O_TDP, O_JSON };
+	enum { O_DIM = 256, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR, O_IDLE, O_NOMETER, O_TDP, O_JSON, O_SERIES };
 	static const struct option longopts[] = {
 		GB_CLI_RUNTIME_LONGOPTS,
 		{ "batch", required_argument, NULL, 'b' },
@@ -143,6 +146,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "min-duration", required_argument, NULL, O_MINDUR },
 		{ "idle", required_argument, NULL, O_IDLE },
 		{ "no-meter", no_argument, NULL, O_NOMETER },
+		{ "series", no_argument, NULL, O_SERIES },
 		{ "cpu-tdp", required_argument, NULL, O_TDP },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "output", required_argument, NULL, 'o' },
@@ -184,6 +188,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
 			break;
 		case O_NOMETER: o->no_meter = 1; break;
+		case O_SERIES: o->series = 1; break;
 		case O_TDP:
 			if (gb_cli_parse_tdp(optarg, &o->mcfg.cpu_tdp_w) < 0)
 				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
@@ -534,6 +539,12 @@ int cmd_run(int argc, char **argv)
 		error("%s", res.error);
 	if (ret == 0 || o.json) {
 		rec = gb_run_record(&res);
+		if (rec && o.series && m && ret == 0) {
+			const struct gb_phase *p = &res.phases[GB_PHASE_MEASURED];
+
+			gb_meter_stop(m);
+			cJSON_AddItemToObject(rec, "series", gb_series_json(m, p->t_start_ns, p->t_end_ns));
+		}
 		line = rec ? cJSON_PrintUnformatted(rec) : NULL;
 		if (!line) {
 			error("out of memory");
