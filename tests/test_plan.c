@@ -6,6 +6,7 @@
 #include "lib/gbtest.h"
 #include "greenbench/error.h"
 #include "greenbench/plan.h"
+#include "greenbench/campaign.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@ static const char good[] =
 	"  - zoo: bert-base\n"
 	"    dims: {seq: 32}\n"
 	"  - file: models/tiny.onnx\n"
+	"    data: val\n"
+	"    limit: 100\n"
+	"    data_args: [--resize, '32', --crop, '32']\n"
 	"  - mobilenetv2\n"
 	"runtimes:\n"
 	"  - ort/cpu\n"
@@ -76,6 +80,12 @@ static void test_good_file(void **st)
 	assert_string_equal(p->models[1].file, "dir/models/tiny.onnx");
 	assert_string_equal(p->models[1].name, "tiny.onnx");
 	assert_null(p->models[1].zoo);
+	/* Accuracy data: relative to the file too, with its limit and flags. */
+	assert_string_equal(p->models[1].data, "dir/val");
+	assert_int_equal(p->models[1].limit, 100);
+	assert_int_equal(p->models[1].ndata_args, 4);
+	assert_string_equal(p->models[1].data_args[3], "32");
+	assert_null(p->models[0].data);
 	assert_int_equal(p->nruntimes, 3);
 	assert_string_equal(p->runtimes[0].label, "ort/cpu");
 	assert_string_equal(p->runtimes[1].options[0].key, "cudnn_conv_algo_search");
@@ -92,6 +102,26 @@ static void test_good_file(void **st)
 		assert_null(strstr(key, "ort/cuda|b1"));
 		assert_null(strstr(key, "bert-base|torch-fp16|b64"));
 	}
+	gb_plan_free(p);
+}
+
+/* A model's data reaches `run` as --data/--limit and its data_args. */
+static void test_run_argv_data(void **st)
+{
+	struct gb_plan *p = parse(good, "dir/study.yaml");
+	char **argv = NULL, joined[4096] = "";
+	size_t cfg = 0, off = 0;
+
+	(void)st;
+	while (cfg < p->nconfigs && p->configs[cfg].model != 1)
+		cfg++;
+	assert_true(cfg < p->nconfigs);
+	assert_int_equal(gb_campaign_run_argv(p, cfg, "greenbench", "m.onnx", &argv), 0);
+	for (char **a = argv; *a; a++)
+		off += (size_t)snprintf(joined + off, sizeof joined - off, " %s", *a);
+	assert_non_null(strstr(joined, " --data dir/val --limit 100 --resize 32 --crop 32"));
+	assert_non_null(strstr(joined, " --series --json"));
+	gb_campaign_argv_free(argv);
 	gb_plan_free(p);
 }
 
@@ -149,6 +179,10 @@ static const struct bad {
 	{ "models: [resnet50]\nruntimes: [ort/cpu, ort/cpu]\nbatches: [1]\n",
 	  "bad.yaml:2:21: runtime label 'ort/cpu' is used twice" },
 	{ "", "bad.yaml:1:1: empty experiment file" },
+	{ "models: [{zoo: resnet50, limit: 10}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:33: limit needs data" },
+	{ "models: [{zoo: resnet50, data: v, limit: x}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:42: invalid value 'x'" },
 };
 
 static void test_bad_files(void **st)
@@ -296,6 +330,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_run_argv_data),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_load_missing_file),

@@ -32,6 +32,10 @@ struct gb_plan_model {
 	char *file;	/* model path, or NULL (zoo models are exported on use) */
 	struct gb_plan_kv *dims;	/* symbolic dims: "seq" -> "32" */
 	size_t ndims;
+	char *data;	/* labelled data for accuracy (run --data), or NULL */
+	unsigned limit;	/* --limit N; 0: all */
+	char **data_args;	/* more data flags for run (--vocab-file, --resize ...) */
+	size_t ndata_args;
 };
 
 struct gb_plan_runtime {

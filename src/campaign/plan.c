@@ -203,10 +203,72 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* A path in the file is relative to the file, like `file:`. */
+static int get_path(struct pctx *c, const yaml_node_t *n, const char *what, char **out)
+{
+	char *path = NULL;
+	int ret;
+
+	if ((ret = get_str(c, n, what, &path)))
+		return ret;
+	if (path[0] != '/' && strchr(c->path, '/')) {
+		size_t dl = (size_t)(strrchr(c->path, '/') - c->path);
+		size_t len = dl + strlen(path) + 2;
+
+		*out = malloc(len);
+		if (*out)
+			snprintf(*out, len, "%.*s/%s", (int)dl, c->path, path);
+		free(path);
+	} else {
+		*out = path;
+	}
+	return *out ? 0 : gb_error_set(-ENOMEM, "out of memory");
+}
+
+static int get_str_list(struct pctx *c, const yaml_node_t *v, const char *what, char ***out, size_t *n)
+{
+	size_t cnt;
+	int ret;
+
+	if ((ret = want(c, v, YAML_SEQUENCE_NODE, what)))
+		return ret;
+	cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	*out = calloc(cnt ? cnt : 1, sizeof **out);
+	if (!*out)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
+		if ((ret = get_str(c, node_at(c, *it), "an argument", &(*out)[(*n)++])))
+			return ret;
+	return 0;
+}
+
+/* Accuracy data of a model: data (path), limit, data_args (run's flags). */
+static int parse_model_data(struct pctx *c, const yaml_node_t *n, struct gb_plan_model *m)
+{
+	yaml_node_t *v;
+	int ret;
+
+	if ((v = lookup(c, n, "data")) && (ret = get_path(c, v, "a data path", &m->data)))
+		return ret;
+	if ((v = lookup(c, n, "limit"))) {
+		if (!m->data)
+			return perr(c, v, "limit needs data");
+		if ((ret = get_uint(c, v, "a number of items", 1, UINT_MAX, &m->limit)))
+			return ret;
+	}
+	if ((v = lookup(c, n, "data_args"))) {
+		if (!m->data)
+			return perr(c, v, "data_args needs data");
+		if ((ret = get_str_list(c, v, "a list of arguments", &m->data_args, &m->ndata_args)))
+			return ret;
+	}
+	return 0;
+}
+
 static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_model *m)
 {
-	static const char *const keys[] = { "zoo", "file", "name", "dims", NULL };
-	char list[256], *file = NULL;
+	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args", NULL };
+	char list[256];
 	yaml_node_t *v;
 	int ret;
 
@@ -225,23 +287,13 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 		return ret;
 	if ((v = lookup(c, n, "name")) && (ret = get_str(c, v, "a model name", &m->name)))
 		return ret;
+	if ((ret = parse_model_data(c, n, m)))
+		return ret;
 	if ((v = lookup(c, n, "file"))) {
 		if (lookup(c, n, "zoo"))
 			return perr(c, v, "a model takes either zoo or file, not both");
-		if ((ret = get_str(c, v, "a model file path", &file)))
+		if ((ret = get_path(c, v, "a model file path", &m->file)))
 			return ret;
-		if (file[0] != '/' && strchr(c->path, '/')) {
-			size_t dl = (size_t)(strrchr(c->path, '/') - c->path);
-			size_t len = dl + strlen(file) + 2;
-			m->file = malloc(len);
-			if (m->file)
-				snprintf(m->file, len, "%.*s/%s", (int)dl, c->path, file);
-			free(file);
-		} else {
-			m->file = file;
-		}
-		if (!m->file)
-			return gb_error_set(-ENOMEM, "out of memory");
 		if (!m->name && !(m->name = strdup(base_name(m->file))))
 			return gb_error_set(-ENOMEM, "out of memory");
 		return 0;
@@ -323,17 +375,8 @@ static int parse_runtime(struct pctx *c, const yaml_node_t *n, struct gb_plan_ru
 		return ret;
 	if ((v = lookup(c, n, "label")) && (ret = get_str(c, v, "a label", &r->label)))
 		return ret;
-	if ((v = lookup(c, n, "args"))) {
-		if ((ret = want(c, v, YAML_SEQUENCE_NODE, "a list of arguments")))
-			return ret;
-		size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-		r->args = calloc(cnt ? cnt : 1, sizeof *r->args);
-		if (!r->args)
-			return gb_error_set(-ENOMEM, "out of memory");
-		for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-			if ((ret = get_str(c, node_at(c, *it), "an argument", &r->args[r->nargs++])))
-				return ret;
-	}
+	if ((v = lookup(c, n, "args")) && (ret = get_str_list(c, v, "a list of arguments", &r->args, &r->nargs)))
+		return ret;
 	return make_label(r);
 }
 
@@ -782,6 +825,10 @@ void gb_plan_free(struct gb_plan *p)
 		free(p->models[i].zoo);
 		free(p->models[i].file);
 		free_kvs(p->models[i].dims, p->models[i].ndims);
+		free(p->models[i].data);
+		for (size_t j = 0; j < p->models[i].ndata_args; j++)
+			free(p->models[i].data_args[j]);
+		free(p->models[i].data_args);
 	}
 	for (size_t i = 0; p->runtimes && i < p->nruntimes; i++) {
 		struct gb_plan_runtime *r = &p->runtimes[i];

@@ -177,6 +177,17 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 		add(&a, "--dim", NULL);
 		add(&a, m->dims[i].key, m->dims[i].value);
 	}
+	if (m->data) {
+		add(&a, "--data", NULL);
+		add(&a, m->data, NULL);
+		if (m->limit) {
+			snprintf(num, sizeof num, "%u", m->limit);
+			add(&a, "--limit", NULL);
+			add(&a, num, NULL);
+		}
+		for (size_t i = 0; i < m->ndata_args; i++)
+			add(&a, m->data_args[i], NULL);
+	}
 	if (p->warmup) {
 		add(&a, "--warmup", NULL);
 		add(&a, p->warmup, NULL);
