@@ -4,15 +4,8 @@
 # baseline and cooldown until idle, then its report in every format.
 set -u
 cd "$(dirname "$0")/../.."
-G=$PWD/.device-cache/gb
-OUT=${OUT:-/tmp/gb-out}
-mkdir -p /tmp/ort "$OUT"
-[ -f /tmp/ort/lib/libonnxruntime.so ] || tar xJf .device-cache/ort-gpu-sm90.tar.xz -C /tmp/ort 2>/dev/null || python3 -c "
-import lzma, tarfile
-tarfile.open(fileobj=lzma.open('.device-cache/ort-gpu-sm90.tar.xz')).extractall('/tmp/ort')"
-export LD_LIBRARY_PATH=$G/lib:/tmp/ort/lib GREENBENCH_ORT_LIB=/tmp/ort/lib/libonnxruntime.so
-export GREENBENCH_CACHE_DIR=/tmp/gbcache
-gb=$G/bin/greenbench
+. bench/device/env.sh
+gb=$GREENBENCH
 "$gb" devices
 db=$OUT/device-resnet50.db
 rm -f "$db"*

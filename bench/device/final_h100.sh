@@ -4,14 +4,7 @@
 # ort/cuda and torch as a campaign with its report (issues 5 and 6).
 set -u
 cd "$(dirname "$0")/../.."
-G=$PWD/.device-cache/gb
-OUT=${OUT:-/tmp/gb-out}
-mkdir -p /tmp/ort "$OUT"
-tar xJf .device-cache/ort-gpu-sm90.tar.xz -C /tmp/ort 2>/dev/null || python3 -c "
-import lzma, tarfile
-tarfile.open(fileobj=lzma.open('.device-cache/ort-gpu-sm90.tar.xz')).extractall('/tmp/ort')"
-export LD_LIBRARY_PATH=$G/lib:/tmp/ort/lib GREENBENCH_ORT_LIB=/tmp/ort/lib/libonnxruntime.so
-export GREENBENCH_CACHE_DIR=/tmp/gbcache GREENBENCH=$G/bin/greenbench
+. bench/device/env.sh
 nvidia-smi --query-gpu=name,driver_version,power.draw,temperature.gpu --format=csv,noheader
 "$GREENBENCH" devices | head -12
 echo "== meter"

@@ -4,11 +4,7 @@
 #   bench/device/issue2.sh          (OUT names where logs go)
 set -u
 cd "$(dirname "$0")/../.."
-G=$PWD/.device-cache/gb
-export LD_LIBRARY_PATH=$G/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export GREENBENCH=$G/bin/greenbench
-OUT=${OUT:-/tmp/gb-out}
-mkdir -p "$OUT"
+. bench/device/env.sh
 echo "== machine"; date -u; nvidia-smi --query-gpu=name,driver_version,power.draw,temperature.gpu --format=csv
 grep -m1 "model name" /proc/cpuinfo; nproc; head -2 /etc/os-release
 echo "== greenbench devices"; "$GREENBENCH" devices; "$GREENBENCH" devices --json > "$OUT/devices.json"

@@ -4,15 +4,9 @@
 # (issue 4).
 set -u
 cd "$(dirname "$0")/../.."
-G=$PWD/.device-cache/gb
-OUT=${OUT:-/tmp/gb-out}
-mkdir -p /tmp/ort "$OUT"
-tar xJf .device-cache/ort-gpu-sm90.tar.xz -C /tmp/ort 2>/dev/null || python3 -c "
-import lzma, tarfile
-tarfile.open(fileobj=lzma.open('.device-cache/ort-gpu-sm90.tar.xz')).extractall('/tmp/ort')"
-export LD_LIBRARY_PATH=$G/lib
+. bench/device/env.sh
 echo "== sampler overhead"
-"$G/bin/bench_sampler" "$G/bin/greenbench" 9 2 2>&1 | tail -n 2
+"$G/bin/bench_sampler" "$GREENBENCH" 9 2 2>&1 | tail -n 2
 echo "== zoo vs torch"
 GB_DIR=$G sh bench/device/zoo_vs_torch.sh "$OUT/zoo" 2>&1 | tail -n 8
 echo "== ORT CUDA"

@@ -1,29 +1,10 @@
 #include "greenbench/series.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "report/series_cols.h"
 
 #include <errno.h>
 #include <string.h>
-
-/* One column kind: which validity bit, its header suffix, how to print. */
-struct col {
-	uint32_t bit;
-	const char *suffix;
-};
-
-static const struct col cols[] = {
-	{ GB_SAMPLE_ENERGY, "energy_j" },	{ GB_SAMPLE_POWER, "power_w" },
-	{ GB_SAMPLE_POWER_AVG, "power_avg_w" }, { GB_SAMPLE_UTIL_GPU, "util_gpu_pct" },
-	{ GB_SAMPLE_UTIL_MEM, "util_mem_pct" }, { GB_SAMPLE_MEM, "mem_used_bytes" },
-	{ GB_SAMPLE_SM_CLOCK, "sm_clock_mhz" }, { GB_SAMPLE_TEMP, "temp_c" },
-	{ GB_SAMPLE_THROTTLE, "throttle_reasons" }, { GB_SAMPLE_UTIL_CPU, "util_cpu_pct" },
-};
-
-/* Power is derived from energy deltas where a source has no power reading. */
-static uint32_t columns_of(const struct gb_domain_info *di)
-{
-	return di->telemetry | ((di->telemetry & GB_SAMPLE_ENERGY) ? GB_SAMPLE_POWER : 0);
-}
 
 static void put_value(FILE *f, const struct gb_sample *s, uint32_t bit, uint64_t e0)
 {
@@ -54,9 +35,9 @@ int gb_series_write_csv(struct gb_meter *m, uint64_t t0_ns, FILE *f)
 	fputs("t_s", f);
 	for (size_t d = 0; d < nd; d++) {
 		const struct gb_domain_info *di = gb_meter_domain(m, d);
-		for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-			if (columns_of(di) & cols[c].bit)
-				fprintf(f, ",%s.%s", di->name, cols[c].suffix);
+		for (size_t c = 0; c < gb_series_ncols; c++)
+			if (gb_series_columns_of(di) & gb_series_cols[c].bit)
+				fprintf(f, ",%s.%s", di->name, gb_series_cols[c].csv);
 	}
 	fputc('\n', f);
 	/* Energy is written relative to the first valid reading at or after
@@ -77,13 +58,13 @@ int gb_series_write_csv(struct gb_meter *m, uint64_t t0_ns, FILE *f)
 		for (size_t d = 0; d < nd; d++) {
 			const struct gb_domain_info *di = gb_meter_domain(m, d);
 			const struct gb_sample *s = &rows[r * nd + d];
-			for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-				if (!(columns_of(di) & cols[c].bit))
+			for (size_t c = 0; c < gb_series_ncols; c++) {
+				if (!(gb_series_columns_of(di) & gb_series_cols[c].bit))
 					continue;
 				fputc(',', f);
-				if ((s->valid & cols[c].bit) &&
-				    !(cols[c].bit == GB_SAMPLE_ENERGY && s->energy_uj < e0[d]))
-					put_value(f, s, cols[c].bit, e0[d]);
+				if ((s->valid & gb_series_cols[c].bit) &&
+				    !(gb_series_cols[c].bit == GB_SAMPLE_ENERGY && s->energy_uj < e0[d]))
+					put_value(f, s, gb_series_cols[c].bit, e0[d]);
 			}
 		}
 		fputc('\n', f);

@@ -1,0 +1,12 @@
+# Sourced by the device scripts: unpack the carried GPU ORT tree to
+# /tmp/ort (once) and point greenbench at the carried bundle and at it.
+# Expects the working directory to be the repository root.
+G=$PWD/.device-cache/gb
+OUT=${OUT:-/tmp/gb-out}
+mkdir -p /tmp/ort "$OUT"
+[ -f /tmp/ort/lib/libonnxruntime.so ] || tar xJf .device-cache/ort-gpu-sm90.tar.xz -C /tmp/ort 2>/dev/null ||
+	python3 -c "
+import lzma, tarfile
+tarfile.open(fileobj=lzma.open('.device-cache/ort-gpu-sm90.tar.xz')).extractall('/tmp/ort')"
+export LD_LIBRARY_PATH=$G/lib:/tmp/ort/lib GREENBENCH_ORT_LIB=/tmp/ort/lib/libonnxruntime.so
+export GREENBENCH_CACHE_DIR=/tmp/gbcache GREENBENCH=$G/bin/greenbench
