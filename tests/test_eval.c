@@ -16,8 +16,6 @@
  * Skipped with the reason when ONNX Runtime or PyTorch is missing.
  */
 #include "lib/gbtest.h"
-#include "greenbench/error.h"
-#include "greenbench/runtime.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -36,16 +34,6 @@ static long img_n, img_correct, txt_n, txt_correct;
 static int run_gb(const char *args, char **out)
 {
 	return gbt_run_gb(env, gb, args, out);
-}
-
-static int have_ort(void)
-{
-	const struct gb_runtime_ops *rt = gb_runtime_find("ort");
-
-	if (rt && rt->probe() == 0)
-		return 1;
-	fprintf(stderr, "skipped: %s\n", rt ? gb_error_msg() : "no ort runtime");
-	return 0;
 }
 
 static void read_expected(const char *name, long *n, long *correct)
@@ -141,7 +129,7 @@ static const struct gbt_row rows[] = {
 static void test_rows(void **st)
 {
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	gbt_rows_check(rows, sizeof rows / sizeof rows[0], env, gb);
 }
@@ -153,7 +141,7 @@ static void test_images_match_pytorch(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	/* batch 7: 120 items leave a short last batch of 1 */
 	j = json_of("run --json --model $T/tiny.onnx --data $T/val " PREP " --batch 7 " FAST, 0);
@@ -201,7 +189,7 @@ static void test_images_bad_and_human(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	gbt_write(tmp, "val/red/zzz.jpg", "not an image\n");
 	assert_int_equal(run_gb("run --model $T/tiny.onnx --data $T/val " PREP " " FAST, &out), 1);
@@ -231,7 +219,7 @@ static void test_fixed_batch_padding(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	j = json_of("run --json --model $M/fixed.onnx --data $T/val --resize 4 --crop 4 --limit 5 " FAST, 0);
 	assert_int_equal(gbt_json_num(j, "accuracy.n"), 5);
@@ -245,7 +233,7 @@ static void test_text(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = json_of("run --json --model $T/sentiment.onnx --data $T/reviews.tsv --vocab-file $T/vocab.txt "
 		    "--seq 12 --vocab 18 --batch 5 " FAST, 0);
@@ -264,7 +252,7 @@ static void test_compare(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = json_of("compare --json --batch 16 --seed 5 -- --model $T/mlp3.onnx -- --model $T/mlp3.onnx --io device", 0);
 	assert_int_equal(gbt_json_num(j, "n"), 64);
@@ -297,7 +285,7 @@ static void test_compare_images(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	j = json_of("compare --json --batch 8 --data $T/val " PREP " -- --model $T/tiny.onnx -- --model $T/tiny.onnx", 0);
 	assert_int_equal(gbt_json_num(j, "n"), img_n);

@@ -6,8 +6,6 @@
  * Skipped (with the reason) when ONNX Runtime cannot be loaded.
  */
 #include "lib/gbtest.h"
-#include "greenbench/error.h"
-#include "greenbench/runtime.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -46,16 +44,6 @@ static int run_gb(const char *args, char **out, char **err)
 		*err = e;
 	}
 	return rc;
-}
-
-static int have_ort(void)
-{
-	const struct gb_runtime_ops *rt = gb_runtime_find("ort");
-
-	if (rt && rt->probe() == 0)
-		return 1;
-	fprintf(stderr, "skipped: %s\n", rt ? gb_error_msg() : "no ort runtime");
-	return 0;
 }
 
 static const struct gbt_row rows[] = {
@@ -101,7 +89,7 @@ static const struct gbt_row rows[] = {
 static void test_rows(void **st)
 {
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char *out = NULL, *err = NULL;
@@ -150,7 +138,7 @@ static void test_record(void **st)
 	const char *sha;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = run_json("--model $M/tokens.onnx --batch 3 --dim seq=6 --vocab 100 --seed 7 "
 		     "--warmup 2 -n 20 --min-duration 0 --io device", 0);
@@ -224,7 +212,7 @@ static void test_measured_phase_bounds(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = run_json("--model $M/mlp.onnx --no-meter --warmup 0 -n 2 --min-duration 300ms", 0);
 	assert_true(gbt_json_num(j, "phases.3.duration_s") >= 0.3);
@@ -244,7 +232,7 @@ static void test_failed_record(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = run_json("--model $M/tokens.onnx", 1);
 	assert_string_equal(gbt_json_str(j, "status"), "failed");
@@ -276,7 +264,7 @@ static void test_output_appends(void **st)
 	FILE *f;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	snprintf(path, sizeof path, "%s/out.jsonl", tmp);
 	snprintf(args, sizeof args, "run --model $M/mlp.onnx " FAST " -o '%s' >/dev/null", path);
@@ -316,7 +304,7 @@ static void test_gpu_record(void **st)
 	int counter = 0, estimated = 0;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	if (access(lib, R_OK)) {
 		fprintf(stderr, "skipped: no %s\n", lib);
@@ -418,7 +406,7 @@ static void test_ort_library_missing(void **st)
 	char *out = NULL, args[256];
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	snprintf(args, sizeof args, "run --model $M/mlp.onnx");
 	{

@@ -1,4 +1,6 @@
 #include "lib/gbtest.h"
+#include "greenbench/error.h"
+#include "greenbench/runtime.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -174,4 +176,17 @@ const char *gbt_json_str(cJSON *o, const char *path)
 	if (!cJSON_IsString(v))
 		fail_msg("'%s' is not a string", path);
 	return v->valuestring;
+}
+
+int gbt_have_runtime(const char *name)
+{
+	const struct gb_runtime_ops *rt = gb_runtime_find(name);
+
+	if (rt && rt->probe() == 0)
+		return 1;
+	if (rt)
+		fprintf(stderr, "skipped: %s\n", gb_error_msg());
+	else
+		fprintf(stderr, "skipped: no %s runtime\n", name);
+	return 0;
 }

@@ -31,6 +31,10 @@ int gbt_run(const char *cmdline, char **out);
  * or ""); output as gbt_run. */
 int gbt_run_gb(const char *prefix, const char *gb, const char *args, char **out);
 
+/* 1 when runtime name is built in and its probe passes; else 0, having
+ * printed "skipped: <why>" to stderr. */
+int gbt_have_runtime(const char *name);
+
 /* One CLI case: `greenbench ARGS` exits EXIT with PATTERN in its output. */
 struct gbt_row {
 	const char *args;
