@@ -7,6 +7,7 @@
  *
  *   build/bench/bench_preprocess [N_IMAGES]
  */
+#include "bench_util.h"
 #include "greenbench/image.h"
 #include "greenbench/dataset.h"
 #include "greenbench/error.h"
@@ -77,24 +78,10 @@ static int write_jpeg(const char *path, unsigned w, unsigned h, unsigned seed)
 	return 0;
 }
 
-/* Rates are per CPU-second of this thread, so other load on the machine
- * does not count against it ("per core"); wall time is shown beside. */
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
+/* Rates are per CPU-second of this thread (bench_thread_cpu_ns), so other
+ * load on the machine does not count against it ("per core"); wall time is
+ * shown beside. */
 static double wall_rate;
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Median images/s of gb_image_load + normalize over all files. */
 static double rate(char **files, int n, enum gb_dct_scaling dct)
@@ -107,7 +94,7 @@ static double rate(char **files, int n, enum gb_dct_scaling dct)
 	gb_image_prep_init(&p);
 	p.dct = dct;
 	for (int k = 0; k < RUNS; k++) {
-		uint64_t t0 = cpu_ns(), w0 = gb_now_ns();
+		uint64_t t0 = bench_thread_cpu_ns(), w0 = gb_now_ns();
 
 		for (int i = 0; i < n; i++) {
 			if (gb_image_load(files[i], &p, px)) {
@@ -116,13 +103,13 @@ static double rate(char **files, int n, enum gb_dct_scaling dct)
 			}
 			gb_image_normalize(px, 224, 224, &p, out);
 		}
-		r[k] = n / ((cpu_ns() - t0) / 1e9);
+		r[k] = n / ((bench_thread_cpu_ns() - t0) / 1e9);
 		w[k] = n / ((gb_now_ns() - w0) / 1e9);
 	}
 	free(px);
 	free(out);
-	qsort(r, RUNS, sizeof r[0], cmp_d);
-	qsort(w, RUNS, sizeof w[0], cmp_d);
+	qsort(r, RUNS, sizeof r[0], bench_cmp_d);
+	qsort(w, RUNS, sizeof w[0], bench_cmp_d);
 	wall_rate = w[RUNS / 2];
 	return r[RUNS / 2];
 }
@@ -145,20 +132,20 @@ static double cache_rate(const char *dir, int n)
 		exit(1);
 	}
 	for (int k = 0; k < RUNS; k++) {
-		uint64_t t0 = cpu_ns(), w0 = gb_now_ns();
+		uint64_t t0 = bench_thread_cpu_ns(), w0 = gb_now_ns();
 
 		gb_dataset_rewind(ds);
 		do {
 			if (gb_dataset_next(ds, 32, t, NULL, &got))
 				exit(1);
 		} while (got);
-		r[k] = n / ((cpu_ns() - t0) / 1e9);
+		r[k] = n / ((bench_thread_cpu_ns() - t0) / 1e9);
 		w[k] = n / ((gb_now_ns() - w0) / 1e9);
 	}
 	gb_dataset_batch_free(ds, t);
 	gb_dataset_free(ds);
-	qsort(r, RUNS, sizeof r[0], cmp_d);
-	qsort(w, RUNS, sizeof w[0], cmp_d);
+	qsort(r, RUNS, sizeof r[0], bench_cmp_d);
+	qsort(w, RUNS, sizeof w[0], bench_cmp_d);
 	wall_rate = w[RUNS / 2];
 	return r[RUNS / 2];
 }

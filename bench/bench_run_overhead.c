@@ -13,6 +13,7 @@
  * MODEL_DIR defaults to $GB_BUILD/tests/models (the models of
  * tests/gen_models.py). No pass/fail: figures go to docs/perf.md.
  */
+#include "bench_util.h"
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/inputs.h"
@@ -26,36 +27,15 @@
 #ifdef GB_HAVE_ORT
 #include "runtime/ort_internal.h"
 
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * GB_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 struct pair {
 	double wall, cpu; /* ns per run */
 };
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* ns per run of a bare Run() loop, outputs released as run_batches does. */
 static struct pair bare_loop(const struct gb_ort_raw *raw, uint64_t runs)
 {
 	OrtValue *out[16] = { NULL };
-	uint64_t t0 = gb_now_ns(), c0 = cpu_ns();
+	uint64_t t0 = gb_now_ns(), c0 = bench_thread_cpu_ns();
 
 	for (uint64_t i = 0; i < runs; i++) {
 		for (size_t k = 0; k < raw->nout; k++) {
@@ -72,18 +52,18 @@ static struct pair bare_loop(const struct gb_ort_raw *raw, uint64_t runs)
 	for (size_t k = 0; k < raw->nout; k++)
 		raw->api->ReleaseValue(out[k]);
 	return (struct pair){ (double)(gb_now_ns() - t0) / (double)runs,
-			      (double)(cpu_ns() - c0) / (double)runs };
+			      (double)(bench_thread_cpu_ns() - c0) / (double)runs };
 }
 
 static struct pair gb_loop(const struct gb_runtime_ops *rt, void *s, uint64_t runs, uint64_t **lat)
 {
-	uint64_t n = 0, t0 = 0, t1 = 0, c0 = cpu_ns();
+	uint64_t n = 0, t0 = 0, t1 = 0, c0 = bench_thread_cpu_ns();
 
 	if (gb_bench_loop(rt, s, runs, 0, lat, &n, &t0, &t1)) {
 		fprintf(stderr, "gb_bench_loop: %s\n", gb_error_msg());
 		exit(1);
 	}
-	return (struct pair){ (double)(t1 - t0) / (double)n, (double)(cpu_ns() - c0) / (double)n };
+	return (struct pair){ (double)(t1 - t0) / (double)n, (double)(bench_thread_cpu_ns() - c0) / (double)n };
 }
 
 static int bench_model(const char *dir, const char *name, int rounds, uint64_t runs)
@@ -129,10 +109,10 @@ static int bench_model(const char *dir, const char *name, int rounds, uint64_t r
 		v[2 * rounds + r] = g.wall - a.wall;
 		v[3 * rounds + r] = g.cpu - a.cpu;
 	}
-	bw = median(v, rounds);
-	bc = median(v + rounds, rounds);
-	dw = median(v + 2 * rounds, rounds);
-	dc = median(v + 3 * rounds, rounds);
+	bw = bench_median(v, rounds);
+	bc = bench_median(v + rounds, rounds);
+	dw = bench_median(v + 2 * rounds, rounds);
+	dc = bench_median(v + 3 * rounds, rounds);
 	printf("%-13s %9.3f %9.3f %9.3f %7.2f %9.3f %7.2f\n", name, bw / 1e3, bc / 1e3, dw / 1e3,
 	       100 * dw / bw, dc / 1e3, 100 * dc / bc);
 	free(lat);

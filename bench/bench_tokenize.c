@@ -8,6 +8,7 @@
  *
  *   build/bench/bench_tokenize
  */
+#include "bench_util.h"
 #include "greenbench/tokenizer.h"
 #include "greenbench/error.h"
 
@@ -35,21 +36,6 @@ static unsigned rnd(unsigned *s)
 {
 	*s = *s * 1103515245u + 12345u;
 	return *s >> 16;
-}
-
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static char *review(unsigned *s, size_t *len)
@@ -117,7 +103,7 @@ int main(void)
 	}
 	for (int mode = 0; mode < 3; mode++) {
 		for (int k = 0; k < RUNS; k++) {
-			uint64_t t0 = cpu_ns();
+			uint64_t t0 = bench_thread_cpu_ns();
 
 			ntok = 0;
 			for (int i = 0; i < REVIEWS; i++) {
@@ -130,9 +116,9 @@ int main(void)
 				}
 				ntok += n;
 			}
-			r[mode][k] = total / 1e6 / ((cpu_ns() - t0) / 1e9);
+			r[mode][k] = total / 1e6 / ((bench_thread_cpu_ns() - t0) / 1e9);
 		}
-		qsort(r[mode], RUNS, sizeof r[mode][0], cmp_d);
+		qsort(r[mode], RUNS, sizeof r[mode][0], bench_cmp_d);
 		if (mode == 0)
 			printf("bench_tokenize: %d reviews, %.2f MB, %zu word pieces, vocab %zu, 1 thread\n",
 			       REVIEWS, total / 1e6, ntok, gb_tokenizer_vocab_size(t));

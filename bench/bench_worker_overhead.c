@@ -14,6 +14,7 @@
  * The target is harness - floor + floor < 50 us. No pass/fail; figures go to
  * docs/perf.md.
  */
+#include "bench_util.h"
 #include "greenbench/error.h"
 #include "greenbench/time.h"
 #include "greenbench/worker.h"
@@ -74,19 +75,6 @@ static int noop_worker(void)
 		len -= (size_t)(nl + 1 - buf);
 		memmove(buf, nl + 1, len);
 	}
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* IPC floor: the no-op worker on a plain socketpair, fixed request bytes. */
@@ -180,7 +168,7 @@ int main(int argc, char **argv)
 		h[r] = harness_us(cargv, trips);
 		p[r] = harness_us(pargv, trips / 4 ? trips / 4 : 1);
 	}
-	double mf = median(f, reps), mh = median(h, reps), mp = median(p, reps);
+	double mf = bench_median(f, reps), mh = bench_median(h, reps), mp = bench_median(p, reps);
 	printf("worker round trip, run(n=1), median of %d x %d trips:\n", reps, trips);
 	printf("  floor (socket ping-pong, no harness)  %8.2f us\n", mf);
 	printf("  harness + C no-op worker              %8.2f us  (harness adds %.2f us, %.2fx floor)\n", mh,

@@ -388,11 +388,7 @@ static void test_torch_gets_model_by_name(void **st)
 	assert_int_equal(by_file, 1);
 }
 
-static const struct row {
-	const char *args;
-	int exit;
-	const char *pattern;
-} rows[] = {
+static const struct gbt_row rows[] = {
 	{ "campaign", 129, "error: missing subcommand: expected 'run'" },
 	{ "campaign walk x.yaml", 129, "error: unknown subcommand 'walk'" },
 	{ "campaign run", 129, "error: missing experiment file" },
@@ -421,9 +417,8 @@ static void test_cli_rows(void **st)
 	write_plan("bad.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nrepz: 3\n");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		int rc = run_gb("", rows[i].args, &out);
-		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
-			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
-				 rows[i].exit, out, rows[i].pattern);
+
+		gbt_row_check(&rows[i], rc, out);
 		free(out);
 	}
 }

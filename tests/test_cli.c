@@ -23,17 +23,10 @@ static char env[4096];
 
 static int run_gb(const char *args, char **out)
 {
-	char cmd[8192];
-
-	snprintf(cmd, sizeof cmd, "%s '%s' %s 2>&1", env, gb, args);
-	return gbt_run(cmd, out);
+	return gbt_run_gb(env, gb, args, out);
 }
 
-static const struct row {
-	const char *args;
-	int exit;
-	const char *pattern;
-} rows[] = {
+static const struct gbt_row rows[] = {
 	{ "", 1, "usage: greenbench" },
 	{ "--help", 0, "commands:" },
 	{ "--version", 0, "greenbench " },
@@ -58,15 +51,7 @@ static const struct row {
 static void test_rows(void **st)
 {
 	(void)st;
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char *out = NULL;
-		int rc = run_gb(rows[i].args, &out);
-
-		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
-			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
-				 rows[i].exit, out, rows[i].pattern);
-		free(out);
-	}
+	gbt_rows_check(rows, sizeof rows / sizeof rows[0], env, gb);
 }
 
 /* Every command listed by --help has --help, equal to `help <cmd>`. */

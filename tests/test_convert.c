@@ -36,11 +36,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct row {
-	const char *args;
-	int exit;
-	const char *pattern;
-} rows[] = {
+static const struct gbt_row rows[] = {
 	{ "convert", 129, "error: no conversion given (torch2onnx)" },
 	{ "convert onnx2tf --model resnet50 -o x.onnx", 129, "unknown conversion 'onnx2tf'" },
 	{ "convert torch2onnx -o x.onnx", 129, "no --model given" },
@@ -52,17 +48,7 @@ static const struct row {
 
 static void test_usage(void **state)
 {
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char cmd[8192], *out = NULL;
-		int rc;
-
-		snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", gb, rows[i].args);
-		rc = gbt_run(cmd, &out);
-		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
-			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
-				 rows[i].exit, out, rows[i].pattern);
-		free(out);
-	}
+	gbt_rows_check(rows, sizeof rows / sizeof rows[0], "", gb);
 }
 
 static void test_torch2onnx(void **state)

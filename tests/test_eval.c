@@ -16,8 +16,6 @@
  * Skipped with the reason when ONNX Runtime or PyTorch is missing.
  */
 #include "lib/gbtest.h"
-#include "greenbench/error.h"
-#include "greenbench/runtime.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -35,20 +33,7 @@ static long img_n, img_correct, txt_n, txt_correct;
 
 static int run_gb(const char *args, char **out)
 {
-	char cmd[16384];
-
-	snprintf(cmd, sizeof cmd, "%s '%s' %s 2>&1", env, gb, args);
-	return gbt_run(cmd, out);
-}
-
-static int have_ort(void)
-{
-	const struct gb_runtime_ops *rt = gb_runtime_find("ort");
-
-	if (rt && rt->probe() == 0)
-		return 1;
-	fprintf(stderr, "skipped: %s\n", rt ? gb_error_msg() : "no ort runtime");
-	return 0;
+	return gbt_run_gb(env, gb, args, out);
 }
 
 static void read_expected(const char *name, long *n, long *correct)
@@ -89,36 +74,6 @@ static int need_torch_data(void)
 	return have_torch_data = 1;
 }
 
-static cJSON *get(cJSON *o, const char *path)
-{
-	char buf[256], *save = NULL, *tok;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
-		o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(tok)) : cJSON_GetObjectItem(o, tok);
-	if (!o)
-		fail_msg("no '%s' in the JSON", path);
-	return o;
-}
-
-static double num(cJSON *o, const char *path)
-{
-	cJSON *v = get(o, path);
-
-	if (!cJSON_IsNumber(v))
-		fail_msg("'%s' is not a number", path);
-	return v->valuedouble;
-}
-
-static const char *str(cJSON *o, const char *path)
-{
-	cJSON *v = get(o, path);
-
-	if (!cJSON_IsString(v))
-		fail_msg("'%s' is not a string", path);
-	return v->valuestring;
-}
-
 static cJSON *json_of(const char *args, int want_rc)
 {
 	char *out = NULL;
@@ -134,11 +89,7 @@ static cJSON *json_of(const char *args, int want_rc)
 	return j;
 }
 
-static const struct row {
-	const char *args;
-	int exit;
-	const char *pattern;
-} rows[] = {
+static const struct gbt_row rows[] = {
 	{ "run --model $M/mlp.onnx --limit 3", 129, "error: data options need --data PATH" },
 	{ "run --model $M/mlp.onnx --data x --limit 0", 129, "invalid --limit '0'" },
 	{ "run --model $M/mlp.onnx --data x --data-kind audio", 129, "invalid --data-kind 'audio'" },
@@ -178,17 +129,9 @@ static const struct row {
 static void test_rows(void **st)
 {
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char *out = NULL;
-		int rc = run_gb(rows[i].args, &out);
-
-		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
-			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
-				 rows[i].exit, out, rows[i].pattern);
-		free(out);
-	}
+	gbt_rows_check(rows, sizeof rows / sizeof rows[0], env, gb);
 }
 
 /* PyTorch's count of correct predictions, through greenbench's C path. */
@@ -198,45 +141,45 @@ static void test_images_match_pytorch(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	/* batch 7: 120 items leave a short last batch of 1 */
 	j = json_of("run --json --model $T/tiny.onnx --data $T/val " PREP " --batch 7 " FAST, 0);
-	assert_string_equal(str(j, "status"), "ok");
-	assert_int_equal(num(j, "accuracy.n"), img_n);
-	assert_int_equal(num(j, "accuracy.correct_top1"), img_correct);
-	assert_float_equal(num(j, "accuracy.top1"), (double)img_correct / img_n, 1e-12);
-	assert_int_equal(num(j, "accuracy.correct_top5"), img_n); /* 3 classes */
-	assert_string_equal(str(j, "accuracy.kind"), "images");
-	assert_non_null(strstr(str(j, "accuracy.data"), "/val"));
-	assert_int_equal(num(j, "accuracy.classes"), 3);
-	assert_int_equal(num(j, "accuracy.skipped"), 0);
+	assert_string_equal(gbt_json_str(j, "status"), "ok");
+	assert_int_equal(gbt_json_num(j, "accuracy.n"), img_n);
+	assert_int_equal(gbt_json_num(j, "accuracy.correct_top1"), img_correct);
+	assert_float_equal(gbt_json_num(j, "accuracy.top1"), (double)img_correct / img_n, 1e-12);
+	assert_int_equal(gbt_json_num(j, "accuracy.correct_top5"), img_n); /* 3 classes */
+	assert_string_equal(gbt_json_str(j, "accuracy.kind"), "images");
+	assert_non_null(strstr(gbt_json_str(j, "accuracy.data"), "/val"));
+	assert_int_equal(gbt_json_num(j, "accuracy.classes"), 3);
+	assert_int_equal(gbt_json_num(j, "accuracy.skipped"), 0);
 	/* the accuracy phase comes after the measured one, with its own energy */
-	assert_int_equal(cJSON_GetArraySize(get(j, "phases")), 5);
+	assert_int_equal(cJSON_GetArraySize(gbt_json_get(j, "phases")), 5);
 	for (int p = 0; p < 5; p++) {
 		char k[64];
 
 		snprintf(k, sizeof k, "phases.%d.name", p);
-		assert_string_equal(str(j, k), phase[p]);
+		assert_string_equal(gbt_json_str(j, k), phase[p]);
 	}
-	assert_true(num(j, "phases.4.t_start_ns") >= num(j, "phases.3.t_end_ns"));
-	assert_int_equal(num(j, "phases.4.items"), img_n);
-	assert_int_equal(num(j, "phases.4.iterations"), (img_n + 6) / 7);
-	assert_string_equal(str(j, "phases.4.energy.cpu.method"), "estimated");
+	assert_true(gbt_json_num(j, "phases.4.t_start_ns") >= gbt_json_num(j, "phases.3.t_end_ns"));
+	assert_int_equal(gbt_json_num(j, "phases.4.items"), img_n);
+	assert_int_equal(gbt_json_num(j, "phases.4.iterations"), (img_n + 6) / 7);
+	assert_string_equal(gbt_json_str(j, "phases.4.energy.cpu.method"), "estimated");
 	/* the measured phase ran the generated batches, not the data */
-	assert_int_equal(num(j, "phases.3.items"), 7 * num(j, "phases.3.iterations"));
+	assert_int_equal(gbt_json_num(j, "phases.3.items"), 7 * gbt_json_num(j, "phases.3.iterations"));
 	cJSON_Delete(j);
 
 	/* same count in one batch, and through device-bound inputs (cache hit) */
 	j = json_of("run --json --model $T/tiny.onnx --data $T/val " PREP " --batch 120 --io device " FAST, 0);
-	assert_int_equal(num(j, "accuracy.correct_top1"), img_correct);
-	assert_int_equal(num(j, "phases.4.iterations"), 1);
+	assert_int_equal(gbt_json_num(j, "accuracy.correct_top1"), img_correct);
+	assert_int_equal(gbt_json_num(j, "phases.4.iterations"), 1);
 	cJSON_Delete(j);
 
 	/* --limit: a balanced prefix */
 	j = json_of("run --json --model $T/tiny.onnx --data $T/val " PREP " --limit 9 --batch 4 " FAST, 0);
-	assert_int_equal(num(j, "accuracy.n"), 9);
-	assert_int_equal(num(j, "accuracy.limit"), 9);
+	assert_int_equal(gbt_json_num(j, "accuracy.n"), 9);
+	assert_int_equal(gbt_json_num(j, "accuracy.limit"), 9);
 	cJSON_Delete(j);
 }
 
@@ -246,17 +189,17 @@ static void test_images_bad_and_human(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	gbt_write(tmp, "val/red/zzz.jpg", "not an image\n");
 	assert_int_equal(run_gb("run --model $T/tiny.onnx --data $T/val " PREP " " FAST, &out), 1);
 	assert_non_null(strstr(out, "zzz.jpg"));
 	free(out);
 	j = json_of("run --json --model $T/tiny.onnx --data $T/val " PREP " --skip-bad --batch 16 " FAST, 0);
-	assert_int_equal(num(j, "accuracy.n"), img_n);
-	assert_int_equal(num(j, "accuracy.correct_top1"), img_correct);
-	assert_int_equal(num(j, "accuracy.skipped"), 1);
-	assert_non_null(strstr(str(j, "accuracy.skipped_reasons.0"), "zzz.jpg"));
+	assert_int_equal(gbt_json_num(j, "accuracy.n"), img_n);
+	assert_int_equal(gbt_json_num(j, "accuracy.correct_top1"), img_correct);
+	assert_int_equal(gbt_json_num(j, "accuracy.skipped"), 1);
+	assert_non_null(strstr(gbt_json_str(j, "accuracy.skipped_reasons.0"), "zzz.jpg"));
 	cJSON_Delete(j);
 	assert_int_equal(run_gb("run --model $T/tiny.onnx --data $T/val " PREP " --skip-bad " FAST, &out), 0);
 	assert_non_null(strstr(out, "accuracy       top-1 "));
@@ -276,12 +219,12 @@ static void test_fixed_batch_padding(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	j = json_of("run --json --model $M/fixed.onnx --data $T/val --resize 4 --crop 4 --limit 5 " FAST, 0);
-	assert_int_equal(num(j, "accuracy.n"), 5);
-	assert_int_equal(num(j, "phases.4.iterations"), 3);
-	assert_int_equal(num(j, "accuracy.classes"), 48);
+	assert_int_equal(gbt_json_num(j, "accuracy.n"), 5);
+	assert_int_equal(gbt_json_num(j, "phases.4.iterations"), 3);
+	assert_int_equal(gbt_json_num(j, "accuracy.classes"), 48);
 	cJSON_Delete(j);
 }
 
@@ -290,17 +233,17 @@ static void test_text(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = json_of("run --json --model $T/sentiment.onnx --data $T/reviews.tsv --vocab-file $T/vocab.txt "
 		    "--seq 12 --vocab 18 --batch 5 " FAST, 0);
-	assert_int_equal(num(j, "accuracy.n"), txt_n);
-	assert_int_equal(num(j, "accuracy.correct_top1"), txt_correct);
-	assert_string_equal(str(j, "accuracy.kind"), "text");
-	assert_null(cJSON_GetObjectItem(get(j, "accuracy"), "top5"));
-	assert_non_null(cJSON_GetObjectItem(get(j, "unavailable"), "accuracy.top5"));
+	assert_int_equal(gbt_json_num(j, "accuracy.n"), txt_n);
+	assert_int_equal(gbt_json_num(j, "accuracy.correct_top1"), txt_correct);
+	assert_string_equal(gbt_json_str(j, "accuracy.kind"), "text");
+	assert_null(cJSON_GetObjectItem(gbt_json_get(j, "accuracy"), "top5"));
+	assert_non_null(cJSON_GetObjectItem(gbt_json_get(j, "unavailable"), "accuracy.top5"));
 	/* --seq also set the generated inputs' seq dim */
-	assert_int_equal(num(j, "config.dims.seq"), 12);
+	assert_int_equal(gbt_json_num(j, "config.dims.seq"), 12);
 	cJSON_Delete(j);
 }
 
@@ -309,31 +252,31 @@ static void test_compare(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = json_of("compare --json --batch 16 --seed 5 -- --model $T/mlp3.onnx -- --model $T/mlp3.onnx --io device", 0);
-	assert_int_equal(num(j, "n"), 64);
-	assert_int_equal(num(j, "top1_agree"), 64);
-	assert_float_equal(num(j, "top1_agreement"), 1.0, 0);
-	assert_float_equal(num(j, "max_abs_diff"), 0.0, 0);
-	assert_int_equal(num(j, "values"), 64 * 3);
-	assert_string_equal(str(j, "inputs.kind"), "generated");
-	assert_string_equal(str(j, "b.io"), "device");
+	assert_int_equal(gbt_json_num(j, "n"), 64);
+	assert_int_equal(gbt_json_num(j, "top1_agree"), 64);
+	assert_float_equal(gbt_json_num(j, "top1_agreement"), 1.0, 0);
+	assert_float_equal(gbt_json_num(j, "max_abs_diff"), 0.0, 0);
+	assert_int_equal(gbt_json_num(j, "values"), 64 * 3);
+	assert_string_equal(gbt_json_str(j, "inputs.kind"), "generated");
+	assert_string_equal(gbt_json_str(j, "b.io"), "device");
 	cJSON_Delete(j);
 	j = json_of("compare --json --batch 16 --seed 5 -- --model $T/mlp3.onnx -- --model $T/mlp3_perturbed.onnx", 0);
-	assert_int_equal(num(j, "n"), 64);
-	assert_true(num(j, "top1_agreement") < 1.0);
-	assert_true(num(j, "top1_agreement") > 0.5);
-	assert_true(num(j, "max_abs_diff") > 0);
-	assert_true(num(j, "mean_abs_diff") > 0 && num(j, "mean_abs_diff") <= num(j, "max_abs_diff"));
+	assert_int_equal(gbt_json_num(j, "n"), 64);
+	assert_true(gbt_json_num(j, "top1_agreement") < 1.0);
+	assert_true(gbt_json_num(j, "top1_agreement") > 0.5);
+	assert_true(gbt_json_num(j, "max_abs_diff") > 0);
+	assert_true(gbt_json_num(j, "mean_abs_diff") > 0 && gbt_json_num(j, "mean_abs_diff") <= gbt_json_num(j, "max_abs_diff"));
 	cJSON_Delete(j);
 	/* labelled text: both sides' accuracy, equal to run's */
 	j = json_of("compare --json --batch 4 --data $T/reviews.tsv --vocab-file $T/vocab.txt --seq 12 "
 		    "-- --model $T/sentiment.onnx -- --model $T/sentiment.onnx", 0);
-	assert_int_equal(num(j, "a.accuracy.correct_top1"), txt_correct);
-	assert_int_equal(num(j, "b.accuracy.correct_top1"), txt_correct);
-	assert_int_equal(num(j, "n"), txt_n);
-	assert_float_equal(num(j, "top1_agreement"), 1.0, 0);
+	assert_int_equal(gbt_json_num(j, "a.accuracy.correct_top1"), txt_correct);
+	assert_int_equal(gbt_json_num(j, "b.accuracy.correct_top1"), txt_correct);
+	assert_int_equal(gbt_json_num(j, "n"), txt_n);
+	assert_float_equal(gbt_json_num(j, "top1_agreement"), 1.0, 0);
 	cJSON_Delete(j);
 }
 
@@ -342,13 +285,13 @@ static void test_compare_images(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort() || !need_torch_data())
+	if (!gbt_have_runtime("ort") || !need_torch_data())
 		skip();
 	j = json_of("compare --json --batch 8 --data $T/val " PREP " -- --model $T/tiny.onnx -- --model $T/tiny.onnx", 0);
-	assert_int_equal(num(j, "n"), img_n);
-	assert_int_equal(num(j, "a.accuracy.correct_top1"), img_correct);
-	assert_float_equal(num(j, "max_abs_diff"), 0.0, 0);
-	assert_string_equal(str(j, "inputs.kind"), "images");
+	assert_int_equal(gbt_json_num(j, "n"), img_n);
+	assert_int_equal(gbt_json_num(j, "a.accuracy.correct_top1"), img_correct);
+	assert_float_equal(gbt_json_num(j, "max_abs_diff"), 0.0, 0);
+	assert_string_equal(gbt_json_str(j, "inputs.kind"), "images");
 	cJSON_Delete(j);
 }
 

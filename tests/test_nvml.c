@@ -14,53 +14,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct gb_source_ops gb_source_nvml;
-
 #define GIB (1024ULL * 1024 * 1024)
 #define ALL_BITS (GB_SAMPLE_ENERGY | GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG | GB_SAMPLE_UTIL_GPU | \
 		  GB_SAMPLE_UTIL_MEM | GB_SAMPLE_MEM | GB_SAMPLE_SM_CLOCK | GB_SAMPLE_TEMP | \
 		  GB_SAMPLE_THROTTLE)
 
 static struct nvml_fixture fx;
-static void *st;
 
 static int setup(void **state)
 {
 	nvml_fixture_open(&fx, "libfake_nvml.so");
-	st = NULL;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	if (st)
-		gb_source_nvml.close(st);
-	st = NULL;
 	nvml_fixture_close(&fx);
 	return 0;
 }
 
 static void src_open(void)
 {
-	struct gb_meter_config cfg;
-
-	gb_meter_config_init(&cfg);
-	cfg.nvml_lib = fx.path;
-	if (gb_source_nvml.open(&cfg, &st) < 0)
+	if (nvml_fixture_src_open(&fx, fx.path) < 0)
 		fail_msg("open: %s", gb_error_msg());
 }
 
 static void read_at_ms(uint64_t t_ms, struct gb_sample *out)
 {
 	fx.set_time_ns(t_ms * GB_NS_PER_MS);
-	assert_int_equal(gb_source_nvml.read(st, t_ms * GB_NS_PER_MS, out), 0);
+	assert_int_equal(gb_source_nvml.read(fx.st, t_ms * GB_NS_PER_MS, out), 0);
 }
 
 /* A phase mark: the energy counter is read now, whatever its age. */
 static void mark_at_ms(uint64_t t_ms, struct gb_sample *out)
 {
 	fx.set_time_ns(t_ms * GB_NS_PER_MS);
-	assert_int_equal(gb_source_nvml.read_mark(st, t_ms * GB_NS_PER_MS, out), 0);
+	assert_int_equal(gb_source_nvml.read_mark(fx.st, t_ms * GB_NS_PER_MS, out), 0);
 }
 
 static void test_domains_and_symbols(void **state)
@@ -71,9 +60,9 @@ static void test_domains_and_symbols(void **state)
 
 	setenv("FAKE_NVML_GPUS", "2", 1);
 	src_open();
-	assert_int_equal(gb_source_nvml.domain_count(st), 2);
+	assert_int_equal(gb_source_nvml.domain_count(fx.st), 2);
 	for (i = 0; i < 2; i++) {
-		gb_source_nvml.domain_info(st, i, &di);
+		gb_source_nvml.domain_info(fx.st, i, &di);
 		assert_string_equal(di.name, i ? "gpu1" : "gpu0");
 		assert_string_equal(di.label, "Fake NVIDIA H100 80GB HBM3");
 		assert_int_equal(di.kind, GB_DOMAIN_GPU);
@@ -92,14 +81,14 @@ static void test_domains_and_symbols(void **state)
 	assert_int_equal(fx.calls("nvmlDeviceGetCurrentClocksThrottleReasons"), 0);
 	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo_v2"), 2);
 	assert_int_equal(fx.calls("nvmlDeviceGetMemoryInfo"), 0);
-	gb_source_nvml.describe(st, buf, sizeof buf);
+	gb_source_nvml.describe(fx.st, buf, sizeof buf);
 	assert_non_null(strstr(buf, "driver 580.159.04, NVML 13.580.159.04"));
 	assert_non_null(strstr(buf, "; gpu0-1: energy counter yes (mJ), power instant field + 1 s average"));
 	/* The counter never wraps: no polling constraint. */
-	assert_int_equal(gb_source_nvml.max_interval_ns(st), 0);
+	assert_int_equal(gb_source_nvml.max_interval_ns(fx.st), 0);
 	assert_int_equal(fx.init_depth(), 1);
-	gb_source_nvml.close(st);
-	st = NULL;
+	gb_source_nvml.close(fx.st);
+	fx.st = NULL;
 	assert_int_equal(fx.init_depth(), 0);
 }
 
@@ -110,7 +99,7 @@ static void test_describe_groups_alike_gpus(void **state)
 	setenv("FAKE_NVML_GPUS", "8", 1);
 	setenv("FAKE_NVML_GPU5_MODE", "no_energy", 1);
 	src_open();
-	gb_source_nvml.describe(st, buf, sizeof buf);
+	gb_source_nvml.describe(fx.st, buf, sizeof buf);
 	assert_string_equal(buf, "driver 580.159.04, NVML 13.580.159.04"
 			    "; gpu0-4: energy counter yes (mJ), power instant field + 1 s average"
 			    "; gpu5: energy counter no, integrated from instant power, power instant field + 1 s average"
@@ -188,21 +177,21 @@ static void test_counter_vs_integrated(void **state)
 	setenv("FAKE_NVML_GPU1_MODE", "no_energy", 1);
 	setenv("FAKE_NVML_GPU2_MODE", "no_energy,no_instant", 1);
 	src_open();
-	gb_source_nvml.domain_info(st, 0, &di);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
 	assert_int_equal(di.method, GB_METHOD_COUNTER);
-	gb_source_nvml.domain_info(st, 1, &di);
+	gb_source_nvml.domain_info(fx.st, 1, &di);
 	assert_int_equal(di.method, GB_METHOD_INTEGRATED);
 	assert_string_equal(di.label, "Fake NVIDIA H100 80GB HBM3 (energy integrated from instant power)");
 	assert_true(di.telemetry & GB_SAMPLE_ENERGY);
-	gb_source_nvml.domain_info(st, 2, &di);
+	gb_source_nvml.domain_info(fx.st, 2, &di);
 	assert_int_equal(di.method, GB_METHOD_INTEGRATED);
 	assert_string_equal(di.label, "Fake NVIDIA H100 80GB HBM3 (energy integrated from 1 s average power)");
 	assert_false(di.telemetry & GB_SAMPLE_POWER);
-	gb_source_nvml.describe(st, buf, sizeof buf);
+	gb_source_nvml.describe(fx.st, buf, sizeof buf);
 	assert_non_null(strstr(buf, "gpu1: energy counter no, integrated from instant power"));
 	assert_non_null(strstr(buf, "gpu2: energy counter no, integrated from 1 s average power, power 1 s average only"));
 	/* Integration needs points: the sampler is asked to poll often. */
-	assert_int_equal(gb_source_nvml.max_interval_ns(st), 100 * GB_NS_PER_MS);
+	assert_int_equal(gb_source_nvml.max_interval_ns(fx.st), 100 * GB_NS_PER_MS);
 
 	for (t = 0; t <= 5000; t += 20) {
 		read_at_ms(t, s);
@@ -254,7 +243,7 @@ static void test_no_energy_at_all(void **state)
 
 	setenv("FAKE_NVML_MODE", "no_energy,no_instant,no_avg", 1);
 	src_open();
-	gb_source_nvml.domain_info(st, 0, &di);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
 	assert_int_equal(di.method, GB_METHOD_NONE);
 	assert_false(di.telemetry & (GB_SAMPLE_ENERGY | GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG));
 	read_at_ms(1000, &s);
@@ -270,7 +259,7 @@ static void test_unsupported_not_retried(void **state)
 
 	setenv("FAKE_NVML_MODE", "no_util,no_temp,no_instant", 1);
 	src_open();
-	gb_source_nvml.domain_info(st, 0, &di);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
 	assert_int_equal(di.telemetry,
 			 ALL_BITS & ~(GB_SAMPLE_UTIL_GPU | GB_SAMPLE_UTIL_MEM | GB_SAMPLE_TEMP | GB_SAMPLE_POWER));
 	for (k = 1; k <= 10; k++) {
@@ -295,7 +284,7 @@ static void test_unknown_field_id_retired(void **state)
 	/* A driver older than the instant-power field: "invalid argument". */
 	setenv("FAKE_NVML_MODE", "no_instant,old_fields", 1);
 	src_open();
-	gb_source_nvml.domain_info(st, 0, &di);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
 	assert_false(di.telemetry & GB_SAMPLE_POWER);
 	read_at_ms(1000, &s);
 	read_at_ms(1020, &s);

@@ -14,42 +14,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct gb_source_ops gb_source_nvml;
-
 static struct nvml_fixture fx;
-static void *st;
 
 static int setup_full(void **state)
 {
 	nvml_fixture_open(&fx, "libfake_nvml.so");
-	st = NULL;
 	return 0;
 }
 
 static int setup_old(void **state)
 {
 	nvml_fixture_open(&fx, "libfake_nvml_old.so");
-	st = NULL;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	if (st)
-		gb_source_nvml.close(st);
-	st = NULL;
 	nvml_fixture_close(&fx);
 	return 0;
 }
 
 static int src_open(const char *lib)
 {
-	struct gb_meter_config cfg;
-
-	gb_meter_config_init(&cfg);
-	cfg.nvml_lib = lib;
-	gb_error_clear();
-	return gb_source_nvml.open(&cfg, &st);
+	return nvml_fixture_src_open(&fx, lib);
 }
 
 static void assert_has(const char *text, const char *part)
@@ -62,7 +49,7 @@ static void test_init_fails(void **state)
 {
 	setenv("FAKE_NVML_MODE", "init_fail", 1);
 	assert_int_equal(src_open(fx.path), -ENODEV);
-	assert_null(st);
+	assert_null(fx.st);
 	assert_has(gb_error_msg(), "NVML: nvmlInit_v2: Driver Not Loaded");
 	assert_has(gb_error_msg(), "nvidia-smi");
 	assert_int_equal(fx.init_depth(), 0);
@@ -103,10 +90,10 @@ static void test_env_and_config(void **state)
 	/* GREENBENCH_NVML_LIB when the configuration names none... */
 	setenv("GREENBENCH_NVML_LIB", fx.path, 1);
 	assert_int_equal(src_open(NULL), 0);
-	assert_int_equal(gb_source_nvml.domain_count(st), 1);
+	assert_int_equal(gb_source_nvml.domain_count(fx.st), 1);
 	assert_int_equal(fx.init_depth(), 1);
-	gb_source_nvml.close(st);
-	st = NULL;
+	gb_source_nvml.close(fx.st);
+	fx.st = NULL;
 	/* ...and the configuration wins over it. */
 	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 	assert_int_equal(src_open(fx.path), 0);
@@ -119,7 +106,7 @@ static void test_missing_required_symbol(void **state)
 
 	assert_int_equal(src_open(path), -ENOSYS);
 	assert_has(gb_error_msg(), "libfake_nvml_noname.so' lacks nvmlDeviceGetName");
-	assert_null(st);
+	assert_null(fx.st);
 	free(path);
 }
 
@@ -131,11 +118,11 @@ static void test_lost_gpu_skipped(void **state)
 	setenv("FAKE_NVML_GPUS", "2", 1);
 	setenv("FAKE_NVML_GPU0_MODE", "lost", 1);
 	assert_int_equal(src_open(fx.path), 0);
-	assert_int_equal(gb_source_nvml.domain_count(st), 1);
-	gb_source_nvml.domain_info(st, 0, &di);
+	assert_int_equal(gb_source_nvml.domain_count(fx.st), 1);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
 	assert_string_equal(di.name, "gpu1");
 	assert_int_equal(di.device_index, 1);
-	gb_source_nvml.describe(st, buf, sizeof buf);
+	gb_source_nvml.describe(fx.st, buf, sizeof buf);
 	assert_has(buf, "gpu0 skipped: NVML: nvmlDeviceGetHandleByIndex_v2: GPU is lost");
 }
 
@@ -157,16 +144,16 @@ static void test_old_api(void **state)
 	assert_int_equal(src_open(fx.path), 0);
 	assert_int_equal(fx.calls("nvmlInit"), 1);
 	assert_int_equal(fx.calls("nvmlDeviceGetCount"), 1);
-	gb_source_nvml.domain_info(st, 0, &di);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
 	assert_int_equal(di.method, GB_METHOD_COUNTER);
 	/* No field values: no instant power, only the average. */
 	assert_false(di.telemetry & GB_SAMPLE_POWER);
 	assert_true(di.telemetry & GB_SAMPLE_POWER_AVG);
-	gb_source_nvml.describe(st, buf, sizeof buf);
+	gb_source_nvml.describe(fx.st, buf, sizeof buf);
 	assert_has(buf, "driver 580.159.04, NVML unknown");
 	assert_has(buf, "power 1 s average only");
 	fx.set_time_ns(GB_NS_PER_S);
-	assert_int_equal(gb_source_nvml.read(st, GB_NS_PER_S, &s), 0);
+	assert_int_equal(gb_source_nvml.read(fx.st, GB_NS_PER_S, &s), 0);
 	/* Throttle reasons and memory through the older calls; v1 memory
 	 * counts the driver's reserve as used. */
 	assert_true(s.valid & GB_SAMPLE_THROTTLE);

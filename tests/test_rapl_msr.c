@@ -2,6 +2,7 @@
  * where pread at a register's offset returns its 8 bytes, as the msr
  * driver does. */
 #include "lib/gbtest.h"
+#include "lib/rapl_fixture.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/sys.h"
@@ -19,54 +20,33 @@ extern const struct gb_source_ops gb_source_msr_rapl;
 #define UNIT_ESU14 0x000A0E03ULL	/* 61.03515625 uJ */
 #define UNIT_ESU16 0x000A1003ULL	/* 15.2587890625 uJ */
 
-struct fx {
-	char *root;
-	struct gb_meter_config cfg;
-	void *st;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-
-	f->root = gbt_mkdtemp();
-	gb_meter_config_init(&f->cfg);
-	f->cfg.sysfs_root = f->root;
-	*state = f;
-	return 0;
+	return gbt_rapl_setup(state, &gb_source_msr_rapl);
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	if (f->st)
-		gb_source_msr_rapl.close(f->st);
-	gb_sys_reset();
-	gbt_rm_rf(f->root);
-	free(f->root);
-	free(f);
-	return 0;
+	return gbt_rapl_teardown(state);
 }
 
-static void cpuinfo(struct fx *f, const char *vendor, unsigned family, unsigned model)
+static void cpuinfo(struct gbt_rapl *f, const char *vendor, unsigned family, unsigned model)
 {
 	gbt_write(f->root, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
 		  "model name\t: Test CPU\n\n", vendor, family, model);
 }
 
-static void cpu(struct fx *f, int n, int pkg, int core)
+static void cpu(struct gbt_rapl *f, int n, int pkg, int core)
 {
 	char rel[128];
 
-	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/physical_package_id", n);
-	gbt_write(f->root, rel, "%d\n", pkg);
+	gbt_rapl_cpu_package(f, n, pkg);
 	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/core_id", n);
 	gbt_write(f->root, rel, "%d\n", core);
 }
 
 /* Write a 64-bit register into <root>/dev/cpu/<n>/<dev> at offset reg. */
-static void msr_dev(struct fx *f, int n, const char *dev, uint32_t reg, uint64_t val)
+static void msr_dev(struct gbt_rapl *f, int n, const char *dev, uint32_t reg, uint64_t val)
 {
 	char rel[128], path[4300];
 	int fd;
@@ -81,34 +61,14 @@ static void msr_dev(struct fx *f, int n, const char *dev, uint32_t reg, uint64_t
 	close(fd);
 }
 
-static void msr(struct fx *f, int n, uint32_t reg, uint64_t val)
+static void msr(struct gbt_rapl *f, int n, uint32_t reg, uint64_t val)
 {
 	msr_dev(f, n, "msr", reg, val);
 }
 
-static int find(void *st, const char *name, struct gb_domain_info *out)
-{
-	size_t n = gb_source_msr_rapl.domain_count(st);
-
-	for (size_t i = 0; i < n; i++) {
-		gb_source_msr_rapl.domain_info(st, i, out);
-		if (!strcmp(out->name, name))
-			return (int)i;
-	}
-	return -1;
-}
-
-static void open_ok(struct fx *f)
-{
-	int ret = gb_source_msr_rapl.open(&f->cfg, &f->st);
-
-	if (ret < 0)
-		fail_msg("open: %s", gb_error_msg());
-}
-
 static void test_intel_client(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[4];
 	int pkg, core;
@@ -122,16 +82,16 @@ static void test_intel_client(void **state)
 	/* PP1 reads 0 (not counting) and DRAM is absent: 0x619 < 0x641 so
 	 * the sparse file reads zeros there too. */
 	msr(f, 0, GB_MSR_PP1_ENERGY_STATUS, 0);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_msr_rapl.domain_count(f->st), 2);
-	pkg = find(f->st, "package-0", &di);
+	pkg = gbt_rapl_find(f, "package-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_CPU_PACKAGE);
 	assert_int_equal(di.method, GB_METHOD_COUNTER);
 	assert_int_equal(di.parent, -1);
-	core = find(f->st, "core-0", &di);
+	core = gbt_rapl_find(f, "core-0", &di);
 	assert_int_equal(di.parent, pkg);
-	assert_int_equal(find(f->st, "uncore-0", &di), -1);
-	assert_int_equal(find(f->st, "dram-0", &di), -1);
+	assert_int_equal(gbt_rapl_find(f, "uncore-0", &di), -1);
+	assert_int_equal(gbt_rapl_find(f, "dram-0", &di), -1);
 
 	msr(f, 0, GB_MSR_PKG_ENERGY_STATUS, 1000 + 16384);	/* 16384 x 61.03515625 uJ = 1 J */
 	msr(f, 0, GB_MSR_PP0_ENERGY_STATUS, 500 + 100);
@@ -145,7 +105,7 @@ static void test_intel_client(void **state)
 
 static void test_32bit_wrap(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_sample s[4];
 
 	cpuinfo(f, "GenuineIntel", 6, 0x8C);
@@ -153,7 +113,7 @@ static void test_32bit_wrap(void **state)
 	msr(f, 0, GB_MSR_RAPL_POWER_UNIT, UNIT_ESU14);
 	/* Upper 32 bits are reserved and must be ignored. */
 	msr(f, 0, GB_MSR_PKG_ENERGY_STATUS, 0xABCD0000FFFFC000ULL);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	msr(f, 0, GB_MSR_PKG_ENERGY_STATUS, 0xABCD000000000000ULL);	/* wrapped: 0x4000 counts */
 	assert_int_equal(gb_source_msr_rapl.read(f->st, 1, s), 0);
 	assert_int_equal(s[0].energy_uj, 1000000);
@@ -170,7 +130,7 @@ static void test_32bit_wrap(void **state)
 
 static void test_intel_server_dram_unit(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[8];
 	int p0, d0, p1, d1;
@@ -186,17 +146,17 @@ static void test_intel_server_dram_unit(void **state)
 		msr(f, c, GB_MSR_DRAM_ENERGY_STATUS, 200 + (uint64_t)c);
 		msr(f, c, GB_MSR_PP1_ENERGY_STATUS, 0);
 	}
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_msr_rapl.domain_count(f->st), 4);
-	p0 = find(f->st, "package-0", &di);
+	p0 = gbt_rapl_find(f, "package-0", &di);
 	assert_non_null(strstr(di.label, "CPU 0"));
-	d0 = find(f->st, "dram-0", &di);
+	d0 = gbt_rapl_find(f, "dram-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_DRAM);
 	assert_int_equal(di.parent, -1);
-	p1 = find(f->st, "package-1", &di);
+	p1 = gbt_rapl_find(f, "package-1", &di);
 	assert_non_null(strstr(di.label, "CPU 1"));
 	assert_int_equal(di.device_index, 1);
-	d1 = find(f->st, "dram-1", &di);
+	d1 = gbt_rapl_find(f, "dram-1", &di);
 	msr(f, 0, GB_MSR_PKG_ENERGY_STATUS, 100 + 16384);
 	msr(f, 0, GB_MSR_DRAM_ENERGY_STATUS, 200 + 1000);
 	msr(f, 1, GB_MSR_PKG_ENERGY_STATUS, 101 + 2 * 16384);
@@ -244,7 +204,7 @@ static ssize_t amd_pread(int fd, void *buf, size_t len, off_t off)
 
 static void test_amd(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[4];
 	int pkg, core;
@@ -272,10 +232,10 @@ static void test_amd(void **state)
 	amd_reg[3][1] = 9;
 	gb_sys.open = amd_open;
 	gb_sys.pread = amd_pread;
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_msr_rapl.domain_count(f->st), 2);
-	pkg = find(f->st, "package-0", &di);
-	core = find(f->st, "core-0", &di);
+	pkg = gbt_rapl_find(f, "package-0", &di);
+	core = gbt_rapl_find(f, "core-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_CPU_CORE);
 	assert_int_equal(di.parent, pkg);
 	amd_reg[0][2] = 5000 + 65536;	/* 65536 x 15.26 uJ = 1 J */
@@ -289,14 +249,14 @@ static void test_amd(void **state)
 
 static void test_msr_safe(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	char desc[256];
 
 	cpuinfo(f, "GenuineIntel", 6, 0x8C);
 	cpu(f, 0, 0, 0);
 	msr_dev(f, 0, "msr_safe", GB_MSR_RAPL_POWER_UNIT, UNIT_ESU14);
 	msr_dev(f, 0, "msr_safe", GB_MSR_PKG_ENERGY_STATUS, 42);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_msr_rapl.domain_count(f->st), 1);
 	gb_source_msr_rapl.describe(f->st, desc, sizeof desc);
 	assert_non_null(strstr(desc, "msr_safe"));
@@ -313,7 +273,7 @@ static int deny_msr_open(const char *path, int flags, ...)
 
 static void test_permission(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	cpuinfo(f, "GenuineIntel", 6, 0x8C);
 	cpu(f, 0, 0, 0);
@@ -328,7 +288,7 @@ static void test_permission(void **state)
 
 static void test_no_msr_module(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	cpuinfo(f, "GenuineIntel", 6, 0x8C);
 	cpu(f, 0, 0, 0);
@@ -339,7 +299,7 @@ static void test_no_msr_module(void **state)
 
 static void test_vm_counters(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	cpuinfo(f, "GenuineIntel", 6, 0x8F);
 	cpu(f, 0, 0, 0);
@@ -358,7 +318,7 @@ static void test_vm_counters(void **state)
 
 static void test_other_vendor(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	cpuinfo(f, "CentaurHauls", 6, 0x0F);
 	assert_int_equal(gb_source_msr_rapl.open(&f->cfg, &f->st), -ENODEV);

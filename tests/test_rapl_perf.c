@@ -1,6 +1,7 @@
 /* The perf `power` PMU source over a fake PMU sysfs tree, with
  * perf_event_open, read and close replaced through gb_sys. */
 #include "lib/gbtest.h"
+#include "lib/rapl_fixture.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/sys.h"
@@ -93,19 +94,8 @@ static size_t still_open(void)
 
 /* ---- fixture ---------------------------------------------------------- */
 
-struct fx {
-	char *root;
-	struct gb_meter_config cfg;
-	void *st;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-
-	f->root = gbt_mkdtemp();
-	gb_meter_config_init(&f->cfg);
-	f->cfg.sysfs_root = f->root;
 	memset(ev, 0, sizeof ev);
 	memset(step, 0, sizeof step);
 	nev = 0;
@@ -114,31 +104,23 @@ static int setup(void **state)
 	gb_sys.perf_event_open = fake_perf_event_open;
 	gb_sys.read = fake_read;
 	gb_sys.close = fake_close;
-	*state = f;
-	return 0;
+	return gbt_rapl_setup(state, &gb_source_perf_rapl);
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	if (f->st)
-		gb_source_perf_rapl.close(f->st);
+	gbt_rapl_close(*state);
 	assert_int_equal(still_open(), 0);
-	gb_sys_reset();
-	gbt_rm_rf(f->root);
-	free(f->root);
-	free(f);
-	return 0;
+	return gbt_rapl_teardown(state);
 }
 
-static void pmu(struct fx *f, unsigned type, const char *cpumask)
+static void pmu(struct gbt_rapl *f, unsigned type, const char *cpumask)
 {
 	gbt_write(f->root, PMU "/type", "%u\n", type);
 	gbt_write(f->root, PMU "/cpumask", "%s\n", cpumask);
 }
 
-static void event(struct fx *f, const char *name, unsigned config, const char *scale, const char *unit)
+static void event(struct gbt_rapl *f, const char *name, unsigned config, const char *scale, const char *unit)
 {
 	char rel[256];
 
@@ -150,39 +132,11 @@ static void event(struct fx *f, const char *name, unsigned config, const char *s
 	gbt_write(f->root, rel, "%s\n", unit);
 }
 
-static void cpu_package(struct fx *f, int cpu, int pkg)
-{
-	char rel[128];
-
-	snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu%d/topology/physical_package_id", cpu);
-	gbt_write(f->root, rel, "%d\n", pkg);
-}
-
-static int find(void *st, const char *name, struct gb_domain_info *out)
-{
-	size_t n = gb_source_perf_rapl.domain_count(st);
-
-	for (size_t i = 0; i < n; i++) {
-		gb_source_perf_rapl.domain_info(st, i, out);
-		if (!strcmp(out->name, name))
-			return (int)i;
-	}
-	return -1;
-}
-
-static void open_ok(struct fx *f)
-{
-	int ret = gb_source_perf_rapl.open(&f->cfg, &f->st);
-
-	if (ret < 0)
-		fail_msg("open: %s", gb_error_msg());
-}
-
 /* ---- tests ---------------------------------------------------------- */
 
 static void test_two_packages(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[8];
 	int p0, c0, r0, p1, r1;
@@ -191,34 +145,34 @@ static void test_two_packages(void **state)
 	event(f, "energy-cores", 0x01, SCALE_2_32, "Joules");
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
 	event(f, "energy-ram", 0x03, "6.103515625e-05", "Joules");
-	cpu_package(f, 0, 0);
-	cpu_package(f, 4, 1);
+	gbt_rapl_cpu_package(f, 0, 0);
+	gbt_rapl_cpu_package(f, 4, 1);
 	step[1] = 1ULL << 31;	/* 0.5 J per read */
 	step[2] = 1ULL << 32;	/* 1 J per read */
 	step[3] = 1000;		/* 1000 x 61.03515625 uJ per read */
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	/* cores on package 0 only would be odd; the PMU lists them on both */
 	assert_int_equal(gb_source_perf_rapl.domain_count(f->st), 6);
 	for (size_t i = 0; i < nev; i++) {
 		assert_int_equal(ev[i].type, 23);
 		assert_true(ev[i].cpu == 0 || ev[i].cpu == 4);
 	}
-	p0 = find(f->st, "package-0", &di);
+	p0 = gbt_rapl_find(f, "package-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_CPU_PACKAGE);
 	assert_int_equal(di.method, GB_METHOD_COUNTER);
 	assert_int_equal(di.device_index, 0);
 	assert_int_equal(di.parent, -1);
-	c0 = find(f->st, "core-0", &di);
+	c0 = gbt_rapl_find(f, "core-0", &di);
 	assert_int_equal(di.parent, p0);
-	r0 = find(f->st, "dram-0", &di);
+	r0 = gbt_rapl_find(f, "dram-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_DRAM);
 	assert_int_equal(di.parent, -1);
-	p1 = find(f->st, "package-1", &di);
+	p1 = gbt_rapl_find(f, "package-1", &di);
 	assert_int_equal(di.device_index, 1);
 	assert_non_null(strstr(di.label, "CPU 4"));
-	assert_int_equal(find(f->st, "core-1", &di) >= 0, 1);
+	assert_int_equal(gbt_rapl_find(f, "core-1", &di) >= 0, 1);
 	assert_int_equal(di.parent, p1);
-	r1 = find(f->st, "dram-1", &di);
+	r1 = gbt_rapl_find(f, "dram-1", &di);
 	assert_true(c0 >= 0 && r0 >= 0 && r1 >= 0);
 
 	assert_int_equal(gb_source_perf_rapl.read(f->st, 1, s), 0);
@@ -236,12 +190,12 @@ static void test_two_packages(void **state)
 
 static void test_vm_psys_only(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	/* What this development machine and the H100 VM expose. */
 	pmu(f, 9, "0");
 	event(f, "energy-psys", 0x05, SCALE_2_32, "Joules");
-	cpu_package(f, 0, 0);
+	gbt_rapl_cpu_package(f, 0, 0);
 	assert_int_equal(gb_source_perf_rapl.open(&f->cfg, &f->st), -ENODEV);
 	f->st = NULL;
 	assert_string_equal(gb_error_msg(), "energy-psys reads 0: no usable RAPL counter (virtual machine?)");
@@ -250,7 +204,7 @@ static void test_vm_psys_only(void **state)
 
 static void test_psys_stub_beside_working_pkg(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	char desc[512];
 	int pkg;
@@ -259,17 +213,17 @@ static void test_psys_stub_beside_working_pkg(void **state)
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
 	event(f, "energy-psys", 0x05, SCALE_2_32, "Joules");
 	event(f, "energy-cores", 0x01, SCALE_2_32, "Joules");
-	cpu_package(f, 0, 0);
+	gbt_rapl_cpu_package(f, 0, 0);
 	step[2] = 1000;
 	/* psys and cores never move: psys is a stub and goes, an idle
 	 * core domain is plausible and stays. */
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_perf_rapl.domain_count(f->st), 2);
-	pkg = find(f->st, "package-0", &di);
+	pkg = gbt_rapl_find(f, "package-0", &di);
 	assert_true(pkg >= 0);
-	assert_true(find(f->st, "core-0", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "core-0", &di) >= 0);
 	assert_int_equal(di.parent, pkg);
-	assert_int_equal(find(f->st, "psys", &di), -1);
+	assert_int_equal(gbt_rapl_find(f, "psys", &di), -1);
 	assert_int_equal(still_open(), 2);
 	gb_source_perf_rapl.describe(f->st, desc, sizeof desc);
 	assert_non_null(strstr(desc, "ignored energy-psys on psys (reads 0)"));
@@ -277,26 +231,26 @@ static void test_psys_stub_beside_working_pkg(void **state)
 
 static void test_psys_working(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	int pkg;
 
 	pmu(f, 9, "0");
 	event(f, "energy-psys", 0x05, SCALE_2_32, "Joules");
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
-	cpu_package(f, 0, 0);
+	gbt_rapl_cpu_package(f, 0, 0);
 	step[2] = 10;
 	step[5] = 30;
-	open_ok(f);
-	pkg = find(f->st, "package-0", &di);
-	assert_true(find(f->st, "psys", &di) >= 0);
+	gbt_rapl_open_ok(f);
+	pkg = gbt_rapl_find(f, "package-0", &di);
+	assert_true(gbt_rapl_find(f, "psys", &di) >= 0);
 	assert_int_equal(di.kind, GB_DOMAIN_PSYS);
 	assert_int_equal(di.parent, pkg);	/* overlaps the package: never summed */
 }
 
 static void test_permission(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	pmu(f, 9, "0");
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
@@ -312,7 +266,7 @@ static void test_permission(void **state)
 
 static void test_other_open_error(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	pmu(f, 9, "0");
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
@@ -324,26 +278,26 @@ static void test_other_open_error(void **state)
 
 static void test_one_event_refused(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	char desc[512];
 
 	pmu(f, 9, "0");
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Joules");
 	event(f, "energy-ram", 0x03, SCALE_2_32, "Joules");
-	cpu_package(f, 0, 0);
+	gbt_rapl_cpu_package(f, 0, 0);
 	step[2] = 1;
 	refuse_config = 0x03;
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_perf_rapl.domain_count(f->st), 1);
-	assert_true(find(f->st, "package-0", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "package-0", &di) >= 0);
 	gb_source_perf_rapl.describe(f->st, desc, sizeof desc);
 	assert_non_null(strstr(desc, "ignored energy-ram on CPU 0 ("));
 }
 
 static void test_no_pmu(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	assert_int_equal(gb_source_perf_rapl.open(&f->cfg, &f->st), -ENODEV);
 	f->st = NULL;
@@ -352,7 +306,7 @@ static void test_no_pmu(void **state)
 
 static void test_bad_unit_skipped(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	pmu(f, 9, "0");
 	event(f, "energy-pkg", 0x02, SCALE_2_32, "Watts");

@@ -1,5 +1,6 @@
 /* The powercap RAPL source over fake /sys/class/powercap trees. */
 #include "lib/gbtest.h"
+#include "lib/rapl_fixture.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/sys.h"
@@ -17,37 +18,17 @@ extern const struct gb_source_ops gb_source_powercap;
 #define RANGE_UJ 262143328850ULL
 #define PC "sys/class/powercap"
 
-struct fx {
-	char *root;
-	struct gb_meter_config cfg;
-	void *st;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-
-	f->root = gbt_mkdtemp();
-	gb_meter_config_init(&f->cfg);
-	f->cfg.sysfs_root = f->root;
-	*state = f;
-	return 0;
+	return gbt_rapl_setup(state, &gb_source_powercap);
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-
-	if (f->st)
-		gb_source_powercap.close(f->st);
-	gb_sys_reset();
-	gbt_rm_rf(f->root);
-	free(f->root);
-	free(f);
-	return 0;
+	return gbt_rapl_teardown(state);
 }
 
-static void zone(struct fx *f, const char *dir, const char *name, uint64_t range, uint64_t uj)
+static void zone(struct gbt_rapl *f, const char *dir, const char *name, uint64_t range, uint64_t uj)
 {
 	char rel[256];
 
@@ -60,7 +41,7 @@ static void zone(struct fx *f, const char *dir, const char *name, uint64_t range
 }
 
 /* Rewrite a counter in place (same inode, as sysfs would show it). */
-static void set_uj(struct fx *f, const char *dir, uint64_t uj)
+static void set_uj(struct gbt_rapl *f, const char *dir, uint64_t uj)
 {
 	char rel[256];
 
@@ -68,29 +49,9 @@ static void set_uj(struct fx *f, const char *dir, uint64_t uj)
 	gbt_write(f->root, rel, "%llu\n", (unsigned long long)uj);
 }
 
-static int find(void *st, const char *name, struct gb_domain_info *out)
-{
-	size_t n = gb_source_powercap.domain_count(st);
-
-	for (size_t i = 0; i < n; i++) {
-		gb_source_powercap.domain_info(st, i, out);
-		if (!strcmp(out->name, name))
-			return (int)i;
-	}
-	return -1;
-}
-
-static void open_ok(struct fx *f)
-{
-	int ret = gb_source_powercap.open(&f->cfg, &f->st);
-
-	if (ret < 0)
-		fail_msg("open: %s", gb_error_msg());
-}
-
 static void test_single_socket_nested(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[8];
 	int pkg, core, uncore, dram, psys;
@@ -103,23 +64,23 @@ static void test_single_socket_nested(void **state)
 	zone(f, "intel-rapl:0:1", "uncore", RANGE_UJ, 50000);
 	zone(f, "intel-rapl:0:2", "dram", RANGE_UJ, 300000);
 	zone(f, "intel-rapl:1", "psys", RANGE_UJ, 9000000);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_powercap.domain_count(f->st), 5);
-	pkg = find(f->st, "package-0", &di);
+	pkg = gbt_rapl_find(f, "package-0", &di);
 	assert_true(pkg >= 0);
 	assert_int_equal(di.kind, GB_DOMAIN_CPU_PACKAGE);
 	assert_int_equal(di.method, GB_METHOD_COUNTER);
 	assert_int_equal(di.parent, -1);
 	assert_int_equal(di.device_index, 0);
-	core = find(f->st, "core-0", &di);
+	core = gbt_rapl_find(f, "core-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_CPU_CORE);
 	assert_int_equal(di.parent, pkg);
-	uncore = find(f->st, "uncore-0", &di);
+	uncore = gbt_rapl_find(f, "uncore-0", &di);
 	assert_int_equal(di.parent, pkg);
-	dram = find(f->st, "dram-0", &di);
+	dram = gbt_rapl_find(f, "dram-0", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_DRAM);
 	assert_int_equal(di.parent, -1);	/* DRAM is not inside the package */
-	psys = find(f->st, "psys", &di);
+	psys = gbt_rapl_find(f, "psys", &di);
 	assert_int_equal(di.kind, GB_DOMAIN_PSYS);
 	assert_int_equal(di.parent, pkg);	/* overlaps the package: never summed */
 	assert_true(core >= 0 && uncore >= 0 && dram >= 0 && psys >= 0);
@@ -152,12 +113,12 @@ static void test_single_socket_nested(void **state)
 
 static void test_wraparound(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_sample s[2];
 
 	/* A 1 J range wraps constantly; each wrap seen once is counted. */
 	zone(f, "intel-rapl:0", "package-0", 1000000, 999000);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	set_uj(f, "intel-rapl:0", 500);	/* wrapped: 1001 + 500 */
 	assert_int_equal(gb_source_powercap.read(f->st, 1, s), 0);
 	assert_int_equal(s[0].energy_uj, 1501);
@@ -174,7 +135,7 @@ static void test_wraparound(void **state)
 
 static void test_multi_socket_missing_dram(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[8];
 	int p0, p1, d0;
@@ -183,14 +144,14 @@ static void test_multi_socket_missing_dram(void **state)
 	zone(f, "intel-rapl:0:0", "dram", RANGE_UJ, 20);
 	zone(f, "intel-rapl:1", "package-1", RANGE_UJ, 30);
 	/* socket 1 has no dram zone */
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_powercap.domain_count(f->st), 3);
-	p0 = find(f->st, "package-0", &di);
-	d0 = find(f->st, "dram-0", &di);
+	p0 = gbt_rapl_find(f, "package-0", &di);
+	d0 = gbt_rapl_find(f, "dram-0", &di);
 	assert_int_equal(di.device_index, 0);
-	p1 = find(f->st, "package-1", &di);
+	p1 = gbt_rapl_find(f, "package-1", &di);
 	assert_int_equal(di.device_index, 1);
-	assert_int_equal(find(f->st, "dram-1", &di), -1);
+	assert_int_equal(gbt_rapl_find(f, "dram-1", &di), -1);
 	set_uj(f, "intel-rapl:0", 110);
 	set_uj(f, "intel-rapl:0:0", 220);
 	set_uj(f, "intel-rapl:1", 3030);
@@ -213,7 +174,7 @@ static int deny_energy_open(const char *path, int flags, ...)
 
 static void test_eacces(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	zone(f, "intel-rapl:0", "package-0", RANGE_UJ, 10);
 	/* chmod 000 does not stop root; fake the kernel's answer instead. */
@@ -229,16 +190,16 @@ static void test_eacces(void **state)
 
 static void test_mmio_duplicate(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	char desc[512];
 
 	zone(f, "intel-rapl:0", "package-0", RANGE_UJ, 777);
 	zone(f, "intel-rapl:0:0", "core", RANGE_UJ, 333);
 	zone(f, "intel-rapl-mmio:0", "package-0", RANGE_UJ, 777);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_powercap.domain_count(f->st), 2);
-	assert_true(find(f->st, "package-0", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "package-0", &di) >= 0);
 	assert_non_null(strstr(di.label, "intel-rapl:0"));
 	assert_null(strstr(di.label, "mmio"));
 	gb_source_powercap.describe(f->st, desc, sizeof desc);
@@ -247,7 +208,7 @@ static void test_mmio_duplicate(void **state)
 
 static void test_amd_mirrored_dies(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 
 	/* Two dies of package 0 reading the one package counter, and a
@@ -256,21 +217,21 @@ static void test_amd_mirrored_dies(void **state)
 	zone(f, "intel-rapl:1", "package-0-die-1", RANGE_UJ, 123456);
 	zone(f, "intel-rapl:2", "package-1-die-0", RANGE_UJ, 654321);
 	zone(f, "intel-rapl:0:0", "core", RANGE_UJ, 1111);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_powercap.domain_count(f->st), 3);
 	/* The kept die stands for its whole package and is named so. */
-	assert_true(find(f->st, "package-0", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "package-0", &di) >= 0);
 	assert_non_null(strstr(di.label, "intel-rapl:0)"));
-	assert_true(find(f->st, "core-0", &di) >= 0);
-	assert_int_equal(find(f->st, "package-0-die-1", &di), -1);
+	assert_true(gbt_rapl_find(f, "core-0", &di) >= 0);
+	assert_int_equal(gbt_rapl_find(f, "package-0-die-1", &di), -1);
 	/* A package whose single die has no mirror keeps its name. */
-	assert_true(find(f->st, "package-1-die-0", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "package-1-die-0", &di) >= 0);
 	assert_int_equal(di.device_index, 1);
 }
 
 static void test_intel_real_dies(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 
 	/* Multi-die Intel parts have distinct counters per die: both stay,
@@ -278,15 +239,15 @@ static void test_intel_real_dies(void **state)
 	zone(f, "intel-rapl:0", "package-0-die-0", RANGE_UJ, 1000);
 	zone(f, "intel-rapl:0:0", "dram", RANGE_UJ, 50);
 	zone(f, "intel-rapl:1", "package-0-die-1", RANGE_UJ, 2000);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_powercap.domain_count(f->st), 3);
-	assert_true(find(f->st, "package-0-die-1", &di) >= 0);
-	assert_true(find(f->st, "dram-0-die-0", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "package-0-die-1", &di) >= 0);
+	assert_true(gbt_rapl_find(f, "dram-0-die-0", &di) >= 0);
 }
 
 static void test_all_zero_is_unavailable(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	zone(f, "intel-rapl:0", "package-0", RANGE_UJ, 0);
 	zone(f, "intel-rapl:1", "psys", RANGE_UJ, 0);
@@ -297,22 +258,22 @@ static void test_all_zero_is_unavailable(void **state)
 
 static void test_zero_subzone_dropped(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	char desc[512];
 
 	zone(f, "intel-rapl:0", "package-0", RANGE_UJ, 10);
 	zone(f, "intel-rapl:0:0", "uncore", RANGE_UJ, 0);
-	open_ok(f);
+	gbt_rapl_open_ok(f);
 	assert_int_equal(gb_source_powercap.domain_count(f->st), 1);
-	assert_int_equal(find(f->st, "uncore-0", &di), -1);
+	assert_int_equal(gbt_rapl_find(f, "uncore-0", &di), -1);
 	gb_source_powercap.describe(f->st, desc, sizeof desc);
 	assert_non_null(strstr(desc, "intel-rapl:0:0 (reads 0)"));
 }
 
 static void test_no_powercap(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 
 	assert_int_equal(gb_source_powercap.open(&f->cfg, &f->st), -ENODEV);
 	f->st = NULL;
@@ -348,7 +309,7 @@ static ssize_t flaky_pread(int fd, void *buf, size_t len, off_t off)
 
 static void test_read_error_clears_validity(void **state)
 {
-	struct fx *f = *state;
+	struct gbt_rapl *f = *state;
 	struct gb_domain_info di;
 	struct gb_sample s[2];
 	int pkg, core;
@@ -358,9 +319,9 @@ static void test_read_error_clears_validity(void **state)
 	gb_sys.open = record_open;
 	gb_sys.pread = flaky_pread;
 	fail_reads = 0;
-	open_ok(f);
-	pkg = find(f->st, "package-0", &di);
-	core = find(f->st, "core-0", &di);
+	gbt_rapl_open_ok(f);
+	pkg = gbt_rapl_find(f, "package-0", &di);
+	core = gbt_rapl_find(f, "core-0", &di);
 	fail_reads = 1;
 	set_uj(f, "intel-rapl:0", 20);
 	assert_int_equal(gb_source_powercap.read(f->st, 1, s), 0);

@@ -171,35 +171,38 @@ static void test_statistics_match_scipy(void **st)
 	free(got_text);
 }
 
+/* gb_stats_mann_whitney(x, y) against scipy's U and p for the same samples
+ * (xs, ys: them as comma-separated text), and whether it took the exact path. */
+static void check_mwu(const double *x, size_t nx, const char *xs, const double *y, size_t ny, const char *ys,
+		      int want_exact)
+{
+	char cmd[512], *out = NULL;
+	double u, p, eu, ep;
+	int exact;
+
+	assert_int_equal(gb_stats_mann_whitney(x, nx, y, ny, &u, &p, &exact), 0);
+	assert_int_equal(exact, want_exact);
+	snprintf(cmd, sizeof cmd, "%s '%s/tests/helpers/report_expected.py' mwu %s %s", py,
+		 getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".", xs, ys);
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	assert_int_equal(sscanf(out, "%lf %lf", &eu, &ep), 2);
+	assert_true(close_to(u, eu, 1e-12) && close_to(p, ep, 1e-9));
+	free(out);
+}
+
 /* The asymptotic path (ties, larger samples) and the exact one, against scipy. */
 static void test_mann_whitney_paths(void **st)
 {
 	static const double x[] = { 1, 2, 2, 3, 4, 5, 6, 7, 8, 9 }, y[] = { 2, 3, 3, 5, 8, 10, 11 };
 	static const double a[] = { 1.5, 2.5, 9.1 }, b[] = { 3.3, 4.4, 5.5, 6.6 };
-	char cmd[512], *out = NULL;
-	double u, p, eu, ep;
-	int exact;
+	char cmd[512];
 
 	(void)st;
 	snprintf(cmd, sizeof cmd, "%s -c 'import scipy' 2>/dev/null", py);
 	if (gbt_run(cmd, NULL) != 0)
 		skip();
-	assert_int_equal(gb_stats_mann_whitney(x, 10, y, 7, &u, &p, &exact), 0);
-	assert_false(exact);
-	snprintf(cmd, sizeof cmd, "%s '%s/tests/helpers/report_expected.py' mwu 1,2,2,3,4,5,6,7,8,9 2,3,3,5,8,10,11",
-		 py, getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".");
-	assert_int_equal(gbt_run(cmd, &out), 0);
-	assert_int_equal(sscanf(out, "%lf %lf", &eu, &ep), 2);
-	assert_true(close_to(u, eu, 1e-12) && close_to(p, ep, 1e-9));
-	free(out);
-	assert_int_equal(gb_stats_mann_whitney(a, 3, b, 4, &u, &p, &exact), 0);
-	assert_true(exact);
-	snprintf(cmd, sizeof cmd, "%s '%s/tests/helpers/report_expected.py' mwu 1.5,2.5,9.1 3.3,4.4,5.5,6.6",
-		 py, getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".");
-	assert_int_equal(gbt_run(cmd, &out), 0);
-	assert_int_equal(sscanf(out, "%lf %lf", &eu, &ep), 2);
-	assert_true(close_to(u, eu, 1e-12) && close_to(p, ep, 1e-9));
-	free(out);
+	check_mwu(x, 10, "1,2,2,3,4,5,6,7,8,9", y, 7, "2,3,3,5,8,10,11", 0);
+	check_mwu(a, 3, "1.5,2.5,9.1", b, 4, "3.3,4.4,5.5,6.6", 1);
 	assert_true(gb_stats_cliffs_delta(a, 3, b, 4) == (double)(1 * 4 - 2 * 4) / 12);
 }
 

@@ -6,8 +6,6 @@
  * Skipped (with the reason) when ONNX Runtime cannot be loaded.
  */
 #include "lib/gbtest.h"
-#include "greenbench/error.h"
-#include "greenbench/runtime.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -48,21 +46,7 @@ static int run_gb(const char *args, char **out, char **err)
 	return rc;
 }
 
-static int have_ort(void)
-{
-	const struct gb_runtime_ops *rt = gb_runtime_find("ort");
-
-	if (rt && rt->probe() == 0)
-		return 1;
-	fprintf(stderr, "skipped: %s\n", rt ? gb_error_msg() : "no ort runtime");
-	return 0;
-}
-
-static const struct row {
-	const char *args;
-	int exit;
-	const char *pattern;
-} rows[] = {
+static const struct gbt_row rows[] = {
 	{ "run", 129, "error: no model given: use --model FILE" },
 	{ "run --model", 129, "option '--model' needs a value" },
 	{ "run --model $M/mlp.onnx --bogus", 129, "unknown option '--bogus'" },
@@ -105,7 +89,7 @@ static const struct row {
 static void test_rows(void **st)
 {
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		char *out = NULL, *err = NULL;
@@ -117,9 +101,7 @@ static void test_rows(void **st)
 		assert_non_null(all);
 		memcpy(all, out, lo);
 		memcpy(all + lo, err, le + 1);
-		if (rc != rows[i].exit || !strstr(all, rows[i].pattern))
-			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
-				 rows[i].exit, all, rows[i].pattern);
+		gbt_row_check(&rows[i], rc, all);
 		/* A failed run is one line on stderr and nothing on stdout. */
 		if (rows[i].exit == 1 && (strchr(err, '\n') != err + le - 1 || lo))
 			fail_msg("greenbench %s: want one error line, got:\n%s---\n%s", rows[i].args, out, err);
@@ -127,36 +109,6 @@ static void test_rows(void **st)
 		free(out);
 		free(err);
 	}
-}
-
-static cJSON *get(cJSON *o, const char *path)
-{
-	char buf[256], *save = NULL, *tok;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
-		o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(tok)) : cJSON_GetObjectItem(o, tok);
-	if (!o)
-		fail_msg("no '%s' in the record", path);
-	return o;
-}
-
-static double num(cJSON *o, const char *path)
-{
-	cJSON *v = get(o, path);
-
-	if (!cJSON_IsNumber(v))
-		fail_msg("'%s' is not a number", path);
-	return v->valuedouble;
-}
-
-static const char *str(cJSON *o, const char *path)
-{
-	cJSON *v = get(o, path);
-
-	if (!cJSON_IsString(v))
-		fail_msg("'%s' is not a string", path);
-	return v->valuestring;
 }
 
 static cJSON *run_json(const char *args, int want_rc)
@@ -186,71 +138,71 @@ static void test_record(void **st)
 	const char *sha;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = run_json("--model $M/tokens.onnx --batch 3 --dim seq=6 --vocab 100 --seed 7 "
 		     "--warmup 2 -n 20 --min-duration 0 --io device", 0);
-	assert_int_equal(num(j, "schema"), 1);
-	assert_string_equal(str(j, "status"), "ok");
-	assert_non_null(strstr(str(j, "greenbench_version"), "0."));
-	assert_int_equal(strlen(str(j, "started_at")), 20);
-	assert_string_equal(str(j, "config.runtime"), "ort");
-	assert_string_equal(str(j, "config.ep"), "cpu");
-	assert_string_equal(str(j, "config.io"), "device");
-	assert_int_equal(num(j, "config.batch"), 3);
-	assert_int_equal(num(j, "config.dims.seq"), 6);
-	assert_int_equal(num(j, "config.vocab"), 100);
-	assert_int_equal(num(j, "config.seed"), 7);
-	assert_int_equal(num(j, "config.warmup.iterations"), 2);
-	assert_string_equal(str(j, "config.dtype"), "int64");
-	sha = str(j, "config.model_sha256");
+	assert_int_equal(gbt_json_num(j, "schema"), 1);
+	assert_string_equal(gbt_json_str(j, "status"), "ok");
+	assert_non_null(strstr(gbt_json_str(j, "greenbench_version"), "0."));
+	assert_int_equal(strlen(gbt_json_str(j, "started_at")), 20);
+	assert_string_equal(gbt_json_str(j, "config.runtime"), "ort");
+	assert_string_equal(gbt_json_str(j, "config.ep"), "cpu");
+	assert_string_equal(gbt_json_str(j, "config.io"), "device");
+	assert_int_equal(gbt_json_num(j, "config.batch"), 3);
+	assert_int_equal(gbt_json_num(j, "config.dims.seq"), 6);
+	assert_int_equal(gbt_json_num(j, "config.vocab"), 100);
+	assert_int_equal(gbt_json_num(j, "config.seed"), 7);
+	assert_int_equal(gbt_json_num(j, "config.warmup.iterations"), 2);
+	assert_string_equal(gbt_json_str(j, "config.dtype"), "int64");
+	sha = gbt_json_str(j, "config.model_sha256");
 	assert_int_equal(strlen(sha), 64);
 	for (int i = 0; i < 64; i++)
 		assert_true(isxdigit((unsigned char)sha[i]));
-	assert_non_null(strstr(str(j, "environment.runtime.ort_version"), "1."));
-	assert_string_equal(str(j, "environment.runtime.io"), "device");
-	assert_true(cJSON_IsArray(get(j, "environment.gpus")));
+	assert_non_null(strstr(gbt_json_str(j, "environment.runtime.ort_version"), "1."));
+	assert_string_equal(gbt_json_str(j, "environment.runtime.io"), "device");
+	assert_true(cJSON_IsArray(gbt_json_get(j, "environment.gpus")));
 
 	/* four phases, in order, each with its time and CPU energy */
-	assert_int_equal(cJSON_GetArraySize(get(j, "phases")), 4);
+	assert_int_equal(cJSON_GetArraySize(gbt_json_get(j, "phases")), 4);
 	for (int p = 0; p < 4; p++) {
 		char k[64];
 
 		snprintf(k, sizeof k, "phases.%d.name", p);
-		assert_string_equal(str(j, k), phase[p]);
+		assert_string_equal(gbt_json_str(j, k), phase[p]);
 		snprintf(k, sizeof k, "phases.%d.energy.cpu.method", p);
-		assert_string_equal(str(j, k), "estimated");
+		assert_string_equal(gbt_json_str(j, k), "estimated");
 		snprintf(k, sizeof k, "phases.%d.duration_s", p);
-		assert_true(num(j, k) > 0);
+		assert_true(gbt_json_num(j, k) > 0);
 		if (p) {
 			char prev[64];
 			snprintf(k, sizeof k, "phases.%d.t_start_ns", p);
 			snprintf(prev, sizeof prev, "phases.%d.t_end_ns", p - 1);
-			assert_true(num(j, k) >= num(j, prev));
+			assert_true(gbt_json_num(j, k) >= gbt_json_num(j, prev));
 		}
 	}
-	assert_int_equal(num(j, "phases.1.iterations"), 1);
-	assert_int_equal(num(j, "phases.2.iterations"), 2);
-	m = get(j, "phases.3");
-	assert_true(num(m, "iterations") >= 20);
-	assert_int_equal(num(m, "items"), 3 * num(m, "iterations"));
+	assert_int_equal(gbt_json_num(j, "phases.1.iterations"), 1);
+	assert_int_equal(gbt_json_num(j, "phases.2.iterations"), 2);
+	m = gbt_json_get(j, "phases.3");
+	assert_true(gbt_json_num(m, "iterations") >= 20);
+	assert_int_equal(gbt_json_num(m, "items"), 3 * gbt_json_num(m, "iterations"));
 
 	/* latency: n batches, ordered percentiles */
-	assert_int_equal(num(j, "latency_ns.n"), num(m, "iterations"));
-	assert_true(num(j, "latency_ns.min") > 0);
-	assert_true(num(j, "latency_ns.min") <= num(j, "latency_ns.p50"));
-	assert_true(num(j, "latency_ns.p50") <= num(j, "latency_ns.p90"));
-	assert_true(num(j, "latency_ns.p90") <= num(j, "latency_ns.p99"));
-	assert_true(num(j, "latency_ns.p99") <= num(j, "latency_ns.max"));
-	assert_true(num(j, "latency_ns.mean") >= num(j, "latency_ns.min"));
-	assert_true(num(j, "throughput_items_per_s") > 0);
+	assert_int_equal(gbt_json_num(j, "latency_ns.n"), gbt_json_num(m, "iterations"));
+	assert_true(gbt_json_num(j, "latency_ns.min") > 0);
+	assert_true(gbt_json_num(j, "latency_ns.min") <= gbt_json_num(j, "latency_ns.p50"));
+	assert_true(gbt_json_num(j, "latency_ns.p50") <= gbt_json_num(j, "latency_ns.p90"));
+	assert_true(gbt_json_num(j, "latency_ns.p90") <= gbt_json_num(j, "latency_ns.p99"));
+	assert_true(gbt_json_num(j, "latency_ns.p99") <= gbt_json_num(j, "latency_ns.max"));
+	assert_true(gbt_json_num(j, "latency_ns.mean") >= gbt_json_num(j, "latency_ns.min"));
+	assert_true(gbt_json_num(j, "throughput_items_per_s") > 0);
 	/* throughput cannot beat the batch's own latency */
-	assert_true(num(j, "throughput_items_per_s") <= 3e9 / num(j, "latency_ns.min") * 1.01);
-	assert_float_equal(num(j, "energy_per_item_mj.cpu"),
-			   num(m, "energy.cpu.joules") * 1e3 / num(m, "items"), 1e-9);
-	assert_string_equal(str(j, "summary.cpu_energy_method"), "estimated");
-	assert_true(cJSON_IsString(cJSON_GetObjectItem(get(j, "unavailable"), "summary.gpu_energy")));
-	assert_null(cJSON_GetObjectItem(get(j, "summary"), "gpu_energy_j"));
+	assert_true(gbt_json_num(j, "throughput_items_per_s") <= 3e9 / gbt_json_num(j, "latency_ns.min") * 1.01);
+	assert_float_equal(gbt_json_num(j, "energy_per_item_mj.cpu"),
+			   gbt_json_num(m, "energy.cpu.joules") * 1e3 / gbt_json_num(m, "items"), 1e-9);
+	assert_string_equal(gbt_json_str(j, "summary.cpu_energy_method"), "estimated");
+	assert_true(cJSON_IsString(cJSON_GetObjectItem(gbt_json_get(j, "unavailable"), "summary.gpu_energy")));
+	assert_null(cJSON_GetObjectItem(gbt_json_get(j, "summary"), "gpu_energy_j"));
 	cJSON_Delete(j);
 }
 
@@ -260,18 +212,18 @@ static void test_measured_phase_bounds(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = run_json("--model $M/mlp.onnx --no-meter --warmup 0 -n 2 --min-duration 300ms", 0);
-	assert_true(num(j, "phases.3.duration_s") >= 0.3);
-	assert_true(num(j, "phases.3.iterations") > 2);
-	assert_string_equal(str(j, "unavailable.energy"), "meter disabled (--no-meter)");
-	assert_int_equal(num(j, "config.warmup.iterations"), 0);
+	assert_true(gbt_json_num(j, "phases.3.duration_s") >= 0.3);
+	assert_true(gbt_json_num(j, "phases.3.iterations") > 2);
+	assert_string_equal(gbt_json_str(j, "unavailable.energy"), "meter disabled (--no-meter)");
+	assert_int_equal(gbt_json_num(j, "config.warmup.iterations"), 0);
 	cJSON_Delete(j);
 	j = run_json("--model $M/mlp.onnx --no-meter --warmup 50ms -n 777 --min-duration 0", 0);
-	assert_int_equal(num(j, "phases.3.iterations"), 777);
-	assert_true(num(j, "phases.2.duration_s") >= 0.05);
-	assert_float_equal(num(j, "config.warmup.duration_s"), 0.05, 1e-9);
+	assert_int_equal(gbt_json_num(j, "phases.3.iterations"), 777);
+	assert_true(gbt_json_num(j, "phases.2.duration_s") >= 0.05);
+	assert_float_equal(gbt_json_num(j, "config.warmup.duration_s"), 0.05, 1e-9);
 	cJSON_Delete(j);
 }
 
@@ -280,14 +232,14 @@ static void test_failed_record(void **st)
 	cJSON *j;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	j = run_json("--model $M/tokens.onnx", 1);
-	assert_string_equal(str(j, "status"), "failed");
-	assert_non_null(strstr(str(j, "error"), "set --dim seq=N"));
+	assert_string_equal(gbt_json_str(j, "status"), "failed");
+	assert_non_null(strstr(gbt_json_str(j, "error"), "set --dim seq=N"));
 	assert_null(cJSON_GetObjectItem(j, "latency_ns"));
 	/* the load phase did run and says so; nothing after it */
-	assert_int_equal(cJSON_GetArraySize(get(j, "phases")), 1);
+	assert_int_equal(cJSON_GetArraySize(gbt_json_get(j, "phases")), 1);
 	cJSON_Delete(j);
 }
 
@@ -312,7 +264,7 @@ static void test_output_appends(void **st)
 	FILE *f;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	snprintf(path, sizeof path, "%s/out.jsonl", tmp);
 	snprintf(args, sizeof args, "run --model $M/mlp.onnx " FAST " -o '%s' >/dev/null", path);
@@ -331,7 +283,7 @@ static void test_output_appends(void **st)
 		cJSON *j = cJSON_Parse(line);
 
 		assert_non_null(j);
-		assert_string_equal(str(j, "status"), "ok");
+		assert_string_equal(gbt_json_str(j, "status"), "ok");
 		cJSON_Delete(j);
 	}
 	fclose(f);
@@ -352,7 +304,7 @@ static void test_gpu_record(void **st)
 	int counter = 0, estimated = 0;
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	if (access(lib, R_OK)) {
 		fprintf(stderr, "skipped: no %s\n", lib);
@@ -367,8 +319,8 @@ static void test_gpu_record(void **st)
 	{
 		/* --series: the measured phase's samples, absolute timestamps
 		 * inside it, and the fake's 200 W in the power column. */
-		cJSON *cols = get(j, "series.columns"), *srows = get(j, "series.rows");
-		double t0 = num(j, "phases.3.t_start_ns"), t1 = num(j, "phases.3.t_end_ns");
+		cJSON *cols = gbt_json_get(j, "series.columns"), *srows = gbt_json_get(j, "series.rows");
+		double t0 = gbt_json_num(j, "phases.3.t_start_ns"), t1 = gbt_json_num(j, "phases.3.t_end_ns");
 		int pc = -1;
 
 		assert_string_equal(cJSON_GetArrayItem(cols, 0)->valuestring, "t_ns");
@@ -384,31 +336,31 @@ static void test_gpu_record(void **st)
 			assert_float_equal(cJSON_GetArrayItem(row, pc)->valuedouble, 200000, 1);
 		}
 	}
-	g = get(j, "phases.3.energy.gpu0");
-	assert_string_equal(str(g, "method"), "counter");
-	dur = num(j, "phases.3.duration_s");
-	joules = num(g, "joules");
+	g = gbt_json_get(j, "phases.3.energy.gpu0");
+	assert_string_equal(gbt_json_str(g, "method"), "counter");
+	dur = gbt_json_num(j, "phases.3.duration_s");
+	joules = gbt_json_num(g, "joules");
 	assert_true(dur >= 0.3);
 	assert_float_equal(joules, 200 * dur, 200 * dur * 0.02);
-	assert_float_equal(num(g, "net_joules"), 0, 200 * dur * 0.02);
-	assert_float_equal(num(j, "idle_baseline.power_w.gpu0"), 200, 4);
-	assert_float_equal(num(j, "energy_per_item_mj.gpu0"), joules * 1e3 / num(j, "phases.3.items"), 1e-6);
-	assert_float_equal(num(j, "summary.gpu_energy_j"), joules, 1e-9);
-	assert_float_equal(num(j, "summary.gpu_util_mean_pct"), 40, 1e-9);
-	assert_float_equal(num(j, "summary.gpu_util_sd_pct"), 0, 1e-9);
-	assert_true(num(j, "summary.gpu_mem_pct") > 0 && num(j, "summary.gpu_mem_pct") < 100);
-	assert_float_equal(num(j, "summary.gpu_power_mean_w"), 200, 4);
-	assert_float_equal(num(j, "summary.total_energy_j"),
-			   joules + num(j, "summary.cpu_energy_j"), 1e-6);
-	methods = get(j, "summary.total_energy_methods");
+	assert_float_equal(gbt_json_num(g, "net_joules"), 0, 200 * dur * 0.02);
+	assert_float_equal(gbt_json_num(j, "idle_baseline.power_w.gpu0"), 200, 4);
+	assert_float_equal(gbt_json_num(j, "energy_per_item_mj.gpu0"), joules * 1e3 / gbt_json_num(j, "phases.3.items"), 1e-6);
+	assert_float_equal(gbt_json_num(j, "summary.gpu_energy_j"), joules, 1e-9);
+	assert_float_equal(gbt_json_num(j, "summary.gpu_util_mean_pct"), 40, 1e-9);
+	assert_float_equal(gbt_json_num(j, "summary.gpu_util_sd_pct"), 0, 1e-9);
+	assert_true(gbt_json_num(j, "summary.gpu_mem_pct") > 0 && gbt_json_num(j, "summary.gpu_mem_pct") < 100);
+	assert_float_equal(gbt_json_num(j, "summary.gpu_power_mean_w"), 200, 4);
+	assert_float_equal(gbt_json_num(j, "summary.total_energy_j"),
+			   joules + gbt_json_num(j, "summary.cpu_energy_j"), 1e-6);
+	methods = gbt_json_get(j, "summary.total_energy_methods");
 	for (int i = 0; i < cJSON_GetArraySize(methods); i++) {
 		counter += !strcmp(cJSON_GetArrayItem(methods, i)->valuestring, "counter");
 		estimated += !strcmp(cJSON_GetArrayItem(methods, i)->valuestring, "estimated");
 	}
 	assert_true(counter && estimated);
-	assert_non_null(strstr(str(j, "environment.gpus.0.name"), "NVIDIA"));
-	assert_true(strlen(str(j, "environment.gpus.0.driver")) > 0);
-	assert_null(cJSON_GetObjectItem(get(j, "unavailable"), "summary.gpu_energy"));
+	assert_non_null(strstr(gbt_json_str(j, "environment.gpus.0.name"), "NVIDIA"));
+	assert_true(strlen(gbt_json_str(j, "environment.gpus.0.driver")) > 0);
+	assert_null(cJSON_GetObjectItem(gbt_json_get(j, "unavailable"), "summary.gpu_energy"));
 	cJSON_Delete(j);
 	free(lib);
 }
@@ -439,13 +391,13 @@ static void test_worker_runtime(void **st)
 	}
 	j = run_json("--runtime ort-python --model $M/add.onnx --batch 3 --warmup 1 -n 5 --min-duration 0", 0);
 	snprintf(env, sizeof env, "%s", saved);
-	assert_string_equal(str(j, "status"), "ok");
-	assert_string_equal(str(j, "config.runtime"), "ort-python");
-	assert_int_equal(num(j, "config.batch"), 3);
-	assert_int_equal(cJSON_GetArraySize(get(j, "phases")), 4);
-	assert_true(num(j, "phases.3.iterations") >= 5);
-	assert_int_equal(num(j, "latency_ns.n"), num(j, "phases.3.iterations"));
-	assert_true(num(j, "throughput_items_per_s") > 0);
+	assert_string_equal(gbt_json_str(j, "status"), "ok");
+	assert_string_equal(gbt_json_str(j, "config.runtime"), "ort-python");
+	assert_int_equal(gbt_json_num(j, "config.batch"), 3);
+	assert_int_equal(cJSON_GetArraySize(gbt_json_get(j, "phases")), 4);
+	assert_true(gbt_json_num(j, "phases.3.iterations") >= 5);
+	assert_int_equal(gbt_json_num(j, "latency_ns.n"), gbt_json_num(j, "phases.3.iterations"));
+	assert_true(gbt_json_num(j, "throughput_items_per_s") > 0);
 	cJSON_Delete(j);
 }
 
@@ -454,7 +406,7 @@ static void test_ort_library_missing(void **st)
 	char *out = NULL, args[256];
 
 	(void)st;
-	if (!have_ort())
+	if (!gbt_have_runtime("ort"))
 		skip();
 	snprintf(args, sizeof args, "run --model $M/mlp.onnx");
 	{

@@ -20,25 +20,10 @@ static char py[4096];
 
 static int run_gb(const char *args, char **out)
 {
-	char cmd[8192];
-
-	snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", gb, args);
-	return gbt_run(cmd, out);
+	return gbt_run_gb("", gb, args, out);
 }
 
-/* tests/zoo_check.py ARGS; its output must start with "ok". */
-static void check_py(const char *args)
-{
-	char cmd[8192], *out = NULL;
-	int rc;
-
-	snprintf(cmd, sizeof cmd, "%s %s 2>&1", py, args);
-	rc = gbt_run(cmd, &out);
-	if (rc != 0 || strncmp(out, "ok", 2))
-		fail_msg("zoo_check.py %s: exit %d\n%s", args, rc, out);
-	free(out);
-}
-
+/* tests/zoo_check.py ARGS; its output must start with "ok". Returns it. */
 static char *check_py_out(const char *args)
 {
 	char cmd[8192], *out = NULL;
@@ -49,6 +34,11 @@ static char *check_py_out(const char *args)
 	if (rc != 0 || strncmp(out, "ok", 2))
 		fail_msg("zoo_check.py %s: exit %d\n%s", args, rc, out);
 	return out;
+}
+
+static void check_py(const char *args)
+{
+	free(check_py_out(args));
 }
 
 static void export_ok(const char *args)
@@ -79,11 +69,7 @@ static int teardown(void **st)
 	return 0;
 }
 
-static const struct row {
-	const char *args;
-	int exit;
-	const char *pattern;
-} rows[] = {
+static const struct gbt_row rows[] = {
 	{ "zoo", 129, "zoo needs a subcommand" },
 	{ "zoo frobnicate", 129, "unknown zoo subcommand 'frobnicate'" },
 	{ "zoo list extra", 129, "unexpected argument 'extra'" },
@@ -110,15 +96,7 @@ static const struct row {
 static void test_rows(void **st)
 {
 	(void)st;
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char *out = NULL;
-		int rc = run_gb(rows[i].args, &out);
-
-		if (rc != rows[i].exit || !strstr(out, rows[i].pattern))
-			fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", rows[i].args, rc,
-				 rows[i].exit, out, rows[i].pattern);
-		free(out);
-	}
+	gbt_rows_check(rows, sizeof rows / sizeof rows[0], "", gb);
 	assert_int_equal(access("x.onnx", F_OK), -1);
 }
 

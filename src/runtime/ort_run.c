@@ -218,6 +218,25 @@ int gb_ort_run_batches(void *session, uint64_t n, uint64_t *lat_ns)
 	return 0;
 }
 
+/* Element type, rank and dims of value v (name: the output's, or NULL);
+ * the caller releases *tsi when set, on failure too. */
+static int value_shape(const OrtApi *api, OrtValue *v, const char *name, OrtTensorTypeAndShapeInfo **tsi,
+		       ONNXTensorElementDataType *et, int64_t *dims, size_t *rank)
+{
+	int ret = gb_ort_check(api->GetTensorTypeAndShape(v, tsi), "cannot read an output");
+
+	if (!ret)
+		ret = gb_ort_check(api->GetTensorElementType(*tsi, et), "cannot read an output");
+	if (!ret)
+		ret = gb_ort_check(api->GetDimensionsCount(*tsi, rank), "cannot read an output");
+	if (!ret && *rank > GB_TENSOR_MAX_RANK)
+		ret = name ? gb_error_set(-ENOTSUP, "output '%s' has rank %zu", name, *rank) :
+			     gb_error_set(-ENOTSUP, "an output has rank %zu", *rank);
+	if (!ret)
+		ret = gb_ort_check(api->GetDimensions(*tsi, dims, *rank), "cannot read an output");
+	return ret;
+}
+
 /* Fill s->out_tensors[i] from a host-memory value. */
 static int describe_value(struct gb_ort_session *s, size_t i, OrtValue *v)
 {
@@ -230,15 +249,7 @@ static int describe_value(struct gb_ort_session *s, size_t i, OrtValue *v)
 
 	memset(t, 0, sizeof *t);
 	snprintf(t->info.name, sizeof t->info.name, "%s", s->out_names[i]);
-	ret = gb_ort_check(api->GetTensorTypeAndShape(v, &tsi), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetTensorElementType(tsi, &et), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensionsCount(tsi, &rank), "cannot read an output");
-	if (!ret && rank > GB_TENSOR_MAX_RANK)
-		ret = gb_error_set(-ENOTSUP, "output '%s' has rank %zu", t->info.name, rank);
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensions(tsi, t->info.dims, rank), "cannot read an output");
+	ret = value_shape(api, v, t->info.name, &tsi, &et, t->info.dims, &rank);
 	if (!ret)
 		ret = gb_ort_check(api->GetTensorShapeElementCount(tsi, &count), "cannot read an output");
 	if (!ret)
@@ -263,15 +274,7 @@ static int copy_to_host(struct gb_ort_session *s, OrtValue *v, OrtValue **host)
 	size_t rank = 0;
 	int ret;
 
-	ret = gb_ort_check(api->GetTensorTypeAndShape(v, &tsi), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetTensorElementType(tsi, &et), "cannot read an output");
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensionsCount(tsi, &rank), "cannot read an output");
-	if (!ret && rank > GB_TENSOR_MAX_RANK)
-		ret = gb_error_set(-ENOTSUP, "an output has rank %zu", rank);
-	if (!ret)
-		ret = gb_ort_check(api->GetDimensions(tsi, dims, rank), "cannot read an output");
+	ret = value_shape(api, v, NULL, &tsi, &et, dims, &rank);
 	if (!ret)
 		ret = gb_ort_check(api->CreateTensorAsOrtValue(s->cpu_alloc, dims, rank, et, host),
 				   "cannot allocate an output copy");

@@ -141,6 +141,41 @@ static void col_text(sqlite3_stmt *s, int i, char *buf, size_t len)
 	snprintf(buf, len, "%s", t ? (const char *)t : "");
 }
 
+/* Step s to the end, one zeroed element of elsize per row filled by fill();
+ * finalizes s. *out is malloc'd (NULL when no row). */
+static int load_rows(struct gb_store *st, sqlite3_stmt *s, size_t elsize, void (*fill)(sqlite3_stmt *, void *),
+		     const char *what, void **out, size_t *n)
+{
+	char *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int ret = 0, rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			char *na = realloc(arr, cap * elsize);
+			if (!na) {
+				ret = gb_error_set(-ENOMEM, "out of memory");
+				goto out;
+			}
+			arr = na;
+		}
+		memset(arr + cnt * elsize, 0, elsize);
+		fill(s, arr + cnt++ * elsize);
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_err(st, rc, what);
+out:
+	sqlite3_finalize(s);
+	if (ret) {
+		free(arr);
+		return ret;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
 static void now_iso(char *buf, size_t len)
 {
 	time_t t = time(NULL);
@@ -373,46 +408,31 @@ int gb_store_campaign_info(struct gb_store *st, int64_t campaign, struct gb_stor
 	return ret;
 }
 
+static void planned_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_planned *p = item;
+
+	p->seq = sqlite3_column_int64(s, 0);
+	p->config = (size_t)sqlite3_column_int64(s, 1);
+	p->rep = (unsigned)sqlite3_column_int64(s, 2);
+	p->done = sqlite3_column_int(s, 3);
+}
+
 int gb_store_planned_load(struct gb_store *st, int64_t campaign,
 			  struct gb_store_planned **out, size_t *n)
 {
 	sqlite3_stmt *s = NULL;
-	struct gb_store_planned *arr = NULL;
-	size_t cap = 0, cnt = 0;
-	int ret, rc;
+	void *rows;
+	int ret;
 
 	if ((ret = prep(st, "SELECT p.seq, p.config_idx, p.rep, r.id IS NOT NULL FROM planned p"
 			" LEFT JOIN run r ON r.campaign_id = p.campaign_id AND r.seq = p.seq"
 			" WHERE p.campaign_id = ? ORDER BY p.seq", &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, campaign);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct gb_store_planned *na = realloc(arr, cap * sizeof *arr);
-			if (!na) {
-				ret = gb_error_set(-ENOMEM, "out of memory");
-				goto out;
-			}
-			arr = na;
-		}
-		arr[cnt].seq = sqlite3_column_int64(s, 0);
-		arr[cnt].config = (size_t)sqlite3_column_int64(s, 1);
-		arr[cnt].rep = (unsigned)sqlite3_column_int64(s, 2);
-		arr[cnt].done = sqlite3_column_int(s, 3);
-		cnt++;
-	}
-	if (rc != SQLITE_DONE)
-		ret = db_err(st, rc, "read the run order");
-out:
-	sqlite3_finalize(s);
-	if (ret) {
-		free(arr);
-		return ret;
-	}
-	*out = arr;
-	*n = cnt;
-	return 0;
+	if (!(ret = load_rows(st, s, sizeof **out, planned_fill, "read the run order", &rows, n)))
+		*out = rows;
+	return ret;
 }
 
 /* ---- one run ------------------------------------------------------------ */
@@ -664,13 +684,35 @@ int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_s
 	return step_done(st, s, "store the idle baseline");
 }
 
+static void run_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_run *r = item;
+	int col = 11;
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->seq = sqlite3_column_int64(s, 1);
+	r->config = (size_t)sqlite3_column_int64(s, 2);
+	r->rep = (unsigned)sqlite3_column_int64(s, 3);
+	r->ok = sqlite3_column_int(s, 4);
+	col_text(s, 5, r->model, sizeof r->model);
+	col_text(s, 6, r->runtime, sizeof r->runtime);
+	col_text(s, 7, r->ep, sizeof r->ep);
+	col_text(s, 8, r->label, sizeof r->label);
+	r->batch = (unsigned)sqlite3_column_int64(s, 9);
+	col_text(s, 10, r->reason, sizeof r->reason);
+	for (size_t i = 0; i < NUM_COLS; i++)
+		*(double *)((char *)&r->m + num_cols[i].off) = col_num(s, col++);
+	for (size_t i = 0; i < STR_COLS; i++, col++)
+		col_text(s, col, (char *)&r->m + str_cols[i].off, str_cols[i].len);
+}
+
 int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_run **out, size_t *n)
 {
 	sqlite3_stmt *s = NULL;
-	struct gb_store_run *arr = NULL;
-	size_t cap = 0, cnt = 0, off;
+	void *rows;
+	size_t off;
 	char sql[2048];
-	int ret, rc;
+	int ret;
 
 	off = (size_t)snprintf(sql, sizeof sql, "SELECT r.id, r.seq, r.config_idx, r.rep, r.status = 'ok',"
 			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason");
@@ -683,48 +725,9 @@ int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_ru
 	if ((ret = prep(st, sql, &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, campaign);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct gb_store_run *r;
-		int col = 11;
-
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct gb_store_run *na = realloc(arr, cap * sizeof *arr);
-			if (!na) {
-				ret = gb_error_set(-ENOMEM, "out of memory");
-				goto out;
-			}
-			arr = na;
-		}
-		r = &arr[cnt++];
-		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(s, 0);
-		r->seq = sqlite3_column_int64(s, 1);
-		r->config = (size_t)sqlite3_column_int64(s, 2);
-		r->rep = (unsigned)sqlite3_column_int64(s, 3);
-		r->ok = sqlite3_column_int(s, 4);
-		col_text(s, 5, r->model, sizeof r->model);
-		col_text(s, 6, r->runtime, sizeof r->runtime);
-		col_text(s, 7, r->ep, sizeof r->ep);
-		col_text(s, 8, r->label, sizeof r->label);
-		r->batch = (unsigned)sqlite3_column_int64(s, 9);
-		col_text(s, 10, r->reason, sizeof r->reason);
-		for (size_t i = 0; i < NUM_COLS; i++)
-			*(double *)((char *)&r->m + num_cols[i].off) = col_num(s, col++);
-		for (size_t i = 0; i < STR_COLS; i++, col++)
-			col_text(s, col, (char *)&r->m + str_cols[i].off, str_cols[i].len);
-	}
-	if (rc != SQLITE_DONE)
-		ret = db_err(st, rc, "read the runs");
-out:
-	sqlite3_finalize(s);
-	if (ret) {
-		free(arr);
-		return ret;
-	}
-	*out = arr;
-	*n = cnt;
-	return 0;
+	if (!(ret = load_rows(st, s, sizeof **out, run_fill, "read the runs", &rows, n)))
+		*out = rows;
+	return ret;
 }
 
 int gb_store_series_load(struct gb_store *st, int64_t run, const char *column,

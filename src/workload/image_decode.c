@@ -33,6 +33,15 @@ void gb_image_release(struct gb_image *im)
 /* Refuse absurd headers before allocating: 2^28 pixels (16384^2). */
 #define MAX_PIXELS (1ULL << 28)
 
+/* The end of a decoder: out->px = px on success, px freed on failure. */
+static int image_take_px(struct gb_image *out, uint8_t *px, int ret)
+{
+	if (ret)
+		free(px);
+	out->px = ret ? NULL : px;
+	return ret;
+}
+
 /* ---- JPEG ---------------------------------------------------------- */
 
 struct jpeg_err {
@@ -160,13 +169,7 @@ static int decode_jpeg(const char *name, const uint8_t *buf, size_t len,
 out:
 	jpeg_destroy_decompress(&cinfo);
 	free(row4);
-	if (ret) {
-		free(px);
-		out->px = NULL;
-	} else {
-		out->px = px;
-	}
-	return ret;
+	return image_take_px(out, px, ret);
 }
 
 /* ---- PNG ----------------------------------------------------------- */
@@ -263,13 +266,7 @@ static int decode_png(const char *name, const uint8_t *buf, size_t len, struct g
 out:
 	png_destroy_read_struct(png ? &png : NULL, info ? &info : NULL, NULL);
 	free(rows);
-	if (ret) {
-		free(px);
-		out->px = NULL;
-	} else {
-		out->px = px;
-	}
-	return ret;
+	return image_take_px(out, px, ret);
 }
 
 /* ---- Entry points -------------------------------------------------- */

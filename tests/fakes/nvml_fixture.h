@@ -8,6 +8,8 @@
 #define NVML_FIXTURE_H
 
 #include "fakes/fake_nvml.h"
+#include "greenbench/error.h"
+#include "greenbench/meter.h"
 #include "lib/gbtest.h"
 
 #include <dlfcn.h>
@@ -22,7 +24,10 @@ struct nvml_fixture {
 	fake_nvml_fail_fn inject;
 	fake_nvml_init_depth_fn init_depth;
 	fake_nvml_energy_mj_fn energy_mj;
+	void *st;	/* the NVML source's state once opened */
 };
+
+extern const struct gb_source_ops gb_source_nvml;
 
 static inline void *nvml_fixture_sym(void *dl, const char *name)
 {
@@ -65,10 +70,26 @@ static inline void nvml_fixture_open(struct nvml_fixture *f, const char *lib)
 	*(void **)&f->init_depth = nvml_fixture_sym(f->dl, "fake_nvml_init_depth");
 	*(void **)&f->energy_mj = nvml_fixture_sym(f->dl, "fake_nvml_energy_mj");
 	f->set_time_ns(0);
+	f->st = NULL;
 }
 
+/* Open the NVML source on lib (NULL: its own search) into f->st. */
+static inline int nvml_fixture_src_open(struct nvml_fixture *f, const char *lib)
+{
+	struct gb_meter_config cfg;
+
+	gb_meter_config_init(&cfg);
+	cfg.nvml_lib = lib;
+	gb_error_clear();
+	return gb_source_nvml.open(&cfg, &f->st);
+}
+
+/* Close the source if open, unload the fake. */
 static inline void nvml_fixture_close(struct nvml_fixture *f)
 {
+	if (f->st)
+		gb_source_nvml.close(f->st);
+	f->st = NULL;
 	nvml_fixture_env_clear();
 	if (f->dl)
 		dlclose(f->dl);

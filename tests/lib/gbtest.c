@@ -1,5 +1,8 @@
 #include "lib/gbtest.h"
+#include "greenbench/error.h"
+#include "greenbench/runtime.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,4 +120,73 @@ char *gbt_greenbench(void)
 
 	snprintf(path, sizeof path, "%s/%s/greenbench", src && *src ? src : ".", b && *b ? b : "build");
 	return strdup(path);
+}
+
+int gbt_run_gb(const char *prefix, const char *gb, const char *args, char **out)
+{
+	char cmd[16384];
+
+	snprintf(cmd, sizeof cmd, "%s '%s' %s 2>&1", prefix, gb, args);
+	return gbt_run(cmd, out);
+}
+
+void gbt_row_check(const struct gbt_row *row, int rc, const char *out)
+{
+	if (rc != row->exit || !strstr(out, row->pattern))
+		fail_msg("greenbench %s: exit %d (want %d), output:\n%s\n(want '%s')", row->args, rc, row->exit,
+			 out, row->pattern);
+}
+
+void gbt_rows_check(const struct gbt_row *rows, size_t n, const char *prefix, const char *gb)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *out = NULL;
+		int rc = gbt_run_gb(prefix, gb, rows[i].args, &out);
+
+		gbt_row_check(&rows[i], rc, out);
+		free(out);
+	}
+}
+
+cJSON *gbt_json_get(cJSON *o, const char *path)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
+		o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, atoi(tok)) : cJSON_GetObjectItem(o, tok);
+	if (!o)
+		fail_msg("no '%s' in the JSON", path);
+	return o;
+}
+
+double gbt_json_num(cJSON *o, const char *path)
+{
+	cJSON *v = gbt_json_get(o, path);
+
+	if (!cJSON_IsNumber(v))
+		fail_msg("'%s' is not a number", path);
+	return v->valuedouble;
+}
+
+const char *gbt_json_str(cJSON *o, const char *path)
+{
+	cJSON *v = gbt_json_get(o, path);
+
+	if (!cJSON_IsString(v))
+		fail_msg("'%s' is not a string", path);
+	return v->valuestring;
+}
+
+int gbt_have_runtime(const char *name)
+{
+	const struct gb_runtime_ops *rt = gb_runtime_find(name);
+
+	if (rt && rt->probe() == 0)
+		return 1;
+	if (rt)
+		fprintf(stderr, "skipped: %s\n", gb_error_msg());
+	else
+		fprintf(stderr, "skipped: no %s runtime\n", name);
+	return 0;
 }

@@ -27,5 +27,30 @@ char *gbt_greenbench(void);
 /* Run a shell command line, return its exit status (or -1); output captured
  * into *out (malloc'd, may be NULL to discard). */
 int gbt_run(const char *cmdline, char **out);
+/* Run `PREFIX 'GB' ARGS 2>&1` (prefix: environment assignments, "cd DIR &&"
+ * or ""); output as gbt_run. */
+int gbt_run_gb(const char *prefix, const char *gb, const char *args, char **out);
+
+/* 1 when runtime name is built in and its probe passes; else 0, having
+ * printed "skipped: <why>" to stderr. */
+int gbt_have_runtime(const char *name);
+
+/* One CLI case: `greenbench ARGS` exits EXIT with PATTERN in its output. */
+struct gbt_row {
+	const char *args;
+	int exit;
+	const char *pattern;
+};
+/* Fail the test unless rc is row->exit and out contains row->pattern. */
+void gbt_row_check(const struct gbt_row *row, int rc, const char *out);
+/* Run each row with gbt_run_gb(prefix, gb, ...) and check it. */
+void gbt_rows_check(const struct gbt_row *rows, size_t n, const char *prefix, const char *gb);
+
+/* JSON by dotted path ("phases.0.name": array items by index); fail the
+ * test when absent or of another type. */
+struct cJSON;
+struct cJSON *gbt_json_get(struct cJSON *o, const char *path);
+double gbt_json_num(struct cJSON *o, const char *path);
+const char *gbt_json_str(struct cJSON *o, const char *path);
 
 #endif
