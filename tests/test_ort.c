@@ -66,8 +66,10 @@ static void test_describe_mlp(void **st)
 	void *s;
 
 	(void)st;
-	if (!need_ort())
+	if (!need_ort()) {
+		free(path);
 		skip();
+	}
 	s = open_model(path, "cpu", GB_IO_HOST);
 	assert_int_equal(ort->describe(s, &in, &nin, &out, &nout), 0);
 	assert_int_equal(nin, 1);
@@ -211,8 +213,10 @@ static void test_dtypes(void **st)
 	void *s;
 
 	(void)st;
-	if (!need_ort())
+	if (!need_ort()) {
+		free(path);
 		skip();
+	}
 	s = open_model(path, "cpu", GB_IO_DEVICE);
 	assert_int_equal(ort->describe(s, &in, &nin, NULL, NULL), 0);
 	assert_int_equal(in[0].dtype, GB_DTYPE_F16);
@@ -328,8 +332,10 @@ static void test_gpu_eps_missing(void **st)
 	char *mlp = model("mlp.onnx");
 
 	(void)st;
-	if (!need_ort())
+	if (!need_ort()) {
+		free(mlp);
 		skip();
+	}
 	expect_open_error(mlp, "cuda", NULL, 0, "libonnxruntime_providers_cuda.so");
 	expect_open_error(mlp, "tensorrt", NULL, 0, "libnvinfer");
 	free(mlp);
@@ -345,8 +351,10 @@ static void test_set_inputs_checks(void **st)
 	size_t nin;
 
 	(void)st;
-	if (!need_ort())
+	if (!need_ort()) {
+		free(path);
 		skip();
+	}
 	s = open_model(path, "cpu", GB_IO_HOST);
 	assert_int_equal(ort->describe(s, &in, &nin, NULL, NULL), 0);
 	assert_int_not_equal(ort->run_batches(s, 1, NULL), 0);
@@ -379,8 +387,10 @@ static void test_metadata(void **st)
 	int have_version = 0, have_io = 0;
 
 	(void)st;
-	if (!need_ort())
+	if (!need_ort()) {
+		free(path);
 		skip();
+	}
 	s = open_model(path, "cpu", GB_IO_DEVICE);
 	assert_int_equal(ort->metadata(s, &kv, &n), 0);
 	for (size_t i = 0; i < n; i++) {

@@ -304,8 +304,10 @@ static void test_gpu_record(void **st)
 	int counter = 0, estimated = 0;
 
 	(void)st;
-	if (!gbt_have_runtime("ort"))
+	if (!gbt_have_runtime("ort")) {
+		free(lib);
 		skip();
+	}
 	if (access(lib, R_OK)) {
 		fprintf(stderr, "skipped: no %s\n", lib);
 		free(lib);
