@@ -15,6 +15,9 @@ if "$gb" help campaign >/dev/null 2>&1 && "$gb" help run >/dev/null 2>&1 &&
 	"$gb" devices 2>/dev/null | grep -Eq '^[[:space:]]+ort[[:space:]]+available'; then
 	db="$out/quick.db"
 	rm -f "$db" "$db-wal" "$db-shm"
+	echo "== greenbench devices"
+	"$gb" devices
+	echo
 	echo "== greenbench campaign run examples/quick.yaml --db $db"
 	"$gb" campaign run examples/quick.yaml --db "$db"
 	echo
