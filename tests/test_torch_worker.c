@@ -29,7 +29,7 @@ static int setup(void **state)
 	rt = gb_runtime_find("torch");
 	if (!rt)
 		snprintf(skip_reason, sizeof skip_reason, "no torch row in the runtime table");
-	else if (rt->probe())
+	else if (gb_runtime_probe(rt))
 		snprintf(skip_reason, sizeof skip_reason, "%s", gb_error_msg());
 	return 0;
 }
@@ -92,7 +92,7 @@ static float *run_model(const char *model, uint64_t seed)
 	opt.intra_op_threads = 2;
 	opt.ep_options = kv;
 	opt.n_ep_options = 1;
-	if (rt->open(&opt, &s))
+	if (gb_runtime_open(rt, &opt, &s))
 		fail_msg("open %s: %s", model, gb_error_msg());
 	assert_int_equal(rt->last_phase(s, &ph), 0);
 	assert_true(ph.t_end_ns > ph.t_start_ns && ph.cpu_valid && ph.cpu_user_ns > 0);
@@ -175,7 +175,7 @@ static void expect_open_error(const char *model, struct gb_kv *kv, size_t n, con
 	opt.model = model;
 	opt.ep_options = kv;
 	opt.n_ep_options = n;
-	assert_int_not_equal(rt->open(&opt, &s), 0);
+	assert_int_not_equal(gb_runtime_open(rt, &opt, &s), 0);
 	assert_null(s);
 	if (!strstr(gb_error_msg(), want))
 		fail_msg("'%s' not in '%s'", want, gb_error_msg());
@@ -220,7 +220,7 @@ static void test_torchscript(void **state)
 	opt.model = "./m.pt";
 	opt.ep_options = kv;
 	opt.n_ep_options = 1;
-	if (rt->open(&opt, &s))
+	if (gb_runtime_open(rt, &opt, &s))
 		fail_msg("open m.pt: %s", gb_error_msg());
 	assert_int_equal(rt->describe(s, &in, &nin, &out, &nout), 0);
 	assert_int_equal(in[0].rank, 2);

@@ -211,7 +211,7 @@ static int find_side(struct side *s)
 	s->rt = gb_runtime_find(s->opt.runtime);
 	if (!s->rt)
 		return error("side %s: unknown runtime '%s' (see 'greenbench devices')", s->label, s->opt.runtime);
-	if (s->rt->probe && s->rt->probe() < 0)
+	if (gb_runtime_probe(s->rt) < 0)
 		return error("side %s: runtime '%s' is not available: %s", s->label, s->opt.runtime, gb_error_msg());
 	return 0;
 }
@@ -221,7 +221,7 @@ static int open_side(struct side *s)
 	const struct gb_tensor_info *outs;
 	size_t nout;
 
-	if (s->rt->open(&s->opt.ro, &s->session) < 0) {
+	if (gb_runtime_open(s->rt, &s->opt.ro, &s->session) < 0) {
 		s->session = NULL;
 		return error("side %s: %s", s->label, gb_error_msg());
 	}

@@ -289,7 +289,7 @@ static int run_phases(struct run_ctx *c, void **session)
 	/* load */
 	ret = phase_begin(c, GB_PHASE_LOAD);
 	if (!ret)
-		ret = rt->open(&cfg->ropt, session);
+		ret = gb_runtime_open(rt, &cfg->ropt, session);
 	if (!ret)
 		ret = phase_end(c, GB_PHASE_LOAD, 0);
 	if (ret)
