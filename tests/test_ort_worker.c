@@ -136,11 +136,32 @@ static void test_errors(void **state)
 	assert_null(s);
 }
 
+/* The worker's PROVIDERS mapping names exactly the row's EPs, which come
+ * from the C side's provider list (the source of truth). Needs only
+ * python3, not onnxruntime: the module is imported, not run. */
+static void test_providers_match_row(void **state)
+{
+	const char *src = getenv("GB_SRCDIR"), *py = getenv("GB_PYTHON");
+	char cmd[8192], want[256], *out = NULL;
+
+	snprintf(cmd, sizeof cmd,
+		 "%s -c \"import sys; sys.path.insert(0, '%s/workers'); import ort_worker; "
+		 "print(', '.join(ort_worker.PROVIDERS))\"",
+		 py && *py ? py : "python3", src && *src ? src : ".");
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	out[strcspn(out, "\n")] = '\0';
+	assert_non_null(rt->eps);
+	gb_runtime_join(rt->eps, want, sizeof want);
+	assert_string_equal(out, want);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_providers_match_row),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
