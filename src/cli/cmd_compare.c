@@ -20,6 +20,7 @@
 #include "cli/data_opts.h"
 #include "cli/runtime_opts.h"
 #include "greenbench/accuracy.h"
+#include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/evaluate.h"
 #include "greenbench/inputs.h"
@@ -279,7 +280,7 @@ static int compare_generated(struct compare_opts *o, struct tally *ty)
 	ic.ndims = o->ndims;
 	for (uint64_t i = 0; !ret && i < o->batches; i++) {
 		ic.seed = o->seed + i;
-		if (gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch) < 0)
+		if (gb_bench_explain_oom(gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch), o->batch) < 0)
 			return error("side a: %s", gb_error_msg());
 		ret = compare_batch(o, t, o->side[0].nin, batch, NULL, ty);
 		gb_inputs_free(t, o->side[0].nin);
