@@ -86,7 +86,7 @@ static int bench_model(const char *dir, const char *name, int rounds, uint64_t r
 	opt.intra_op_threads = 1;
 	gb_input_config_init(&icfg);
 	icfg.batch = 1;
-	if (!v || rt->open(&opt, &s) || rt->describe(s, &in, &nin, NULL, NULL) ||
+	if (!v || gb_runtime_open(rt, &opt, &s) || rt->describe(s, &in, &nin, NULL, NULL) ||
 	    gb_inputs_new(in, nin, &icfg, &t, &batch) || rt->set_inputs(s, t, nin) ||
 	    gb_ort_session_raw(s, &raw)) {
 		fprintf(stderr, "%s: %s\n", path, gb_error_msg());

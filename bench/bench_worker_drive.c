@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		cJSON_AddStringToObject(o, "error", rt ? "bad batch or iterations" : "no such runtime");
 		goto out;
 	}
-	if (rt->probe && rt->probe()) {
+	if (gb_runtime_probe(rt)) {
 		cJSON_AddStringToObject(o, defaults ? "skipped" : "error", gb_error_msg());
 		rc = defaults ? 0 : 1;
 		goto out;
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	opt.ep = ep;
 	opt.ep_options = kv;
 	opt.n_ep_options = nkv;
-	if (rt->open(&opt, &s) || rt->describe(s, &in, &nin, &out, &nout))
+	if (gb_runtime_open(rt, &opt, &s) || rt->describe(s, &in, &nin, &out, &nout))
 		goto fail;
 	add_phase(o, "load", rt, s);
 	t = calloc(nin, sizeof *t);

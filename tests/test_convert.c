@@ -56,7 +56,7 @@ static void test_torch2onnx(void **state)
 	const struct gb_runtime_ops *rt = gb_runtime_find("torch");
 	char cmd[8192], *out = NULL;
 
-	if (rt->probe()) {
+	if (gb_runtime_probe(rt)) {
 		print_message("skipped: torch: %s\n", gb_error_msg());
 		skip();
 	}

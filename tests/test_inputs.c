@@ -1,5 +1,6 @@
 /* The input generator: shapes from metadata, values by dtype and name. */
 #include "lib/gbtest.h"
+#include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/inputs.h"
 
@@ -66,6 +67,13 @@ static void test_resolve(void **st)
 	in[1] = info("attention_mask", GB_DTYPE_I64, 2, bs_seq, bs_seq_p);
 	assert_int_equal(gb_inputs_resolve(in, 2, &cfg, out, &batch), -EINVAL);
 	assert_string_equal(gb_error_msg(), "input 'input_ids' has symbolic dim 'seq': set --dim seq=N");
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_NONE);
+	/* Only out-of-memory errors get the advice. */
+	assert_int_equal(gb_bench_explain_oom(-EINVAL, 2), -EINVAL);
+	assert_null(strstr(gb_error_msg(), "lower --batch"));
+	gb_error_set(-ENOMEM, "out of memory for 9 latencies"); /* -ENOMEM, but not the batch's */
+	assert_int_equal(gb_bench_explain_oom(-ENOMEM, 2), -ENOMEM);
+	assert_string_equal(gb_error_msg(), "out of memory for 9 latencies");
 	cfg.dims = &dim;
 	cfg.ndims = 1;
 	assert_int_equal(gb_inputs_resolve(in, 2, &cfg, out, &batch), 0);
@@ -118,10 +126,16 @@ static void test_fixed_and_errors(void **st)
 	in[0] = info("x", GB_DTYPE_F32, 2, huge, none);
 	cfg.batch = 1 << 30;
 	assert_int_equal(gb_inputs_resolve(in, 1, &cfg, out, &batch), -ENOMEM);
-	assert_non_null(strstr(gb_error_msg(), "lower --batch"));
+	/* Typed, not worded: the advice is bench's to add, once. */
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_OOM);
+	assert_null(strstr(gb_error_msg(), "lower --batch"));
 	cfg.batch = 4;
 	cfg.max_bytes = 1000;
 	assert_int_equal(gb_inputs_resolve(in, 1, &cfg, out, &batch), -ENOMEM);
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_OOM);
+	assert_int_equal(gb_bench_explain_oom(-ENOMEM, 4), -ENOMEM);
+	assert_string_equal(gb_error_msg(), "batch 4 does not fit in memory (lower --batch): the inputs need "
+					    "16.0 GiB, more than the 0.0 GiB of memory here");
 
 	/* scalar input: one item */
 	cfg.max_bytes = 0;

@@ -65,6 +65,8 @@ static void test_domains_and_symbols(void **state)
 		gb_source_nvml.domain_info(fx.st, i, &di);
 		assert_string_equal(di.name, i ? "gpu1" : "gpu0");
 		assert_string_equal(di.label, "Fake NVIDIA H100 80GB HBM3");
+		/* A typed field: nobody reads it back out of describe()'s text. */
+		assert_string_equal(di.driver_version, "580.159.04");
 		assert_int_equal(di.kind, GB_DOMAIN_GPU);
 		assert_int_equal(di.method, GB_METHOD_COUNTER);
 		assert_int_equal(di.parent, -1);

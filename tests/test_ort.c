@@ -29,7 +29,7 @@ static int setup(void **st)
 
 static int need_ort(void)
 {
-	if (ort->probe() == 0)
+	if (gb_runtime_probe(ort) == 0)
 		return 1;
 	fprintf(stderr, "skipped: %s\n", gb_error_msg());
 	return 0;
@@ -53,7 +53,7 @@ static void *open_model(const char *path, const char *ep, enum gb_io_placement i
 	opt.ep = ep;
 	opt.io = io;
 	opt.intra_op_threads = 1;
-	if (ort->open(&opt, &s) != 0)
+	if (gb_runtime_open(ort, &opt, &s) != 0)
 		fail_msg("open %s: %s", path, gb_error_msg());
 	return s;
 }
@@ -290,7 +290,7 @@ static void expect_open_error(const char *path, const char *ep, const struct gb_
 	opt.ep = ep;
 	opt.ep_options = kv;
 	opt.n_ep_options = nkv;
-	assert_int_not_equal(ort->open(&opt, &s), 0);
+	assert_int_not_equal(gb_runtime_open(ort, &opt, &s), 0);
 	assert_null(s);
 	if (!strstr(gb_error_msg(), pattern))
 		fail_msg("error '%s' lacks '%s'", gb_error_msg(), pattern);

@@ -52,7 +52,7 @@ static int setup(void **state)
 	if (gbt_run(cmd, NULL))
 		snprintf(skip_reason, sizeof skip_reason, "python3 cannot write ONNX (no onnx module?)");
 	rt = gb_runtime_find("ort-python");
-	if (!skip_reason[0] && rt->probe())
+	if (!skip_reason[0] && gb_runtime_probe(rt))
 		snprintf(skip_reason, sizeof skip_reason, "%s", gb_error_msg());
 	return 0;
 }
@@ -79,7 +79,7 @@ static void test_session(void **state)
 	opt.intra_op_threads = 1;
 	opt.ep_options = kv;
 	opt.n_ep_options = 1;
-	if (rt->open(&opt, &s))
+	if (gb_runtime_open(rt, &opt, &s))
 		fail_msg("open: %s", gb_error_msg());
 	assert_int_equal(rt->describe(s, &in, &nin, &out, &nout), 0);
 	assert_int_equal(nin, 1); /* initializers are not inputs */
@@ -125,15 +125,35 @@ static void test_errors(void **state)
 	gb_runtime_options_init(&opt);
 	opt.model = "tiny.onnx";
 	opt.ep = "cuda:0";
-	assert_int_equal(rt->open(&opt, &s), -EIO);
+	assert_int_equal(gb_runtime_open(rt, &opt, &s), -EIO);
 	assert_string_equal(gb_error_msg(), "ort-python worker: this onnxruntime (0.0-fake) has no "
 					    "CUDAExecutionProvider (it has CPUExecutionProvider)");
 	opt.ep = "cpu";
 	opt.model = "missing.onnx";
-	assert_int_equal(rt->open(&opt, &s), -EIO);
+	assert_int_equal(gb_runtime_open(rt, &opt, &s), -EIO);
 	assert_string_equal(gb_error_msg(),
 			    "ort-python worker: cannot open model 'missing.onnx': No such file or directory");
 	assert_null(s);
+}
+
+/* The worker's PROVIDERS mapping names exactly the row's EPs, which come
+ * from the C side's provider list (the source of truth). Needs only
+ * python3, not onnxruntime: the module is imported, not run. */
+static void test_providers_match_row(void **state)
+{
+	const char *src = getenv("GB_SRCDIR"), *py = getenv("GB_PYTHON");
+	char cmd[8192], want[256], *out = NULL;
+
+	snprintf(cmd, sizeof cmd,
+		 "%s -c \"import sys; sys.path.insert(0, '%s/workers'); import ort_worker; "
+		 "print(', '.join(ort_worker.PROVIDERS))\"",
+		 py && *py ? py : "python3", src && *src ? src : ".");
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	out[strcspn(out, "\n")] = '\0';
+	assert_non_null(rt->eps);
+	gb_runtime_join(rt->eps, want, sizeof want);
+	assert_string_equal(out, want);
+	free(out);
 }
 
 int main(void)
@@ -141,6 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_providers_match_row),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -7,6 +7,8 @@
 #include "greenbench/error.h"
 #include "greenbench/plan.h"
 #include "greenbench/campaign.h"
+#include "greenbench/runtime.h"
+#include "greenbench/zoo.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -156,6 +158,14 @@ static const struct bad {
 	  "bad.yaml:2:12: unknown execution provider 'gpu' for ort (expected one of: cpu, cuda, tensorrt)" },
 	{ "models: [resnet50]\nruntimes: [{runtime: tvm}]\nbatches: [1]\n",
 	  "bad.yaml:2:22: unknown runtime 'tvm' (expected one of: ort, torch, ort-python)" },
+	{ "models: [resnet50]\nruntimes: [ort]\nbatches: [1]\n",
+	  "bad.yaml:2:12: runtime 'ort' needs an ep (one of: cpu, cuda, tensorrt)" },
+	{ "models: [resnet50]\nruntimes: [torch/tensorrt]\nbatches: [1]\n",
+	  "bad.yaml:2:12: unknown execution provider 'tensorrt' for torch (expected one of: cpu, cuda)" },
+	{ "models: [resnet50]\nruntimes: [{runtime: ort-python, ep: gpu}]\nbatches: [1]\n",
+	  "bad.yaml:2:38: unknown execution provider 'gpu' for ort-python (expected one of: cpu, cuda, tensorrt)" },
+	{ "models: [resnet50]\nruntimes: [ort/cuda:x]\nbatches: [1]\n",
+	  "bad.yaml:2:12: unknown execution provider 'cuda:x' for ort" },
 	{ "models: resnet50\nruntimes: [ort/cpu]\nbatches: [1]\n",
 	  "bad.yaml:1:9: expected a list of models, found a scalar" },
 	{ "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nexclude: [{model: vgg}]\n",
@@ -195,6 +205,62 @@ static void test_bad_files(void **st)
 		if (ret != -EINVAL || p || strncmp(gb_error_msg(), bad[i].msg, strlen(bad[i].msg)))
 			fail_msg("case %zu: ret %d, message '%s', want '%s'", i, ret, gb_error_msg(), bad[i].msg);
 	}
+}
+
+static int parses(const char *text)
+{
+	struct gb_plan *p = NULL;
+	int ret = gb_plan_parse(text, strlen(text), "t.yaml", &p);
+
+	gb_plan_free(p);
+	return ret == 0;
+}
+
+/* Plans are validated through the tables: every row's EP list accepts
+ * exactly its names (with an optional device), an unknown one is refused
+ * with that list, and the zoo's models are exactly the zoo table's. */
+static void test_validated_by_tables(void **st)
+{
+	char text[512], want[512], list[256];
+	struct gb_plan *p = NULL;
+
+	(void)st;
+	for (size_t i = 0; i < gb_runtime_table_len; i++) {
+		const struct gb_runtime_ops *rt = gb_runtime_table[i];
+
+		snprintf(text, sizeof text, "models: [resnet50]\nruntimes: [%s]\nbatches: [1]\n", rt->name);
+		assert_int_equal(parses(text), !rt->ep_required);
+		if (!rt->eps)
+			continue;
+		for (size_t e = 0; rt->eps[e]; e++) {
+			snprintf(text, sizeof text, "models: [resnet50]\nruntimes: [%s/%s, %s/%s:1]\nbatches: [1]\n",
+				 rt->name, rt->eps[e], rt->name, rt->eps[e]);
+			if (!parses(text))
+				fail_msg("%s/%s refused: %s", rt->name, rt->eps[e], gb_error_msg());
+			assert_true(gb_runtime_accepts_ep(rt, rt->eps[e]));
+		}
+		snprintf(text, sizeof text, "models: [resnet50]\nruntimes: [%s/%sx]\nbatches: [1]\n", rt->name,
+			 rt->eps[0]);
+		assert_int_equal(gb_plan_parse(text, strlen(text), "t.yaml", &p), -EINVAL);
+		gb_runtime_join(rt->eps, list, sizeof list);
+		snprintf(want, sizeof want, "t.yaml:2:12: unknown execution provider '%sx' for %s (expected one of: %s)",
+			 rt->eps[0], rt->name, list);
+		assert_string_equal(gb_error_msg(), want);
+		assert_false(gb_runtime_accepts_ep(rt, ""));
+		snprintf(text, sizeof text, "%s:", rt->eps[0]);
+		assert_false(gb_runtime_accepts_ep(rt, text));
+		snprintf(text, sizeof text, "%s:1x", rt->eps[0]);
+		assert_false(gb_runtime_accepts_ep(rt, text));
+	}
+	assert_true(gb_zoo_count() > 0);
+	for (size_t i = 0; i < gb_zoo_count(); i++) {
+		snprintf(text, sizeof text, "models: [%s]\nruntimes: [ort/cpu]\nbatches: [1]\n", gb_zoo_at(i)->name);
+		assert_true(parses(text));
+	}
+	assert_false(parses("models: [{zoo: vgg}]\nruntimes: [ort/cpu]\nbatches: [1]\n"));
+	assert_non_null(strstr(gb_error_msg(), "unknown zoo model 'vgg' (expected one of: resnet50, mobilenetv2, bert-base)"));
+	gb_runtime_names(list, sizeof list);
+	assert_string_equal(list, "ort, torch, ort-python");
 }
 
 static void test_load_missing_file(void **st)
@@ -333,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_run_argv_data),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_validated_by_tables),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_order_reproducible),
 		cmocka_unit_test(test_order_matches_reference),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct gb_runtime_ops *rt;
 static char skip_reason[1024];
@@ -29,7 +30,7 @@ static int setup(void **state)
 	rt = gb_runtime_find("torch");
 	if (!rt)
 		snprintf(skip_reason, sizeof skip_reason, "no torch row in the runtime table");
-	else if (rt->probe())
+	else if (gb_runtime_probe(rt))
 		snprintf(skip_reason, sizeof skip_reason, "%s", gb_error_msg());
 	return 0;
 }
@@ -92,7 +93,7 @@ static float *run_model(const char *model, uint64_t seed)
 	opt.intra_op_threads = 2;
 	opt.ep_options = kv;
 	opt.n_ep_options = 1;
-	if (rt->open(&opt, &s))
+	if (gb_runtime_open(rt, &opt, &s))
 		fail_msg("open %s: %s", model, gb_error_msg());
 	assert_int_equal(rt->last_phase(s, &ph), 0);
 	assert_true(ph.t_end_ns > ph.t_start_ns && ph.cpu_valid && ph.cpu_user_ns > 0);
@@ -175,7 +176,7 @@ static void expect_open_error(const char *model, struct gb_kv *kv, size_t n, con
 	opt.model = model;
 	opt.ep_options = kv;
 	opt.n_ep_options = n;
-	assert_int_not_equal(rt->open(&opt, &s), 0);
+	assert_int_not_equal(gb_runtime_open(rt, &opt, &s), 0);
 	assert_null(s);
 	if (!strstr(gb_error_msg(), want))
 		fail_msg("'%s' not in '%s'", want, gb_error_msg());
@@ -193,35 +194,40 @@ static void test_errors(void **state)
 	expect_open_error("/nonexistent/m.pt", NULL, 0, "cannot open model '/nonexistent/m.pt'");
 }
 
-/* A TorchScript file: input shape from the option, outputs probed. */
-static void test_torchscript(void **state)
+/* Run a Python script (written to name in the test's directory) with the
+ * interpreter the worker uses. */
+static void run_py(const char *name, const char *code)
 {
-	struct gb_kv kv[] = { { "input_shape", "4" } };
-	const float x[8] = { 1, 2, 3, 4, 5, 6, 7, -8 };
 	const char *py = getenv("GB_PYTHON") && *getenv("GB_PYTHON") ? getenv("GB_PYTHON") : "python3";
+	char cmd[4096];
+	FILE *f = fopen(name, "w");
+
+	assert_non_null(f);
+	fputs(code, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "%s %s 2>&1", py, name);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+}
+
+/* Open a TorchScript file taking float32 [batch, 4], run x (2 x 4) twice
+ * and check every output against want(x). */
+static void check_ts(const char *model, struct gb_kv *kv, size_t nkv, float (*want)(float, int))
+{
+	const float x[8] = { 1, 2, 3, 4, 5, 6, 7, -8 };
 	struct gb_runtime_options opt;
 	const struct gb_tensor_info *in, *out;
 	const struct gb_tensor *o;
 	struct gb_tensor t = { 0 };
 	size_t nin, nout, no;
 	uint64_t lat[2];
-	char cmd[4096];
 	void *s = NULL;
 
-	maybe_skip();
-	FILE *f = fopen("make_ts.py", "w");
-	assert_non_null(f);
-	fputs("import torch\nclass M(torch.nn.Module):\n    def forward(self, x):\n"
-	      "        return x * 3 - 1\ntorch.jit.script(M()).save('m.pt')\n", f);
-	fclose(f);
-	snprintf(cmd, sizeof cmd, "%s make_ts.py 2>&1", py);
-	assert_int_equal(gbt_run(cmd, NULL), 0);
 	gb_runtime_options_init(&opt);
-	opt.model = "./m.pt";
+	opt.model = model;
 	opt.ep_options = kv;
-	opt.n_ep_options = 1;
-	if (rt->open(&opt, &s))
-		fail_msg("open m.pt: %s", gb_error_msg());
+	opt.n_ep_options = nkv;
+	if (gb_runtime_open(rt, &opt, &s))
+		fail_msg("open %s: %s", model, gb_error_msg());
 	assert_int_equal(rt->describe(s, &in, &nin, &out, &nout), 0);
 	assert_int_equal(in[0].rank, 2);
 	assert_int_equal(in[0].dims[1], 4);
@@ -236,8 +242,74 @@ static void test_torchscript(void **state)
 	assert_int_equal(rt->run_batches(s, 2, lat), 0);
 	assert_int_equal(rt->outputs(s, &o, &no), 0);
 	for (int i = 0; i < 8; i++)
-		assert_true(((const float *)o[0].data)[i] == 3 * x[i] - 1);
+		assert_true(((const float *)o[0].data)[i] == want(x[i], i % 4));
 	rt->close(s);
+}
+
+static float times3_minus1(float x, int col)
+{
+	(void)col;
+	return 3 * x - 1;
+}
+
+/* A TorchScript file: input shape from the option, outputs probed. */
+static void test_torchscript(void **state)
+{
+	struct gb_kv kv[] = { { "input_shape", "4" } };
+
+	maybe_skip();
+	run_py("make_ts.py", "import torch\nclass M(torch.nn.Module):\n    def forward(self, x):\n"
+			     "        return x * 3 - 1\ntorch.jit.script(M()).save('m.pt')\n");
+	check_ts("./m.pt", kv, 1, times3_minus1);
+}
+
+/* y = 3x - 1 + w with w = zeros(4) in the model file, or the weights
+ * file's w = [1, 2, 3, 4] when it loads. */
+static const char make_w_model[] =
+	"import torch\n"
+	"class M(torch.nn.Module):\n"
+	"    def __init__(self):\n"
+	"        super().__init__()\n"
+	"        self.w = torch.nn.Parameter(torch.zeros(4))\n"
+	"    def forward(self, x):\n"
+	"        return x * 3 - 1 + self.w\n"
+	"torch.jit.script(M()).save('mw.pt')\n"
+	"torch.save({'w': torch.tensor([1.0, 2.0, 3.0, 4.0])}, 'w.pth')\n";
+
+static float with_weights(float x, int col)
+{
+	return 3 * x - 1 + (float)(col + 1);
+}
+
+/* A torch.save'd state_dict still loads with weights_only=True. */
+static void test_user_weights(void **state)
+{
+	struct gb_kv kv[] = { { "input_shape", "4" }, { "weights", "./w.pth" } };
+
+	maybe_skip();
+	run_py("make_w.py", make_w_model);
+	check_ts("./mw.pt", kv, 2, with_weights);
+}
+
+/* A weights file whose pickle names a callable (os.system) is refused,
+ * naming the file, and the callable never runs; so is a pickle of
+ * something that is not a mapping of tensors. */
+static void test_weights_refused(void **state)
+{
+	struct gb_kv evil[] = { { "input_shape", "4" }, { "weights", "./evil.pth" } };
+	struct gb_kv list[] = { { "input_shape", "4" }, { "weights", "./list.pth" } };
+
+	maybe_skip();
+	run_py("make_w.py", make_w_model);
+	run_py("make_evil.py", "import os, torch\n"
+			       "class Evil:\n"
+			       "    def __reduce__(self):\n"
+			       "        return (os.system, ('touch pwned',))\n"
+			       "torch.save({'w': Evil()}, 'evil.pth')\n"
+			       "torch.save({'w': [1, 2]}, 'list.pth')\n");
+	expect_open_error("./mw.pt", evil, 2, "weights './evil.pth' refused: the file holds more than tensors");
+	assert_int_not_equal(access("pwned", F_OK), 0);
+	expect_open_error("./mw.pt", list, 2, "weights './list.pth' refused: not a state_dict");
 }
 
 int main(void)
@@ -247,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_mobilenetv2_seed),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_torchscript),
+		cmocka_unit_test(test_user_weights),
+		cmocka_unit_test(test_weights_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -268,6 +268,69 @@ static void test_slow_start(void **state)
 	assert_int_equal(gb_worker_stop(w), 0);
 }
 
+/* Adding a worker is one script and one row: this row, defined here and
+ * nowhere else, drives the fake worker through the very ops that serve
+ * torch and ort-python. */
+static const char *const fake_eps[] = { "cpu", NULL };
+static const struct gb_runtime_ops fake_rt =
+	GB_WORKER_RUNTIME("fake", "fake_worker.py", "the scripted fake worker", fake_eps, 0);
+
+static void test_runtime_row(void **state)
+{
+	const char *src = getenv("GB_SRCDIR");
+	struct gb_kv kv[] = { { "answer", "42" }, { "timeout", "30s" } };
+	const float x[8] = { 1, 2, 3, 4, -1, -2, -3, 0.5f };
+	const struct gb_tensor_info *in, *out;
+	const struct gb_tensor *o;
+	const struct gb_kv *meta;
+	struct gb_runtime_options opt;
+	struct gb_runtime_phase ph;
+	struct gb_tensor t = { 0 };
+	size_t nin, nout, no, nmeta;
+	const char *opts = NULL;
+	char dir[4096];
+	uint64_t lat[2];
+	void *s = NULL;
+
+	snprintf(dir, sizeof dir, "%s/tests/fakes", src && *src ? src : ".");
+	setenv("GREENBENCH_WORKERS_DIR", dir, 1);
+	setenv("GREENBENCH_PYTHON", python, 1);
+	assert_int_equal(gb_runtime_probe(&fake_rt), 0);
+	assert_true(gb_runtime_accepts_ep(&fake_rt, "cpu"));
+	assert_false(gb_runtime_accepts_ep(&fake_rt, "cuda"));
+	gb_runtime_options_init(&opt);
+	opt.model = "tiny";
+	opt.ep_options = kv;
+	opt.n_ep_options = 2;
+	if (gb_runtime_open(&fake_rt, &opt, &s))
+		fail_msg("open: %s", gb_error_msg());
+	assert_int_equal(fake_rt.last_phase(s, &ph), 0);
+	assert_true(ph.t_end_ns >= ph.t_start_ns);
+	assert_int_equal(fake_rt.describe(s, &in, &nin, &out, &nout), 0);
+	assert_int_equal(nin, 1);
+	assert_string_equal(in[0].name, "x");
+	t.info = in[0];
+	t.info.dims[0] = 2;
+	t.data = (void *)x;
+	t.bytes = sizeof x;
+	assert_int_equal(fake_rt.set_inputs(s, &t, 1), 0);
+	assert_int_equal(fake_rt.run_batches(s, 2, lat), 0);
+	assert_int_equal(fake_rt.outputs(s, &o, &no), 0);
+	assert_int_equal(no, 1);
+	for (int i = 0; i < 8; i++)
+		assert_true(((const float *)o[0].data)[i] == 2 * x[i]);
+	assert_int_equal(fake_rt.metadata(s, &meta, &nmeta), 0);
+	for (size_t i = 0; i < nmeta; i++)
+		if (!strcmp(meta[i].key, "options"))
+			opts = meta[i].value;
+	/* The harness keeps its own option (timeout) and sends the rest. */
+	assert_non_null(opts);
+	assert_string_equal(opts, "answer=42");
+	fake_rt.close(s);
+	unsetenv("GREENBENCH_PYTHON");
+	unsetenv("GREENBENCH_WORKERS_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_exit),	    cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_bad_times),   cmocka_unit_test(test_noise),
 		cmocka_unit_test(test_start_failures), cmocka_unit_test(test_slow_start),
+		cmocka_unit_test(test_runtime_row),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -227,15 +227,15 @@ static void test_probe_reasons(void **state)
 	gbt_write(dir, "torch_worker.py", "import sys\nsys.stderr.write('torch\\n')\nsys.exit(3)\n");
 	setenv("GREENBENCH_WORKERS_DIR", dir, 1);
 	setenv("GREENBENCH_PYTHON", py, 1);
-	assert_int_equal(torch->probe(), -ENOENT);
+	assert_int_equal(gb_runtime_probe(torch), -ENOENT);
 	snprintf(want, sizeof want, "%s has no module torch", py);
 	assert_string_equal(gb_error_msg(), want);
 	/* No script at all. */
-	assert_int_equal(ortp->probe(), -ENOENT);
+	assert_int_equal(gb_runtime_probe(ortp), -ENOENT);
 	assert_non_null(strstr(gb_error_msg(), "ort_worker.py"));
 	/* No interpreter. */
 	setenv("GREENBENCH_PYTHON", "/nonexistent/python3", 1);
-	assert_int_not_equal(torch->probe(), 0);
+	assert_int_not_equal(gb_runtime_probe(torch), 0);
 	assert_non_null(strstr(gb_error_msg(), "/nonexistent/python3"));
 	unsetenv("GREENBENCH_PYTHON");
 	unsetenv("GREENBENCH_WORKERS_DIR");

@@ -25,7 +25,7 @@ static int need_ort(void)
 		fprintf(stderr, "skipped: this build has no ort runtime\n");
 		return 0;
 	}
-	if (ort->probe() != 0) {
+	if (gb_runtime_probe(ort) != 0) {
 		fprintf(stderr, "skipped: %s\n", gb_error_msg());
 		return 0;
 	}
@@ -94,7 +94,7 @@ static void run_model(const char *name, const struct gb_zoo_options *o, int64_t 
 		fail_msg("export %s: %s", name, gb_error_msg());
 	gb_runtime_options_init(&opt);
 	opt.model = path;
-	if (ort->open(&opt, &s) != 0)
+	if (gb_runtime_open(ort, &opt, &s) != 0)
 		fail_msg("open %s: %s", path, gb_error_msg());
 	assert_int_equal(ort->describe(s, &in, &nin, &out_info, &nout), 0);
 	assert_int_equal(nin, sum.ninputs);

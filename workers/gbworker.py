@@ -72,6 +72,31 @@ def write_tensor(directory, index, name, arr):
     return {"name": name, "dtype": dtype, "shape": list(arr.shape), "file": fname}
 
 
+def version_tuple(text):
+    """The leading numbers of a version string as a tuple of ints:
+    "2.1.0+cu121" -> (2, 1, 0), "1.13.0a0" -> (1, 13, 0). Compare tuples,
+    never the strings ("10.0" < "2" as text)."""
+    nums = []
+    for part in str(text).split("+")[0].split("."):
+        digits = ""
+        for ch in part:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        nums.append(int(digits))
+        if len(digits) < len(part):
+            break  # "0a0": a pre-release tag ends the numbers
+    return tuple(nums)
+
+
+def version_at_least(text, minimum):
+    """True when version text is minimum (a tuple) or newer."""
+    v = version_tuple(text)
+    return v + (0,) * (len(minimum) - len(v)) >= tuple(minimum)
+
+
 def parse_bool(key, value):
     v = str(value).lower()
     if v in ("1", "true", "yes", "on"):

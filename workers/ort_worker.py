@@ -21,6 +21,10 @@ ORT_TYPES = {
     "tensor(int64)": "int64", "tensor(int32)": "int32", "tensor(int8)": "int8",
     "tensor(uint8)": "uint8", "tensor(bool)": "bool", "tensor(bfloat16)": "bfloat16",
 }
+# greenbench device names -> ONNX Runtime provider names. The source of truth
+# is the C side's list, GB_ORT_PROVIDERS in src/runtime/ort_providers.h (it
+# also gives the ort-python row its EP list, against which plans are
+# validated); keep this mapping equal to it.
 PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider",
              "tensorrt": "TensorrtExecutionProvider"}
 

@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbworker  # noqa: E402
-from gbworker import WorkerError, parse_bool  # noqa: E402
+from gbworker import WorkerError, parse_bool, version_at_least  # noqa: E402
 
 OPTIONS = ("dtype", "channels_last", "compile", "cuda_graphs", "weights", "seq", "num_labels",
            "input_shape", "input_dtype")
@@ -119,11 +119,32 @@ class Torch(gbworker.Backend):
                 raise WorkerError("weights '%s' need the Python module safetensors, which is not installed" % path)
             state = load_file(path)
         else:
-            state = torch.load(path, map_location="cpu")
+            state = self.load_pickled_weights(path)
         missing, unexpected = model.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise WorkerError("weights '%s' do not fit the model: %d missing, %d unexpected (e.g. %s)"
                               % (path, len(missing), len(unexpected), (list(missing) + list(unexpected))[0]))
+
+    def load_pickled_weights(self, path):
+        """A torch.save'd state_dict, unpickled with weights_only=True: a
+        pickle can name any callable, and a plain torch.load would run it.
+        Only tensors and plain containers of them are accepted."""
+        torch = self.torch
+        if not version_at_least(torch.__version__, (1, 13)):
+            raise WorkerError("weights '%s': PyTorch %s cannot load pickled weights safely (weights_only "
+                              "needs 1.13 or newer); use a .safetensors file" % (path, torch.__version__))
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:
+            # Keep torch's reason ("Unsupported class posix.system"), not its
+            # advice to load the file unsafely.
+            why = str(e).split("WeightsUnpickler error:")[-1].strip() or type(e).__name__
+            raise WorkerError("weights '%s' refused: the file holds more than tensors (%s); greenbench "
+                              "loads pickled weights with weights_only=True, so its code never runs"
+                              % (path, why))
+        if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+            raise WorkerError("weights '%s' refused: not a state_dict (a mapping of names to tensors)" % path)
+        return state
 
     def load_file_model(self, path, o):
         torch = self.torch
@@ -191,7 +212,7 @@ class Torch(gbworker.Backend):
         self.autocast = None
         if o["dtype"] != "fp32":
             adt = torch.float16 if o["dtype"] == "fp16" else torch.bfloat16
-            if not self.cuda and adt == torch.float16 and torch.__version__ < "2":
+            if not self.cuda and adt == torch.float16 and not version_at_least(torch.__version__, (2,)):
                 raise WorkerError("dtype fp16 on cpu: PyTorch %s autocasts only to bf16 on cpu" % torch.__version__)
             self.autocast = (self.device.type, adt)
         self.eager = model

@@ -48,6 +48,12 @@ void gb_bench_config_init(struct gb_bench_config *cfg);
  * the negative errno is returned. */
 int gb_bench_run(const struct gb_bench_config *cfg, struct gb_meter *m, struct gb_run_result *res);
 
+/* The one place the "(lower --batch)" advice is written: when the last
+ * error is of kind GB_ERROR_KIND_OOM (greenbench/error.h), prefix it with
+ * "batch N does not fit in memory (lower --batch)" (batch 0: the model's
+ * own); other errors are left alone. Returns err. */
+int gb_bench_explain_oom(int err, uint64_t batch);
+
 /* The measured-phase loop on an open session with inputs set: run batches
  * until at least min_iters ran and min_ns passed. Per-batch latencies go
  * to *lat (grown with realloc; *lat may start NULL), their count to *n.

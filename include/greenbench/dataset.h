@@ -50,7 +50,7 @@
 #include <stdint.h>
 
 #include "greenbench/image.h"
-#include "greenbench/runtime.h"
+#include "greenbench/tensor.h"
 #include "greenbench/tokenizer.h"
 
 enum gb_dataset_kind {

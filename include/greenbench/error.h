@@ -30,4 +30,20 @@ const char *gb_error_msg(void);
 
 void gb_error_clear(void);
 
+/* What kind of failure the last error was, for callers that act on it
+ * beyond its errno (advice, retries). Set by the code that knows, right
+ * after gb_error_set(); reset by the next gb_error_set() and by
+ * gb_error_clear(); kept by gb_error_wrap(). Thread-local like the message. */
+enum gb_error_kind {
+	GB_ERROR_KIND_NONE = 0,
+	/* The work did not fit in memory (host or device) at its size: the
+	 * batch's inputs or activations. The error is -ENOMEM. */
+	GB_ERROR_KIND_OOM,
+};
+
+/* Tag the current message with kind and return err, so code can write
+ * `return gb_error_mark(gb_error_set(-ENOMEM, "..."), GB_ERROR_KIND_OOM);`. */
+int gb_error_mark(int err, enum gb_error_kind kind);
+enum gb_error_kind gb_error_kind(void);
+
 #endif

@@ -23,7 +23,7 @@
 #ifndef GREENBENCH_INPUTS_H
 #define GREENBENCH_INPUTS_H
 
-#include "greenbench/runtime.h"
+#include "greenbench/tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -95,6 +95,9 @@ struct gb_domain_info {
 	/* How often the energy figure itself moves (NVML's counter: ~100 ms);
 	 * a window shorter than this has no meaningful energy. 0: fine-grained. */
 	uint64_t energy_update_ns;
+	/* Version of the driver the device is read through ("580.159.04"
+	 * from NVML), or "" where there is none or it is unknown. */
+	char driver_version[GB_NAME_MAX];
 };
 
 struct gb_meter_config {

@@ -20,7 +20,7 @@
 #ifndef GREENBENCH_ONNX_BUILDER_H
 #define GREENBENCH_ONNX_BUILDER_H
 
-#include "greenbench/runtime.h"
+#include "greenbench/tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -21,7 +21,7 @@
 #include "greenbench/inputs.h"
 #include "greenbench/latency.h"
 #include "greenbench/meter.h"
-#include "greenbench/runtime.h"
+#include "greenbench/tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,11 +1,19 @@
 /*
- * Inference runtimes behind one ops table.
+ * Inference runtimes behind one ops table: the runtime plug-in API. The
+ * tensor vocabulary it speaks (dtypes, tensor info, tensors, I/O placement,
+ * key/value pairs) is greenbench/tensor.h.
  *
  * A runtime opens a model into a session (the "load" phase), describes its
  * inputs and outputs, takes input tensors, runs batches and reports outputs.
  * The C ONNX Runtime backend (src/runtime/ort.c) and worker-process
  * runtimes (src/runtime/worker.c: torch, ort-python, ...) implement it alike,
  * so `run`, campaigns and `compare` never know which one they drive.
+ *
+ * Each runtime is one row (struct gb_runtime_ops): its facts as data (EPs
+ * it accepts, whether it needs one, whether it takes zoo models by name,
+ * its worker script) and its ops. probe() and open() receive their own
+ * row, so one set of functions serves every worker runtime; the other ops
+ * receive the session, which keeps whatever of its row it needs.
  *
  * Ownership: sessions are created by open() and destroyed by close(). Tensor
  * info returned by describe() and outputs returned by outputs() belong to
@@ -19,51 +27,10 @@
 #ifndef GREENBENCH_RUNTIME_H
 #define GREENBENCH_RUNTIME_H
 
+#include "greenbench/tensor.h"
+
 #include <stddef.h>
 #include <stdint.h>
-
-enum gb_dtype {
-	GB_DTYPE_UNKNOWN = 0,
-	GB_DTYPE_F32,
-	GB_DTYPE_F16,
-	GB_DTYPE_BF16,
-	GB_DTYPE_F64,
-	GB_DTYPE_I64,
-	GB_DTYPE_I32,
-	GB_DTYPE_I8,
-	GB_DTYPE_U8,
-	GB_DTYPE_BOOL,
-};
-
-const char *gb_dtype_name(enum gb_dtype t);	/* "float32", ... */
-size_t gb_dtype_size(enum gb_dtype t);		/* bytes per element; 0 if unknown */
-
-#define GB_TENSOR_MAX_RANK 8
-
-struct gb_tensor_info {
-	char name[128];
-	enum gb_dtype dtype;
-	int rank;
-	int64_t dims[GB_TENSOR_MAX_RANK];	/* -1 where symbolic */
-	char dim_params[GB_TENSOR_MAX_RANK][64]; /* symbolic name ("batch"), or "" */
-};
-
-struct gb_tensor {
-	struct gb_tensor_info info;	/* concrete dims, no -1 */
-	void *data;			/* host memory, row-major */
-	size_t bytes;
-};
-
-/* Where inputs live while batches run; recorded with every result. */
-enum gb_io_placement {
-	GB_IO_HOST = 0,	/* copied from host memory every run (the study's way) */
-	GB_IO_DEVICE,	/* bound once on the device, reused by every run */
-};
-
-struct gb_kv {
-	const char *key;
-	const char *value;
-};
 
 struct gb_runtime_options {
 	const char *model;		/* file path, or a zoo/model name for workers */
@@ -92,12 +59,24 @@ struct gb_runtime_phase {
 struct gb_runtime_ops {
 	const char *name;	/* "ort", "torch", "ort-python" */
 	const char *summary;
+	/* The worker program (in gb_worker_dir()) of a worker runtime; NULL
+	 * for a runtime that runs in this process. */
+	const char *worker_script;
+	/* The execution providers / devices it accepts, NULL-terminated
+	 * ("cpu", "cuda", ...); each may carry a device suffix ":N". NULL:
+	 * the runtime checks its EP itself. Plans are validated against it. */
+	const char *const *eps;
+	int ep_required;	/* a plan must name one of eps */
+	/* Takes a zoo model by its name (the framework builds its own model,
+	 * the study's "original model") instead of the exported ONNX file. */
+	int zoo_by_name;
 	/* Can this runtime start here? 0, or -errno with the reason set
 	 * (e.g. "python3 has no module torch"). Cheap; used by `devices`. */
-	int (*probe)(void);
+	int (*probe)(const struct gb_runtime_ops *self);
 	/* Create a session: the "load" phase. Errors name the cause (missing
 	 * file, unknown EP, missing provider library). */
-	int (*open)(const struct gb_runtime_options *opt, void **session);
+	int (*open)(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
+		    void **session);
 	int (*describe)(void *session, const struct gb_tensor_info **inputs, size_t *ninputs,
 			const struct gb_tensor_info **outputs, size_t *noutputs);
 	/* Supply concrete inputs; placement follows opt->io. */
@@ -117,10 +96,27 @@ struct gb_runtime_ops {
 	int (*last_phase)(void *session, struct gb_runtime_phase *out);
 };
 
-/* The runtime table (src/runtime/runtimes.c). */
+/* The runtime table (src/runtime/runtimes.c): static rows, never freed;
+ * read-only, so any thread may read it. */
 extern const struct gb_runtime_ops *const gb_runtime_table[];
 extern const size_t gb_runtime_table_len;
 
+/* rt->probe(rt), or 0 when the row has no probe. */
+int gb_runtime_probe(const struct gb_runtime_ops *rt);
+/* rt->open(rt, opt, session). */
+int gb_runtime_open(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
+		    void **session);
+
+/* The row called name, or NULL. */
 const struct gb_runtime_ops *gb_runtime_find(const char *name);
+
+/* 1 if rt accepts ep: one of rt->eps, alone or with a device suffix
+ * ":N" ("cuda:1"); also 1 for any ep when rt->eps is NULL. */
+int gb_runtime_accepts_ep(const struct gb_runtime_ops *rt, const char *ep);
+
+/* Join names for messages, ", " between them: a NULL-terminated list
+ * (a row's eps), or every row's name (gb_runtime_names). Truncated to len. */
+void gb_runtime_join(const char *const *names, char *buf, size_t len);
+void gb_runtime_names(char *buf, size_t len);
 
 #endif

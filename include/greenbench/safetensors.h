@@ -14,7 +14,7 @@
 #ifndef GREENBENCH_SAFETENSORS_H
 #define GREENBENCH_SAFETENSORS_H
 
-#include "greenbench/runtime.h"
+#include "greenbench/tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -84,9 +84,40 @@ int gb_worker_dir(char *buf, size_t len);
  * python=PATH (interpreter), timeout=DUR, start_timeout=DUR. */
 int gb_worker_is_harness_option(const char *key);
 
-/* Start the worker of a runtime row ("torch", "ort-python") with the
- * harness options of opt (NULL: defaults). */
-int gb_worker_start_runtime(const char *runtime, const struct gb_runtime_options *opt,
+/* Start the worker of a worker runtime row (rt->worker_script) with the
+ * harness options of opt (NULL: defaults). -EINVAL for a row without a
+ * worker script. */
+int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
 			    struct gb_worker **out);
+
+/* The ops every worker runtime row shares (src/runtime/worker_runtimes.c):
+ * probe and open start self->worker_script; a session is a gb_worker. */
+int gb_worker_rt_probe(const struct gb_runtime_ops *self);
+int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
+		      void **session);
+int gb_worker_rt_describe(void *session, const struct gb_tensor_info **inputs, size_t *ninputs,
+			  const struct gb_tensor_info **outputs, size_t *noutputs);
+int gb_worker_rt_set_inputs(void *session, const struct gb_tensor *inputs, size_t n);
+int gb_worker_rt_run_batches(void *session, uint64_t n, uint64_t *lat_ns);
+int gb_worker_rt_outputs(void *session, const struct gb_tensor **out, size_t *n);
+int gb_worker_rt_metadata(void *session, const struct gb_kv **kv, size_t *n);
+int gb_worker_rt_last_phase(void *session, struct gb_runtime_phase *out);
+void gb_worker_rt_close(void *session);
+
+/* A worker runtime row: a new framework worker is one script in workers/
+ * (docs/worker-protocol.md) plus one
+ *   GB_WORKER_RUNTIME("name", "name_worker.py", "summary", eps, by_name)
+ * row in src/runtime/runtimes.c. eps: NULL-terminated list of the devices
+ * it takes (NULL: any); by_name: it takes zoo models by name. */
+#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_)                         \
+	{                                                                                   \
+		.name = (name_), .summary = (summary_), .worker_script = (script_),        \
+		.eps = (eps_), .ep_required = 0, .zoo_by_name = (by_name_),                 \
+		.probe = gb_worker_rt_probe, .open = gb_worker_rt_open,                     \
+		.describe = gb_worker_rt_describe, .set_inputs = gb_worker_rt_set_inputs,   \
+		.run_batches = gb_worker_rt_run_batches, .outputs = gb_worker_rt_outputs,   \
+		.metadata = gb_worker_rt_metadata, .close = gb_worker_rt_close,             \
+		.last_phase = gb_worker_rt_last_phase,                                      \
+	}
 
 #endif

@@ -15,7 +15,7 @@
 #ifndef GREENBENCH_ZOO_H
 #define GREENBENCH_ZOO_H
 
-#include "greenbench/runtime.h"
+#include "greenbench/tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>

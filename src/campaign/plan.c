@@ -9,6 +9,7 @@
 #include "greenbench/error.h"
 #include "greenbench/runtime.h"
 #include "greenbench/time.h"
+#include "greenbench/zoo.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -24,9 +25,8 @@ struct pctx {
 	struct gb_plan *p;
 };
 
-static const char *const zoo_models[] = { "resnet50", "mobilenetv2", "bert-base", NULL };
-static const char *const known_runtimes[] = { "ort", "torch", "ort-python", NULL };
-static const char *const ort_eps[] = { "cpu", "cuda", "tensorrt", NULL };
+/* Valid names come from the tables (the zoo's, the runtimes' and each
+ * runtime row's EP list), never from lists of our own. */
 
 __attribute__((format(printf, 3, 4)))
 static int perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
@@ -41,13 +41,16 @@ static int perr(struct pctx *c, const yaml_node_t *n, const char *fmt, ...)
 			    n ? n->start_mark.line + 1 : 1, n ? n->start_mark.column + 1 : 1, msg);
 }
 
-static void join_list(const char *const *list, char *buf, size_t len)
+/* The zoo table's names; more models than fit are left out of the message. */
+static void zoo_names(char *buf, size_t len)
 {
-	size_t off = 0;
+	const char *names[32 + 1];
+	size_t n = 0;
 
-	buf[0] = '\0';
-	for (size_t i = 0; list[i] && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "", list[i]);
+	for (size_t i = 0; i < gb_zoo_count() && n < 32; i++)
+		names[n++] = gb_zoo_at(i)->name;
+	names[n] = NULL;
+	gb_runtime_join(names, buf, len);
 }
 
 static int in_list(const char *const *list, const char *s)
@@ -149,7 +152,7 @@ static int check_keys(struct pctx *c, const yaml_node_t *map, const char *where,
 		if (k->type != YAML_SCALAR_NODE)
 			return perr(c, k, "expected a key name in %s, found %s", where, kind_name(k));
 		if (!in_list(keys, sval(k))) {
-			join_list(keys, list, sizeof list);
+			gb_runtime_join(keys, list, sizeof list);
 			return perr(c, k, "unknown key '%s' in %s (expected one of: %s)", sval(k), where, list);
 		}
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++)
@@ -272,7 +275,7 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 	yaml_node_t *v;
 	int ret;
 
-	join_list(zoo_models, list, sizeof list);
+	zoo_names(list, sizeof list);
 	if (n->type == YAML_SCALAR_NODE) {
 		if ((ret = get_str(c, n, "a zoo model name", &m->zoo)))
 			return ret;
@@ -303,7 +306,7 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 	if ((ret = get_str(c, v, "a zoo model name", &m->zoo)))
 		return ret;
 check_zoo:
-	if (!in_list(zoo_models, m->zoo))
+	if (!gb_zoo_find(m->zoo))
 		return perr(c, v, "unknown zoo model '%s' (expected one of: %s)", m->zoo, list);
 	if (!m->name && !(m->name = strdup(m->zoo)))
 		return gb_error_set(-ENOMEM, "out of memory");
@@ -313,18 +316,21 @@ check_zoo:
 static int check_runtime(struct pctx *c, const yaml_node_t *rn, const yaml_node_t *en,
 			 struct gb_plan_runtime *r)
 {
+	const struct gb_runtime_ops *rt = gb_runtime_find(r->runtime);
 	char list[256];
 
-	if (!in_list(known_runtimes, r->runtime) && !gb_runtime_find(r->runtime)) {
-		join_list(known_runtimes, list, sizeof list);
+	if (!rt) {
+		gb_runtime_names(list, sizeof list);
 		return perr(c, rn, "unknown runtime '%s' (expected one of: %s)", r->runtime, list);
 	}
-	if (!strcmp(r->runtime, "ort")) {
-		if (!r->ep)
-			return perr(c, rn, "runtime 'ort' needs an ep (one of: cpu, cuda, tensorrt)");
-		if (!in_list(ort_eps, r->ep))
-			return perr(c, en ? en : rn, "unknown execution provider '%s' for ort (expected one of: cpu, cuda, tensorrt)", r->ep);
-	}
+	if (!rt->eps)
+		return 0;
+	gb_runtime_join(rt->eps, list, sizeof list);
+	if (!r->ep && rt->ep_required)
+		return perr(c, rn, "runtime '%s' needs an ep (one of: %s)", rt->name, list);
+	if (r->ep && !gb_runtime_accepts_ep(rt, r->ep))
+		return perr(c, en ? en : rn, "unknown execution provider '%s' for %s (expected one of: %s)",
+			    r->ep, rt->name, list);
 	return 0;
 }
 
@@ -363,8 +369,11 @@ static int parse_runtime(struct pctx *c, const yaml_node_t *n, struct gb_plan_ru
 		return ret;
 	if ((ret = check_keys(c, n, "a runtime", keys)))
 		return ret;
-	if (!(rn = lookup(c, n, "runtime")))
-		return perr(c, n, "a runtime entry needs 'runtime' (one of: ort, torch, ort-python)");
+	if (!(rn = lookup(c, n, "runtime"))) {
+		char list[256];
+		gb_runtime_names(list, sizeof list);
+		return perr(c, n, "a runtime entry needs 'runtime' (one of: %s)", list);
+	}
 	if ((ret = get_str(c, rn, "a runtime name", &r->runtime)))
 		return ret;
 	if ((en = lookup(c, n, "ep")) && (ret = get_str(c, en, "an execution provider name", &r->ep)))

@@ -6,6 +6,7 @@
 #include "greenbench/campaign.h"
 #include "greenbench/error.h"
 #include "greenbench/plan.h"
+#include "greenbench/runtime.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -64,20 +65,15 @@ static int mkdir_p(char *path)
 }
 
 /* Runtimes that build zoo models themselves from the name (the framework's
- * own model, as the study's "original model" rows), so they get the name
- * instead of an exported ONNX file (docs/worker-protocol.md). */
-static const char *const by_name_runtimes[] = { "torch", NULL };
-
+ * own model, as the study's "original model" rows) say so in their row
+ * (zoo_by_name), and get the name instead of an exported ONNX file
+ * (docs/worker-protocol.md). */
 int gb_campaign_model_by_name(const struct gb_plan *p, size_t config)
 {
 	const struct gb_plan_config *c = &p->configs[config];
+	const struct gb_runtime_ops *rt = gb_runtime_find(p->runtimes[c->runtime].runtime);
 
-	if (!p->models[c->model].zoo)
-		return 0;
-	for (size_t i = 0; by_name_runtimes[i]; i++)
-		if (!strcmp(p->runtimes[c->runtime].runtime, by_name_runtimes[i]))
-			return 1;
-	return 0;
+	return p->models[c->model].zoo && rt && rt->zoo_by_name;
 }
 
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,

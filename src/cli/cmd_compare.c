@@ -20,6 +20,7 @@
 #include "cli/data_opts.h"
 #include "cli/runtime_opts.h"
 #include "greenbench/accuracy.h"
+#include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/evaluate.h"
 #include "greenbench/inputs.h"
@@ -211,7 +212,7 @@ static int find_side(struct side *s)
 	s->rt = gb_runtime_find(s->opt.runtime);
 	if (!s->rt)
 		return error("side %s: unknown runtime '%s' (see 'greenbench devices')", s->label, s->opt.runtime);
-	if (s->rt->probe && s->rt->probe() < 0)
+	if (gb_runtime_probe(s->rt) < 0)
 		return error("side %s: runtime '%s' is not available: %s", s->label, s->opt.runtime, gb_error_msg());
 	return 0;
 }
@@ -221,7 +222,7 @@ static int open_side(struct side *s)
 	const struct gb_tensor_info *outs;
 	size_t nout;
 
-	if (s->rt->open(&s->opt.ro, &s->session) < 0) {
+	if (gb_runtime_open(s->rt, &s->opt.ro, &s->session) < 0) {
 		s->session = NULL;
 		return error("side %s: %s", s->label, gb_error_msg());
 	}
@@ -279,7 +280,7 @@ static int compare_generated(struct compare_opts *o, struct tally *ty)
 	ic.ndims = o->ndims;
 	for (uint64_t i = 0; !ret && i < o->batches; i++) {
 		ic.seed = o->seed + i;
-		if (gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch) < 0)
+		if (gb_bench_explain_oom(gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch), o->batch) < 0)
 			return error("side a: %s", gb_error_msg());
 		ret = compare_batch(o, t, o->side[0].nin, batch, NULL, ty);
 		gb_inputs_free(t, o->side[0].nin);

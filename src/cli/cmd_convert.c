@@ -66,7 +66,7 @@ static int convert_torch2onnx(const char *model, const char *weights, const char
 		kv[opt.n_ep_options++] = (struct gb_kv){ "weights", weights };
 	if (seq)
 		kv[opt.n_ep_options++] = (struct gb_kv){ "seq", seq };
-	rc = gb_worker_start_runtime("torch", NULL, &w);
+	rc = gb_worker_start_runtime(gb_runtime_find("torch"), NULL, &w);
 	if (!rc)
 		rc = gb_worker_load(w, &opt);
 	if (!rc)

@@ -113,7 +113,7 @@ static int print_json(struct gb_meter *m)
 		if (!rt)
 			continue;
 		gb_error_clear();
-		ret = rt->probe ? rt->probe() : 0;
+		ret = gb_runtime_probe(rt);
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", rt->name);
 		cJSON_AddBoolToObject(o, "available", ret == 0);
@@ -162,7 +162,7 @@ static void print_table(struct gb_meter *m)
 		if (!rt)
 			continue;
 		gb_error_clear();
-		ret = rt->probe ? rt->probe() : 0;
+		ret = gb_runtime_probe(rt);
 		printf("  %-11s %-12s %s\n", rt->name, ret == 0 ? "available" : "unavailable",
 		       ret == 0 ? rt->summary : gb_error_msg());
 	}

@@ -522,7 +522,7 @@ int cmd_run(int argc, char **argv)
 		error("cannot append to '%s': %s", o.output, strerror(-ret));
 		goto out;
 	}
-	if (o.cfg.rt->probe && o.cfg.rt->probe() < 0) {
+	if (gb_runtime_probe(o.cfg.rt) < 0) {
 		error("runtime '%s' is not available: %s", o.rt.runtime, gb_error_msg());
 		goto out;
 	}

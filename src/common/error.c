@@ -7,6 +7,7 @@
 /* Thread-local so that the sampler thread's failures never overwrite the
  * message the CLI thread is about to print. */
 static _Thread_local char errbuf[1024];
+static _Thread_local enum gb_error_kind errkind;
 
 int gb_error_set(int err, const char *fmt, ...)
 {
@@ -15,6 +16,7 @@ int gb_error_set(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
 	va_end(ap);
+	errkind = GB_ERROR_KIND_NONE;
 	return err;
 }
 
@@ -39,4 +41,16 @@ const char *gb_error_msg(void)
 void gb_error_clear(void)
 {
 	errbuf[0] = '\0';
+	errkind = GB_ERROR_KIND_NONE;
+}
+
+int gb_error_mark(int err, enum gb_error_kind kind)
+{
+	errkind = kind;
+	return err;
+}
+
+enum gb_error_kind gb_error_kind(void)
+{
+	return errkind;
 }

@@ -123,7 +123,8 @@ struct nv_state {
 	char lib[512];
 	int inited;
 	struct nv_api api;
-	char driver[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE];
+	char driver[NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE]; /* "unknown" for messages */
+	int driver_known;	/* driver holds the version NVML gave */
 	char version[NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE];
 	struct nv_gpu *gpus;
 	size_t ngpus;
@@ -415,7 +416,9 @@ static int nv_open(const struct gb_meter_config *cfg, void **state)
 	if (ret < 0)
 		goto out;
 	s->inited = 1;
-	if (!s->api.driver_version || s->api.driver_version(s->driver, sizeof s->driver) != NVML_SUCCESS)
+	s->driver_known = s->api.driver_version &&
+			   s->api.driver_version(s->driver, sizeof s->driver) == NVML_SUCCESS;
+	if (!s->driver_known)
 		snprintf(s->driver, sizeof s->driver, "unknown");
 	if (!s->api.nvml_version || s->api.nvml_version(s->version, sizeof s->version) != NVML_SUCCESS)
 		snprintf(s->version, sizeof s->version, "unknown");
@@ -487,6 +490,8 @@ static void nv_domain_info(void *state, size_t i, struct gb_domain_info *out)
 	out->telemetry = g->supported;
 	/* The H100/H200 counter moves every ~100 ms (measured, docs/perf.md). */
 	out->energy_update_ns = g->method == GB_METHOD_COUNTER ? 100 * GB_NS_PER_MS : 0;
+	if (s->driver_known)
+		snprintf(out->driver_version, sizeof out->driver_version, "%s", s->driver);
 }
 
 static int nv_read(void *state, uint64_t t_ns, struct gb_sample *out)

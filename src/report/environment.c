@@ -30,21 +30,16 @@ static void cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
-/* The NVML source says "driver 580.159.04; ..." in its detail line. */
+/* The first GPU domain's driver version (a field of its domain info). */
 static void gpu_driver(const struct gb_meter *m, char *buf, size_t len)
 {
-	for (size_t i = 0; m && i < gb_meter_source_count(m); i++) {
-		const struct gb_source_status *st = gb_meter_source(m, i);
-		const char *d;
+	for (size_t i = 0; m && i < gb_meter_domain_count(m); i++) {
+		const struct gb_domain_info *d = gb_meter_domain(m, i);
 
-		if (st->state != GB_SOURCE_ACTIVE || st->ops->group != GB_GROUP_GPU)
-			continue;
-		d = strstr(st->detail, "driver ");
-		if (!d)
-			continue;
-		d += 7;
-		snprintf(buf, len, "%.*s", (int)strcspn(d, " ;,)\n"), d);
-		return;
+		if (d->kind == GB_DOMAIN_GPU && d->driver_version[0]) {
+			snprintf(buf, len, "%s", d->driver_version);
+			return;
+		}
 	}
 }
 

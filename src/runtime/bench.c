@@ -282,14 +282,14 @@ static int run_phases(struct run_ctx *c, void **session)
 	const struct gb_tensor_info *in = NULL, *outs = NULL;
 	const struct gb_kv *meta = NULL;
 	struct gb_tensor *t = NULL;
-	uint64_t *lat = NULL, nlat = 0, first_lat = 0, t0, t1, batch = 1;
+	uint64_t *lat = NULL, nlat = 0, first_lat = 0, t0, t1, batch = cfg->inputs.batch;
 	size_t nin = 0, nout = 0, nmeta = 0;
 	int ret;
 
 	/* load */
 	ret = phase_begin(c, GB_PHASE_LOAD);
 	if (!ret)
-		ret = rt->open(&cfg->ropt, session);
+		ret = gb_runtime_open(rt, &cfg->ropt, session);
 	if (!ret)
 		ret = phase_end(c, GB_PHASE_LOAD, 0);
 	if (ret)
@@ -348,12 +348,20 @@ static int run_phases(struct run_ctx *c, void **session)
 	if (cfg->data)
 		ret = accuracy_phase(c, *session, batch);
 out:
-	if (ret == -ENOMEM && !strstr(gb_error_msg(), "lower --batch"))
-		gb_error_wrap(ret, "batch %llu does not fit in memory (lower --batch)",
-			      (unsigned long long)batch);
+	gb_bench_explain_oom(ret, batch);
 	free(lat);
 	gb_inputs_free(t, nin);
 	return ret;
+}
+
+int gb_bench_explain_oom(int err, uint64_t batch)
+{
+	if (!err || gb_error_kind() != GB_ERROR_KIND_OOM)
+		return err;
+	if (batch)
+		return gb_error_wrap(err, "batch %llu does not fit in memory (lower --batch)",
+				     (unsigned long long)batch);
+	return gb_error_wrap(err, "the batch does not fit in memory (lower --batch)");
 }
 
 int gb_bench_run(const struct gb_bench_config *cfg, struct gb_meter *m, struct gb_run_result *res)

@@ -35,8 +35,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int ort_probe(void)
+static int ort_probe(const struct gb_runtime_ops *self)
 {
+	(void)self;
 	return gb_ort_load(NULL);
 }
 
@@ -149,8 +150,9 @@ static int read_signature(struct gb_ort_session *s)
 	return 0;
 }
 
-/* "cuda:1" -> ep "cuda", device 1. */
-static int parse_ep(const char *text, int device_default, char *ep, size_t len, int *device)
+/* "cuda:1" -> ep "cuda", device 1, checked against the row's EP list. */
+static int parse_ep(const struct gb_runtime_ops *self, const char *text, int device_default,
+		    char *ep, size_t len, int *device)
 {
 	const char *colon = strchr(text, ':');
 	char *end;
@@ -165,9 +167,12 @@ static int parse_ep(const char *text, int device_default, char *ep, size_t len, 
 			return gb_error_set(-EINVAL, "invalid device in ep '%s'", text);
 		*device = (int)v;
 	}
-	if (strcmp(ep, "cpu") && !gb_ort_plugin_find(ep))
-		return gb_error_set(-EINVAL, "unknown execution provider '%s' for runtime 'ort' (known: cpu, cuda, tensorrt)",
-				    ep);
+	if (!gb_runtime_accepts_ep(self, ep)) {
+		char known[128];
+		gb_runtime_join(self->eps, known, sizeof known);
+		return gb_error_set(-EINVAL, "unknown execution provider '%s' for runtime 'ort' (known: %s)",
+				    ep, known);
+	}
 	return 0;
 }
 
@@ -263,7 +268,8 @@ static void add_meta(struct gb_ort_session *s, const char *k, const char *v)
 
 static void ort_close(void *session);
 
-static int ort_open(const struct gb_runtime_options *opt, void **session)
+static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
+		    void **session)
 {
 	struct gb_ort_session *s = NULL;
 	const OrtApi *api = NULL;
@@ -282,7 +288,7 @@ static int ort_open(const struct gb_runtime_options *opt, void **session)
 	if (ret)
 		goto fail;
 	api = s->api;
-	ret = parse_ep(opt->ep ? opt->ep : "cpu", opt->device_id, s->ep, sizeof s->ep, &s->device_id);
+	ret = parse_ep(self, opt->ep ? opt->ep : "cpu", opt->device_id, s->ep, sizeof s->ep, &s->device_id);
 	if (ret)
 		goto fail;
 	if (!opt->model || !*opt->model) {
@@ -443,6 +449,8 @@ static void ort_close(void *session)
 const struct gb_runtime_ops gb_runtime_ort = {
 	.name = "ort",
 	.summary = "ONNX Runtime through its C API (ep: cpu, cuda, tensorrt)",
+	.eps = gb_ort_eps,
+	.ep_required = 1,
 	.probe = ort_probe,
 	.open = ort_open,
 	.describe = ort_describe,
@@ -455,25 +463,32 @@ const struct gb_runtime_ops gb_runtime_ort = {
 
 #else /* !GB_HAVE_ORT */
 
+#include "runtime/ort_providers.h"
+
 #include <errno.h>
 
 /* Built without the ORT headers: the row stays in the table so `devices`
  * and `run --runtime ort` can say why it is missing. */
-static int ort_unavailable(void)
+static int ort_unavailable(const struct gb_runtime_ops *self)
 {
+	(void)self;
 	return gb_error_set(-ENOSYS, "greenbench was built without ONNX Runtime headers (run 'make deps' or set ORT_ROOT, then rebuild)");
 }
 
-static int ort_open_unavailable(const struct gb_runtime_options *opt, void **session)
+static int ort_open_unavailable(const struct gb_runtime_ops *self,
+				const struct gb_runtime_options *opt, void **session)
 {
 	(void)opt;
 	*session = NULL;
-	return ort_unavailable();
+	return ort_unavailable(self);
 }
 
+/* Same facts as the built row: plans stay valid wherever they are read. */
 const struct gb_runtime_ops gb_runtime_ort = {
 	.name = "ort",
 	.summary = "ONNX Runtime through its C API (not built)",
+	.eps = gb_ort_eps,
+	.ep_required = 1,
 	.probe = ort_unavailable,
 	.open = ort_open_unavailable,
 };

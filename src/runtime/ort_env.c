@@ -3,6 +3,14 @@
  * plugin libraries, and the dtype map. See ort_internal.h for the search
  * order and why.
  */
+#include "runtime/ort_providers.h"
+
+#include <stddef.h>
+
+#define GB_ORT_EP_NAME(ep, ep_name, lib, needs, needs_what) ep,
+
+const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
+
 #ifdef GB_HAVE_ORT
 
 #include "runtime/ort_internal.h"
@@ -41,16 +49,15 @@ static struct {
 	char last_log[512];
 } ort;
 
-static const struct gb_ort_plugin plugins[] = {
-	{ "cuda", "CUDAExecutionProvider", "libonnxruntime_providers_cuda.so", NULL, NULL },
-	{ "tensorrt", "TensorrtExecutionProvider", "libonnxruntime_providers_tensorrt.so",
-	  "libnvinfer.so.10", "TensorRT" },
-};
+#define GB_ORT_PLUGIN_ROW(ep, ep_name, lib, needs, needs_what) { ep, ep_name, lib, needs, needs_what },
+
+/* Every provider, the built-in cpu included (lib_file NULL): not a plugin. */
+static const struct gb_ort_plugin plugins[] = { GB_ORT_PROVIDERS(GB_ORT_PLUGIN_ROW) };
 
 const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep)
 {
 	for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++)
-		if (!strcmp(plugins[i].ep, ep))
+		if (plugins[i].lib_file && !strcmp(plugins[i].ep, ep))
 			return &plugins[i];
 	return NULL;
 }

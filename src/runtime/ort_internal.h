@@ -24,6 +24,7 @@
 #define GB_RUNTIME_ORT_INTERNAL_H
 
 #include "greenbench/runtime.h"
+#include "runtime/ort_providers.h"
 
 #include <onnxruntime_c_api.h>
 
@@ -48,15 +49,17 @@ void gb_ort_env_release(void);
  * and release it; 0 for a NULL status. */
 int gb_ort_check(OrtStatus *st, const char *what);
 
-/* An execution provider served by a plugin library. */
+/* An execution provider of GB_ORT_PROVIDERS (ort_providers.h); those with
+ * a lib_file are served by a plugin library. */
 struct gb_ort_plugin {
 	const char *ep;		/* greenbench name: "cuda", "tensorrt" */
 	const char *ep_name;	/* ORT's name: "CUDAExecutionProvider" */
-	const char *lib_file;	/* default file name in the ORT lib dir */
+	const char *lib_file;	/* default file name in the ORT lib dir; NULL: built in */
 	const char *needs;	/* a system library it cannot work without, or NULL */
 	const char *needs_what;	/* what that library is ("TensorRT") */
 };
 
+/* The plugin provider called ep; NULL for cpu (built in) and unknown names. */
 const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep);
 
 /* Register p's library (lib_path, or <ORT lib dir>/p->lib_file when NULL)

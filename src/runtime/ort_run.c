@@ -85,8 +85,9 @@ static int make_input(struct gb_ort_session *s, size_t i, const struct gb_tensor
 	/* A zero-byte malloc may return NULL; ORT wants a pointer. */
 	s->in_bufs[i] = malloc(t->bytes ? t->bytes : 1);
 	if (!s->in_bufs[i])
-		return gb_error_set(-ENOMEM, "out of memory for input '%s' (%zu bytes)", t->info.name,
-				    t->bytes);
+		return gb_error_mark(gb_error_set(-ENOMEM, "out of memory for input '%s' (%zu bytes)",
+						  t->info.name, t->bytes),
+				     GB_ERROR_KIND_OOM);
 	memcpy(s->in_bufs[i], t->data, t->bytes);
 	ret = gb_ort_check(api->CreateTensorWithDataAsOrtValue(s->cpu_mem, s->in_bufs[i], t->bytes,
 							       t->info.dims, (size_t)t->info.rank,
@@ -175,11 +176,13 @@ static int run_failed(OrtStatus *st, uint64_t i)
 
 	snprintf(what, sizeof what, "inference failed at run %llu", (unsigned long long)i + 1);
 	ret = gb_ort_check(st, what);
-	/* Out-of-memory is a cause of its own: the batch is too big. ORT says
+	/* Out-of-memory is a cause of its own: the batch is too big. ORT's
+	 * status has no code for it, so its text is the only source; here, at
+	 * the boundary, it becomes the typed kind bench.c acts on. ORT says
 	 * "Failed to allocate memory", "CUDA failure 2: out of memory",
 	 * "CUBLAS_STATUS_ALLOC_FAILED", "Available memory of ... is smaller". */
 	if (strcasestr(gb_error_msg(), "alloc") || strcasestr(gb_error_msg(), "memory"))
-		ret = -ENOMEM;
+		ret = gb_error_mark(-ENOMEM, GB_ERROR_KIND_OOM);
 	return ret;
 }
 

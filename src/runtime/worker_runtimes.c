@@ -1,9 +1,8 @@
 /*
- * Runtimes that live in worker processes: the rows gb_runtime_torch and
- * gb_runtime_ort_python of the runtime table, both driven through the
- * worker harness. A new framework worker = one script in workers/ + one
- * line in worker_kinds[] + one `const struct gb_runtime_ops` below + one
- * row in runtimes.c (docs/worker-protocol.md, "Adding a worker").
+ * Runtimes that live in worker processes: one set of ops for every worker
+ * row of the runtime table (GB_WORKER_RUNTIME in greenbench/worker.h), each
+ * row naming its script. A new framework worker = one script in workers/ +
+ * one row in runtimes.c (docs/worker-protocol.md, "Adding a worker").
  */
 #include "greenbench/worker.h"
 
@@ -25,25 +24,7 @@
 
 extern char **environ;
 
-struct worker_kind {
-	const char *runtime;	/* runtime table name */
-	const char *script;	/* in the workers directory */
-};
-
-static const struct worker_kind worker_kinds[] = {
-	{ "torch", "torch_worker.py" },
-	{ "ort-python", "ort_worker.py" },
-};
-
 #define PROBE_TIMEOUT_NS (30ULL * GB_NS_PER_S)
-
-static const struct worker_kind *kind_find(const char *runtime)
-{
-	for (size_t i = 0; i < sizeof worker_kinds / sizeof worker_kinds[0]; i++)
-		if (!strcmp(worker_kinds[i].runtime, runtime))
-			return &worker_kinds[i];
-	return NULL;
-}
 
 static int is_dir(const char *path)
 {
@@ -167,7 +148,7 @@ out:
 /* Pick the interpreter: python=..., else GREENBENCH_PYTHON, else python3
  * from PATH, else Debian's /usr/bin/python3 (where python3-torch goes when
  * PATH's python3 is another one, e.g. a pyenv shim). */
-static int pick_python(const struct worker_kind *k, const struct gb_runtime_options *opt,
+static int pick_python(const char *script_name, const struct gb_runtime_options *opt,
 		       char *python, size_t plen, char *script, size_t slen)
 {
 	const char *forced = option(opt, "python"), *env = getenv("GREENBENCH_PYTHON");
@@ -179,7 +160,7 @@ static int pick_python(const struct worker_kind *k, const struct gb_runtime_opti
 	rc = gb_worker_dir(dir, sizeof dir);
 	if (rc)
 		return rc;
-	snprintf(script, slen, "%s/%s", dir, k->script);
+	snprintf(script, slen, "%s/%s", dir, script_name);
 	if (access(script, R_OK))
 		return gb_error_set(-ENOENT, "cannot find worker '%s': %s", script, strerror(errno));
 	if (forced && *forced) {
@@ -201,10 +182,9 @@ static int pick_python(const struct worker_kind *k, const struct gb_runtime_opti
 	return gb_error_set(-ENOENT, "%s", first);
 }
 
-int gb_worker_start_runtime(const char *runtime, const struct gb_runtime_options *opt,
+int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
 			    struct gb_worker **out)
 {
-	const struct worker_kind *k = kind_find(runtime);
 	struct gb_worker_config cfg = { 0 };
 	char python[PATH_MAX], script[PATH_MAX + 64];
 	const char *argv[3];
@@ -212,12 +192,12 @@ int gb_worker_start_runtime(const char *runtime, const struct gb_runtime_options
 	int rc;
 
 	*out = NULL;
-	if (!k)
-		return gb_error_set(-EINVAL, "'%s' is not a worker runtime", runtime);
-	rc = pick_python(k, opt, python, sizeof python, script, sizeof script);
+	if (!rt || !rt->worker_script)
+		return gb_error_set(-EINVAL, "'%s' is not a worker runtime", rt ? rt->name : "(none)");
+	rc = pick_python(rt->worker_script, opt, python, sizeof python, script, sizeof script);
 	if (rc)
-		return gb_error_wrap(rc, "%s", runtime);
-	cfg.name = k->runtime;
+		return gb_error_wrap(rc, "%s", rt->name);
+	cfg.name = rt->name;
 	argv[0] = python;
 	argv[1] = script;
 	argv[2] = NULL;
@@ -229,27 +209,17 @@ int gb_worker_start_runtime(const char *runtime, const struct gb_runtime_options
 	return gb_worker_start(&cfg, out);
 }
 
-/* ---- the ops rows ------------------------------------------------------ */
+/* ---- the ops every worker row shares ------------------------------------ */
 
-static int worker_probe(const char *runtime)
+int gb_worker_rt_probe(const struct gb_runtime_ops *self)
 {
-	const struct worker_kind *k = kind_find(runtime);
 	char python[PATH_MAX], script[PATH_MAX + 64];
 
-	return pick_python(k, NULL, python, sizeof python, script, sizeof script);
+	return pick_python(self->worker_script, NULL, python, sizeof python, script, sizeof script);
 }
 
-static int torch_probe(void)
-{
-	return worker_probe("torch");
-}
-
-static int ort_python_probe(void)
-{
-	return worker_probe("ort-python");
-}
-
-static int worker_open(const char *runtime, const struct gb_runtime_options *opt, void **session)
+int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
+		      void **session)
 {
 	struct gb_runtime_options o = *opt;
 	struct gb_worker *w = NULL;
@@ -265,7 +235,7 @@ static int worker_open(const char *runtime, const struct gb_runtime_options *opt
 		if (!gb_worker_is_harness_option(opt->ep_options[i].key))
 			kv[o.n_ep_options++] = opt->ep_options[i];
 	o.ep_options = kv;
-	rc = gb_worker_start_runtime(runtime, opt, &w);
+	rc = gb_worker_start_runtime(self, opt, &w);
 	if (!rc)
 		rc = gb_worker_load(w, &o);
 	if (rc) {
@@ -278,76 +248,38 @@ out:
 	return rc;
 }
 
-static int torch_open(const struct gb_runtime_options *opt, void **session)
-{
-	return worker_open("torch", opt, session);
-}
-
-static int ort_python_open(const struct gb_runtime_options *opt, void **session)
-{
-	return worker_open("ort-python", opt, session);
-}
-
-static int w_describe(void *s, const struct gb_tensor_info **in, size_t *nin,
-		      const struct gb_tensor_info **out, size_t *nout)
+int gb_worker_rt_describe(void *s, const struct gb_tensor_info **in, size_t *nin,
+			  const struct gb_tensor_info **out, size_t *nout)
 {
 	return gb_worker_describe(s, in, nin, out, nout);
 }
 
-static int w_set_inputs(void *s, const struct gb_tensor *t, size_t n)
+int gb_worker_rt_set_inputs(void *s, const struct gb_tensor *t, size_t n)
 {
 	return gb_worker_set_inputs(s, t, n);
 }
 
-static int w_run_batches(void *s, uint64_t n, uint64_t *lat_ns)
+int gb_worker_rt_run_batches(void *s, uint64_t n, uint64_t *lat_ns)
 {
 	return gb_worker_run(s, n, 0, lat_ns, NULL);
 }
 
-static int w_outputs(void *s, const struct gb_tensor **out, size_t *n)
+int gb_worker_rt_outputs(void *s, const struct gb_tensor **out, size_t *n)
 {
 	return gb_worker_outputs(s, out, n);
 }
 
-static int w_metadata(void *s, const struct gb_kv **kv, size_t *n)
+int gb_worker_rt_metadata(void *s, const struct gb_kv **kv, size_t *n)
 {
 	return gb_worker_metadata(s, kv, n);
 }
 
-static int w_last_phase(void *s, struct gb_runtime_phase *out)
+int gb_worker_rt_last_phase(void *s, struct gb_runtime_phase *out)
 {
 	return gb_worker_last_phase(s, out);
 }
 
-static void w_close(void *s)
+void gb_worker_rt_close(void *s)
 {
 	gb_worker_stop(s);
 }
-
-const struct gb_runtime_ops gb_runtime_torch = {
-	.name = "torch",
-	.summary = "PyTorch in a Python worker (eager, torch.compile, CUDA graphs; workers/torch_worker.py)",
-	.probe = torch_probe,
-	.open = torch_open,
-	.describe = w_describe,
-	.set_inputs = w_set_inputs,
-	.run_batches = w_run_batches,
-	.outputs = w_outputs,
-	.metadata = w_metadata,
-	.close = w_close,
-	.last_phase = w_last_phase,
-};
-
-const struct gb_runtime_ops gb_runtime_ort_python = {
-	.name = "ort-python",
-	.summary = "ONNX Runtime through its Python API in a worker (workers/ort_worker.py)",
-	.probe = ort_python_probe,
-	.open = ort_python_open,
-	.describe = w_describe,
-	.set_inputs = w_set_inputs,
-	.run_batches = w_run_batches,
-	.outputs = w_outputs,
-	.metadata = w_metadata,
-	.close = w_close,
-	.last_phase = w_last_phase,
-};

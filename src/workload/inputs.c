@@ -114,8 +114,9 @@ int gb_inputs_resolve(const struct gb_tensor_info *in, size_t n,
 		return gb_error_set(-EINVAL, "input '%s' has a fixed batch of %lld: --batch %llu cannot apply",
 				    in[0].name, (long long)in[0].dims[0], (unsigned long long)cfg->batch);
 	if (total > limit)
-		return gb_error_set(-ENOMEM, "the inputs need %.1f GiB, more than the %.1f GiB of memory here: lower --batch",
-				    total / 1073741824.0, limit / 1073741824.0);
+		return gb_error_mark(gb_error_set(-ENOMEM, "the inputs need %.1f GiB, more than the %.1f GiB of memory here",
+						  total / 1073741824.0, limit / 1073741824.0),
+				     GB_ERROR_KIND_OOM);
 	*batch = n > 0 && out[0].rank > 0 ? (uint64_t)out[0].dims[0] : 1;
 	return 0;
 }
@@ -276,8 +277,9 @@ int gb_inputs_new(const struct gb_tensor_info *in, size_t n, const struct gb_inp
 		t[i].bytes = count * gb_dtype_size(shapes[i].dtype);
 		t[i].data = malloc(t[i].bytes ? t[i].bytes : 1);
 		if (!t[i].data) {
-			ret = gb_error_set(-ENOMEM, "out of memory for input '%s' (%zu bytes): lower --batch",
-					   shapes[i].name, t[i].bytes);
+			ret = gb_error_mark(gb_error_set(-ENOMEM, "out of memory for input '%s' (%zu bytes)",
+							 shapes[i].name, t[i].bytes),
+					    GB_ERROR_KIND_OOM);
 			goto fail;
 		}
 		fill(&t[i], cfg, count);

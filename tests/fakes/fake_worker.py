@@ -14,6 +14,7 @@ test (a slow or hung worker), never synchronisation.
   no-hello    exits before answering hello
   protocol-99 answers hello with protocol 99
   fail-load   answers load with {"ok": false}
+  --probe     the harness's probe (as a runtime row's worker): exit 0
 """
 import os
 import signal
@@ -119,6 +120,9 @@ class FakeServer(gbworker._Server):
             super().send(obj)
 
 
+# Started as a runtime row (tests/test_worker.c), the harness probes first.
+if MODE == "--probe":
+    sys.exit(gbworker.probe(Fake))
 if MODE == "slow-start":
     time.sleep(2)
 sys.exit(FakeServer(Fake()).serve())

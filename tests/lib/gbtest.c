@@ -182,7 +182,7 @@ int gbt_have_runtime(const char *name)
 {
 	const struct gb_runtime_ops *rt = gb_runtime_find(name);
 
-	if (rt && rt->probe() == 0)
+	if (rt && gb_runtime_probe(rt) == 0)
 		return 1;
 	if (rt)
 		fprintf(stderr, "skipped: %s\n", gb_error_msg());

@@ -1,6 +1,5 @@
-#include "greenbench/runtime.h"
-
-#include <string.h>
+/* Element types of the tensor vocabulary (greenbench/tensor.h). */
+#include "greenbench/tensor.h"
 
 static const struct {
 	const char *name;
@@ -21,11 +20,4 @@ const char *gb_dtype_name(enum gb_dtype t)
 size_t gb_dtype_size(enum gb_dtype t)
 {
 	return (unsigned)t < sizeof dtypes / sizeof dtypes[0] ? dtypes[t].size : 0;
-}
-
-void gb_runtime_options_init(struct gb_runtime_options *opt)
-{
-	memset(opt, 0, sizeof *opt);
-	opt->ep = "cpu";
-	opt->graph_opt_level = -1;
 }
