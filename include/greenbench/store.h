@@ -19,6 +19,8 @@
 #ifndef GREENBENCH_STORE_H
 #define GREENBENCH_STORE_H
 
+#include "greenbench/record.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,21 +28,13 @@ struct gb_plan;
 struct cJSON;
 struct gb_store;
 
-/* The study's per-run figures, extracted from a run record; NAN = absent. */
-struct gb_run_metrics {
-	double gpu_util_mean_pct, gpu_util_sd_pct, gpu_mem_pct, gpu_power_mean_w;
-	double gpu_energy_j, cpu_energy_j, total_energy_j;
-	double inference_time_s, items, energy_per_item_mj;
-	double latency_mean_ns, latency_p50_ns, latency_p99_ns, throughput_items_per_s;
-	double accuracy_top1, accuracy_top5, accuracy_n;
-	double throttle_reasons;	/* NVML clock-event bits seen, as a number */
-	char gpu_energy_method[16], cpu_energy_method[16];
-	char total_energy_methods[48];	/* "counter+estimated" */
-};
+/* The schema version this program writes (PRAGMA user_version). */
+#define GB_STORE_SCHEMA_VERSION 2
 
-/* Fill m from a parsed run record (docs/results-schema.md). */
-void gb_run_metrics_extract(const struct cJSON *rec, struct gb_run_metrics *m);
-
+/* Open or create a results database, migrating an older one to
+ * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
+ * as it was: a database of a newer greenbench (-EPROTONOSUPPORT), a file
+ * that is not SQLite or holds tables that are not greenbench's (-EINVAL). */
 int gb_store_open(const char *path, struct gb_store **out);
 void gb_store_close(struct gb_store *st);
 
@@ -108,5 +102,8 @@ int gb_store_series_load(struct gb_store *st, int64_t run, const char *column,
 			 double **t_s, double **values, size_t *n);
 /* Names of the series columns of a run, newline-separated, malloc'd. */
 int gb_store_series_columns(struct gb_store *st, int64_t run, char **names);
+/* Names of a run's domains of one kind (gb_domain_kind_name(): "gpu"), in
+ * record order, newline-separated, malloc'd ("" when none). */
+int gb_store_run_domains(struct gb_store *st, int64_t run, const char *kind, char **names);
 
 #endif

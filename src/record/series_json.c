@@ -1,26 +1,24 @@
 #include "greenbench/series.h"
 #include "greenbench/meter.h"
-#include "report/series_cols.h"
+#include "greenbench/record.h"
+#include "record/series_cols.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-cJSON *gb_series_json(struct gb_meter *m, uint64_t t0_ns, uint64_t t1_ns)
+cJSON *gb_series_json_view(const struct gb_series_view *v, uint64_t t0_ns, uint64_t t1_ns)
 {
-	size_t nd = gb_meter_domain_count(m), nrows;
-	const struct gb_sample *rows;
-	const uint64_t *t;
 	cJSON *o = cJSON_CreateObject(), *names, *arr;
 	char name[GB_NAME_MAX + 32];
 
 	if (!o)
 		return NULL;
-	gb_meter_series(m, &t, &rows, &nrows);
-	names = cJSON_AddArrayToObject(o, "columns");
-	arr = cJSON_AddArrayToObject(o, "rows");
-	cJSON_AddItemToArray(names, cJSON_CreateString("t_ns"));
-	for (size_t d = 0; d < nd; d++) {
-		const struct gb_domain_info *di = gb_meter_domain(m, d);
+	names = cJSON_AddArrayToObject(o, GB_RK_COLUMNS);
+	arr = cJSON_AddArrayToObject(o, GB_RK_ROWS);
+	cJSON_AddItemToArray(names, cJSON_CreateString(GB_RK_T_NS));
+	for (size_t d = 0; d < v->ndomains; d++) {
+		const struct gb_domain_info *di = &v->domains[d];
 		for (size_t c = 0; c < gb_series_ncols; c++) {
 			if (!(gb_series_columns_of(di) & gb_series_cols[c].bit))
 				continue;
@@ -28,16 +26,16 @@ cJSON *gb_series_json(struct gb_meter *m, uint64_t t0_ns, uint64_t t1_ns)
 			cJSON_AddItemToArray(names, cJSON_CreateString(name));
 		}
 	}
-	for (size_t r = 0; r < nrows; r++) {
+	for (size_t r = 0; r < v->nrows; r++) {
 		cJSON *row;
 
-		if (t[r] < t0_ns || t[r] > t1_ns)
+		if (v->t_ns[r] < t0_ns || v->t_ns[r] > t1_ns)
 			continue;
 		row = cJSON_CreateArray();
-		cJSON_AddItemToArray(row, cJSON_CreateNumber((double)t[r]));
-		for (size_t d = 0; d < nd; d++) {
-			const struct gb_domain_info *di = gb_meter_domain(m, d);
-			const struct gb_sample *s = &rows[r * nd + d];
+		cJSON_AddItemToArray(row, cJSON_CreateNumber((double)v->t_ns[r]));
+		for (size_t d = 0; d < v->ndomains; d++) {
+			const struct gb_domain_info *di = &v->domains[d];
+			const struct gb_sample *s = &v->rows[r * v->ndomains + d];
 			for (size_t c = 0; c < gb_series_ncols; c++) {
 				if (!(gb_series_columns_of(di) & gb_series_cols[c].bit))
 					continue;
@@ -49,4 +47,29 @@ cJSON *gb_series_json(struct gb_meter *m, uint64_t t0_ns, uint64_t t1_ns)
 		cJSON_AddItemToArray(arr, row);
 	}
 	return o;
+}
+
+cJSON *gb_series_json(struct gb_meter *m, uint64_t t0_ns, uint64_t t1_ns)
+{
+	struct gb_series_view v = { .ndomains = gb_meter_domain_count(m) };
+	struct gb_domain_info *dom = calloc(v.ndomains + 1, sizeof *dom);
+	cJSON *o = NULL;
+
+	if (!dom)
+		return NULL;
+	for (size_t d = 0; d < v.ndomains; d++)
+		dom[d] = *gb_meter_domain(m, d);
+	v.domains = dom;
+	gb_meter_series(m, &v.t_ns, &v.rows, &v.nrows);
+	o = gb_series_json_view(&v, t0_ns, t1_ns);
+	free(dom);
+	return o;
+}
+
+const char *gb_series_json_column(uint32_t bit)
+{
+	for (size_t c = 0; c < gb_series_ncols; c++)
+		if (gb_series_cols[c].bit == bit)
+			return gb_series_cols[c].json;
+	return NULL;
 }
