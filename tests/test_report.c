@@ -35,22 +35,10 @@ static int run_gb(const char *args, char **out)
 
 static char *slurp(const char *name)
 {
-	char path[4096], *buf;
-	long n;
-	FILE *f;
+	char path[4096];
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return gbt_read_file(path, NULL);
 }
 
 static int setup(void **st)

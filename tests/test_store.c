@@ -232,24 +232,6 @@ static const char v1_record[] =
 	"\"cpu\":{\"joules\":20,\"method\":\"estimated\",\"kind\":\"cpu\"}}}],"
 	"\"summary\":{\"total_energy_j\":100}}";
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void sql_exec(const char *db, const char *sql)
 {
 	sqlite3 *h;
@@ -358,13 +340,13 @@ static void check_refused(const char *path, int err, const char *message)
 {
 	struct gb_store *st = NULL;
 	size_t n0, n1;
-	char *before = slurp(path, &n0), *after;
+	char *before = gbt_read_file(path, &n0), *after;
 
 	assert_int_equal(gb_store_open(path, &st), err);
 	assert_null(st);
 	if (!strstr(gb_error_msg(), message))
 		fail_msg("message '%s', want '%s'", gb_error_msg(), message);
-	after = slurp(path, &n1);
+	after = gbt_read_file(path, &n1);
 	assert_true(n0 == n1 && !memcmp(before, after, n0));
 	free(before);
 	free(after);
