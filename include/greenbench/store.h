@@ -6,12 +6,15 @@
  * one transaction as it ends (run row, phases, per-domain energy, latency,
  * series, environment, and the whole record JSON), so a kill loses at most
  * the run in flight and `--resume` re-runs exactly the planned runs that
- * have no row. The tables are described in docs/campaigns.md.
+ * have no row. The tables are described in docs/campaigns.md; the run
+ * table's figures are GB_RUN_METRICS (record.h), read from each record by
+ * gb_run_metrics_extract(). The schema is versioned (PRAGMA user_version)
+ * and older databases are migrated when opened.
  *
  * Ownership: gb_store_open() returns a handle freed by gb_store_close().
- * Arrays returned by *_load() are malloc'd and freed with the matching
- * *_free(). Absent numbers are NAN in struct gb_run_metrics and NULL in
- * SQL, never 0.
+ * Arrays and names returned by *_load(), *_columns() and *_domains() are
+ * malloc'd; the caller free()s them. Absent numbers are NAN in struct
+ * gb_run_metrics and NULL in SQL, never 0.
  *
  * Thread-safety: one handle per thread. Several processes may read a
  * database while one campaign writes it (WAL).
