@@ -83,6 +83,14 @@ static cJSON *environment_json(const struct gb_run_result *r)
 	return e;
 }
 
+/* The name of domain i's parent in dom[0..n-1], or NULL. */
+static const char *parent_name(const struct gb_domain_info *dom, size_t n, size_t i)
+{
+	int p = dom[i].parent;
+
+	return p >= 0 && (size_t)p < n ? dom[p].name : NULL;
+}
+
 /* A domain's energy: the same keys in run and measure records. parent is
  * the name of the domain it is not added to totals beside, or NULL. */
 static void energy_entry(cJSON *o, const struct gb_domain_info *d, const char *parent,
@@ -144,7 +152,7 @@ static cJSON *domain_json(const struct gb_run_result *r, size_t i, const struct 
 	const struct gb_domain_info *d = &r->domains[i];
 	cJSON *o = cJSON_CreateObject();
 
-	energy_entry(o, d, d->parent >= 0 && (size_t)d->parent < r->ndomains ? r->domains[d->parent].name : NULL, e);
+	energy_entry(o, d, parent_name(r->domains, r->ndomains, i), e);
 	telemetry_entry(o, e);
 	return o;
 }
@@ -360,8 +368,7 @@ static void measure_domains(cJSON *root, const struct gb_domain_info *dom, size_
 		const struct gb_domain_info *d = &dom[i];
 
 		if (e[i].energy_valid)
-			energy_entry(cJSON_AddObjectToObject(energy, d->name), d,
-				     d->parent >= 0 && (size_t)d->parent < n ? dom[d->parent].name : NULL, &e[i]);
+			energy_entry(cJSON_AddObjectToObject(energy, d->name), d, parent_name(dom, n, i), &e[i]);
 		else
 			cJSON_AddStringToObject(unav, d->name, invalid_reason(&e[i]));
 		if (has_telemetry(&e[i]))
