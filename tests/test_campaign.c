@@ -1,6 +1,6 @@
 /*
  * `greenbench campaign run` end to end with the scripted fake run
- * (tests/fakes/fake-run.sh): every planned run recorded once in plan
+ * (tests/fakes/fake_run.c): every planned run recorded once in plan
  * order, failures (error record, crash, hang) recorded with reasons while
  * the campaign goes on, kill -9 at random points then --resume loses and
  * repeats nothing, Ctrl-C records nothing half-done, CLI errors.
@@ -19,17 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *gb, *dir, env[8192];
+static char *gb, *fake, *dir, env[8192];
 
 static int setup(void **st)
 {
-	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
-
 	(void)st;
 	gb = gbt_greenbench();
+	fake = gbt_build_path("fake-run");
 	dir = gbt_mkdtemp();
-	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s/tests/fakes/fake-run.sh' GREENBENCH_CACHE_DIR='%s/cache' "
-		 "GB_FAKE_LOG='%s/log'", src, dir, dir);
+	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s' GREENBENCH_CACHE_DIR='%s/cache' "
+		 "GB_FAKE_LOG='%s/log'", fake, dir, dir);
 	return 0;
 }
 
@@ -38,6 +37,7 @@ static int teardown(void **st)
 	(void)st;
 	gbt_rm_rf(dir);
 	free(dir);
+	free(fake);
 	free(gb);
 	return 0;
 }
@@ -46,10 +46,8 @@ static int teardown(void **st)
 static void child_env(void)
 {
 	char buf[4096];
-	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
 
-	snprintf(buf, sizeof buf, "%s/tests/fakes/fake-run.sh", src);
-	setenv("GREENBENCH_RUN_CMD", buf, 1);
+	setenv("GREENBENCH_RUN_CMD", fake, 1);
 	snprintf(buf, sizeof buf, "%s/cache", dir);
 	setenv("GREENBENCH_CACHE_DIR", buf, 1);
 	snprintf(buf, sizeof buf, "%s/log", dir);

@@ -51,18 +51,29 @@ double gb_stats_cliffs_delta(const double *x, size_t nx, const double *y, size_t
 
 /* ---- the report --------------------------------------------------------- */
 
+/* The reported figures: the REPORTED rows of GB_RUN_METRICS (record.h), in
+ * its order. */
+#define GB_RM_ENUM_REPORTED(id) id,
+#define GB_RM_ENUM_UNREPORTED(id)
+#define GB_RM_ENUM(field, since, from, key, rep, id, ...) GB_RM_ENUM_##rep(id)
 enum gb_rmetric {
-	GB_RM_GPU_UTIL, GB_RM_GPU_UTIL_SD, GB_RM_GPU_MEM, GB_RM_GPU_POWER,
-	GB_RM_GPU_ENERGY, GB_RM_CPU_ENERGY, GB_RM_TOTAL_ENERGY, GB_RM_TIME,
-	GB_RM_EPI, GB_RM_LATENCY_MS, GB_RM_THROUGHPUT, GB_RM_TOP1, GB_RM_TOP5,
+	GB_RUN_METRICS(GB_RM_ENUM)
 	GB_RM_COUNT
 };
+#undef GB_RM_ENUM
+#undef GB_RM_ENUM_REPORTED
+#undef GB_RM_ENUM_UNREPORTED
 
 struct gb_rmetric_info {
 	const char *key;	/* JSON/CSV name: "energy_per_item_mj" */
 	const char *title;	/* column title: "Energy/item (mJ)" */
+	size_t off;		/* its double in struct gb_run_metrics */
+	double div;		/* shown = stored / div (ns -> ms: 1e6) */
 };
 extern const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT];
+
+/* A run's value of figure k, in the report's unit; NAN when absent. */
+double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k);
 
 /* Coefficient of variation of energy per item above which a
  * configuration gets a warning. */

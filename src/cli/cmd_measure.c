@@ -20,6 +20,7 @@
 #include "cli/meter_opts.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/record.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
@@ -238,97 +239,6 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 		}
 }
 
-static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_result *cr,
-			  double dur_s, const struct gb_domain_energy *e, uint64_t idle_ns)
-{
-	cJSON *root = cJSON_CreateObject(), *arr, *energy, *unav, *tele, *cpu;
-
-	arr = cJSON_AddArrayToObject(root, "command");
-	for (int i = 0; argv[i]; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(argv[i]));
-	cJSON_AddNumberToObject(root, "exit_code", cr->exit_code);
-	if (cr->signaled)
-		cJSON_AddNumberToObject(root, "signal", cr->signaled);
-	cJSON_AddNumberToObject(root, "duration_s", dur_s);
-	cpu = cJSON_AddObjectToObject(root, "cpu_time_s");
-	cJSON_AddNumberToObject(cpu, "user", cr->user_s);
-	cJSON_AddNumberToObject(cpu, "system", cr->sys_s);
-	energy = cJSON_AddObjectToObject(root, "energy");
-	tele = cJSON_AddObjectToObject(root, "telemetry");
-	unav = cJSON_AddObjectToObject(root, "unavailable");
-	for (size_t i = 0; i < gb_meter_domain_count(m); i++) {
-		const struct gb_domain_info *di = gb_meter_domain(m, i);
-		cJSON *o, *t;
-
-		if (!e[i].energy_valid) {
-			cJSON_AddStringToObject(unav, di->name, e[i].invalid_reason[0] ? e[i].invalid_reason
-										: "no valid reading in this window");
-		} else {
-			o = cJSON_AddObjectToObject(energy, di->name);
-			cJSON_AddNumberToObject(o, "joules", e[i].energy_j);
-			cJSON_AddStringToObject(o, "method", gb_method_name(e[i].method));
-			cJSON_AddStringToObject(o, "kind", gb_domain_kind_name(di->kind));
-			if (di->parent >= 0)
-				cJSON_AddStringToObject(o, gb_domain_relation(di),
-							gb_meter_domain(m, (size_t)di->parent)->name);
-			if (e[i].net_valid)
-				cJSON_AddNumberToObject(o, "net_joules", e[i].net_energy_j);
-			if (e[i].power_valid) {
-				cJSON_AddNumberToObject(o, "power_mean_w", e[i].power_mean_w);
-				cJSON_AddNumberToObject(o, "power_peak_w", e[i].power_peak_w);
-			}
-		}
-		if (!(e[i].util_gpu_valid || e[i].mem_valid || e[i].temp_valid || e[i].throttle_valid))
-			continue;
-		t = cJSON_AddObjectToObject(tele, di->name);
-		if (e[i].util_gpu_valid) {
-			cJSON_AddNumberToObject(t, "util_gpu_mean_pct", e[i].util_gpu_mean);
-			cJSON_AddNumberToObject(t, "util_gpu_sd_pct", e[i].util_gpu_sd);
-		}
-		if (e[i].util_mem_valid)
-			cJSON_AddNumberToObject(t, "util_mem_mean_pct", e[i].util_mem_mean);
-		if (e[i].mem_valid) {
-			cJSON_AddNumberToObject(t, "mem_used_pct", e[i].mem_used_pct_mean);
-			cJSON_AddNumberToObject(t, "mem_used_bytes_max", (double)e[i].mem_used_bytes_max);
-		}
-		if (e[i].temp_valid)
-			cJSON_AddNumberToObject(t, "temp_max_c", e[i].temp_max_c);
-		if (e[i].throttle_valid)
-			cJSON_AddNumberToObject(t, "throttle_reasons", (double)e[i].throttle_reasons_or);
-		cJSON_AddNumberToObject(t, "samples", (double)e[i].nsamples);
-	}
-	if (idle_ns) {
-		cJSON *ib = cJSON_AddObjectToObject(root, "idle_baseline"), *pw;
-		double w;
-
-		cJSON_AddNumberToObject(ib, "duration_s", idle_ns / 1e9);
-		pw = cJSON_AddObjectToObject(ib, "power_w");
-		for (size_t i = 0; i < gb_meter_domain_count(m); i++)
-			if (gb_meter_idle_power(m, i, &w) == 0)
-				cJSON_AddNumberToObject(pw, gb_meter_domain(m, i)->name, w);
-	}
-	{
-		struct gb_energy_totals tot;
-		cJSON *t = cJSON_AddObjectToObject(root, "totals");
-
-		gb_meter_totals(m, e, &tot);
-		if (tot.measured_valid)
-			cJSON_AddNumberToObject(t, "measured_joules", tot.measured_j);
-		if (tot.estimated_valid)
-			cJSON_AddNumberToObject(t, "estimated_joules", tot.estimated_j);
-	}
-	cJSON_AddNumberToObject(root, "interval_s", gb_meter_interval_ns(m) / 1e9);
-	{
-		uint64_t cpu_ns, reads;
-		cJSON *mo = cJSON_AddObjectToObject(root, "meter");
-
-		gb_meter_sampler_cost(m, &cpu_ns, &reads);
-		cJSON_AddNumberToObject(mo, "sampler_cpu_s", cpu_ns / 1e9);
-		cJSON_AddNumberToObject(mo, "sampler_reads", (double)reads);
-	}
-	return root;
-}
-
 struct measure_opts {
 	struct gb_meter_config cfg;
 	uint64_t idle_ns;
@@ -447,11 +357,22 @@ int cmd_measure(int argc, char **argv)
 	}
 	gb_meter_window(m, &a, &b, e);
 	if (o.json) {
-		cJSON *j = json_report(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns);
-		char *text = cJSON_Print(j);
+		struct gb_measure_run mr = {
+			.argv = cmdv, .exit_code = cr.exit_code, .signal = cr.signaled,
+			.duration_s = (b.t_ns - a.t_ns) / 1e9, .user_s = cr.user_s, .system_s = cr.sys_s,
+			.idle_ns = o.idle_ns,
+		};
+		cJSON *j = gb_measure_record(&mr, m, e);
+		char *text = j ? cJSON_Print(j) : NULL;
+
+		cJSON_Delete(j);
+		if (!text) {
+			error("out of memory");
+			status = 1;
+			goto out;
+		}
 		puts(text);
 		free(text);
-		cJSON_Delete(j);
 	} else {
 		print_human(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns != 0);
 	}

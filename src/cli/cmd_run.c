@@ -29,6 +29,7 @@
 #include "greenbench/bench.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/record.h"
 #include "greenbench/series.h"
 #include "greenbench/result.h"
 #include "greenbench/time.h"
@@ -543,7 +544,10 @@ int cmd_run(int argc, char **argv)
 			const struct gb_phase *p = &res.phases[GB_PHASE_MEASURED];
 
 			gb_meter_stop(m);
-			cJSON_AddItemToObject(rec, "series", gb_series_json(m, p->t_start_ns, p->t_end_ns));
+			if (gb_run_record_add_series(rec, gb_series_json(m, p->t_start_ns, p->t_end_ns)) < 0) {
+				error("out of memory");
+				goto out;
+			}
 		}
 		line = rec ? cJSON_PrintUnformatted(rec) : NULL;
 		if (!line) {

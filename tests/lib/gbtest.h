@@ -18,6 +18,9 @@ void gbt_rm_rf(const char *path);
 /* Write root/rel, creating parent directories; printf-style content. */
 void gbt_write(const char *root, const char *rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The whole file (NUL-terminated, malloc'd), its length in *len (may be
+ * NULL); fails the test when it cannot be read. */
+char *gbt_read_file(const char *path, size_t *len);
 /* chmod root/rel. */
 void gbt_chmod(const char *root, const char *rel, unsigned mode);
 /* Path to a built test artefact: $GB_BUILD/tests/<name> (GB_BUILD defaults to "build"). */
