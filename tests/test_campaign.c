@@ -3,18 +3,22 @@
  * (tests/fakes/fake-run.sh): every planned run recorded once in plan
  * order, failures (error record, crash, hang) recorded with reasons while
  * the campaign goes on, kill -9 at random points then --resume loses and
- * repeats nothing, Ctrl-C records nothing half-done, CLI errors.
+ * repeats nothing, Ctrl-C records nothing half-done, kill -9 of the
+ * campaign leaves no run behind, CLI errors.
  */
 #include "lib/gbtest.h"
 #include "greenbench/plan.h"
+#include "greenbench/time.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,6 +346,53 @@ static void test_sigint_records_nothing_half_done(void **st)
 	sqlite3_close(h);
 }
 
+/* kill -9 runs no handler, so only PR_SET_PDEATHSIG can take the run in
+ * flight along. As a subreaper this test inherits the orphan and can wait
+ * for it with a deadline. */
+static void test_killed_campaign_leaves_no_orphan(void **st)
+{
+	char pidfile[4200], *text = NULL;
+	uint64_t deadline;
+	size_t len;
+	pid_t pid, run;
+	int status, gone = 0;
+
+	(void)st;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	write_plan("orphan.yaml", "run_timeout: 60s\nmodels: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\n");
+	snprintf(pidfile, sizeof pidfile, "%s/run.pid", dir);
+	setenv("GB_FAKE_PIDFILE", pidfile, 1);
+	pid = spawn_campaign("orphan.yaml", "o.db", "GB_FAKE_HANG", "model=mobilenetv2", 0);
+	unsetenv("GB_FAKE_PIDFILE");
+	deadline = gb_now_ns() + 60 * GB_NS_PER_S;
+	while (access(pidfile, R_OK)) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("campaign ended before its run started (status %d)", status);
+		if (gb_now_ns() > deadline)
+			fail_msg("the hanging run did not start");
+		poll(NULL, 0, 5);
+	}
+	assert_int_equal(gb_file_read_all(pidfile, &text, &len), 0);
+	run = (pid_t)atol(text);
+	free(text);
+	assert_true(run > 0);
+	assert_int_equal(kill(run, 0), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	deadline = gb_now_ns() + GB_NS_PER_S;
+	while (!gone && gb_now_ns() < deadline) {
+		gone = waitpid(run, &status, WNOHANG) == run;
+		if (!gone)
+			poll(NULL, 0, 5);
+	}
+	if (!gone)
+		kill(run, SIGKILL);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+	assert_true(gone);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
 static void test_idle_baseline_and_export_failure(void **st)
 {
 	char *out = NULL;
@@ -447,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_campaign_with_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_kill_at_random_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigint_records_nothing_half_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_campaign_leaves_no_orphan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_baseline_and_export_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torch_gets_model_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_rows, setup, teardown),

@@ -453,7 +453,9 @@ int gb_proc_run(const struct gb_proc_spec *spec, const struct gb_proc_wait_opts 
 				tail_add(cap->tail, sizeof cap->tail, buf, (size_t)got);
 			} else if (mode[i] == GB_PROC_CAPTURE &&
 				   (cap->out_len + (size_t)got > out_max || out_add(cap, &out_cap, buf, (size_t)got))) {
-				ret = gb_error_set(-ENOMEM, "'%s' printed more than %zu MiB", spec->argv[0], out_max >> 20);
+				ret = out_max >= (1u << 20)
+					      ? gb_error_set(-ENOMEM, "'%s' printed more than %zu MiB", spec->argv[0], out_max >> 20)
+					      : gb_error_set(-ENOMEM, "'%s' printed more than %zu bytes", spec->argv[0], out_max);
 				break;
 			}
 		}

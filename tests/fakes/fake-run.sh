@@ -9,13 +9,15 @@
 # against "model=NAME runtime=R ep=E batch=B":
 #   GB_FAKE_FAIL   print a failed record ("unsupported EP") and exit 1
 #   GB_FAKE_CRASH  die of SIGSEGV after a line on stderr
-#   GB_FAKE_HANG   sleep until killed
+#   GB_FAKE_HANG   sleep until killed (writing its pid to $GB_FAKE_PIDFILE if set)
 #   GB_FAKE_THROTTLE  report GPU thermal throttling (reason 0x40)
-# GB_FAKE_LOG=FILE appends "key" per run; GB_FAKE_ZOO_FAIL=1 fails exports.
+# GB_FAKE_LOG=FILE appends "key" per run; GB_FAKE_ZOO_FAIL=1 fails exports
+# (exit 1), GB_FAKE_ZOO_FAIL=crash writes part of the file, then dies of SIGSEGV.
 set -u
 if [ "${1:-}" = zoo ]; then
 	[ "${GB_FAKE_ZOO_FAIL:-}" = 1 ] && { echo "error: zoo export failed on purpose" >&2; exit 1; }
 	[ "$2" = export ] && [ "$4" = -o ] || { echo "usage: zoo export NAME -o FILE" >&2; exit 129; }
+	[ "${GB_FAKE_ZOO_FAIL:-}" = crash ] && { printf 'fake onn' > "$5"; kill -SEGV $$; }
 	printf 'fake onnx %s\n' "$3" > "$5"
 	exit 0
 fi
@@ -52,6 +54,7 @@ if matches "${GB_FAKE_CRASH:-}"; then
 	kill -SEGV $$
 fi
 if matches "${GB_FAKE_HANG:-}"; then
+	[ -n "${GB_FAKE_PIDFILE:-}" ] && echo $$ > "$GB_FAKE_PIDFILE.tmp" && mv "$GB_FAKE_PIDFILE.tmp" "$GB_FAKE_PIDFILE"
 	exec sleep 1000
 fi
 if matches "${GB_FAKE_FAIL:-}"; then
