@@ -108,34 +108,6 @@ static char *q_text(sqlite3 *h, const char *sql)
 	return v;
 }
 
-static long count_lines(const char *name)
-{
-	char path[4096], buf[512];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(buf, sizeof buf, f))
-		n++;
-	fclose(f);
-	return n;
-}
-
-static const char full_plan[] =
-	"name: full\n"
-	"seed: 5\n"
-	"reps: 2\n"
-	"run_timeout: 1s\n"
-	"models:\n"
-	"  - mobilenetv2\n"
-	"  - zoo: bert-base\n"
-	"    dims: {seq: 32}\n"
-	"runtimes: [ort/cpu, ort/cuda]\n"
-	"batches: [1, 4]\n";
-
 static void test_full_campaign_with_failures(void **st)
 {
 	char *out = NULL, *s, path[4096];
@@ -143,10 +115,9 @@ static void test_full_campaign_with_failures(void **st)
 	sqlite3 *h;
 
 	(void)st;
-	write_plan("full.yaml", full_plan);
-	int rc = run_gb("GB_FAKE_FAIL='model=mobilenetv2 runtime=ort ep=cuda batch=4' "
-			"GB_FAKE_CRASH='model=bert-base runtime=ort ep=cpu batch=4' "
-			"GB_FAKE_HANG='model=bert-base runtime=ort ep=cuda batch=1'",
+	write_plan("full.yaml", gbt_full_plan);
+	int rc = run_gb("GB_FAKE_FAIL='" GBT_FULL_FAIL_KEY "' GB_FAKE_CRASH='" GBT_FULL_CRASH_KEY "' "
+			"GB_FAKE_HANG='" GBT_FULL_HANG_KEY "'",
 			"campaign run full.yaml --db r.db", &out);
 	if (rc != 0)
 		fail_msg("campaign exit %d:\n%s", rc, out);
@@ -183,7 +154,7 @@ static void test_full_campaign_with_failures(void **st)
 	gb_plan_free(p);
 	sqlite3_close(h);
 	/* Each run was executed exactly once; zoo models were exported to the cache once. */
-	assert_int_equal(count_lines("log"), 16);
+	assert_int_equal(gbt_count_lines(dir, "log"), 16);
 	snprintf(path, sizeof path, "%s/cache/zoo/bert-base.onnx", dir);
 	assert_int_equal(access(path, R_OK), 0);
 }
@@ -290,7 +261,7 @@ static void test_resume_after_kill_at_random_points(void **st)
 		assert_string_equal(ids_before, ids_after);
 		sqlite3_close(h);
 		/* 36 executions, plus at most the one in flight at the kill. */
-		long lines = count_lines("log");
+		long lines = gbt_count_lines(dir, "log");
 		assert_true(lines >= 36 && lines <= 37);
 		free(ids_before);
 		free(ids_after);
@@ -324,7 +295,7 @@ static void test_sigint_records_nothing_half_done(void **st)
 	pid = spawn_campaign("int.yaml", "i.db", "GB_FAKE_HANG", hang, 0);
 	wait_for_runs("i.db", hang_seq, pid);
 	/* The hanging child announces itself in the fake's log before sleeping. */
-	while (count_lines("log") < hang_seq + 1) {
+	while (gbt_count_lines(dir, "log") < hang_seq + 1) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			fail_msg("campaign ended before the hanging run started (status %d)", status);
 		sched_yield();
@@ -464,7 +435,7 @@ static void test_cli_rows(void **st)
 	assert_int_equal(gbt_run(cmd, &out), 1);
 	assert_non_null(strstr(out, "error: cannot run '/nonexistent/gb': No such file or directory"));
 	free(out);
-	write_plan("full.yaml", full_plan);
+	write_plan("full.yaml", gbt_full_plan);
 	write_plan("bad.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nrepz: 3\n");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		int rc = run_gb("", rows[i].args, &out);

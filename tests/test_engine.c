@@ -190,20 +190,6 @@ static void write_plan(const char *name, const char *text)
 	gbt_write(dir, name, "%s", text);
 }
 
-static long count_lines(const char *path)
-{
-	char buf[512];
-	long n = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(buf, sizeof buf, f))
-		n++;
-	fclose(f);
-	return n;
-}
-
 /* The stored runs of campaign id in db, in seq order. */
 static size_t stored(const char *db, int64_t id, struct gb_store_run **runs, struct gb_store_campaign_info *ci)
 {
@@ -218,18 +204,6 @@ static size_t stored(const char *db, int64_t id, struct gb_store_run **runs, str
 	return n;
 }
 
-static const char full_plan[] =
-	"name: full\n"
-	"seed: 5\n"
-	"reps: 2\n"
-	"run_timeout: 1s\n"
-	"models:\n"
-	"  - mobilenetv2\n"
-	"  - zoo: bert-base\n"
-	"    dims: {seq: 32}\n"
-	"runtimes: [ort/cpu, ort/cuda]\n"
-	"batches: [1, 4]\n";
-
 static void test_outcomes_events_and_rows(void **st)
 {
 	struct seen s = { 0 };
@@ -241,10 +215,10 @@ static void test_outcomes_events_and_rows(void **st)
 	int fails = 0, crashes = 0, timeouts = 0, oks = 0;
 
 	(void)st;
-	write_plan("full.yaml", full_plan);
-	setenv("GB_FAKE_FAIL", "model=mobilenetv2 runtime=ort ep=cuda batch=4", 1);
-	setenv("GB_FAKE_CRASH", "model=bert-base runtime=ort ep=cpu batch=4", 1);
-	setenv("GB_FAKE_HANG", "model=bert-base runtime=ort ep=cuda batch=1", 1);
+	write_plan("full.yaml", gbt_full_plan);
+	setenv("GB_FAKE_FAIL", GBT_FULL_FAIL_KEY, 1);
+	setenv("GB_FAKE_CRASH", GBT_FULL_CRASH_KEY, 1);
+	setenv("GB_FAKE_HANG", GBT_FULL_HANG_KEY, 1);
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
 
 	assert_int_equal(s.campaign_starts, 1);
@@ -314,17 +288,10 @@ static void test_outcomes_events_and_rows(void **st)
 			assert_true(runs[i].m.energy_per_item_mj > 0);
 	}
 	assert_true(ci.finished_at[0]);
-	assert_int_equal(count_lines(fake_log), 16);
+	assert_int_equal(gbt_count_lines(dir, "log"), 16);
 	free(runs);
 	gb_plan_free(p);
 }
-
-static const char small_plan[] =
-	"seed: 11\n"
-	"reps: 2\n"
-	"models: [mobilenetv2, resnet50]\n"
-	"runtimes: [ort/cpu, ort/cuda]\n"
-	"batches: [1, 8]\n";	/* 8 configurations, 16 runs */
 
 static void test_stop_from_callback_then_resume(void **st)
 {
@@ -336,7 +303,9 @@ static void test_stop_from_callback_then_resume(void **st)
 	int seen_seq[16] = { 0 };
 
 	(void)st;
-	write_plan("small.yaml", small_plan);
+	/* 8 configurations, 16 runs */
+	write_plan("small.yaml", "seed: 11\nreps: 2\nmodels: [mobilenetv2, resnet50]\nruntimes: [ort/cpu, ort/cuda]\n"
+		   "batches: [1, 8]\n");
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
 	assert_true(sum.stopped);
 	assert_false(sum.finished);
@@ -364,7 +333,7 @@ static void test_stop_from_callback_then_resume(void **st)
 		assert_int_equal(seen_seq[i], 1);
 	assert_int_equal(stored("s.db", sum.progress.campaign, &runs, &ci), 16);
 	assert_true(ci.finished_at[0]);
-	assert_int_equal(count_lines(fake_log), 16);
+	assert_int_equal(gbt_count_lines(dir, "log"), 16);
 	free(runs);
 
 	/* Resuming a file that has no campaign there is an error. */
@@ -506,7 +475,7 @@ static void test_model_failures(void **st)
 		snprintf(path, sizeof path, "%s/resnet50.onnx", zoo);
 		assert_int_equal(access(path, F_OK), -1);
 	}
-	assert_int_equal(count_lines(fake_log), 0);
+	assert_int_equal(gbt_count_lines(dir, "log"), 0);
 }
 
 static void test_cannot_start(void **st)

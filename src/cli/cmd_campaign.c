@@ -137,15 +137,8 @@ static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 			ev->margin_pct, (double)ev->waited_ns / 1e9);
 }
 
-static void on_run_start(void *ctx, const struct gb_engine_run *ev)
-{
-	struct camp *c = ctx;
-
-	if (c->tty)
-		progress(c, ev, NULL);
-}
-
-static void on_run_tick(void *ctx, const struct gb_engine_run *ev)
+/* As a run starts and once a second while it runs: the status line. */
+static void on_run_going(void *ctx, const struct gb_engine_run *ev)
 {
 	struct camp *c = ctx;
 
@@ -195,8 +188,8 @@ static const struct gb_engine_callbacks printer = {
 	.idle_start = on_idle_start,
 	.idle_domain = on_idle_domain,
 	.cooldown_end = on_cooldown,
-	.run_start = on_run_start,
-	.run_tick = on_run_tick,
+	.run_start = on_run_going,
+	.run_tick = on_run_going,
 	.run_end = on_run_end,
 	.warning = on_warning,
 };

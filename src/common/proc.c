@@ -381,6 +381,21 @@ static int out_add(struct gb_proc_capture *c, size_t *cap, const char *data, siz
 	return 0;
 }
 
+/* Stop or deadline reached (say which), else tick when one is due. */
+static int must_end(const struct gb_proc_wait_opts *w, uint64_t now, uint64_t deadline, uint64_t *next_tick,
+		    int *stopped, int *timed_out)
+{
+	if (w->stop && *w->stop)
+		return *stopped = 1;
+	if (now >= deadline)
+		return *timed_out = 1;
+	if (w->tick && now >= *next_tick) {
+		w->tick(w->tick_arg);
+		*next_tick = now + GB_NS_PER_S;
+	}
+	return 0;
+}
+
 int gb_proc_run(const struct gb_proc_spec *spec, const struct gb_proc_wait_opts *w,
 		struct gb_proc_capture *cap, struct gb_proc_end *end)
 {
@@ -421,18 +436,8 @@ int gb_proc_run(const struct gb_proc_spec *spec, const struct gb_proc_wait_opts 
 		uint64_t now = gb_now_ns();
 		int wait_ms, n;
 
-		if (w->stop && *w->stop) {
-			stopped = 1;
+		if (must_end(w, now, deadline, &next_tick, &stopped, &timed_out))
 			break;
-		}
-		if (now >= deadline) {
-			timed_out = 1;
-			break;
-		}
-		if (w->tick && now >= next_tick) {
-			w->tick(w->tick_arg);
-			next_tick = now + GB_NS_PER_S;
-		}
 		wait_ms = deadline - now > 1000 * GB_NS_PER_MS ? 1000 : (int)((deadline - now) / GB_NS_PER_MS) + 1;
 		n = poll(pf, 2, wait_ms);
 		if (n < 0 && errno != EINTR) {
@@ -465,24 +470,13 @@ int gb_proc_run(const struct gb_proc_spec *spec, const struct gb_proc_wait_opts 
 	/* A pipe closes before the child is gone: wait for it then, under the
 	 * same deadline and stop flag. */
 	while (!ret && !stopped && !timed_out) {
-		uint64_t now = gb_now_ns(), until = deadline;
+		uint64_t now = gb_now_ns();
 
-		if (w->stop && *w->stop) {
-			stopped = 1;
+		if (must_end(w, now, deadline, &next_tick, &stopped, &timed_out))
 			break;
-		}
-		if (now >= deadline) {
-			timed_out = 1;
+		if (gb_proc_wait_until(&p, deadline - now > GB_NS_PER_S ? now + GB_NS_PER_S : deadline, -1, NULL,
+				       NULL, end) != -ETIMEDOUT)
 			break;
-		}
-		if (until - now > GB_NS_PER_S)
-			until = now + GB_NS_PER_S;
-		if (gb_proc_wait_until(&p, until, -1, NULL, NULL, end) != -ETIMEDOUT)
-			break;
-		if (w->tick && gb_now_ns() >= next_tick) {
-			w->tick(w->tick_arg);
-			next_tick = gb_now_ns() + GB_NS_PER_S;
-		}
 	}
 	if (stopped || timed_out || ret)
 		gb_proc_kill(&p, SIGKILL);
