@@ -303,6 +303,8 @@ int gb_proc_wait_until(struct gb_proc *p, uint64_t deadline_ns, int fd,
 
 	if (p->reaped)
 		return gb_error_set(-ECHILD, "process %ld was already waited for", (long)p->pid);
+	if (!on_fd)
+		fd = -1;
 	pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	for (;;) {
 		struct rusage ru;
@@ -326,8 +328,8 @@ int gb_proc_wait_until(struct gb_proc *p, uint64_t deadline_ns, int fd,
 		int ms = (int)((deadline_ns - now + GB_NS_PER_MS - 1) / GB_NS_PER_MS);
 		if (pidfd < 0 && ms > 10)
 			ms = 10; /* no pidfd (old kernel): poll the exit */
-		if (poll(pf, 2, ms) > 0 && fd >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    on_fd && on_fd(arg))
+		if (poll(pf, 2, ms) > 0 && fd >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) &&
+		    on_fd(arg))
 			fd = -1;
 	}
 	if (pidfd >= 0)
