@@ -3,7 +3,8 @@
  * framework, any language) driven over the protocol of
  * docs/worker-protocol.md.
  *
- * The harness spawns the worker in its own process group with the protocol
+ * The harness spawns the worker (through greenbench/proc.h) in its own
+ * process group, dying with greenbench (PR_SET_PDEATHSIG), with the protocol
  * on fds 3 (requests) and 4 (replies), both one Unix socket, and the
  * worker's stdout and stderr on one captured pipe: whatever a worker
  * prints cannot corrupt the protocol, and its last lines explain failures.
@@ -77,7 +78,7 @@ int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
 
 /* Where worker programs live: GREENBENCH_WORKERS_DIR, else ../workers or
  * ../../workers from the executable's directory (build trees), else
- * ../share/greenbench/workers. */
+ * ../share/greenbench/workers; gb_paths_workers_dir() (greenbench/paths.h). */
 int gb_worker_dir(char *buf, size_t len);
 
 /* Options a worker runtime takes for itself and never sends on:

@@ -20,19 +20,17 @@
 #include "cli/meter_opts.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/proc.h"
 #include "greenbench/record.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -89,76 +87,34 @@ struct child_result {
 	double user_s, sys_s;
 };
 
-/* Fork a child that waits on release[0], then execs argv. Exec failures come
- * back through a close-on-exec pipe so the parent can say why. */
-static int spawn_waiting(char **argv, int *release_fd, int *err_fd, pid_t *pid)
+/* A child that waits until gb_proc_release(), then execs argv: in the
+ * foreground process group (terminal signals reach it), exec failures
+ * reported at the wait. */
+static int spawn_waiting(char **argv, struct gb_proc *p)
 {
-	int rel[2] = { -1, -1 }, err[2] = { -1, -1 };
-	pid_t p;
+	const struct gb_proc_spec spec = { .argv = argv, .search_path = 1, .gated = 1 };
 
-	if (pipe2(rel, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-		int e = errno;
-		if (rel[0] >= 0) {
-			close(rel[0]);
-			close(rel[1]);
-		}
-		return gb_error_set(-e, "cannot create pipes: %s", strerror(e));
-	}
-	p = fork();
-	if (p < 0) {
-		int e = errno;
-		close(rel[0]); close(rel[1]); close(err[0]); close(err[1]);
-		return gb_error_set(-e, "cannot fork: %s", strerror(e));
-	}
-	if (p == 0) {
-		char c;
-		int e;
-
-		close(rel[1]);
-		close(err[0]);
-		restore_signals();
-		while (read(rel[0], &c, 1) < 0 && errno == EINTR)
-			;
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(err[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(rel[0]);
-	close(err[1]);
-	*release_fd = rel[1];
-	*err_fd = err[0];
-	*pid = p;
-	return 0;
+	return gb_proc_spawn(&spec, p);
 }
 
-static void wait_child(pid_t pid, int err_fd, struct child_result *cr)
+static void wait_child(struct gb_proc *p, struct child_result *cr)
 {
-	struct rusage ru;
-	int st = 0, e;
-	ssize_t n;
+	struct gb_proc_end end;
 
 	memset(cr, 0, sizeof *cr);
-	while (wait4(pid, &st, 0, &ru) < 0) {
-		if (errno != EINTR) {
-			cr->exit_code = 127;
-			return;
-		}
+	if (gb_proc_wait(p, &end)) {
+		cr->exit_code = 127;
+		return;
 	}
-	cr->user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
-	cr->sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-	if (WIFEXITED(st))
-		cr->exit_code = WEXITSTATUS(st);
-	else if (WIFSIGNALED(st)) {
-		cr->signaled = WTERMSIG(st);
-		cr->exit_code = 128 + WTERMSIG(st);
+	cr->user_s = end.cpu_user_ns / 1e9;
+	cr->sys_s = end.cpu_system_ns / 1e9;
+	if (end.exited) {
+		cr->exit_code = end.exit_code;
+	} else if (end.signaled) {
+		cr->signaled = end.signal;
+		cr->exit_code = 128 + end.signal;
 	}
-	do
-		n = read(err_fd, &e, sizeof e);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof e)
-		cr->exec_errno = e;
+	cr->exec_errno = end.exec_errno;
 }
 
 static void fmt_cell(char *buf, size_t len, int valid, int decimals, double v)
@@ -301,8 +257,8 @@ int cmd_measure(int argc, char **argv)
 	struct gb_mark a = { 0 }, b = { 0 };
 	struct gb_domain_energy *e = NULL;
 	struct child_result cr = { .exit_code = 127 };
-	int first = 0, release_fd = -1, err_fd = -1, ret, status = 127;
-	pid_t pid = -1;
+	struct gb_proc child = GB_PROC_INIT;
+	int first = 0, ret, status = 127;
 	char **cmdv;
 	FILE *csv = NULL;
 
@@ -334,17 +290,16 @@ int cmd_measure(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (spawn_waiting(cmdv, &release_fd, &err_fd, &pid) < 0) {
+	if (spawn_waiting(cmdv, &child) < 0) {
 		error("%s", gb_error_msg());
 		goto out;
 	}
-	child_pid = pid;
+	child_pid = child.pid;
 	install_forwarding();
 	if (gb_meter_mark(m, &a) < 0)
 		warning("%s", gb_error_msg());
-	close(release_fd); /* releases the child */
-	release_fd = -1;
-	wait_child(pid, err_fd, &cr);
+	gb_proc_release(&child);
+	wait_child(&child, &cr);
 	gb_meter_mark(m, &b);
 	child_pid = 0;
 	restore_signals();
@@ -384,8 +339,7 @@ out:
 		if (!status)
 			status = 1;
 	}
-	if (err_fd >= 0)
-		close(err_fd);
+	gb_proc_close_fds(&child);
 	gb_mark_release(&a);
 	gb_mark_release(&b);
 	free(e);

@@ -7,59 +7,22 @@
 #include "greenbench/worker.h"
 
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
+#include "greenbench/proc.h"
 #include "greenbench/time.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define PROBE_TIMEOUT_NS (30ULL * GB_NS_PER_S)
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
 int gb_worker_dir(char *buf, size_t len)
 {
-	const char *env = getenv("GREENBENCH_WORKERS_DIR");
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-
-	if (env && *env) {
-		if (!is_dir(env))
-			return gb_error_set(-ENOENT, "GREENBENCH_WORKERS_DIR '%s' is not a directory", env);
-		snprintf(buf, len, "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		/* build/greenbench, build/bench/x, installed bin/greenbench */
-		static const char *const rel[] = { "../workers", "../../workers", "../share/greenbench/workers" };
-		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-			snprintf(buf, len, "%s/%s", exe, rel[i]);
-			if (is_dir(buf))
-				return 0;
-		}
-	}
-	return gb_error_set(-ENOENT, "cannot find the workers directory (set GREENBENCH_WORKERS_DIR)");
+	return gb_paths_workers_dir(buf, len);
 }
 
 int gb_worker_is_harness_option(const char *key)
@@ -79,70 +42,52 @@ static const char *option(const struct gb_runtime_options *opt, const char *key)
  * missing module (the script's last stderr line) in msg. */
 static int probe_one(const char *python, const char *script, char *msg, size_t len)
 {
-	const char *argv[] = { python, script, "--probe", NULL };
-	posix_spawn_file_actions_t fa;
-	int p[2] = { -1, -1 }, rc = 0, status = 0;
-	char out[1024];
-	size_t used = 0;
-	pid_t pid = -1;
+	char *argv[] = { (char *)python, (char *)script, "--probe", NULL };
+	const struct gb_proc_spec spec = {
+		.argv = argv,
+		.search_path = 1,
+		.in = GB_PROC_NULL,
+		.out = GB_PROC_TAIL,	/* only the last line matters */
+		.err_to_out = 1,
+		.own_group = 1,
+		.die_with_parent = 1,
+	};
+	const struct gb_proc_wait_opts wo = { .timeout_ns = PROBE_TIMEOUT_NS };
+	struct gb_proc_capture cap;
+	struct gb_proc_end end;
+	char *out = cap.tail, *last;
+	size_t used;
+	int rc;
 
 	msg[0] = '\0';
-	if (pipe2(p, O_CLOEXEC))
-		return gb_error_set(-errno, "cannot create a pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	rc = posix_spawnp(&pid, python, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
+	rc = gb_proc_run(&spec, &wo, &cap, &end);
 	if (rc) {
-		snprintf(msg, len, "cannot run %s: %s", python, strerror(rc));
-		rc = -rc;
-		goto out;
+		if (end.exec_errno)
+			snprintf(msg, len, "cannot run %s: %s", python, strerror(end.exec_errno));
+		else
+			snprintf(msg, len, "%s", gb_error_msg());
+		return rc;
 	}
-	uint64_t deadline = gb_now_ns() + PROBE_TIMEOUT_NS;
-	for (;;) {
-		uint64_t now = gb_now_ns();
-		struct pollfd pf = { p[0], POLLIN, 0 };
-		if (now >= deadline) {
-			kill(pid, SIGKILL);
-			snprintf(msg, len, "%s %s --probe did not answer in %llus", python, script,
-				 (unsigned long long)(PROBE_TIMEOUT_NS / GB_NS_PER_S));
-			rc = -ETIMEDOUT;
-			break;
-		}
-		if (poll(&pf, 1, (int)((deadline - now) / GB_NS_PER_MS) + 1) <= 0)
-			continue;
-		ssize_t k = read(p[0], out + used, sizeof out - 1 - used);
-		if (k <= 0)
-			break;
-		used += (size_t)k;
-		if (used == sizeof out - 1)
-			used = 0; /* keep reading; only the tail matters */
+	if (end.timed_out) {
+		snprintf(msg, len, "%s %s --probe did not answer in %llus", python, script,
+			 (unsigned long long)(PROBE_TIMEOUT_NS / GB_NS_PER_S));
+		return -ETIMEDOUT;
 	}
-	out[used] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc)
-		goto out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		goto out;
+	if (end.exited && end.exit_code == 0)
+		return 0;
 	/* The last non-empty line says why. */
+	used = strlen(out);
 	while (used && (out[used - 1] == '\n' || out[used - 1] == ' '))
 		out[--used] = '\0';
-	char *last = strrchr(out, '\n');
+	last = strrchr(out, '\n');
 	last = last ? last + 1 : out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+	if (end.exited && end.exit_code == 3)
 		snprintf(msg, len, "%s has no module %s", python, last);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	else if (end.exited && end.exit_code == 127)
 		snprintf(msg, len, "cannot run %s", python);
 	else
 		snprintf(msg, len, "%s %s --probe failed%s%s", python, script, *last ? ": " : "", last);
-	rc = -ENOENT;
-out:
-	close(p[0]);
-	return rc;
+	return -ENOENT;
 }
 
 /* Pick the interpreter: python=..., else GREENBENCH_PYTHON, else python3

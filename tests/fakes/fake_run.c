@@ -11,10 +11,12 @@
  * against "model=NAME runtime=R ep=E batch=B":
  *   GB_FAKE_FAIL      print a failed record ("unsupported EP") and exit 1
  *   GB_FAKE_CRASH     die of SIGSEGV after a line on stderr
- *   GB_FAKE_HANG      sleep until killed
+ *   GB_FAKE_HANG      sleep until killed (writing its pid to $GB_FAKE_PIDFILE
+ *                     if set, through a rename so readers see all of it)
  *   GB_FAKE_THROTTLE  report GPU thermal throttling (reason 0x40)
  * GB_FAKE_LOG=FILE appends "key arg=MODEL" per run; GB_FAKE_ZOO_FAIL=1
- * fails exports.
+ * fails exports (exit 1); GB_FAKE_ZOO_FAIL=crash writes part of the file,
+ * then dies of SIGSEGV.
  */
 #include "greenbench/record.h"
 #include "greenbench/result.h"
@@ -65,6 +67,23 @@ static int matches(const struct args *a, const char *var)
 	return v && *v && strstr(a->key, v);
 }
 
+static void write_pidfile(void)
+{
+	const char *path = getenv("GB_FAKE_PIDFILE");
+	char tmp[4096];
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (!fclose(f))
+		rename(tmp, path);
+}
+
 static int zoo_export(int argc, char **argv)
 {
 	FILE *f;
@@ -76,6 +95,16 @@ static int zoo_export(int argc, char **argv)
 	if (argc < 6 || strcmp(argv[2], "export") || strcmp(argv[4], "-o")) {
 		fprintf(stderr, "usage: zoo export NAME -o FILE\n");
 		return 129;
+	}
+	/* A crash half-way through writing: the caller must not keep the file. */
+	if (getenv("GB_FAKE_ZOO_FAIL") && !strcmp(getenv("GB_FAKE_ZOO_FAIL"), "crash")) {
+		f = fopen(argv[5], "w");
+		if (f) {
+			fputs("fake onn", f);
+			fclose(f);
+		}
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
 	}
 	f = fopen(argv[5], "w");
 	if (!f || fprintf(f, "fake onnx %s\n", argv[3]) < 0 || fclose(f)) {
@@ -390,9 +419,11 @@ int main(int argc, char **argv)
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
-	if (matches(&a, "GB_FAKE_HANG"))
+	if (matches(&a, "GB_FAKE_HANG")) {
+		write_pidfile();
 		for (;;)
 			pause();
+	}
 	rng_state = noise && *noise ? strtoull(noise, NULL, 10) : (uint64_t)getpid();
 	gb_run_result_init(&r);
 	config(&r, &a);
