@@ -114,7 +114,11 @@ $(BUILD)/greenbench: $(CLI_OBJ) $(BUILD)/libgreenbench.a
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libgreenbench.a $(TESTLIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
-		$(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
+		$(TEST_CLI_OBJ) $(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
+
+# The option parser is CLI code (it prints); its unit test links it too.
+$(BUILD)/tests/test_parse_options: TEST_CLI_OBJ = $(BUILD)/obj/src/cli/parse_options.o
+$(BUILD)/tests/test_parse_options: $(BUILD)/obj/src/cli/parse_options.o
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)

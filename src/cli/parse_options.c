@@ -392,8 +392,10 @@ static int parse_long(const struct parse *p, int argc, char **argv, int *i)
 	if (!hit) {
 		FOR_ACCEPTED(p->opts, o)
 			if (long_matches(o, name, n, 1, &neg)) {
-				if (hit && (hit != o || hit_neg != neg))
-					other = o;
+				if (hit && (hit != o || hit_neg != neg)) {
+					if (!other)
+						other = o;
+				}
 				else {
 					hit = o;
 					hit_neg = neg;

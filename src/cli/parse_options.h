@@ -106,9 +106,9 @@ struct gb_option {
 	{ .type = GB_OPTION_DURATION, .short_name = (s), .long_name = (l), \
 	  .value = _Generic((v), unsigned long *: (v), unsigned long long *: (v)), .argh = (a), \
 	  .help = (h), .min = (int64_t)(lo) }
-#define GB_OPT_SIZE(s, l, v, a, h, lo, hi) \
+#define GB_OPT_SIZE(s, l, v, a, h, lo) \
 	{ .type = GB_OPTION_SIZE, .short_name = (s), .long_name = (l), .value = GB_OPT__UINTP(v), \
-	  .precision = sizeof *(v), .argh = (a), .help = (h), .min = (lo), .max = (hi) }
+	  .precision = sizeof *(v), .argh = (a), .help = (h), .min = (lo), .max = UINT64_MAX }
 /* v is handed to f as opt->value; a is NULL for a callback without value. */
 #define GB_OPT_CALLBACK(s, l, v, a, h, f) \
 	{ .type = GB_OPTION_CALLBACK, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), \
