@@ -123,4 +123,9 @@ extern const size_t gb_runtime_table_len;
 
 const struct gb_runtime_ops *gb_runtime_find(const char *name);
 
+/* The ONNX Runtime library the ort runtime uses, loaded if need be (as its
+ * probe does): its path and version string, static for the process; 0, or
+ * a negative errno with why it cannot be loaded (both set to NULL). */
+int gb_ort_library(const char **path, const char **version);
+
 #endif

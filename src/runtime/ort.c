@@ -471,6 +471,13 @@ static int ort_open_unavailable(const struct gb_runtime_options *opt, void **ses
 	return ort_unavailable();
 }
 
+int gb_ort_library(const char **path, const char **version)
+{
+	*path = NULL;
+	*version = NULL;
+	return ort_unavailable();
+}
+
 const struct gb_runtime_ops gb_runtime_ort = {
 	.name = "ort",
 	.summary = "ONNX Runtime through its C API (not built)",

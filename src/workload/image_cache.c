@@ -90,7 +90,7 @@ static int mkdir_p(const char *dir)
 	}
 }
 
-int gb_img_cache_dir(const char *configured, char *buf, size_t len)
+int gb_dataset_cache_dir(const char *configured, char *buf, size_t len)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
@@ -102,7 +102,14 @@ int gb_img_cache_dir(const char *configured, char *buf, size_t len)
 		snprintf(buf, len, "%s/.cache/greenbench", home);
 	else
 		return gb_error_set(-ENOENT, "no cache folder: set XDG_CACHE_HOME or HOME, or turn the cache off");
-	return mkdir_p(buf);
+	return 0;
+}
+
+int gb_img_cache_dir(const char *configured, char *buf, size_t len)
+{
+	int ret = gb_dataset_cache_dir(configured, buf, len);
+
+	return ret ? ret : mkdir_p(buf);
 }
 
 static size_t data_offset(size_t n)
