@@ -40,38 +40,56 @@ static char *slurp(FILE *f)
 	return buf;
 }
 
+/* stdout and stderr go to files until capture_end(). */
+struct capture {
+	FILE *out, *err;
+	int saved_out, saved_err;
+};
+
+static void capture_start(struct capture *c)
+{
+	c->out = tmpfile();
+	c->err = tmpfile();
+	assert_non_null(c->out);
+	assert_non_null(c->err);
+	fflush(stdout);
+	fflush(stderr);
+	c->saved_out = dup(1);
+	c->saved_err = dup(2);
+	dup2(fileno(c->out), 1);
+	dup2(fileno(c->err), 2);
+}
+
+static void capture_end(struct capture *c, char **out, char **err)
+{
+	fflush(stdout);
+	fflush(stderr);
+	dup2(c->saved_out, 1);
+	dup2(c->saved_err, 2);
+	close(c->saved_out);
+	close(c->saved_err);
+	fseek(c->out, 0, SEEK_END);
+	fseek(c->err, 0, SEEK_END);
+	*out = slurp(c->out);
+	*err = slurp(c->err);
+}
+
 /* Split line at spaces into argv (after "cmd") and parse it. */
 static void parse(const char *line, const struct gb_option *opts, const struct gb_usage *u, unsigned flags,
 		  struct result *r)
 {
 	static char buf[1024];
-	FILE *out = tmpfile(), *err = tmpfile();
-	int argc = 0, so, se;
+	struct capture c;
+	int argc = 0;
 	char *save = NULL;
 
-	assert_non_null(out);
-	assert_non_null(err);
 	memset(r, 0, sizeof *r);
 	snprintf(buf, sizeof buf, "cmd %s", line);
 	for (char *t = strtok_r(buf, " ", &save); t && argc < MAXARGS; t = strtok_r(NULL, " ", &save))
 		r->argv[argc++] = t;
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	dup2(fileno(out), 1);
-	dup2(fileno(err), 2);
+	capture_start(&c);
 	r->ret = gb_parse_options(argc, r->argv, opts, u, flags);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	fseek(out, 0, SEEK_END);
-	fseek(err, 0, SEEK_END);
-	r->out = slurp(out);
-	r->err = slurp(err);
+	capture_end(&c, &r->out, &r->err);
 }
 
 static void result_free(struct result *r)
@@ -100,6 +118,11 @@ struct vals {
 	int data_given;
 	const char *data, *other;
 	int hidden;
+	enum { PLACE_HOST = 3, PLACE_DEVICE = -7 } place;
+};
+
+static const struct gb_option_choice places[] = {
+	{ "host", PLACE_HOST }, { "device", PLACE_DEVICE }, { "gpu", PLACE_DEVICE }, { NULL, 0 },
 };
 
 static int cb_pick(const struct gb_option *opt, const char *arg)
@@ -134,6 +157,7 @@ static int cb_flag(const struct gb_option *opt, const char *arg)
 	GB_OPT_DOUBLE(0, "ratio", &(v)->ratio, "X", "a ratio"),                                      \
 	GB_OPT_STRING('n', "name", &(v)->name, "NAME", "a name"),                                    \
 	GB_OPT_STRING('o', NULL, &(v)->out, "FILE", "output file"),                                  \
+	GB_OPT_CHOICE(0, "io", &(v)->place, "WHERE", "host or device", places),                      \
 	GB_OPT_CALLBACK(0, "pick", (v), "WHAT", "a callback", cb_pick),                              \
 	GB_OPT_CALLBACK('f', "flag", (v), NULL, "a callback without value", cb_flag),                \
 	GB_OPT_DURATION('i', "interval", &(v)->interval_ns, "DUR", "period", GB_NS_PER_MS),          \
@@ -183,7 +207,7 @@ static void test_types(void **st)
 
 	(void)st;
 	check_ok("--json --no-cache --opset 17 --small -128 --seed 18446744073709551615 --threads 8 "
-		 "--mem 16M --ratio 0.25 --name x --pick p -f -i 20ms -o out.txt", &v, &r, 0);
+		 "--mem 16M --ratio 0.25 --name x --pick p -f -i 20ms -o out.txt --io gpu", &v, &r, 0);
 	assert_int_equal(r.ret, 0);
 	assert_int_equal(v.json, 1);
 	assert_int_equal(v.cache, 0);
@@ -198,6 +222,10 @@ static void test_types(void **st)
 	assert_int_equal(v.flag_seen, 1);
 	assert_true(v.interval_ns == 20 * GB_NS_PER_MS);
 	assert_string_equal(v.out, "out.txt");
+	assert_int_equal(v.place, PLACE_DEVICE);
+	result_free(&r);
+	check_ok("--io host", &v, &r, 0);
+	assert_int_equal(v.place, PLACE_HOST);
 	result_free(&r);
 
 	check_ok("--mem 512 --mem 4k", &v, &r, 0);
@@ -302,6 +330,7 @@ static void test_errors(void **st)
 		    "--interval: invalid duration '10parsecs': unknown unit 'parsecs' (use ns, us, ms, s, m or h)");
 	check_error("-i 100us", "--interval: duration '100us' is below 1ms");
 	check_error("--pick bad", "invalid --pick 'bad': not today");
+	check_error("--io moon", "invalid --io 'moon': expected host, device or gpu");
 }
 
 static void test_no_args_and_prefix(void **st)
@@ -364,6 +393,7 @@ static void test_help(void **st)
 		"        --ratio X            a ratio\n"
 		"    -n, --name NAME          a name\n"
 		"    -o FILE                  output file\n"
+		"        --io WHERE           host or device\n"
 		"        --pick WHAT          a callback\n"
 		"    -f, --flag               a callback without value\n"
 		"    -i, --interval DUR       period\n"
@@ -433,24 +463,19 @@ static void test_usage_error(void **st)
 {
 	const struct gb_option opts[] = { GB_OPT_END() };
 	const struct gb_usage u = { .synopsis = "cmd X\n", .error_prefix = "side b: " };
-	FILE *err = tmpfile();
-	int se, ret;
-	char *text;
+	struct capture c;
+	char *out, *err;
+	int ret;
 
 	(void)st;
-	assert_non_null(err);
-	fflush(stderr);
-	se = dup(2);
-	dup2(fileno(err), 2);
+	capture_start(&c);
 	ret = gb_usage_error(&u, opts, "no model given: use --model %s", "FILE");
-	fflush(stderr);
-	dup2(se, 2);
-	close(se);
-	fseek(err, 0, SEEK_END);
-	text = slurp(err);
+	capture_end(&c, &out, &err);
 	assert_int_equal(ret, GB_PARSE_ERROR);
-	assert_string_equal(text, "error: side b: no model given: use --model FILE\n\nusage: cmd X\n");
-	free(text);
+	assert_string_equal(out, "");
+	assert_string_equal(err, "error: side b: no model given: use --model FILE\n\nusage: cmd X\n");
+	free(out);
+	free(err);
 }
 
 int main(void)

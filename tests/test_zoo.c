@@ -79,7 +79,7 @@ static const struct gbt_row rows[] = {
 	{ "zoo info bert-base --seq 0", 129, "invalid --seq '0': expected an integer >= 1" },
 	{ "zoo info bert-base --seq 12x", 129, "invalid --seq '12x'" },
 	{ "zoo info bert-base --seq 513", 1, "seq 513 over 512" },
-	{ "zoo info resnet50 --dtype fp8", 129, "unknown dtype 'fp8'" },
+	{ "zoo info resnet50 --dtype fp8", 129, "invalid --dtype 'fp8': expected fp32, float32, fp16 or float16" },
 	{ "zoo info resnet50 --seq 128", 1, "error: resnet50 takes no sequence length" },
 	{ "zoo info resnet50 --weights w.safetensors", 129, "unknown option '--weights'" },
 	{ "zoo export resnet50", 129, "export needs -o FILE.onnx" },

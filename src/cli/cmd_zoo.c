@@ -17,7 +17,6 @@
 #include "greenbench/error.h"
 #include "greenbench/zoo.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,18 +58,11 @@ static void print_tensor(const char *what, const struct gb_tensor_info *t)
 	printf("]\n");
 }
 
-static int dtype_option(const struct gb_option *opt, const char *arg)
-{
-	enum gb_dtype *dt = opt->value;
-
-	if (!strcmp(arg, "fp32") || !strcmp(arg, "float32"))
-		*dt = GB_DTYPE_F32;
-	else if (!strcmp(arg, "fp16") || !strcmp(arg, "float16"))
-		*dt = GB_DTYPE_F16;
-	else
-		return gb_error_set(-EINVAL, "unknown dtype '%s' (fp32 or fp16)", arg);
-	return 0;
-}
+static const struct gb_option_choice dtypes[] = {
+	{ "fp32", GB_DTYPE_F32 }, { "float32", GB_DTYPE_F32 },
+	{ "fp16", GB_DTYPE_F16 }, { "float16", GB_DTYPE_F16 },
+	{ NULL, 0 },
+};
 
 struct zoo_args {
 	const char *name, *output;
@@ -84,8 +76,8 @@ struct zoo_args {
 static void zoo_options(struct zoo_args *a, int export, struct gb_option opts[ZOO_NOPTS])
 {
 	const struct gb_option rows[] = {
-		GB_OPT_CALLBACK(0, "dtype", &a->o.dtype, "T", "fp32 (default) or fp16 (weights, inputs and outputs)",
-				dtype_option),
+		GB_OPT_CHOICE(0, "dtype", &a->o.dtype, "T", "fp32 (default) or fp16 (weights, inputs and outputs)",
+			      dtypes),
 		GB_OPT_INT_RANGE(0, "batch", &a->o.batch, "N", "fix the batch size (default: symbolic 'batch')", 1,
 				 INT64_MAX),
 		GB_OPT_INT_RANGE(0, "seq", &a->o.seq, "N",

@@ -3,7 +3,6 @@
 #include "cli/builtin.h"
 #include "greenbench/error.h"
 
-#include <errno.h>
 #include <string.h>
 
 void gb_cli_data_init(struct gb_cli_data *d)
@@ -12,18 +11,11 @@ void gb_cli_data_init(struct gb_cli_data *d)
 	gb_dataset_options_init(&d->o);
 }
 
-int gb_cli_data_kind_option(const struct gb_option *opt, const char *arg)
-{
-	enum gb_dataset_kind *kind = opt->value;
-
-	if (!strcmp(arg, "images"))
-		*kind = GB_DATASET_IMAGES;
-	else if (!strcmp(arg, "text"))
-		*kind = GB_DATASET_TEXT;
-	else
-		return gb_error_set(-EINVAL, "invalid --data-kind '%s': expected images or text", arg);
-	return 0;
-}
+const struct gb_option_choice gb_cli_data_kinds[] = {
+	{ "images", GB_DATASET_IMAGES },
+	{ "text", GB_DATASET_TEXT },
+	{ NULL, 0 },
+};
 
 int gb_cli_image_prep_option(const struct gb_option *opt, const char *arg)
 {

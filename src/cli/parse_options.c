@@ -170,23 +170,15 @@ static int64_t int_limit(size_t precision)
 	return precision >= 8 ? INT64_MAX : (INT64_C(1) << (8 * precision - 1)) - 1;
 }
 
-static void store_uint(void *p, size_t precision, uint64_t v)
+/* An integer of `precision` bytes, signed or not: the low bytes of v's
+ * two's complement bits are the same value in either. */
+static void store(void *p, size_t precision, uint64_t v)
 {
 	switch (precision) {
 	case 1: *(uint8_t *)p = (uint8_t)v; break;
 	case 2: *(uint16_t *)p = (uint16_t)v; break;
 	case 4: *(uint32_t *)p = (uint32_t)v; break;
 	default: *(uint64_t *)p = v; break;
-	}
-}
-
-static void store_int(void *p, size_t precision, int64_t v)
-{
-	switch (precision) {
-	case 1: *(int8_t *)p = (int8_t)v; break;
-	case 2: *(int16_t *)p = (int16_t)v; break;
-	case 4: *(int32_t *)p = (int32_t)v; break;
-	default: *(int64_t *)p = v; break;
 	}
 }
 
@@ -235,7 +227,7 @@ static int parse_unsigned(const struct parse *p, const struct gb_option *o, cons
 		return fail(p, "invalid %s '%s': too large", name, text);
 	if (v < (uint64_t)lo || v > hi)
 		return range_error(p, name, text, what, lo, -1, hi, type_hi);
-	store_uint(o->value, o->precision, v);
+	store(o->value, o->precision, v);
 	return 0;
 }
 
@@ -256,7 +248,7 @@ static int parse_signed(const struct parse *p, const struct gb_option *o, const 
 		return fail(p, "invalid %s '%s': out of range", name, text);
 	if (v < lo || (v >= 0 && (uint64_t)v > hi))
 		return range_error(p, name, text, "an integer", lo, type_lo, hi, (uint64_t)type_hi);
-	store_int(o->value, o->precision, v);
+	store(o->value, o->precision, (uint64_t)v);
 	return 0;
 }
 
@@ -273,6 +265,25 @@ static void duration_spell(uint64_t ns, char *buf, size_t len)
 			snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].unit);
 			return;
 		}
+}
+
+/* "invalid --io 'gpu': expected host or device" */
+static int parse_choice(const struct parse *p, const struct gb_option *o, const char *name,
+			const char *text)
+{
+	char names[512];
+	size_t used = 0;
+	const struct gb_option_choice *c;
+
+	for (c = o->choices; c->name; c++)
+		if (!strcmp(text, c->name)) {
+			store(o->value, o->precision, (uint64_t)(int64_t)c->value);
+			return 0;
+		}
+	for (c = o->choices; c->name && used < sizeof names; c++)
+		used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+					 c == o->choices ? "" : c[1].name ? ", " : " or ", c->name);
+	return fail(p, "invalid %s '%s': expected %s", name, text, names);
 }
 
 static int apply(const struct parse *p, const struct gb_option *o, const char *arg, int negated)
@@ -301,6 +312,8 @@ static int apply(const struct parse *p, const struct gb_option *o, const char *a
 	case GB_OPTION_STRING:
 		*(const char **)o->value = arg;
 		return 0;
+	case GB_OPTION_CHOICE:
+		return parse_choice(p, o, name, arg);
 	case GB_OPTION_DURATION:
 		if (gb_duration_parse(arg, o->value) < 0)
 			return fail(p, "%s: %s", name, gb_error_msg());

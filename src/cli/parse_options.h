@@ -5,6 +5,9 @@
  * gb_usage_print() writes the help from the same rows, so what a command
  * accepts and what its --help lists cannot drift apart.
  *
+ * Row types: bool, int, uint, double, string, choice (a word of a list),
+ * duration, size, callback, group (a heading) and end.
+ *
  * Accepted forms: --long VALUE, --long=VALUE, an unambiguous prefix of a
  * long name (--iter for --iterations, as getopt_long allowed), -s VALUE,
  * -sVALUE, bundled flags (-ab), --no-LONG for a bool (and --LONG for a
@@ -37,6 +40,7 @@ enum gb_option_type {
 	GB_OPTION_UINT,		/* unsigned integer of `precision` bytes, within [min, max] */
 	GB_OPTION_DOUBLE,	/* double, finite */
 	GB_OPTION_STRING,	/* const char *, pointing into argv */
+	GB_OPTION_CHOICE,	/* an int or enum of `precision` bytes: the value of a named choice */
 	GB_OPTION_DURATION,	/* uint64_t ns ("20ms", "1.5s": gb_duration_parse), >= min */
 	GB_OPTION_SIZE,		/* byte count of `precision` bytes: 512, 64k, 16M, 2G (x1024) */
 	GB_OPTION_CALLBACK,	/* callback(row, value) */
@@ -47,6 +51,12 @@ enum gb_option_flags {
 	GB_OPTION_HIDDEN = 1 << 1,	/* accepted but not listed in the help (a group: its rows) */
 	GB_OPTION_NOARG = 1 << 2,	/* callback: takes no value (it gets NULL) */
 	GB_OPTION_LIST_ONLY = 1 << 3,	/* group: its rows are listed in the help, not accepted */
+};
+
+/* One accepted word of a CHOICE row; a list ends with a NULL name. */
+struct gb_option_choice {
+	const char *name;
+	int value;
 };
 
 struct gb_option;
@@ -63,6 +73,7 @@ struct gb_option {
 	const char *help;		/* one line; the help wraps it */
 	unsigned flags;			/* enum gb_option_flags */
 	gb_option_fn *callback;		/* CALLBACK */
+	const struct gb_option_choice *choices;	/* CHOICE */
 	int defval;			/* BOOL: the value stored when given */
 	int64_t min;			/* INT, UINT, SIZE, DURATION (ns): smallest accepted */
 	uint64_t max;			/* INT, UINT, SIZE: largest accepted */
@@ -109,6 +120,10 @@ struct gb_option {
 #define GB_OPT_SIZE(s, l, v, a, h, lo) \
 	{ .type = GB_OPTION_SIZE, .short_name = (s), .long_name = (l), .value = GB_OPT__UINTP(v), \
 	  .precision = sizeof *(v), .argh = (a), .help = (h), .min = (lo), .max = UINT64_MAX }
+/* *v (an int or an enum) gets the value of the word given among list's. */
+#define GB_OPT_CHOICE(s, l, v, a, h, list) \
+	{ .type = GB_OPTION_CHOICE, .short_name = (s), .long_name = (l), .value = (v), \
+	  .precision = sizeof *(v), .argh = (a), .help = (h), .choices = (list) }
 /* v is handed to f as opt->value; a is NULL for a callback without value. */
 #define GB_OPT_CALLBACK(s, l, v, a, h, f) \
 	{ .type = GB_OPTION_CALLBACK, .short_name = (s), .long_name = (l), .value = (v), .argh = (a), \

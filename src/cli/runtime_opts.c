@@ -52,23 +52,17 @@ int gb_cli_threads_option(const struct gb_option *opt, const char *arg)
 	return 0;
 }
 
-int gb_cli_opt_level_option(const struct gb_option *opt, const char *arg)
-{
-	static const struct {
-		const char *name;
-		int level;
-	} names[] = { { "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 },
-		      { "all", 99 },  { "0", 0 },     { "1", 1 },	  { "2", 2 },
-		      { "3", 3 },     { "99", 99 } };
+const struct gb_option_choice gb_cli_opt_level_choices[] = {
+	{ "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 }, { "all", 99 },
+	{ "0", 0 },    { "1", 1 },     { "2", 2 },	      { "3", 3 },      { "99", 99 },
+	{ NULL, 0 },
+};
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(arg, names[i].name)) {
-			*(int *)opt->value = names[i].level;
-			return 0;
-		}
-	return gb_error_set(-EINVAL, "invalid --opt-level '%s': expected none, basic, extended, layout or all",
-			    arg);
-}
+const struct gb_option_choice gb_cli_io_choices[] = {
+	{ "host", GB_IO_HOST },
+	{ "device", GB_IO_DEVICE },
+	{ NULL, 0 },
+};
 
 int gb_cli_ep_option(const struct gb_option *opt, const char *arg)
 {
@@ -85,19 +79,6 @@ int gb_cli_ep_option(const struct gb_option *opt, const char *arg)
 	r->kv[i].value = eq + 1;
 	r->ro.ep_options = r->kv;
 	r->ro.n_ep_options = i + 1;
-	return 0;
-}
-
-int gb_cli_io_option(const struct gb_option *opt, const char *arg)
-{
-	enum gb_io_placement *io = opt->value;
-
-	if (!strcmp(arg, "host"))
-		*io = GB_IO_HOST;
-	else if (!strcmp(arg, "device"))
-		*io = GB_IO_DEVICE;
-	else
-		return gb_error_set(-EINVAL, "invalid --io '%s': expected host or device", arg);
 	return 0;
 }
 

@@ -35,16 +35,16 @@ void gb_cli_runtime_init(struct gb_cli_runtime *r);
 			"cudnn_conv_algo_search=EXHAUSTIVE|HEURISTIC|DEFAULT, enable_cuda_graph=0|1, " \
 			"session.* (ORT session config entries), ...",                               \
 			gb_cli_ep_option),                                                           \
-	GB_OPT_CALLBACK(0, "io", &(r)->ro.io, "host|device",                                        \
-			"inputs copied from host every run (default), or bound once in device "      \
-			"memory (IO binding)",                                                       \
-			gb_cli_io_option),                                                           \
+	GB_OPT_CHOICE(0, "io", &(r)->ro.io, "host|device",                                          \
+		      "inputs copied from host every run (default), or bound once in device "        \
+		      "memory (IO binding)",                                                         \
+		      gb_cli_io_choices),                                                            \
 	GB_OPT_CALLBACK(0, "threads", &(r)->ro, "N[,M]",                                            \
 			"intra-op (and inter-op) threads; 0: default", gb_cli_threads_option),        \
-	GB_OPT_CALLBACK(0, "opt-level", &(r)->ro.graph_opt_level, "L",                              \
-			"graph optimization: none, basic, extended, layout, all (default), or 0, 1, " \
-			"2, 3, 99",                                                                  \
-			gb_cli_opt_level_option)
+	GB_OPT_CHOICE(0, "opt-level", &(r)->ro.graph_opt_level, "L",                                \
+		      "graph optimization: none, basic, extended, layout, all (default), or 0, 1, "   \
+		      "2, 3, 99",                                                                    \
+		      gb_cli_opt_level_choices)
 
 /* Values of symbolic dims, from --dim NAME=N (repeatable). */
 struct gb_cli_dims {
@@ -55,10 +55,10 @@ struct gb_cli_dims {
 /* The --dim callback; value: a struct gb_cli_dims. */
 int gb_cli_dim_option(const struct gb_option *opt, const char *arg);
 
-/* The callbacks of those rows (value: as in the rows). */
+/* The callbacks and word lists of those rows (value: as in the rows). */
 int gb_cli_ep_option(const struct gb_option *opt, const char *arg);
-int gb_cli_io_option(const struct gb_option *opt, const char *arg);
 int gb_cli_threads_option(const struct gb_option *opt, const char *arg);
-int gb_cli_opt_level_option(const struct gb_option *opt, const char *arg);
+extern const struct gb_option_choice gb_cli_io_choices[];
+extern const struct gb_option_choice gb_cli_opt_level_choices[];
 
 #endif
