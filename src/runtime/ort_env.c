@@ -114,7 +114,7 @@ static int load_locked(void)
 		if (installed_lib(built, sizeof built) == 0)
 			ort.handle = try_open(built, err, sizeof err);
 		snprintf(built, sizeof built, "%s/libonnxruntime.so", GB_ORT_LIBDIR);
-		if (!ort.handle && GB_ORT_LIBDIR[0] && access(built, R_OK) == 0)
+		if (GB_ORT_LIBDIR[0] && !ort.handle && access(built, R_OK) == 0)
 			ort.handle = try_open(built, err, sizeof err);
 		if (!ort.handle)
 			ort.handle = try_open("libonnxruntime.so.1", err, sizeof err);
