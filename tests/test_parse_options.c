@@ -315,6 +315,7 @@ static void test_errors(void **st)
 	check_error("--no-name x", "unknown option '--no-name'");
 	check_error("--s 1", "ambiguous option '--s': could be --small or --seed");
 	check_error("--da x", "ambiguous option '--da': could be --data or --data-other");
+	check_error("--=x", "unknown option '--'");
 	check_error("--listed x", "unknown option '--listed'");
 	check_error("--opset 6", "invalid --opset '6': expected an integer from 7 to 30");
 	check_error("--opset 7x", "invalid --opset '7x': expected an integer from 7 to 30");
@@ -356,6 +357,33 @@ static void test_no_args_and_prefix(void **st)
 	result_free(&r);
 	assert_int_equal(gb_parse_exit(GB_PARSE_ERROR), 129);
 	assert_int_equal(gb_parse_exit(GB_PARSE_HELP), 0);
+}
+
+/* An ambiguity names the options as the user would spell them. */
+static void test_ambiguous_negation(void **st)
+{
+	int color = 1;
+	const char *colors = NULL;
+	const struct gb_option opts[] = {
+		GB_OPT_NEGBOOL(0, "no-color", &color, "plain output"),
+		GB_OPT_STRING(0, "colors", &colors, "LIST", "the palette"),
+		GB_OPT_END(),
+	};
+	struct result r;
+
+	(void)st;
+	parse("--col", opts, &usage, 0, &r);
+	assert_int_equal(r.ret, GB_PARSE_ERROR);
+	assert_int_equal(strncmp(r.err, "error: ambiguous option '--col': could be --color or --colors\n", 62), 0);
+	result_free(&r);
+	parse("--no-color --colo", opts, &usage, 0, &r);
+	assert_int_equal(r.ret, GB_PARSE_ERROR);
+	result_free(&r);
+	parse("--no-col --colors=rgb", opts, &usage, 0, &r);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(color, 0);
+	assert_string_equal(colors, "rgb");
+	result_free(&r);
 }
 
 static void test_group_count(void **st)
@@ -486,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_no_args_and_prefix),
+		cmocka_unit_test(test_ambiguous_negation),
 		cmocka_unit_test(test_group_count),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_help_wrap),

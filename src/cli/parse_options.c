@@ -334,8 +334,7 @@ static int apply(const struct parse *p, const struct gb_option *o, const char *a
 
 /* ---- matching ---------------------------------------------------------- */
 
-/* The options that are accepted: not END, not a group, not in a
- * list-only group. Calls fn on each; stops when it returns non-zero. */
+/* Loop over the rows that are accepted: options outside list-only groups. */
 #define FOR_ACCEPTED(opts, o)                                                              \
 	for (const struct gb_option *o = (opts), *o##_grp = NULL; o->type != GB_OPTION_END; \
 	     o##_grp = o->type == GB_OPTION_GROUP ? o : o##_grp, o++)                         \
@@ -362,7 +361,7 @@ static int long_matches(const struct gb_option *o, const char *name, size_t n, i
 	const char *l = o->long_name;
 	size_t ln;
 
-	if (!l)
+	if (!l || !n)
 		return 0;
 	ln = strlen(l);
 	if ((abbrev ? n < ln : n == ln) && !strncmp(name, l, n)) {
@@ -373,7 +372,7 @@ static int long_matches(const struct gb_option *o, const char *name, size_t n, i
 		return 0;
 	/* --no-json for json, --cache for no-cache */
 	if (!strncmp(l, "no-", 3)) {
-		if ((abbrev ? n < ln - 3 : n == ln - 3) && !strncmp(name, l + 3, n) && n) {
+		if ((abbrev ? n < ln - 3 : n == ln - 3) && !strncmp(name, l + 3, n)) {
 			*neg = 1;
 			return 1;
 		}
@@ -385,12 +384,26 @@ static int long_matches(const struct gb_option *o, const char *name, size_t n, i
 	return 0;
 }
 
+/* How the user spells o, or its negation: "--json", "--no-json", "--cache". */
+static void spell(const struct gb_option *o, int neg, char *buf, size_t len)
+{
+	const char *l = o->long_name;
+
+	if (!neg)
+		snprintf(buf, len, "--%s", l);
+	else if (!strncmp(l, "no-", 3))
+		snprintf(buf, len, "--%s", l + 3);
+	else
+		snprintf(buf, len, "--no-%s", l);
+}
+
 static int parse_long(const struct parse *p, int argc, char **argv, int *i)
 {
 	const char *name = argv[*i] + 2, *eq = strchr(name, '='), *arg = NULL;
 	size_t n = eq ? (size_t)(eq - name) : strlen(name);
 	const struct gb_option *hit = NULL, *other = NULL;
-	int neg = 0, hit_neg = 0;
+	int neg = 0, hit_neg = 0, other_neg = 0;
+	char a[80], b[80];
 
 	FOR_ACCEPTED(p->opts, o)
 		if (long_matches(o, name, n, 0, &neg)) {
@@ -403,21 +416,23 @@ static int parse_long(const struct parse *p, int argc, char **argv, int *i)
 		return GB_PARSE_HELP;
 	}
 	if (!hit) {
-		FOR_ACCEPTED(p->opts, o)
-			if (long_matches(o, name, n, 1, &neg)) {
-				if (hit && (hit != o || hit_neg != neg)) {
-					if (!other)
-						other = o;
-				}
-				else {
-					hit = o;
-					hit_neg = neg;
-				}
+		FOR_ACCEPTED(p->opts, o) {
+			if (!long_matches(o, name, n, 1, &neg))
+				continue;
+			if (!hit) {
+				hit = o;
+				hit_neg = neg;
+			} else if (!other && (hit != o || hit_neg != neg)) {
+				other = o;
+				other_neg = neg;
 			}
+		}
 	}
-	if (other)
-		return fail(p, "ambiguous option '--%.*s': could be --%s or --%s", (int)n, name,
-			    hit->long_name, other->long_name);
+	if (other) {
+		spell(hit, hit_neg, a, sizeof a);
+		spell(other, other_neg, b, sizeof b);
+		return fail(p, "ambiguous option '--%.*s': could be %s or %s", (int)n, name, a, b);
+	}
 	if (!hit)
 		return fail(p, "unknown option '--%.*s'", (int)n, name);
 	if (!takes_value(hit)) {
