@@ -147,12 +147,14 @@ def survey(path):
     data = open(path, "rb").read()
     pieces = scan(data)
     by = {}
-    for kind, arch, _o, size, _c in pieces:
+    for kind, arch, off, size, _c in pieces:
+        if data[off:off + size].count(0) == size:
+            kind = "zeroed"                  # blanked by prune
         k = (kind, arch)
         n, s = by.get(k, (0, 0))
         by[k] = (n + 1, s + size)
-    total = sum(s for _n, s in by.values())
-    print(f"{path}: {len(data)} bytes, GPU code {total} bytes "
+    total = sum(s for (k, _a), (_n, s) in by.items() if k != "zeroed")
+    print(f"{path}: {len(data)} bytes, live GPU code {total} bytes "
           f"in {len(pieces)} pieces")
     for (kind, arch), (n, s) in sorted(by.items()):
         print(f"  {kind:10s} sm_{arch:<4d} {n:7d} pieces {s:12d} bytes")
