@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define GB_ORT_EP_NAME(ep, ep_name, lib, needs, needs_what) ep,
+#define GB_ORT_EP_NAME(ep, ep_name, lib, needs, needs_what, how) ep,
 
 const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
 
@@ -52,7 +52,8 @@ static struct {
 	char last_log[512];
 } ort;
 
-#define GB_ORT_PLUGIN_ROW(ep, ep_name, lib, needs, needs_what) { ep, ep_name, lib, needs, needs_what },
+#define GB_ORT_PLUGIN_ROW(ep, ep_name, lib, needs, needs_what, how) \
+	{ ep, ep_name, lib, needs, needs_what, how },
 
 /* Every provider, the built-in cpu included (lib_file NULL): not a plugin. */
 static const struct gb_ort_plugin plugins[] = { GB_ORT_PROVIDERS(GB_ORT_PLUGIN_ROW) };
@@ -309,7 +310,7 @@ void gb_ort_env_release(void)
 /* Loading the library ourselves gives the loader's own words about what is
  * missing ("libcudnn.so.9: cannot open shared object file"), which ORT's
  * registration error does not always carry. */
-static int check_loadable(const struct gb_ort_plugin *p, const char *path)
+int gb_ort_provider_check(const struct gb_ort_plugin *p, const char *path)
 {
 	char err[1024];
 	void *h;
@@ -352,7 +353,7 @@ static int register_locked(OrtEnv *env, const struct gb_ort_plugin *p, const cha
 	}
 	if (ort.nregistered == MAX_PLUGINS)
 		return gb_error_set(-ENOSPC, "too many execution provider libraries");
-	ret = check_loadable(p, path);
+	ret = gb_ort_provider_check(p, path);
 	if (ret)
 		return ret;
 	snprintf(what, sizeof what, "ep '%s': cannot register provider library '%s'", p->ep, path);
