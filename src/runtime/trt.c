@@ -298,7 +298,8 @@ int gb_trt_options_parse(const struct gb_kv *in, size_t n, const char *shape_tag
 			continue;
 		}
 		ret = check_value(t, k, v, canon, sizeof canon);
-		if (!ret && t->kind == TRT_CACHE)
+		/* Only the short name also turns the cache on. */
+		if (!ret && t->kind == TRT_CACHE && t->name && !strcmp(k, t->name))
 			ret = put(out, k, t->enable_key, "1");
 		if (!ret)
 			ret = put(out, k, t->trt_key, canon);
