@@ -374,6 +374,47 @@ static void test_missing_and_fake(void **st)
 	free(models);
 }
 
+/* bench/device/trt-bundle.sh --check without the bundle: what it checks
+ * before it needs one (the arguments, the manifest, the parts). The full
+ * check needs the 7 parts of .device-cache/trt (CI has none; it takes
+ * minutes of xz and sha256 even where they exist), so it is not run here. */
+static void test_bundle_check_args(void **st)
+{
+	const char *src = getenv("GB_SRCDIR");
+	char *dir = gbt_mkdtemp(), cmd[2048], *out = NULL;
+	char script[1024];
+
+	(void)st;
+	snprintf(script, sizeof script, "%s/bench/device/trt-bundle.sh", src && *src ? src : ".");
+	snprintf(cmd, sizeof cmd, "bash '%s' --check 2>&1", script);
+	assert_int_equal(gbt_run(cmd, &out), 1);
+	assert_non_null(strstr(out, "usage: trt-bundle.sh --check OUT_DIR"));
+	free(out);
+	snprintf(cmd, sizeof cmd, "bash '%s' a b 2>&1", script);
+	assert_int_equal(gbt_run(cmd, &out), 1);
+	assert_non_null(strstr(out, "usage: trt-bundle.sh OUT_DIR | --check OUT_DIR"));
+	free(out);
+	snprintf(cmd, sizeof cmd, "bash '%s' --check '%s' 2>&1", script, dir);
+	assert_int_equal(gbt_run(cmd, &out), 1);
+	assert_non_null(strstr(out, "trt-sm90.manifest missing"));
+	free(out);
+	gbt_write(dir, "trt-sm90.manifest", "# no parts\nstream 00 0\n");
+	assert_int_equal(gbt_run(cmd, &out), 1);
+	assert_non_null(strstr(out, "no parts in the manifest"));
+	free(out);
+	/* a part listed but absent, one of the wrong size and sha256 */
+	gbt_write(dir, "trt-sm90.part-01", "xyz");
+	gbt_write(dir, "trt-sm90.manifest",
+		  "part %064d 5 trt-sm90.part-00\npart %064d 5 trt-sm90.part-01\nstream 00 0\n", 0, 0);
+	assert_int_not_equal(gbt_run(cmd, &out), 0);
+	assert_non_null(strstr(out, "MISSING trt-sm90.part-00"));
+	assert_non_null(strstr(out, "BAD SIZE trt-sm90.part-01 3 != 5"));
+	assert_non_null(strstr(out, "BAD SHA256 trt-sm90.part-01"));
+	free(out);
+	gbt_rm_rf(dir);
+	free(dir);
+}
+
 /* ---- the build phase: bench.c with a runtime that builds on its first
  * batch (as ort --ep tensorrt does for a dynamic-batch model) ---- */
 
@@ -513,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_missing_and_fake),
 		cmocka_unit_test(test_build_phase),
+		cmocka_unit_test(test_bundle_check_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
