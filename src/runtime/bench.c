@@ -287,6 +287,19 @@ static int accuracy_phase(struct run_ctx *c, void *session, uint64_t batch)
 	return ret;
 }
 
+/* A phase of one batch (build, first). */
+static int one_batch_phase(struct run_ctx *c, void *session, enum gb_phase_id p)
+{
+	uint64_t lat_ns = 0;
+	int ret = phase_begin(c, p);
+
+	if (!ret)
+		ret = c->cfg->rt->run_batches(session, 1, &lat_ns);
+	if (!ret)
+		ret = phase_end(c, p, 1);
+	return ret;
+}
+
 static int run_phases(struct run_ctx *c, void **session)
 {
 	const struct gb_bench_config *cfg = c->cfg;
@@ -295,7 +308,7 @@ static int run_phases(struct run_ctx *c, void **session)
 	const struct gb_tensor_info *in = NULL, *outs = NULL;
 	struct gb_runtime_options ropt = cfg->ropt;
 	struct gb_tensor *t = NULL;
-	uint64_t *lat = NULL, nlat = 0, first_lat = 0, t0, t1, batch = cfg->inputs.batch;
+	uint64_t *lat = NULL, nlat = 0, t0, t1, batch = cfg->inputs.batch;
 	size_t nin = 0, nout = 0;
 	int ret;
 
@@ -322,23 +335,12 @@ static int run_phases(struct run_ctx *c, void **session)
 	if (ret)
 		goto out;
 
-	/* engine build: the first batch, where the runtime builds there */
-	if (rt->builds_on_first_run && rt->builds_on_first_run(*session) == 1) {
-		ret = phase_begin(c, GB_PHASE_BUILD);
-		if (!ret)
-			ret = rt->run_batches(*session, 1, &first_lat);
-		if (!ret)
-			ret = phase_end(c, GB_PHASE_BUILD, 1);
-		if (ret)
-			goto out;
-	}
-
-	/* first inference */
-	ret = phase_begin(c, GB_PHASE_FIRST);
-	if (!ret)
-		ret = rt->run_batches(*session, 1, &first_lat);
-	if (!ret)
-		ret = phase_end(c, GB_PHASE_FIRST, 1);
+	/* engine build (the first batch, where the runtime builds there),
+	 * then the first inference */
+	if (rt->builds_on_first_run && rt->builds_on_first_run(*session) == 1 &&
+	    (ret = one_batch_phase(c, *session, GB_PHASE_BUILD)))
+		goto out;
+	ret = one_batch_phase(c, *session, GB_PHASE_FIRST);
 	if (ret)
 		goto out;
 	/* Facts known once the engine exists (built or reused). */
