@@ -270,6 +270,7 @@ static void test_engine_state(void **st)
 		assert_int_equal(gb_trt_engine_state(&before, &after, "gb_b1"), GB_TRT_ENGINE_BUILT);
 		/* another shape's new engine is not this run's */
 		assert_int_equal(gb_trt_engine_state(&before, &after, "gb_b64"), GB_TRT_ENGINE_REUSED);
+		assert_int_equal(gb_trt_engine_state(&empty, &after, "gb_b6"), GB_TRT_ENGINE_NONE);
 		assert_int_equal(gb_trt_engine_state(&empty, &after, "gb_b256"), GB_TRT_ENGINE_NONE);
 		assert_int_equal(gb_trt_engine_state(&empty, &after, NULL), GB_TRT_ENGINE_BUILT);
 	}
@@ -284,6 +285,14 @@ static void test_engine_state(void **st)
 		after_f[2].mtime_ns = 6;
 		after_f[2].size_bytes = 2001;
 		assert_int_equal(gb_trt_engine_state(&before, &after, "gb_b64"), GB_TRT_ENGINE_BUILT);
+	}
+	{
+		/* gb_b16's new engine is not gb_b1's */
+		struct gb_trt_file after_f[] = { before_f[0], FILE_("gb_b16_TRTKernel_x_sm90.engine", 5, 9) };
+		struct gb_trt_listing after = { after_f, 2 };
+
+		assert_int_equal(gb_trt_engine_state(&before, &after, "gb_b1"), GB_TRT_ENGINE_REUSED);
+		assert_int_equal(gb_trt_engine_state(&before, &after, "gb_b16"), GB_TRT_ENGINE_BUILT);
 	}
 	{
 		/* only a new profile or timing cache: not an engine */

@@ -405,11 +405,13 @@ void gb_trt_listing_release(struct gb_trt_listing *l)
 	l->n = 0;
 }
 
+/* ORT names a prefixed engine "<prefix>_<hash...>.engine": the '_' keeps
+ * gb_b1 from claiming gb_b16's engines. */
 static int is_engine(const char *name, const char *prefix)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), np = prefix ? strlen(prefix) : 0;
 
-	if (prefix && *prefix && strncmp(name, prefix, strlen(prefix)))
+	if (np && (strncmp(name, prefix, np) || name[np] != '_'))
 		return 0;
 	return n > 7 && !strcmp(name + n - 7, ".engine");
 }

@@ -100,8 +100,8 @@ const char *gb_trt_engine_state_name(enum gb_trt_engine_state s); /* "none", "bu
 int gb_trt_listing_read(const char *dir, struct gb_trt_listing *out);
 void gb_trt_listing_release(struct gb_trt_listing *l);
 
-/* Compare two listings of the cache: only files whose name starts with
- * prefix (any when NULL or "") and ends in ".engine" count. Pure. */
+/* Compare two listings of the cache: only files named "<prefix>_*.engine"
+ * count (any "*.engine" when prefix is NULL or ""). Pure. */
 enum gb_trt_engine_state gb_trt_engine_state(const struct gb_trt_listing *before,
 					     const struct gb_trt_listing *after, const char *prefix);
 
