@@ -61,6 +61,15 @@ struct gb_run_result;
 #define GB_RK_KERNEL "kernel"
 #define GB_RK_GPUS "gpus"
 #define GB_RK_RUNTIME "runtime"
+#define GB_RK_GPU_UUID "uuid"			/* in a gpus entry */
+#define GB_RK_GPUS_VISIBLE "gpus_visible"	/* the GPU list measured, as given */
+#define GB_RK_GPUS_FROM "gpus_from"		/* the variable that gave it */
+#define GB_RK_CPU_ENERGY_SCOPE "cpu_energy_scope" /* "node" | "process" */
+#define GB_RK_CLUSTER "cluster"			/* {job_id, array_job_id, array_task_id, node} */
+#define GB_RK_JOB_ID "job_id"
+#define GB_RK_ARRAY_JOB_ID "array_job_id"
+#define GB_RK_ARRAY_TASK_ID "array_task_id"
+#define GB_RK_NODE "node"
 
 /* A phase (and `measure`'s top level for duration and CPU time). */
 #define GB_RK_NAME "name"
