@@ -24,6 +24,11 @@
  * summary.stopped set. Setting *stop from a callback is the way to stop
  * after some event.
  *
+ * Where runs go: the store, or a sink (a Slurm task writes its records
+ * to a file of its own, never SQLite on a shared filesystem: see
+ * greenbench/shard.h). With a sink the caller gives the plan and the
+ * planned runs (with their done flags) instead of a store.
+ *
  * Ownership: opts, its strings, a caller's plan and store are borrowed for
  * the call; what the engine opens it closes. Event structs and every
  * pointer in them are valid only during the callback. Callbacks may be
@@ -51,6 +56,16 @@
 struct gb_meter_config;
 struct gb_domain_info;
 
+/* Where finished runs and idle baselines go instead of the store. Each
+ * returns 0 or negative errno with gb_error_msg() set; a run that cannot
+ * be written ends the call, as a store write would. */
+struct gb_engine_sink {
+	int (*run)(void *sink_ctx, const struct gb_store_run_in *in);
+	int (*idle)(void *sink_ctx, int64_t before_seq, double duration_s, const char *domain,
+		    double power_w, double temp_c);
+	void *ctx;
+};
+
 struct gb_engine_opts {
 	/* A campaign the caller opened ... */
 	struct gb_plan *plan;
@@ -70,6 +85,12 @@ struct gb_engine_opts {
 	 * 0: to the end) for which select(ctx, planned) (NULL: all) is true. */
 	int64_t first, last;
 	int (*select)(void *ctx, const struct gb_store_planned *planned);
+
+	/* With a sink (plan given, store NULL): the planned runs, as
+	 * gb_store_planned_load() would give them; done ones are skipped. */
+	const struct gb_engine_sink *sink;
+	const struct gb_store_planned *planned;
+	size_t nplanned;
 };
 
 /* Counters as of an event. */

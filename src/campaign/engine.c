@@ -89,6 +89,24 @@ static void pause_ns(const struct engine *e, uint64_t ns)
 	}
 }
 
+/* The store, or the caller's sink. */
+static int store_idle(struct engine *e, int64_t before_seq, double secs, const char *domain, double power_w,
+		      double temp_c)
+{
+	const struct gb_engine_sink *k = e->o->sink;
+
+	if (k)
+		return k->idle ? k->idle(k->ctx, before_seq, secs, domain, power_w, temp_c) : 0;
+	return gb_store_idle_insert(e->st, e->id, before_seq, secs, domain, power_w, temp_c);
+}
+
+static int store_run(struct engine *e, const struct gb_store_run_in *in)
+{
+	const struct gb_engine_sink *k = e->o->sink;
+
+	return k ? k->run(k->ctx, in) : gb_store_run_insert(e->st, e->id, in);
+}
+
 static void idle_baseline(struct engine *e, int64_t before_seq)
 {
 	const struct gb_plan *p = e->plan;
@@ -115,7 +133,7 @@ static void idle_baseline(struct engine *e, int64_t before_seq)
 			ev.power_w = NAN;
 		e->idle.power_w[d] = ev.power_w;
 		e->idle.temp_c[d] = ev.temp_c;
-		if (gb_store_idle_insert(e->st, e->id, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
+		if (store_idle(e, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
 			warn(e, GB_ENGINE_WARN_STORE, gb_error_msg());
 		if (e->cb->idle_domain)
 			e->cb->idle_domain(e->ctx, &ev);
@@ -260,7 +278,7 @@ static int run_one(struct engine *e, const struct gb_store_planned *pl)
 	in.record_json = o.record_json;
 	in.wall_s = o.wall_s;
 record:
-	if ((ret = gb_store_run_insert(e->st, e->id, &in)))
+	if ((ret = store_run(e, &in)))
 		goto out;
 	e->pr.done_now++;
 	res.ok = in.ok;
@@ -320,8 +338,8 @@ static int open_campaign(struct engine *e, char **text)
 	int ret;
 
 	if (o->plan) {
-		if (!o->store)
-			return gb_error_set(-EINVAL, "a campaign engine given a plan needs its store");
+		if (!o->store && (!o->sink || !o->sink->run))
+			return gb_error_set(-EINVAL, "a campaign engine given a plan needs its store or a sink");
 		e->plan = o->plan;
 		e->st = o->store;
 		e->id = o->campaign;
@@ -358,6 +376,22 @@ static int finish_if_complete(struct engine *e)
 	return 1;
 }
 
+/* The planned runs: the store's, or a copy of the caller's. */
+static int planned_load(struct engine *e, struct gb_store_planned **pl, size_t *n)
+{
+	const struct gb_engine_opts *o = e->o;
+
+	if (e->st)
+		return gb_store_planned_load(e->st, e->id, pl, n);
+	*pl = malloc((o->nplanned ? o->nplanned : 1) * sizeof **pl);
+	if (!*pl)
+		return gb_error_set(-ENOMEM, "out of memory");
+	if (o->nplanned)
+		memcpy(*pl, o->planned, o->nplanned * sizeof **pl);
+	*n = o->nplanned;
+	return 0;
+}
+
 int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_engine_callbacks *cb,
 			   void *ctx, struct gb_engine_summary *sum)
 {
@@ -376,7 +410,7 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 	if ((ret = open_campaign(&e, &text)))
 		goto out;
 	e.pr.campaign = e.id;
-	if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)))
+	if ((ret = planned_load(&e, &pl, &npl)))
 		goto out;
 	if (opts->run_cmd)
 		snprintf(e.cmd, sizeof e.cmd, "%s", opts->run_cmd);
@@ -430,7 +464,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		since_idle++;
 	}
 	sum->stopped = stopping(&e);
-	if (!sum->stopped)
+	/* With a sink, the collector marks the campaign finished. */
+	if (!sum->stopped && e.st)
 		sum->finished = finish_if_complete(&e);
 out:
 	sum->progress = progress(&e);

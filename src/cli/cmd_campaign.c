@@ -15,6 +15,7 @@
  * file parses arguments, handles signals and prints the engine's events.
  */
 #include "cli/builtin.h"
+#include "cli/campaign_cli.h"
 #include "cli/meter_opts.h"
 #include "greenbench/engine.h"
 #include "greenbench/error.h"
@@ -29,6 +30,7 @@
 
 static const char usage[] =
 	"usage: greenbench campaign run FILE [--db results.db] [--resume]\n"
+	"   or: greenbench campaign submit|task|collect|status ... (on a Slurm cluster; see --help of each)\n"
 	"\n"
 	"Run every configuration of an experiment file (models x runtimes x batches,\n"
 	"minus exclusions) `reps` times in a seeded random order, with an idle\n"
@@ -44,29 +46,37 @@ static const char usage[] =
 	"models are exported (default ~/.cache/greenbench). The file format is in\n"
 	"docs/campaigns.md; see the results with 'greenbench report'.\n";
 
-static volatile sig_atomic_t stop_flag;
+volatile sig_atomic_t gb_cli_campaign_stop;
 
 static void on_signal(int sig)
 {
-	stop_flag = 1;
+	gb_cli_campaign_stop = 1;
 	/* A second Ctrl-C ends at once: stored runs are safe either way. */
 	signal(sig, SIG_DFL);
 }
 
-/* What the progress line shows, kept from the engine's events. */
-struct camp {
-	const char *file, *db;
-	int tty, quiet, resume;
-	double last_epi;
-	char last_method[48];
-};
+void gb_cli_campaign_signals(int on)
+{
+	struct sigaction sa;
 
-static const char *clear_line(const struct camp *c)
+	if (!on) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		return;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: waits wake up */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+
+static const char *clear_line(const struct gb_cli_camp *c)
 {
 	return c->tty ? "\r\033[K" : "";
 }
 
-static void progress(struct camp *c, const struct gb_engine_run *ev, const char *state)
+static void progress(struct gb_cli_camp *c, const struct gb_engine_run *ev, const char *state)
 {
 	const struct gb_plan *p = ev->plan;
 	const struct gb_engine_progress *pr = &ev->progress;
@@ -93,7 +103,7 @@ static void progress(struct camp *c, const struct gb_engine_run *ev, const char 
 
 static void on_start(void *ctx, const struct gb_engine_start *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 	const struct gb_plan *p = ev->plan;
 
 	if (c->quiet)
@@ -108,7 +118,7 @@ static void on_start(void *ctx, const struct gb_engine_start *ev)
 
 static void on_idle_start(void *ctx, const struct gb_engine_idle_start *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (!c->quiet)
 		fprintf(stderr, "%smeasuring the idle baseline (%.1f s)...%s", clear_line(c),
@@ -117,7 +127,7 @@ static void on_idle_start(void *ctx, const struct gb_engine_idle_start *ev)
 
 static void on_idle_domain(void *ctx, const struct gb_engine_idle_domain *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (!c->quiet && ev->before_seq == 0 && !isnan(ev->power_w))
 		fprintf(stderr, "%sidle baseline: %s %.2f W (%s)\n", clear_line(c), ev->info->name, ev->power_w,
@@ -126,7 +136,7 @@ static void on_idle_domain(void *ctx, const struct gb_engine_idle_domain *ev)
 
 static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (ev->kind != GB_COOLDOWN_UNTIL_IDLE || !ev->ngpus)
 		return;
@@ -140,7 +150,7 @@ static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 /* As a run starts and once a second while it runs: the status line. */
 static void on_run_going(void *ctx, const struct gb_engine_run *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (c->tty)
 		progress(c, ev, NULL);
@@ -148,7 +158,7 @@ static void on_run_going(void *ctx, const struct gb_engine_run *ev)
 
 static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct gb_engine_result *res)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 	const struct gb_plan *p = ev->plan;
 
 	if (res->ok) {
@@ -160,7 +170,7 @@ static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct g
 			p->models[ev->config->model].name, p->runtimes[ev->config->runtime].label,
 			ev->config->batch, ev->planned->rep + 1, res->reason);
 	}
-	if (!stop_flag && !c->tty)
+	if (!gb_cli_campaign_stop && !c->tty)
 		progress(c, ev, res->ok ? "ok " : "FAILED ");
 }
 
@@ -183,7 +193,7 @@ static void on_warning(void *ctx, const struct gb_engine_warning *ev)
 	}
 }
 
-static const struct gb_engine_callbacks printer = {
+const struct gb_engine_callbacks gb_cli_campaign_printer = {
 	.campaign_start = on_start,
 	.idle_start = on_idle_start,
 	.idle_domain = on_idle_domain,
@@ -194,24 +204,20 @@ static const struct gb_engine_callbacks printer = {
 	.warning = on_warning,
 };
 
-static int campaign_run(struct camp *c)
+static int campaign_run(struct gb_cli_camp *c)
 {
 	struct gb_meter_config mc;
 	struct gb_engine_opts o = { .file = c->file, .db = c->db, .resume = c->resume, .meter = &mc,
-				    .stop = &stop_flag };
+				    .stop = &gb_cli_campaign_stop };
 	struct gb_engine_summary sum;
 	const struct gb_engine_progress *pr = &sum.progress;
-	struct sigaction sa;
 	int ret;
 
 	gb_meter_config_init(&mc);
 	gb_cli_meter_config_env(&mc);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: waits wake up */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	gb_cli_campaign_signals(1);
 	c->last_epi = NAN;
-	if (gb_campaign_engine_run(&o, &printer, c, &sum)) {
+	if (gb_campaign_engine_run(&o, &gb_cli_campaign_printer, c, &sum)) {
 		error("%s", gb_error_msg());
 		ret = 1;
 		goto out;
@@ -230,22 +236,26 @@ static int campaign_run(struct camp *c)
 			c->db, (long long)pr->campaign);
 	ret = 0;
 out:
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	gb_cli_campaign_signals(0);
 	return gb_cli_finish(ret);
 }
 
 int cmd_campaign(int argc, char **argv)
 {
-	struct camp c;
+	struct gb_cli_camp c;
 	const char *file = NULL, *db = "results.db";
 
 	memset(&c, 0, sizeof c);
+	if (argc >= 2 && strcmp(argv[1], "run")) {
+		for (size_t i = 0; gb_cli_campaign_cluster[i].name; i++)
+			if (!strcmp(argv[1], gb_cli_campaign_cluster[i].name))
+				return gb_cli_campaign_cluster[i].fn(argc - 1, argv + 1);
+	}
 	if (gb_cli_wants_help(argc, argv))
 		return gb_cli_usage(usage);
 	if (argc < 2 || strcmp(argv[1], "run"))
-		return gb_cli_usage_error(usage, argc < 2 ? "missing subcommand: expected 'run'"
-					  : "unknown subcommand '%s': expected 'run'", argc < 2 ? "" : argv[1]);
+		return gb_cli_usage_error(usage, argc < 2 ? "missing subcommand: expected 'run', 'submit', 'task', 'collect' or 'status'"
+					  : "unknown subcommand '%s': expected 'run', 'submit', 'task', 'collect' or 'status'", argc < 2 ? "" : argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--db")) {
 			if (++i == argc)
