@@ -40,7 +40,8 @@
  * be stored; runs that fail are not errors, they are stored as failed.
  * Units: nanoseconds (_ns), watts, degrees C, millijoules per item.
  * Thread-safety: one call per store handle at a time; callbacks run on
- * the calling thread.
+ * the calling thread (with opts.gpus the children are waited for on
+ * threads of the engine's, which never call back or write the store).
  */
 #ifndef GREENBENCH_ENGINE_H
 #define GREENBENCH_ENGINE_H
@@ -91,6 +92,16 @@ struct gb_engine_opts {
 	const struct gb_engine_sink *sink;
 	const struct gb_store_planned *planned;
 	size_t nplanned;
+
+	/* Several GPUs of one host ("0,1,2,3", NVML indices or UUIDs): one
+	 * run per GPU at a time, each child pinned to its GPU and measuring
+	 * only it, CPU energy estimated per process (more than one GPU).
+	 * Cooldowns are per GPU (a GPU's own power and temperature against its
+	 * own idle baseline, or a fixed pause after its own run); idle
+	 * baselines are measured with every GPU idle (the engine waits for the
+	 * runs in flight first). The meter should watch the same GPUs, in
+	 * this order (meter->gpus). NULL: one run at a time, unpinned. */
+	const char *gpus;
 };
 
 /* Counters as of an event. */
@@ -129,6 +140,7 @@ struct gb_engine_cooldown {
 	size_t ngpus;		/* UNTIL_IDLE: GPU domains watched (0: nothing to wait for) */
 	int timed_out;		/* UNTIL_IDLE: not back within margin_pct before the timeout */
 	double margin_pct;
+	const char *gpu;	/* opts.gpus: the GPU that cooled down; else NULL */
 };
 
 struct gb_engine_run {
@@ -136,6 +148,7 @@ struct gb_engine_run {
 	const struct gb_store_planned *planned;	/* seq, config, rep (0-based) */
 	const struct gb_plan_config *config;	/* plan->configs[planned->config] */
 	struct gb_engine_progress progress;
+	const char *gpu;	/* opts.gpus: the GPU it runs on; else NULL */
 };
 
 struct gb_engine_result {

@@ -10,6 +10,7 @@
 /* What the progress line shows, kept from the engine's events. */
 struct gb_cli_camp {
 	const char *file, *db;
+	const char *gpus;	/* run --gpus */
 	int tty, quiet, resume;
 	double last_epi;
 	char last_method[48];
@@ -21,7 +22,10 @@ extern const struct gb_engine_callbacks gb_cli_campaign_printer;
 extern volatile sig_atomic_t gb_cli_campaign_stop;
 void gb_cli_campaign_signals(int on);
 
-/* submit, task, collect, status; ends with a NULL name. */
-extern const struct gb_cmd gb_cli_campaign_cluster[];
+/* The cluster subcommands (cmd_campaign_cluster.c); argv[0] is the name. */
+int gb_cli_campaign_submit(int argc, char **argv);
+int gb_cli_campaign_task(int argc, char **argv);
+int gb_cli_campaign_collect(int argc, char **argv);
+int gb_cli_campaign_status(int argc, char **argv);
 
 #endif

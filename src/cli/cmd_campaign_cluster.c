@@ -20,158 +20,88 @@
  */
 #include "cli/campaign_cli.h"
 #include "cli/meter_opts.h"
+#include "cli/parse_options.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/shard.h"
 #include "greenbench/slurm.h"
 #include "greenbench/store.h"
 
-#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char submit_usage[] =
-	"usage: greenbench campaign submit FILE [--db results.db] [--records DIR] [--tasks N]\n"
-	"                                  [--partition P] [--gpus-per-task N] [--max-parallel K]\n"
-	"                                  [--exclusive | --shared] [--time T] [--resume] [--dry-run]\n"
-	"\n"
+static const struct gb_usage submit_usage = {
+	.synopsis = "greenbench campaign submit FILE [--db results.db] [--records DIR] [--tasks N]\n"
+		    "       [--partition P] [--gpus-per-task N] [--max-parallel K] [--exclusive | --shared]\n"
+		    "       [--time T] [--resume] [--dry-run]\n",
+	.description =
 	"Store the experiment file's plan (as 'campaign run' does) and submit a Slurm job\n"
 	"array whose tasks each run a share of the planned order. Tasks write their run\n"
 	"records to files of their own in a shared directory, never to the database;\n"
-	"'campaign collect' merges them.\n"
-	"\n"
-	"    --db FILE           the database (default results.db); written on this node only\n"
-	"    --records DIR       the shared directory (default DB-records/campaign-ID)\n"
-	"    --tasks N           array tasks (default: one per configuration, at most one per run)\n"
-	"    --partition P       sbatch --partition\n"
-	"    --gpus-per-task N   sbatch --gres=gpu:N; with N > 1 a task runs one run per GPU at a time\n"
-	"    --max-parallel K    at most K tasks at once (--array=...%K)\n"
-	"    --exclusive         whole nodes per task (the default): CPU energy from package counters\n"
-	"    --shared            share nodes: CPU energy is estimated per run's process, and says so\n"
-	"    --time T            sbatch --time\n"
-	"    --resume            the newest campaign of this file: collect its records, then\n"
-	"                        submit only the runs that are missing\n"
-	"    --dry-run           write the submission and print its script; do not call sbatch\n";
+	"'campaign collect' merges them (docs/cluster.md).\n",
+	.epilogue =
+	"The job id goes to stdout. Tasks run this greenbench (its absolute path) and\n"
+	"inherit the environment (sbatch's default), GREENBENCH_RUN_CMD included.\n",
+};
 
-static const char task_usage[] =
-	"usage: greenbench campaign task --records DIR --task-index I [--submission K] [--gpus-each] [-q]\n"
-	"\n"
+static const struct gb_usage task_usage = {
+	.synopsis = "greenbench campaign task --records DIR --task-index I [--submission K] [--gpus-each] [-q]\n",
+	.description =
 	"Run task I's share of a submission (what the job array's script runs): each run's\n"
-	"record goes to DIR/records/sK-tI.jsonl, one fsync'd line per run.\n"
-	"\n"
-	"    --records DIR     the shared directory\n"
-	"    --task-index I    the array index ($SLURM_ARRAY_TASK_ID)\n"
-	"    --submission K    the submission (default the newest)\n"
-	"    --gpus-each       one run per GPU of this task at a time (--gpus-per-task > 1)\n"
-	"    -q, --quiet       no progress lines\n";
+	"record goes to DIR/records/sK-tI.jsonl, one fsync'd line per run. SIGTERM (scancel)\n"
+	"kills the run in flight and records nothing of it.\n",
+};
 
-static const char collect_usage[] =
-	"usage: greenbench campaign collect [--db results.db] [--records DIR | --campaign ID]\n"
-	"\n"
+static const struct gb_usage dir_usage_collect = {
+	.synopsis = "greenbench campaign collect [--db results.db] [--records DIR | --campaign ID]\n",
+	.description =
 	"Merge the tasks' records into the database. Idempotent: a run already stored is\n"
-	"not stored again, so collect as often as you like, also while tasks run.\n"
-	"\n"
-	"    --db FILE        the database (default results.db)\n"
-	"    --records DIR    the shared directory (default DB-records/campaign-ID)\n"
-	"    --campaign ID    the campaign whose default directory to read (default the newest)\n";
+	"not stored again, so collect as often as you like, also while tasks run.\n",
+};
 
-static const char status_usage[] =
-	"usage: greenbench campaign status [--db results.db] [--records DIR | --campaign ID]\n"
-	"\n"
-	"Per task of the newest submission: runs done, ok, failed, and its state from the\n"
-	"records and from sacct/squeue (done, pending, running, died).\n"
-	"\n"
-	"    --db FILE        the database (default results.db)\n"
-	"    --records DIR    the shared directory (default DB-records/campaign-ID)\n"
-	"    --campaign ID    the campaign whose default directory to read (default the newest)\n";
+static const struct gb_usage dir_usage_status = {
+	.synopsis = "greenbench campaign status [--db results.db] [--records DIR | --campaign ID]\n",
+	.description =
+	"Per task of the newest submission: its runs, how many are recorded ok or failed,\n"
+	"and its state from the records and from sacct/squeue (done, pending, running, died).\n",
+};
 
-/* The value of option argv[*i] ("--x V" or "--x=V"), or NULL when it is
- * not name. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, const char *usage, int *bad)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 == argc) {
-		*bad = gb_cli_usage_error(usage, "%s needs a value", name);
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static int parse_uint(const char *usage, const char *name, const char *v, unsigned min, unsigned *out)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (!*v || *end || errno || x < min || x > 1000000 || v[0] == '-')
-		return gb_cli_usage_error(usage, "invalid %s '%s': expected a whole number of at least %u", name, v,
-					  min);
-	*out = (unsigned)x;
-	return 0;
-}
-
-static int cmd_submit(int argc, char **argv)
+int gb_cli_campaign_submit(int argc, char **argv)
 {
 	struct gb_slurm_submit_opts o = { .db = "results.db" };
 	struct gb_slurm_submit_result r;
-	const char *v;
-	int bad = 0, ret;
+	struct gb_option opts[] = {
+		GB_OPT_STRING(0, "db", &o.db, "FILE", "the database (default results.db); only this node writes it"),
+		GB_OPT_STRING(0, "records", &o.dir, "DIR", "the shared directory (default DB-records/campaign-ID)"),
+		GB_OPT_UINT(0, "tasks", &o.ntasks, "N", "array tasks (default: one per configuration, at most one per run)", 1),
+		GB_OPT_STRING(0, "partition", &o.job.partition, "P", "sbatch --partition"),
+		GB_OPT_UINT(0, "gpus-per-task", &o.job.gpus_per_task, "N",
+			    "sbatch --gres=gpu:N; with N > 1 a task runs one run per GPU at a time", 0),
+		GB_OPT_UINT(0, "max-parallel", &o.job.max_parallel, "K", "at most K tasks at once (--array=...%K)", 1),
+		GB_OPT_NEGBOOL(0, "exclusive", &o.job.shared,
+			       "whole nodes per task (the default): CPU energy from package counters"),
+		GB_OPT_BOOL(0, "shared", &o.job.shared,
+			    "share nodes: CPU energy is estimated per run's process, and says so"),
+		GB_OPT_STRING(0, "time", &o.job.time_limit, "T", "sbatch --time"),
+		GB_OPT_BOOL(0, "resume", &o.resume, "the newest campaign of this file: collect its records, "
+			    "then submit only the runs that are missing"),
+		GB_OPT_BOOL(0, "dry-run", &o.dry_run, "write the submission and print its script; do not call sbatch"),
+		GB_OPT_END(),
+	};
+	int n, ret;
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(submit_usage);
-	for (int i = 1; i < argc; i++) {
-		if ((v = opt_value(argc, argv, &i, "--db", submit_usage, &bad))) {
-			o.db = v;
-		} else if ((v = opt_value(argc, argv, &i, "--records", submit_usage, &bad))) {
-			o.dir = v;
-		} else if ((v = opt_value(argc, argv, &i, "--partition", submit_usage, &bad))) {
-			o.job.partition = v;
-		} else if ((v = opt_value(argc, argv, &i, "--time", submit_usage, &bad))) {
-			o.job.time_limit = v;
-		} else if ((v = opt_value(argc, argv, &i, "--tasks", submit_usage, &bad))) {
-			if ((bad = parse_uint(submit_usage, "--tasks", v, 1, &o.ntasks)))
-				return bad;
-		} else if ((v = opt_value(argc, argv, &i, "--gpus-per-task", submit_usage, &bad))) {
-			if ((bad = parse_uint(submit_usage, "--gpus-per-task", v, 0, &o.job.gpus_per_task)))
-				return bad;
-		} else if ((v = opt_value(argc, argv, &i, "--max-parallel", submit_usage, &bad))) {
-			if ((bad = parse_uint(submit_usage, "--max-parallel", v, 1, &o.job.max_parallel)))
-				return bad;
-		} else if (bad) {
-			return bad;
-		} else if (!strcmp(argv[i], "--exclusive")) {
-			o.job.shared = 0;
-		} else if (!strcmp(argv[i], "--shared")) {
-			o.job.shared = 1;
-		} else if (!strcmp(argv[i], "--resume")) {
-			o.resume = 1;
-		} else if (!strcmp(argv[i], "--dry-run")) {
-			o.dry_run = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return gb_cli_usage_error(submit_usage, "unknown option '%s'", argv[i]);
-		} else if (o.file) {
-			return gb_cli_usage_error(submit_usage, "more than one experiment file ('%s', '%s')", o.file,
-						  argv[i]);
-		} else {
-			o.file = argv[i];
-		}
-	}
-	if (bad)
-		return bad;
-	if (!o.file)
-		return gb_cli_usage_error(submit_usage, "missing experiment file");
+	n = gb_parse_options(argc, argv, opts, &submit_usage, 0);
+	if (n < 0)
+		return gb_parse_exit(n);
+	if (n != 1)
+		return gb_parse_exit(gb_usage_error(&submit_usage, opts, n ? "more than one experiment file ('%s', '%s')"
+							: "missing experiment file", argv[0], n ? argv[1] : ""));
+	o.file = argv[0];
 	ret = gb_slurm_campaign_submit(&o, &r);
 	if (ret) {
 		error("%s", gb_error_msg());
@@ -197,43 +127,33 @@ static int cmd_submit(int argc, char **argv)
 	return gb_cli_finish(0);
 }
 
-static int cmd_task(int argc, char **argv)
+int gb_cli_campaign_task(int argc, char **argv)
 {
 	struct gb_cli_camp c = { .db = "records" };
 	struct gb_shard_task t = { 0 };
 	struct gb_meter_config mc;
 	struct gb_engine_opts o = { .meter = &mc, .stop = &gb_cli_campaign_stop };
 	struct gb_engine_summary sum;
-	const char *v, *job;
-	unsigned sub = 0;
-	int bad = 0, have_index = 0, ret;
+	unsigned task = UINT32_MAX, sub = 0;
+	int gpus_each = 0, n, ret;
+	const char *job;
+	struct gb_option opts[] = {
+		GB_OPT_STRING(0, "records", &t.dir, "DIR", "the shared directory"),
+		GB_OPT_UINT(0, "task-index", &task, "I", "the array index ($SLURM_ARRAY_TASK_ID)", 0),
+		GB_OPT_UINT(0, "submission", &sub, "K", "the submission (default the newest)", 1),
+		GB_OPT_BOOL(0, "gpus-each", &gpus_each,
+			    "one run per GPU of this task at a time (the GPUs CUDA_VISIBLE_DEVICES or Slurm gives)"),
+		GB_OPT_BOOL('q', "quiet", &c.quiet, "no progress lines"),
+		GB_OPT_END(),
+	};
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(task_usage);
-	for (int i = 1; i < argc; i++) {
-		if ((v = opt_value(argc, argv, &i, "--records", task_usage, &bad))) {
-			t.dir = v;
-		} else if ((v = opt_value(argc, argv, &i, "--task-index", task_usage, &bad))) {
-			if ((bad = parse_uint(task_usage, "--task-index", v, 0, &t.task)))
-				return bad;
-			have_index = 1;
-		} else if ((v = opt_value(argc, argv, &i, "--submission", task_usage, &bad))) {
-			if ((bad = parse_uint(task_usage, "--submission", v, 1, &sub)))
-				return bad;
-		} else if (bad) {
-			return bad;
-		} else if (!strcmp(argv[i], "--gpus-each")) {
-			o.gpus_each = 1;
-		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-			c.quiet = 1;
-		} else {
-			return gb_cli_usage_error(task_usage, "unknown argument '%s'", argv[i]);
-		}
-	}
-	if (bad)
-		return bad;
-	if (!t.dir || !have_index)
-		return gb_cli_usage_error(task_usage, "%s is required", t.dir ? "--task-index" : "--records");
+	n = gb_parse_options(argc, argv, opts, &task_usage, GB_PARSE_NO_ARGS);
+	if (n < 0)
+		return gb_parse_exit(n);
+	if (!t.dir || task == UINT32_MAX)
+		return gb_parse_exit(gb_usage_error(&task_usage, opts, "%s is required",
+						    t.dir ? "--task-index" : "--records"));
+	t.task = task;
 	t.submission = (int)sub;
 	job = getenv("SLURM_ARRAY_JOB_ID");
 	t.job_id = job ? job : getenv("SLURM_JOB_ID");
@@ -243,6 +163,10 @@ static int cmd_task(int argc, char **argv)
 	c.last_epi = NAN;
 	gb_meter_config_init(&mc);
 	gb_cli_meter_config_env(&mc);
+	if (gpus_each && !(o.gpus = mc.gpus)) {
+		error("--gpus-each: no GPU list in the environment (CUDA_VISIBLE_DEVICES, SLURM_STEP_GPUS, SLURM_JOB_GPUS)");
+		return gb_cli_finish(1);
+	}
 	gb_cli_campaign_signals(1);
 	ret = gb_shard_task_run(&t, &o, &gb_cli_campaign_printer, &c, &sum);
 	gb_cli_campaign_signals(0);
@@ -259,38 +183,25 @@ static int cmd_task(int argc, char **argv)
 	return gb_cli_finish(sum.stopped ? 130 : 0);
 }
 
-/* --db, --records, --campaign: the directory (given, or the campaign's
- * default one) and, when asked for, the open store. */
+/* --db, --records, --campaign: the directory given, or the campaign's
+ * default one. parse_dir_args() returns gb_parse_options()'s result. */
 struct dir_args {
 	const char *db, *dir;
 	int64_t campaign;
 	char buf[PATH_MAX];
 };
 
-static int parse_dir_args(int argc, char **argv, const char *usage, struct dir_args *a)
+static int parse_dir_args(int argc, char **argv, const struct gb_usage *usage, struct dir_args *a)
 {
-	const char *v;
-	int bad = 0;
-
+	struct gb_option opts[] = {
+		GB_OPT_STRING(0, "db", &a->db, "FILE", "the database (default results.db)"),
+		GB_OPT_STRING(0, "records", &a->dir, "DIR", "the shared directory (default DB-records/campaign-ID)"),
+		GB_OPT_INT_RANGE(0, "campaign", &a->campaign, "ID",
+				 "the campaign whose default directory to read (default the newest)", 1, INT64_MAX),
+		GB_OPT_END(),
+	};
 	a->db = "results.db";
-	for (int i = 1; i < argc; i++) {
-		if ((v = opt_value(argc, argv, &i, "--db", usage, &bad))) {
-			a->db = v;
-		} else if ((v = opt_value(argc, argv, &i, "--records", usage, &bad))) {
-			a->dir = v;
-		} else if ((v = opt_value(argc, argv, &i, "--campaign", usage, &bad))) {
-			char *end;
-
-			a->campaign = strtoll(v, &end, 10);
-			if (!*v || *end || a->campaign <= 0)
-				return gb_cli_usage_error(usage, "invalid --campaign '%s': expected a campaign id", v);
-		} else if (bad) {
-			return bad;
-		} else {
-			return gb_cli_usage_error(usage, "unknown argument '%s'", argv[i]);
-		}
-	}
-	return bad;
+	return gb_parse_options(argc, argv, opts, usage, GB_PARSE_NO_ARGS);
 }
 
 static int resolve_dir(struct dir_args *a, struct gb_store *st)
@@ -304,17 +215,15 @@ static int resolve_dir(struct dir_args *a, struct gb_store *st)
 	return 0;
 }
 
-static int cmd_collect(int argc, char **argv)
+int gb_cli_campaign_collect(int argc, char **argv)
 {
 	struct dir_args a = { 0 };
 	struct gb_shard_collect_summary s;
 	struct gb_store *st = NULL;
 	int ret;
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(collect_usage);
-	if ((ret = parse_dir_args(argc, argv, collect_usage, &a)))
-		return ret;
+	if ((ret = parse_dir_args(argc, argv, &dir_usage_collect, &a)) < 0)
+		return gb_parse_exit(ret);
 	if (gb_store_open(a.db, &st) || resolve_dir(&a, st) || gb_shard_collect(st, a.dir, &s)) {
 		error("%s", gb_error_msg());
 		gb_store_close(st);
@@ -329,19 +238,17 @@ static int cmd_collect(int argc, char **argv)
 	return gb_cli_finish(0);
 }
 
-static int cmd_status(int argc, char **argv)
+int gb_cli_campaign_status(int argc, char **argv)
 {
 	struct dir_args a = { 0 };
 	struct gb_shard_status s = { 0 };
 	enum gb_slurm_state *states = NULL;
 	struct gb_store *st = NULL;
 	size_t missing = 0;
-	int queried = 0, ret = 1;
+	int queried = 0, ret;
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(status_usage);
-	if ((ret = parse_dir_args(argc, argv, status_usage, &a)))
-		return ret;
+	if ((ret = parse_dir_args(argc, argv, &dir_usage_status, &a)) < 0)
+		return gb_parse_exit(ret);
 	ret = 1;
 	if ((!a.dir && (gb_store_open(a.db, &st) || resolve_dir(&a, st))) || gb_shard_status_load(a.dir, 0, &s)) {
 		error("%s", gb_error_msg());
@@ -360,13 +267,14 @@ static int cmd_status(int argc, char **argv)
 	for (unsigned i = 0; i < s.sub.ntasks; i++) {
 		const struct gb_shard_task_status *t = &s.tasks[i];
 		enum gb_task_phase ph = gb_slurm_task_phase(t, states[i], queried);
+		size_t rec = t->ok + t->failed;
 
-		missing += t->assigned - (t->ok + t->failed < t->assigned ? t->ok + t->failed : t->assigned);
+		missing += rec < t->assigned ? t->assigned - rec : 0;
 		printf("%4u  %4zu  %4zu  %6zu  %5u  %-9s  %-11s  %s\n", i, t->assigned, t->ok, t->failed, t->starts,
 		       gb_slurm_state_name(states[i]), gb_task_phase_name(ph), t->node[0] ? t->node : "-");
 	}
 	if (missing)
-		printf("%zu runs not recorded yet; when no task is left running: greenbench campaign submit FILE --db %s --resume\n",
+		printf("%zu runs not recorded yet; once no task runs: greenbench campaign submit FILE --db %s --resume\n",
 		       missing, a.db);
 	ret = 0;
 out:
@@ -375,11 +283,3 @@ out:
 	gb_store_close(st);
 	return gb_cli_finish(ret);
 }
-
-const struct gb_cmd gb_cli_campaign_cluster[] = {
-	{ "submit", cmd_submit, "submit a campaign as a Slurm job array" },
-	{ "task", cmd_task, "run one array task's share (the job's script runs it)" },
-	{ "collect", cmd_collect, "merge the tasks' records into the database" },
-	{ "status", cmd_status, "the tasks' progress from their records and from Slurm" },
-	{ NULL, NULL, NULL },
-};
