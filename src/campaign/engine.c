@@ -252,9 +252,10 @@ static int model_for(struct engine *e, size_t config, const char **model, const 
 }
 
 /* Store a run as it ended and tell the caller: o is how its child ended,
- * or NULL when none ran because its model could not be had (model_err). */
+ * or NULL when none ran because its model could not be had (model_err);
+ * gpu the GPU it ran on (slots), or NULL. */
 static int run_record(struct engine *e, const struct gb_store_planned *pl, const struct gb_run_outcome *o,
-		      const char *model_err)
+		      const char *model_err, const char *gpu)
 {
 	struct gb_engine_result res = { 0, NULL, NULL, NAN, "" };
 	struct gb_store_run_in in = { 0 };
@@ -291,6 +292,7 @@ static int run_record(struct engine *e, const struct gb_store_planned *pl, const
 		e->pr.failed++;
 	}
 	ev = run_event(e, pl);
+	ev.gpu = gpu;
 	if (e->cb->run_end)
 		e->cb->run_end(e->ctx, &ev, &res);
 	return 0;
@@ -307,7 +309,7 @@ static int run_one(struct engine *e, const struct gb_store_planned *pl)
 	if ((ret = model_for(e, pl->config, &model, &model_err)))
 		goto out;
 	if (model_err) {
-		ret = run_record(e, pl, NULL, model_err);
+		ret = run_record(e, pl, NULL, model_err, NULL);
 		goto out;
 	}
 	if ((ret = gb_campaign_run_argv(e->plan, pl->config, e->cmd, model, &argv)))
@@ -319,7 +321,7 @@ static int run_one(struct engine *e, const struct gb_store_planned *pl)
 	 * whole job, the run too) is not recorded: a resume runs it again. */
 	if (o.interrupted || stopping(e))
 		goto out;
-	ret = run_record(e, pl, &o, NULL);
+	ret = run_record(e, pl, &o, NULL, NULL);
 out:
 	gb_campaign_argv_free(argv);
 	gb_run_outcome_release(&o);
@@ -474,7 +476,7 @@ static int slot_start(struct engine *e, struct gb_slots *sl, struct gpu_slot *g,
 	if ((ret = model_for(e, pl->config, &model, &model_err)))
 		return ret;
 	if (model_err)
-		return run_record(e, pl, NULL, model_err);
+		return run_record(e, pl, NULL, model_err, gb_slots_gpu(sl, k));
 	if ((ret = gb_campaign_run_argv(e->plan, pl->config, e->cmd, model, &g->argv)))
 		return ret;
 	if ((ret = gb_slots_start(sl, k, g->argv, e->plan->run_timeout_ns, e->o->stop))) {
@@ -494,7 +496,7 @@ static int slot_end(struct engine *e, struct gb_slots *sl, struct gpu_slot *g, s
 	int ret = gb_slots_finish(sl, k, &o);
 
 	if (!ret && !o->interrupted && !stopping(e))
-		ret = run_record(e, g->pl, o, NULL);
+		ret = run_record(e, g->pl, o, NULL, gb_slots_gpu(sl, k));
 	gb_campaign_argv_free(g->argv);
 	g->argv = NULL;
 	g->pl = NULL;
@@ -595,7 +597,7 @@ drain:
 			gb_slots_finish(sl, k, &o);
 			/* An error ended the loop: keep what finished anyway. */
 			if (!ret && !o->interrupted && !stopping(e))
-				ret = run_record(e, g[k].pl, o, NULL);
+				ret = run_record(e, g[k].pl, o, NULL, gb_slots_gpu(sl, k));
 			gb_campaign_argv_free(g[k].argv);
 			g[k].argv = NULL;
 			busy--;
