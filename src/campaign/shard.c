@@ -53,6 +53,17 @@ static int mkdirs(const char *dir)
 	char sub[PATH_MAX];
 	int ret;
 
+	/* The parents first (mkdir -p). */
+	snprintf(sub, sizeof sub, "%s", dir);
+	for (char *p = sub + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		ret = mkdir_one(sub);
+		*p = '/';
+		if (ret)
+			return ret;
+	}
 	if ((ret = mkdir_one(dir)))
 		return ret;
 	if ((ret = path_join(sub, sizeof sub, dir, "records")) || (ret = mkdir_one(sub)))

@@ -89,7 +89,7 @@ int gb_slurm_campaign_submit(const struct gb_slurm_submit_opts *o, struct gb_slu
 	struct gb_store *st = NULL;
 	struct gb_plan *plan = NULL;
 	int64_t *seqs = NULL;
-	char *text = NULL, file[PATH_MAX], exe[PATH_MAX], name[128];
+	char *text = NULL, file[PATH_MAX], exe[PATH_MAX], name[PATH_MAX];
 	size_t len = 0, npl = 0;
 	int ret;
 
@@ -106,10 +106,10 @@ int gb_slurm_campaign_submit(const struct gb_slurm_submit_opts *o, struct gb_slu
 		goto out;
 	r->resumed = o->resume;
 	if (o->dir)
-		snprintf(r->dir, sizeof r->dir, "%s", o->dir);
+		snprintf(name, sizeof name, "%s", o->dir);
 	else
-		snprintf(r->dir, sizeof r->dir, "%s-records/campaign-%lld", o->db, (long long)r->campaign);
-	if ((ret = abs_path(r->dir, r->dir, sizeof r->dir)))
+		snprintf(name, sizeof name, "%s-records/campaign-%lld", o->db, (long long)r->campaign);
+	if ((ret = abs_path(name, r->dir, sizeof r->dir)))
 		goto out;
 	if (o->resume) {
 		if ((ret = previous_idle(r->dir, o->timeout_ns)))
