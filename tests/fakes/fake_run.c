@@ -197,21 +197,29 @@ static int model_ok(const struct args *a)
 	return access(a->model, R_OK) == 0;
 }
 
-static void log_run(const struct args *a)
+/* One line appended to the file $var names (if set), in one write(). */
+static void append_line(const char *var, const char *line)
 {
-	const char *path = getenv("GB_FAKE_LOG");
-	char line[2048];
-	int fd, n;
+	const char *path = getenv(var);
+	size_t n = strlen(line);
+	int fd;
 
 	if (!path || !*path)
 		return;
-	n = snprintf(line, sizeof line, "%s arg=%s\n", a->key, a->model);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	if (write(fd, line, (size_t)n) != n)
+	if (write(fd, line, n) != (ssize_t)n)
 		fprintf(stderr, "fake run: short write to '%s'\n", path);
 	close(fd);
+}
+
+static void log_run(const struct args *a)
+{
+	char line[2048];
+
+	snprintf(line, sizeof line, "%s arg=%s\n", a->key, a->model);
+	append_line("GB_FAKE_LOG", line);
 }
 
 static void domains(struct gb_run_result *r)
@@ -403,13 +411,13 @@ static int print_record(const struct gb_run_result *r, const struct draw *w)
 /* GB_FAKE_METER: what a pinned `run` would see of the machine. */
 static void slot_meter(struct gb_run_result *r)
 {
-	const char *sleep_ms = getenv("GB_FAKE_SLEEP_MS"), *path = getenv("GB_FAKE_SLOT_LOG");
+	const char *sleep_ms = getenv("GB_FAKE_SLEEP_MS");
 	struct gb_meter_config cfg;
 	struct gb_meter *m = NULL;
 	char line[1024], gpus[512] = "";
 	size_t used = 0;
 	uint64_t t0 = gb_now_ns(), t1;
-	int fd, n;
+	int n;
 
 	gb_meter_config_init(&cfg);
 	gb_meter_config_env(&cfg);
@@ -436,16 +444,9 @@ static void slot_meter(struct gb_run_result *r)
 	}
 	t1 = gb_now_ns();
 	gb_meter_free(m);
-	if (!path || !*path)
-		return;
-	n = snprintf(line, sizeof line, "gpus=%s scope=%s t0=%llu t1=%llu\n", used ? gpus : "-",
-		     r->cpu_per_process ? "process" : "node", (unsigned long long)t0, (unsigned long long)t1);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	if (write(fd, line, (size_t)n) != n)
-		fprintf(stderr, "fake run: short write to '%s'\n", path);
-	close(fd);
+	snprintf(line, sizeof line, "gpus=%s scope=%s t0=%llu t1=%llu\n", used ? gpus : "-",
+		 r->cpu_per_process ? "process" : "node", (unsigned long long)t0, (unsigned long long)t1);
+	append_line("GB_FAKE_SLOT_LOG", line);
 }
 
 int main(int argc, char **argv)
