@@ -536,6 +536,82 @@ static void test_several_gpus_stop(void **st)
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &r, &sum), -EINVAL);
 }
 
+/* ---- the CLI ------------------------------------------------------------- */
+
+static const struct gbt_row cli_rows[] = {
+	{ "campaign submit", 129, "error: missing experiment file" },
+	{ "campaign submit a.yaml b.yaml", 129, "more than one experiment file" },
+	{ "campaign submit c.yaml --tasks 0", 129, "--tasks" },
+	{ "campaign submit c.yaml --bogus", 129, "unknown option '--bogus'" },
+	{ "campaign task --records d", 129, "--task-index is required" },
+	{ "campaign task --task-index 0", 129, "--records is required" },
+	{ "campaign task --records nowhere --task-index 0", 1, "error: cannot open 'nowhere/campaign.json'" },
+	{ "campaign collect --db none.db --records nowhere", 1, "error: cannot open 'nowhere/campaign.json'" },
+	{ "campaign status --records nowhere", 1, "error: cannot open 'nowhere/campaign.json'" },
+	{ "campaign status --campaign x", 129, "--campaign" },
+	{ "campaign submit --help", 0, "usage: greenbench campaign submit FILE" },
+	{ "campaign task --help", 0, "--task-index" },
+	{ "campaign collect --help", 0, "usage: greenbench campaign collect" },
+	{ "campaign status --help", 0, "usage: greenbench campaign status" },
+	{ "campaign --help", 0, "submit" },
+};
+
+/* The subcommands end to end without Slurm: a dry run writes the
+ * submission and prints its script; its tasks run by hand; status and
+ * collect read what they wrote. */
+static void test_cli_without_slurm(void **st)
+{
+	char *gb = gbt_greenbench(), prefix[8192], *out = NULL;
+	int rc;
+
+	(void)st;
+	gbt_write(dir, "c.yaml", "%s", PLAN_TEXT);
+	snprintf(prefix, sizeof prefix, "cd '%s' && GREENBENCH_RUN_CMD='%s' GB_FAKE_LOG='%s'", dir, fake, fake_log);
+	gbt_rows_check(cli_rows, sizeof cli_rows / sizeof cli_rows[0], prefix, gb);
+
+	rc = gbt_run_gb(prefix, gb, "campaign submit c.yaml --db r.db --tasks 2 --shared --partition ci --dry-run", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "#SBATCH --array=0-1\n"));
+	assert_non_null(strstr(out, "#SBATCH --partition=ci\n"));
+	assert_non_null(strstr(out, "export GREENBENCH_CPU_ENERGY=process"));
+	assert_non_null(strstr(out, "campaign 1: 16 of 16 runs in 2 task(s), not submitted; the script is "));
+	assert_non_null(strstr(out, "/r.db-records/campaign-1/submission-1.sbatch"));
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign task --records r.db-records/campaign-1 --task-index 1 -q", &out);
+	assert_int_equal(rc, 0);
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign status --db r.db", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "submission 1 (not submitted): 2 tasks, 16 runs"));
+	assert_non_null(strstr(out, "   1     8     8       0      1  unknown    done"));
+	assert_non_null(strstr(out, "   0     8     0       0      0  unknown    unknown"));
+	assert_non_null(strstr(out, "8 runs not recorded yet"));
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign collect --db r.db", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "campaign 1: 8 runs stored now, 0 already stored, 1 idle baselines; 8 of 16 runs in all\n"));
+	free(out);
+	/* --resume collects, then writes a submission of what is missing. */
+	rc = gbt_run_gb(prefix, gb, "campaign submit c.yaml --db r.db --resume --tasks 1 --dry-run", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "campaign 1: 8 of 16 runs in 1 task(s), not submitted"));
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign task --records r.db-records/campaign-1 --task-index 0", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "task 0: 8 runs recorded now (8 ok, 0 failed)"));
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign collect --db r.db --campaign 1", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "8 runs stored now, 8 already stored, 1 idle baselines; 16 of 16 runs in all (finished)"));
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign submit c.yaml --db r.db --resume", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "campaign 1: all 16 runs are stored; nothing to submit"));
+	free(out);
+	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	free(gb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tasks_collect_resubmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_gpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_gpus_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli_without_slurm, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -699,10 +699,11 @@ int gb_shard_status_load(const char *dir, int submission, struct gb_shard_status
 {
 	struct status_ctx c = { s, NULL, 0, NULL };
 	struct scan sc = { status_line, &c, 0, 0, 0 };
+	int64_t campaign;
 	int ret;
 
 	memset(s, 0, sizeof *s);
-	if ((ret = gb_shard_submission_load(dir, submission, &s->sub)))
+	if ((ret = gb_shard_campaign(dir, &campaign)) || (ret = gb_shard_submission_load(dir, submission, &s->sub)))
 		return ret;
 	for (size_t i = 0; i < s->sub.nseqs; i++)
 		if (s->sub.seqs[i] >= 0 && (size_t)s->sub.seqs[i] + 1 > c.nowner)
