@@ -213,6 +213,8 @@ static void test_slurm_states(void **st)
 
 struct seen {
 	volatile sig_atomic_t stop;
+	size_t cooldowns;
+	struct { char gpu[16]; int timed_out; size_t ngpus; } cool[64];
 	size_t stop_after;	/* set stop after this many run ends (0: never) */
 	size_t ends, idle_domains, max_busy, busy;
 	int64_t seqs[64];
@@ -248,8 +250,21 @@ static void on_idle_domain(void *ctx, const struct gb_engine_idle_domain *ev)
 	((struct seen *)ctx)->idle_domains++;
 }
 
+static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
+{
+	struct seen *s = ctx;
+
+	if (s->cooldowns < 64) {
+		snprintf(s->cool[s->cooldowns].gpu, sizeof s->cool[0].gpu, "%s", ev->gpu ? ev->gpu : "");
+		s->cool[s->cooldowns].timed_out = ev->timed_out;
+		s->cool[s->cooldowns].ngpus = ev->ngpus;
+		s->cooldowns++;
+	}
+}
+
 static const struct gb_engine_callbacks cbs = {
 	.run_start = on_run_start, .run_end = on_run_end, .idle_domain = on_idle_domain,
+	.cooldown_end = on_cooldown,
 };
 
 #define PLAN_TEXT "reps: 2\nidle_baseline: 20ms\ncooldown: 5ms\nmodels: [resnet50, mobilenetv2]\n" \
@@ -504,6 +519,52 @@ static void test_several_gpus(void **st)
 	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 }
 
+/* Cooldowns until idle, per GPU: GPU 1 stays hot after its idle baseline
+ * and times out each time; the others are back at once. */
+static void test_several_gpus_cooldown_per_gpu(void **st)
+{
+	struct gb_engine_summary sum;
+	struct gb_meter_config mc;
+	struct seen s = { 0 };
+	char *nvml = gbt_build_path("libfake_nvml.so");
+	size_t hot = 0, cool = 0;
+
+	(void)st;
+	setenv("GREENBENCH_NVML_LIB", nvml, 1);
+	setenv("FAKE_NVML_GPUS", "3", 1);
+	setenv("FAKE_NVML_GPU1_POWER_MW", "0:50000,100:300000", 1);
+	/* A continuous counter: a 20 ms idle baseline is then exact. */
+	setenv("FAKE_NVML_ENERGY_PERIOD_MS", "0", 1);
+	setenv("GB_FAKE_METER", "1", 1);
+	setenv("GB_FAKE_SLEEP_MS", "150", 1);
+	gbt_write(dir, "g.yaml", "reps: 2\nidle_baseline: 20ms\ncooldown: {until: idle, margin_pct: 10, timeout: 300ms}\n"
+		  "models: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
+	gb_meter_config_init(&mc);
+	mc.nvml_lib = nvml;
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
+				    .gpus = "0,1,2", .meter = &mc };
+
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+	assert_int_equal(sum.progress.done_now, 8);
+	assert_true(s.cooldowns > 0);
+	for (size_t i = 0; i < s.cooldowns; i++) {
+		assert_int_equal(s.cool[i].ngpus, 1);
+		if (!strcmp(s.cool[i].gpu, "1")) {
+			assert_true(s.cool[i].timed_out);
+			hot++;
+		} else {
+			assert_false(s.cool[i].timed_out);
+			cool++;
+		}
+	}
+	/* While GPU 1 waited out its timeouts the others ran more. */
+	assert_true(cool > hot);
+	unsetenv("FAKE_NVML_GPU1_POWER_MW");
+	unsetenv("FAKE_NVML_ENERGY_PERIOD_MS");
+	free(nvml);
+	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+}
+
 /* A stop while four runs are in flight records none of them. */
 static void test_several_gpus_stop(void **st)
 {
@@ -609,6 +670,16 @@ static void test_cli_without_slurm(void **st)
 	assert_non_null(strstr(out, "campaign 1: all 16 runs are stored; nothing to submit"));
 	free(out);
 	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+
+	/* campaign run --gpus: one run per GPU at a time. */
+	rc = gbt_run_gb(prefix, gb, "campaign run c.yaml --db g.db --gpus 0,,1", &out);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(out, "error: invalid GPU list '0,,1'"));
+	free(out);
+	rc = gbt_run_gb(prefix, gb, "campaign run c.yaml --db g.db --gpus 0,1", &out);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "16 runs recorded now (16 ok, 0 failed)"));
+	free(out);
 	free(gb);
 }
 
@@ -620,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_slurm_states),
 		cmocka_unit_test_setup_teardown(test_tasks_collect_resubmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_gpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_several_gpus_cooldown_per_gpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_gpus_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_without_slurm, setup, teardown),
 	};

@@ -347,6 +347,9 @@ static void open_meter(struct engine *e)
 		mc = *e->o->meter;
 	else
 		gb_meter_config_init(&mc);
+	/* Slots watch their GPUs in the list's order: the k-th GPU domain is slot k's. */
+	if (e->o->gpus)
+		mc.gpus = e->o->gpus;
 	if (gb_meter_open(&mc, &e->meter)) {
 		warn(e, GB_ENGINE_WARN_NO_METER, gb_error_msg());
 		e->meter = NULL;

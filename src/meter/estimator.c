@@ -199,13 +199,15 @@ static int est_read_now(struct est_state *s, uint64_t t_ns, struct gb_sample *ou
 		return ret;
 	/* /proc/stat ticks every 10 ms; between ticks the last busy fraction
 	 * still describes the interval best. */
-	if (s->per_process && s->have_last && t_ns > s->last_t_ns) {
+	if (s->per_process) {
 		uint64_t c = proc_cpu_ns();
 
-		s->last_util = (double)(c - s->proc_cpu_ns) / ((double)(t_ns - s->last_t_ns) * s->cpu.threads);
-		s->util_valid = 1;
+		if (s->have_last && t_ns > s->last_t_ns) {
+			s->last_util = (double)(c - s->proc_cpu_ns) / ((double)(t_ns - s->last_t_ns) * s->cpu.threads);
+			s->util_valid = 1;
+		}
 		s->proc_cpu_ns = c;
-	} else if (!s->per_process && gb_est_util(&s->last, &now, &u) == 0) {
+	} else if (gb_est_util(&s->last, &now, &u) == 0) {
 		s->last_util = u;
 		s->util_valid = 1;
 		s->last = now;
