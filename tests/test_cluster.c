@@ -617,69 +617,48 @@ static const struct gbt_row cli_rows[] = {
 	{ "campaign --help", 0, "submit" },
 };
 
-/* The subcommands end to end without Slurm: a dry run writes the
- * submission and prints its script; its tasks run by hand; status and
- * collect read what they wrote. */
+/* The subcommands end to end without Slurm, in order: a dry run writes the
+ * submission and prints its script; its tasks are run by hand; status and
+ * collect read what they wrote; a resubmission holds what is missing. */
+static const struct gbt_row cli_steps[] = {
+	{ "campaign submit c.yaml --db r.db --tasks 2 --shared --partition ci --dry-run", 0,
+	  "campaign 1: 16 of 16 runs in 2 task(s), not submitted; the script is " },
+	{ "campaign task --records r.db-records/campaign-1 --task-index 1", 0, "task 1: 8 runs recorded now (8 ok, 0 failed)" },
+	{ "campaign status --db r.db", 0, "submission 1 (not submitted): 2 tasks, 16 runs" },
+	{ "campaign status --db r.db", 0, "   1     8     8       0      1  unknown    done" },
+	{ "campaign status --db r.db", 0, "   0     8     0       0      0  unknown    unknown" },
+	{ "campaign status --db r.db", 0, "8 runs not recorded yet" },
+	{ "campaign collect --db r.db", 0, "campaign 1: 8 runs stored now, 0 already stored, 1 idle baselines; 8 of 16 runs in all\n" },
+	/* --resume collects, then submits what is missing. */
+	{ "campaign submit c.yaml --db r.db --resume --tasks 1 --dry-run", 0, "campaign 1: 8 of 16 runs in 1 task(s), not submitted" },
+	{ "campaign task --records r.db-records/campaign-1 --task-index 0", 0, "task 0: 8 runs recorded now (8 ok, 0 failed)" },
+	{ "campaign collect --db r.db --campaign 1", 0,
+	  "8 runs stored now, 8 already stored, 1 idle baselines; 16 of 16 runs in all (finished)" },
+	{ "campaign submit c.yaml --db r.db --resume", 0, "campaign 1: all 16 runs are stored; nothing to submit" },
+	/* campaign run --gpus: one run per GPU at a time. */
+	{ "campaign run c.yaml --db g.db --gpus 0,,1", 1, "error: invalid GPU list '0,,1'" },
+	{ "campaign run c.yaml --db g.db --gpus 0,1", 0, "16 runs recorded now (16 ok, 0 failed)" },
+};
+
 static void test_cli_without_slurm(void **st)
 {
-	char *gb = gbt_greenbench(), prefix[8192], *out = NULL;
-	int rc;
+	char *gb = gbt_greenbench(), prefix[8192], path[4400], *script;
 
 	(void)st;
 	gbt_write(dir, "c.yaml", "%s", PLAN_TEXT);
 	snprintf(prefix, sizeof prefix, "cd '%s' && GREENBENCH_RUN_CMD='%s' GB_FAKE_LOG='%s'", dir, fake, fake_log);
 	gbt_rows_check(cli_rows, sizeof cli_rows / sizeof cli_rows[0], prefix, gb);
-
-	rc = gbt_run_gb(prefix, gb, "campaign submit c.yaml --db r.db --tasks 2 --shared --partition ci --dry-run", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "#SBATCH --array=0-1\n"));
-	assert_non_null(strstr(out, "#SBATCH --partition=ci\n"));
-	assert_non_null(strstr(out, "export GREENBENCH_CPU_ENERGY=process"));
-	assert_non_null(strstr(out, "campaign 1: 16 of 16 runs in 2 task(s), not submitted; the script is "));
-	assert_non_null(strstr(out, "/r.db-records/campaign-1/submission-1.sbatch"));
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign task --records r.db-records/campaign-1 --task-index 1 -q", &out);
-	assert_int_equal(rc, 0);
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign status --db r.db", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "submission 1 (not submitted): 2 tasks, 16 runs"));
-	assert_non_null(strstr(out, "   1     8     8       0      1  unknown    done"));
-	assert_non_null(strstr(out, "   0     8     0       0      0  unknown    unknown"));
-	assert_non_null(strstr(out, "8 runs not recorded yet"));
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign collect --db r.db", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "campaign 1: 8 runs stored now, 0 already stored, 1 idle baselines; 8 of 16 runs in all\n"));
-	free(out);
-	/* --resume collects, then writes a submission of what is missing. */
-	rc = gbt_run_gb(prefix, gb, "campaign submit c.yaml --db r.db --resume --tasks 1 --dry-run", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "campaign 1: 8 of 16 runs in 1 task(s), not submitted"));
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign task --records r.db-records/campaign-1 --task-index 0", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "task 0: 8 runs recorded now (8 ok, 0 failed)"));
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign collect --db r.db --campaign 1", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "8 runs stored now, 8 already stored, 1 idle baselines; 16 of 16 runs in all (finished)"));
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign submit c.yaml --db r.db --resume", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "campaign 1: all 16 runs are stored; nothing to submit"));
-	free(out);
+	gbt_rows_check(cli_steps, 11, prefix, gb);
+	/* Nothing ran twice. */
 	assert_int_equal(gbt_count_lines(dir, "log"), 16);
-
-	/* campaign run --gpus: one run per GPU at a time. */
-	rc = gbt_run_gb(prefix, gb, "campaign run c.yaml --db g.db --gpus 0,,1", &out);
-	assert_int_equal(rc, 1);
-	assert_non_null(strstr(out, "error: invalid GPU list '0,,1'"));
-	free(out);
-	rc = gbt_run_gb(prefix, gb, "campaign run c.yaml --db g.db --gpus 0,1", &out);
-	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "16 runs recorded now (16 ok, 0 failed)"));
-	free(out);
+	gbt_rows_check(cli_steps + 11, sizeof cli_steps / sizeof cli_steps[0] - 11, prefix, gb);
+	snprintf(path, sizeof path, "%s/r.db-records/campaign-1/submission-1.sbatch", dir);
+	script = gbt_read_file(path, NULL);
+	assert_non_null(script);
+	assert_non_null(strstr(script, "#SBATCH --array=0-1\n"));
+	assert_non_null(strstr(script, "#SBATCH --partition=ci\n"));
+	assert_non_null(strstr(script, "export GREENBENCH_CPU_ENERGY=process"));
+	free(script);
 	free(gb);
 }
 
