@@ -1,6 +1,7 @@
 #!/bin/sh
 # A real Slurm on this machine, for `campaign submit/task/collect/status`:
-# munged, slurmctld and one slurmd started here as root with a generated
+# munged, slurmctld and two slurmd (nodes gbn1, gbn2 of this host, half
+# its CPUs each) started here as root with a generated
 # slurm.conf in a temporary directory (proctrack/linuxproc, task/none,
 # select/cons_tres: no cgroups, which a container may not have), then
 #   1. a campaign of 16 scripted fake runs in 4 array tasks on shared
@@ -47,13 +48,14 @@ stop_pid() { # pidfile: TERM, then KILL after 5 s at most
 
 cleanup() {
 	# Jobs first (their processes are slurmd's children), then the daemons.
-	[ -f "$D/slurmd.pid" ] && scancel --quiet --full -u root >/dev/null 2>&1
-	stop_pid "$D/slurmd.pid"
+	[ -f "$D/slurmctld.pid" ] && scancel --quiet --full -u root >/dev/null 2>&1
+	stop_pid "$D/slurmd-gbn1.pid"
+	stop_pid "$D/slurmd-gbn2.pid"
 	stop_pid "$D/slurmctld.pid"
 	stop_pid "$D/munged.pid"
 	if [ "$fail" -ne 0 ] || [ -n "${GB_SLURM_KEEP:-}" ]; then
 		say "logs kept in $D"
-		for f in "$D"/slurmctld.log "$D"/slurmd.log; do [ -f "$f" ] && { say "== $f"; tail -n 20 "$f"; }; done
+		for f in "$D"/slurmctld.log "$D"/slurmd-gbn1.log "$D"/slurmd-gbn2.log; do [ -f "$f" ] && { say "== $f"; tail -n 20 "$f"; }; done
 	else
 		rm -rf "$D"
 	fi
@@ -94,7 +96,7 @@ secs() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.
 
 # ---- the cluster ----------------------------------------------------------
 t_boot=$(now)
-mkdir -p "$D/munge" "$D/state" "$D/spool"
+mkdir -p "$D/munge" "$D/state" "$D/spool/gbn1" "$D/spool/gbn2"
 chmod 700 "$D/munge"
 mungekey -c -k "$D/munge/munge.key" -b 1024 -f >/dev/null 2>&1 || skip "mungekey failed"
 chmod 600 "$D/munge/munge.key"
@@ -105,25 +107,26 @@ echo $! >"$D/munged.pid"
 wait_for 10 test -S "$D/munge/munge.socket" || { bad "munged started"; exit 1; }
 
 host=$(hostname -s)
-cpus=$(nproc)
+cpus=$(($(nproc) / 2))
+[ "$cpus" -ge 1 ] || cpus=1
 ctld_port=$(free_port)
-slurmd_port=$(free_port)
+port1=$(free_port)
+port2=$(free_port)
 cat >"$SLURM_CONF" <<EOF
 ClusterName=gbci
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=$ctld_port
-SlurmdPort=$slurmd_port
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$D/munge/munge.socket
 StateSaveLocation=$D/state
-SlurmdSpoolDir=$D/spool
+SlurmdSpoolDir=$D/spool/%n
 SlurmctldPidFile=$D/slurmctld.pid.own
-SlurmdPidFile=$D/slurmd.pid.own
+SlurmdPidFile=$D/slurmd-%n.pid.own
 SlurmctldLogFile=$D/slurmctld.log
-SlurmdLogFile=$D/slurmd.log
+SlurmdLogFile=$D/slurmd-%n.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -137,20 +140,23 @@ JobCompType=jobcomp/none
 KillWait=2
 MinJobAge=300
 InactiveLimit=0
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=2000 State=UNKNOWN
-PartitionName=ci Nodes=$host Default=YES MaxTime=INFINITE State=UP
+NodeName=gbn1 NodeHostname=$host NodeAddr=127.0.0.1 Port=$port1 CPUs=$cpus RealMemory=1000 State=UNKNOWN
+NodeName=gbn2 NodeHostname=$host NodeAddr=127.0.0.1 Port=$port2 CPUs=$cpus RealMemory=1000 State=UNKNOWN
+PartitionName=ci Nodes=gbn1,gbn2 Default=YES MaxTime=INFINITE State=UP
 EOF
 slurmctld -D -i -f "$SLURM_CONF" >"$D/slurmctld.out" 2>&1 &
 echo $! >"$D/slurmctld.pid"
-slurmd -D -f "$SLURM_CONF" >"$D/slurmd.out" 2>&1 &
-echo $! >"$D/slurmd.pid"
-idle() { sinfo -h -o %T 2>/dev/null | grep -qx idle; }
+for n in gbn1 gbn2; do
+	slurmd -D -N $n -f "$SLURM_CONF" >"$D/slurmd-$n.out" 2>&1 &
+	echo $! >"$D/slurmd-$n.pid"
+done
+idle() { [ "$(sinfo -h -N -o %T 2>/dev/null | grep -cx idle)" -eq 2 ]; }
 if ! wait_for 30 idle; then
-	bad "slurmctld and slurmd up"
-	tail -n 5 "$D/slurmctld.out" "$D/slurmd.out"
+	bad "slurmctld and two slurmd up"
+	tail -n 5 "$D/slurmctld.out" "$D/slurmd-gbn1.out" "$D/slurmd-gbn2.out"
 	exit 1
 fi
-ok "slurmctld and slurmd up ($(secs "$t_boot" "$(now)") s)"
+ok "slurmctld and two slurmd up ($(secs "$t_boot" "$(now)") s)"
 
 # no_task_left JOB: squeue lists none of its tasks.
 no_task_left() { [ -z "$(squeue -h -r -j "$1" -o %i 2>/dev/null)" ]; }
@@ -238,9 +244,10 @@ ok_runs=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).exe
 check "ort: all ok ($ok_runs)" test "$ok_runs" -eq 8
 check "ort: reported" grep -q mlp ort.csv
 check "exclusive nodes: CPU energy of the node" grep -q '"cpu_energy_scope":"node"' r.db-records/campaign-2/records/s1-t0.jsonl
+check "two nodes ran tasks" test "$(cat r.db-records/campaign-2/records/*.jsonl | grep -o '"node":"gbn[12]"' | sort -u | wc -l)" -eq 2
 ort_s=$(secs "$t0" "$t1")
 
-say "submit-to-report: 16 fake runs (4 tasks, one scancel'ed and resubmitted): $fake_s s; 8 ORT CPU runs (2 tasks): $ort_s s"
+say "submit-to-report: 16 fake runs (4 tasks, one scancel'ed and resubmitted): $fake_s s; 8 ORT CPU runs (2 exclusive tasks): $ort_s s"
 say "[==========] $((pass + fail)) test(s) run."
 say "[  PASSED  ] $pass test(s)."
 [ $fail -eq 0 ] || say "[  FAILED  ] $fail test(s)."
