@@ -276,6 +276,12 @@ enum gb_task_line_kind {
 	GB_TASK_LINE_IDLE,	/* one domain's idle baseline */
 };
 
+/* A run line's fields that are also the store's run row (struct
+ * gb_store_run_in has the same names): one list, so the task's sink and
+ * the collector copy them with one macro and a field added to both cannot
+ * be left behind. */
+#define GB_TASK_RUN_FIELDS(X) X(seq) X(config) X(rep) X(ok) X(reason) X(stderr_tail) X(record_json) X(wall_s)
+
 struct gb_task_line {
 	enum gb_task_line_kind kind;
 	int64_t campaign;

@@ -445,14 +445,9 @@ static int sink_run(void *ctx, const struct gb_store_run_in *in)
 	struct task_sink *k = ctx;
 	struct gb_task_line l = { .kind = GB_TASK_LINE_RUN, .campaign = k->campaign };
 
-	l.seq = in->seq;
-	l.config = in->config;
-	l.rep = in->rep;
-	l.ok = in->ok;
-	l.reason = in->reason;
-	l.stderr_tail = in->stderr_tail;
-	l.record_json = in->record_json;
-	l.wall_s = in->wall_s;
+#define COPY_FIELD(f) l.f = in->f;
+	GB_TASK_RUN_FIELDS(COPY_FIELD)
+#undef COPY_FIELD
 	return sink_line(k, &l);
 }
 
@@ -611,14 +606,9 @@ static int collect_line(void *ctx, const char *name, const struct gb_task_line *
 		c->sum->already++;
 		return 0;
 	}
-	in.seq = l->seq;
-	in.config = l->config;
-	in.rep = l->rep;
-	in.ok = l->ok;
-	in.reason = l->reason;
-	in.stderr_tail = l->stderr_tail;
-	in.record_json = l->record_json;
-	in.wall_s = l->wall_s;
+#define COPY_FIELD(f) in.f = l->f;
+	GB_TASK_RUN_FIELDS(COPY_FIELD)
+#undef COPY_FIELD
 	ret = gb_store_run_insert(c->st, l->campaign, &in);
 	if (ret == -EEXIST) {
 		c->sum->already++;

@@ -3,17 +3,19 @@
  * Slurm job array (docs/cluster.md).
  *
  *   $ greenbench campaign submit study.yaml --db results.db --gpus-per-task 1
- *   campaign 3 'study': 120 runs in 12 tasks, job 4711; records in /home/me/results.db-records/campaign-3
+ *   4711
+ *   campaign 3: 120 of 120 runs in 12 task(s), job 4711; records in /home/me/results.db-records/campaign-3
  *   $ greenbench campaign status --db results.db
- *   campaign 3, submission 1, job 4711: 12 tasks, 120 runs
- *   task  runs  ok  failed  tries  slurm      state    node
- *      0    10  10       0      1  completed  done     gpu-a01
- *      1    10   4       0      1  failed     died     gpu-a02
+ *   submission 1, job 4711: 12 tasks, 120 runs; records in /home/me/results.db-records/campaign-3
+ *   task  runs    ok  failed  tries  slurm      state        node
+ *      0    10    10       0      1  unknown    done         gpu-a01
+ *      1    10     4       0      1  unknown    died         gpu-a02
+ *      2    10     6       0      1  running    running      gpu-a03
  *   ...
  *   $ greenbench campaign collect --db results.db
- *   campaign 3: 114 runs stored now, 0 already stored, 114 of 120 in all
- *   $ greenbench campaign submit study.yaml --db results.db --resume
- *   campaign 3 'study': 6 runs in 1 task, job 4790; ...
+ *   campaign 3: 114 runs stored now, 0 already stored, 12 idle baselines; 114 of 120 runs in all
+ *   $ greenbench campaign submit study.yaml --db results.db --resume --tasks 1
+ *   campaign 3: 6 of 120 runs in 1 task(s), job 4790; records in ...
  *
  * The work is the library's (greenbench/slurm.h, greenbench/shard.h);
  * this file parses arguments and prints.

@@ -187,6 +187,9 @@ check "submit: the script is in the shared directory" test -f r.db-records/campa
 # Task 1 is killed once it has recorded its first run.
 first_run() { grep -q '"line":"run"' r.db-records/campaign-1/records/s1-t1.jsonl; }
 check "task 1 recorded a run" wait_for 60 first_run
+# It has three runs of 400 ms left: squeue says it runs.
+"$GB" campaign status --db r.db >status0.out 2>&1
+check "status: task 1 running" grep -Eq '^ +1 +4 .* running +running ' status0.out
 scancel "${job}_1"
 check "the array ended" wait_for 90 no_task_left "$job"
 "$GB" campaign status --db r.db >status.out 2>&1
