@@ -190,6 +190,9 @@ check "task 1 recorded a run" wait_for 60 first_run
 # It has three runs of 400 ms left: squeue says it runs.
 "$GB" campaign status --db r.db >status0.out 2>&1
 check "status: task 1 running" grep -Eq '^ +1 +4 .* running +running ' status0.out
+# A resubmission now would run task 1's runs twice: refused.
+"$GB" campaign submit fake.yaml --db r.db --resume --shared >early.out 2>&1
+check "resubmit refused while tasks run" grep -q "still has task .* running: wait for it or scancel it first" early.out
 scancel "${job}_1"
 check "the array ended" wait_for 90 no_task_left "$job"
 "$GB" campaign status --db r.db >status.out 2>&1
