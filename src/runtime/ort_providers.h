@@ -11,6 +11,8 @@
 #ifndef GB_RUNTIME_ORT_PROVIDERS_H
 #define GB_RUNTIME_ORT_PROVIDERS_H
 
+#include "greenbench/runtime.h"
+
 /* X(greenbench name, ORT's name, plugin library or NULL for built-in,
  *   a system library the plugin cannot work without or NULL, what it is) */
 #define GB_ORT_PROVIDERS(X)                                                                   \
@@ -21,5 +23,7 @@
 
 /* The greenbench names of GB_ORT_PROVIDERS, NULL-terminated (ort_env.c). */
 extern const char *const gb_ort_eps[];
+/* The ort row's tunable axes (src/runtime/runtimes.c, beside the rows). */
+extern const struct gb_runtime_axis gb_ort_axes[];
 
 #endif
