@@ -100,6 +100,7 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 	const struct gb_plan_config *c = &p->configs[config];
 	const struct gb_plan_model *m = &p->models[c->model];
 	const struct gb_plan_runtime *r = &p->runtimes[c->runtime];
+	const struct gb_runtime_ops *rt = gb_runtime_find(r->runtime);
 	struct argv_b a = { 0 };
 	char num[32];
 
@@ -114,8 +115,13 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 		add(&a, r->ep, NULL);
 	}
 	for (size_t i = 0; i < r->noptions; i++) {
-		add(&a, "--ep-option", NULL);
-		add(&a, r->options[i].key, r->options[i].value);
+		/* an option the row declares as an axis with a flag of its own
+		 * (threads, opt_level, io) is passed as that flag */
+		const struct gb_runtime_axis *ax = rt ? gb_runtime_axis_find(rt, r->options[i].key) : NULL;
+		const char *flag = ax ? gb_runtime_axis_flag(ax->via) : NULL;
+
+		add(&a, flag ? flag : "--ep-option", NULL);
+		add(&a, flag ? r->options[i].value : r->options[i].key, flag ? NULL : r->options[i].value);
 	}
 	snprintf(num, sizeof num, "%u", c->batch);
 	add(&a, "--batch", NULL);
