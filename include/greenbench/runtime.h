@@ -187,4 +187,9 @@ const char *gb_runtime_axis_flag(enum gb_axis_via via);
 int gb_runtime_axis_apply(const struct gb_runtime_axis *a, const char *value,
 			  struct gb_runtime_options *opt, struct gb_kv *kv, size_t cap, size_t *nkv);
 
+/* The ONNX Runtime library the ort runtime uses, loaded if need be (as its
+ * probe does): its path and version string, static for the process; 0, or
+ * a negative errno with why it cannot be loaded (both set to NULL). */
+int gb_ort_library(const char **path, const char **version);
+
 #endif

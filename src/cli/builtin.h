@@ -34,6 +34,9 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "fatal: <msg>", exit(128). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The hand-made usage helpers below are only left for cmd_campaign.c until
+ * it moves to the option parser (parse_options.h) like every other command. */
+
 /* True if argv holds -h or --help before a "--". */
 int gb_cli_wants_help(int argc, char **argv);
 /* Print usage text to stdout (for --help) and return 0. */

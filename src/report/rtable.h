@@ -24,10 +24,11 @@ const char *gb_rtable_cell(const struct rtable *t, size_t row, size_t col);
 /* The lines shown under every format's tables: correlations, warnings. */
 void gb_report_corr_text(const struct gb_report *r, int which, char *buf, size_t len);
 
-int gb_report_write_text(const struct gb_report *r, FILE *f, int markdown);
-int gb_report_write_latex(const struct gb_report *r, FILE *f);
-int gb_report_write_html(const struct gb_report *r, FILE *f);
-int gb_report_write_csv(const struct gb_report *r, FILE *f);
-int gb_report_write_json(const struct gb_report *r, FILE *f);
+/* The writers of the format table (formats.c). */
+int gb_report_write_text(const struct gb_report_format *self, const struct gb_report *r, FILE *f);
+int gb_report_write_latex(const struct gb_report_format *self, const struct gb_report *r, FILE *f);
+int gb_report_write_html(const struct gb_report_format *self, const struct gb_report *r, FILE *f);
+int gb_report_write_csv(const struct gb_report_format *self, const struct gb_report *r, FILE *f);
+int gb_report_write_json(const struct gb_report_format *self, const struct gb_report *r, FILE *f);
 
 #endif

@@ -18,8 +18,10 @@ const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -78,6 +80,28 @@ static void *try_open(const char *path, char *err, size_t len)
 	return try_open_flags(path, RTLD_NOW | RTLD_LOCAL, err, len);
 }
 
+/* An installed greenbench (make install) keeps its ORT beside itself:
+ * PREFIX/bin/greenbench loads PREFIX/lib/greenbench/libonnxruntime.so. */
+static int installed_lib(char *buf, size_t len)
+{
+	char exe[4096], lib[4200], real[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(lib, sizeof lib, "%s/../lib/greenbench/libonnxruntime.so", exe);
+	/* the record's ort_library names it without "bin/.." */
+	if (!realpath(lib, real) || access(real, R_OK))
+		return -ENOENT;
+	snprintf(buf, len, "%s", real);
+	return 0;
+}
+
 static int load_locked(void)
 {
 	const char *env_path = getenv("GREENBENCH_ORT_LIB");
@@ -94,8 +118,10 @@ static int load_locked(void)
 	if (env_path && *env_path) {
 		ort.handle = try_open(env_path, err, sizeof err);
 	} else {
+		if (installed_lib(built, sizeof built) == 0)
+			ort.handle = try_open(built, err, sizeof err);
 		snprintf(built, sizeof built, "%s/libonnxruntime.so", GB_ORT_LIBDIR);
-		if (GB_ORT_LIBDIR[0] && access(built, R_OK) == 0)
+		if (GB_ORT_LIBDIR[0] && !ort.handle && access(built, R_OK) == 0)
 			ort.handle = try_open(built, err, sizeof err);
 		if (!ort.handle)
 			ort.handle = try_open("libonnxruntime.so.1", err, sizeof err);
@@ -163,6 +189,15 @@ const char *gb_ort_lib_dir(void)
 const char *gb_ort_version(void)
 {
 	return ort.api ? ort.version : NULL;
+}
+
+int gb_ort_library(const char **path, const char **version)
+{
+	int ret = gb_ort_load(NULL);
+
+	*path = ret ? NULL : ort.path;
+	*version = ret ? NULL : ort.version;
+	return ret;
 }
 
 int gb_ort_check(OrtStatus *st, const char *what)
