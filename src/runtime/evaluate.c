@@ -2,6 +2,7 @@
  * Model outputs on real inputs through a runtime session (evaluate.h).
  */
 #include "greenbench/evaluate.h"
+#include "greenbench/bench.h"
 #include "greenbench/error.h"
 
 #include <errno.h>
@@ -158,4 +159,50 @@ int gb_eval_accuracy(struct gb_eval *e, struct gb_accuracy *acc, uint64_t *batch
 			return ret;
 		(*batches)++;
 	}
+}
+
+/* ---- two sessions on the same batches ------------------------------------ */
+
+int gb_eval_compare_batch(struct gb_eval_side *s, const struct gb_tensor *t, size_t nt, size_t rows,
+			  const int64_t *labels, struct gb_eval_tally *ty, int *failed)
+{
+	const float *sc[2];
+	size_t ncls[2];
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		*failed = i;
+		if ((ret = gb_eval_map_inputs(s[i].in, s[i].nin, t, nt, s[i].bound)) < 0 ||
+		    (ret = gb_eval_scores(s[i].rt, s[i].session, s[i].bound, s[i].nin, rows, &sc[i], &ncls[i])) < 0 ||
+		    (labels && (ret = gb_accuracy_add(&s[i].acc, sc[i], rows, ncls[i], labels)) < 0))
+			return ret;
+	}
+	*failed = -1;
+	if (ncls[0] != ncls[1])
+		return gb_error_set(-EINVAL, "the outputs differ in size: a gives %zu scores per item, b %zu",
+				    ncls[0], ncls[1]);
+	gb_agreement_add(&ty->g, sc[0], sc[1], rows, ncls[0]);
+	ty->ncls = ncls[0];
+	ty->batches++;
+	ty->items += rows;
+	return 0;
+}
+
+int gb_eval_compare_generated(struct gb_eval_side *s, const struct gb_input_config *ic,
+			      uint64_t nbatches, struct gb_eval_tally *ty, int *failed)
+{
+	struct gb_input_config c = *ic;
+	struct gb_tensor *t = NULL;
+	uint64_t batch = 0;
+	int ret = 0;
+
+	for (uint64_t i = 0; !ret && i < nbatches; i++) {
+		c.seed = ic->seed + i;
+		*failed = 0;
+		if ((ret = gb_bench_explain_oom(gb_inputs_new(s[0].in, s[0].nin, &c, &t, &batch), ic->batch)) < 0)
+			return ret;
+		ret = gb_eval_compare_batch(s, t, s[0].nin, batch, NULL, ty, failed);
+		gb_inputs_free(t, s[0].nin);
+	}
+	return ret;
 }
