@@ -1,0 +1,1076 @@
+/*
+ * The advisor (greenbench/advise.h): candidates from the rows' axes,
+ * screening in this process, measured rounds as campaigns of child runs
+ * through the engine, and the answer. State lives in the results database,
+ * so a call with `resume` repeats nothing that finished.
+ */
+#include "advise/advise_impl.h"
+#include "greenbench/campaign.h"
+#include "greenbench/error.h"
+#include "greenbench/paths.h"
+#include "greenbench/plan.h"
+#include "greenbench/store.h"
+#include "greenbench/time.h"
+#include "greenbench/zoo.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void gb_advise_opts_init(struct gb_advise_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->ep = "cpu";
+	o->min_agreement = 0.99;
+	o->budget_ns = 20 * 60 * GB_NS_PER_S;
+	o->db = "results.db";
+	o->max_batch = 256;
+	o->max_candidates = 24;
+	o->agree_batch = 8;
+	o->agree_batches = 2;
+	o->screen_ns = GB_NS_PER_S;
+	o->measure_ns = 10 * GB_NS_PER_S;
+	o->reps = 3;
+	o->max_rounds = 3;
+	o->finalists = 4;
+	o->run_timeout_ns = 600 * GB_NS_PER_S;
+	o->seed = 42;
+}
+
+struct adv {
+	const struct gb_advise_opts *o;
+	const struct gb_advise_callbacks *cb;
+	void *ctx;
+	struct gb_advise_answer *ans;
+	struct gb_advise_ctx_model model;
+	struct gb_store *store;
+	struct gb_meter *m;
+	const struct gb_runtime_ops *const *rows;
+	size_t nrows;
+	struct gb_advise_candidate *c;	/* enumeration order (idx) */
+	size_t nc, capc;
+	uint64_t t_start_ns, spent_before_ns, deadline_ns;
+	char run_cmd[4096], zoo_dir[4096];
+	volatile sig_atomic_t round_stop;
+	double max_run_wall_s;
+	double runs_measured_s;
+	unsigned round;
+};
+
+static int stopped(const struct adv *a)
+{
+	return a->o->stop && *a->o->stop;
+}
+
+static uint64_t spent_ns(const struct adv *a)
+{
+	return a->spent_before_ns + (gb_now_ns() - a->t_start_ns);
+}
+
+/* ---- setting up --------------------------------------------------------- */
+
+static void key_of(const struct gb_advise_opts *o, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len,
+				      "model=%s ep=%s p99=%g agree=%g budget=%llu maxb=%u maxc=%u screen=%llu "
+				      "measure=%llu reps=%u rounds=%u finalists=%u seed=%llu baseline=%s",
+				      o->model, o->ep, o->max_p99_ms, o->min_agreement,
+				      (unsigned long long)o->budget_ns, o->max_batch, o->max_candidates,
+				      (unsigned long long)o->screen_ns, (unsigned long long)o->measure_ns, o->reps,
+				      o->max_rounds, o->finalists, (unsigned long long)o->seed,
+				      o->baseline ? o->baseline : "");
+
+	for (size_t i = 0; o->runtimes && o->runtimes[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, " rt=%s", o->runtimes[i]);
+	for (size_t i = 0; o->axes && o->axes[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, " axis=%s", o->axes[i]);
+	for (size_t i = 0; i < o->ndims && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, " dim=%s=%llu", o->dims[i].name,
+					(unsigned long long)o->dims[i].value);
+}
+
+static int wanted_runtime(const struct gb_advise_opts *o, const char *name)
+{
+	if (!o->runtimes)
+		return 1;
+	for (size_t i = 0; o->runtimes[i]; i++)
+		if (!strcmp(o->runtimes[i], name))
+			return 1;
+	return 0;
+}
+
+static int add_candidate(struct adv *a, const struct gb_advise_candidate *c)
+{
+	if (a->nc == a->capc) {
+		size_t cap = a->capc ? a->capc * 2 : 32;
+		struct gb_advise_candidate *nc = realloc(a->c, cap * sizeof *nc);
+
+		if (!nc)
+			return gb_error_set(-ENOMEM, "out of memory");
+		a->c = nc;
+		a->capc = cap;
+	}
+	a->c[a->nc] = *c;
+	a->c[a->nc].idx = a->nc;
+	a->c[a->nc].epi.valid = 0;
+	a->nc++;
+	return 0;
+}
+
+/* The model file a candidate opens: the zoo name for a runtime that
+ * builds it by name, the fp16 variant for dtype=fp16, else the fp32 file.
+ * 0 when the variant it needs does not exist (the candidate is dropped). */
+static int model_for(struct adv *a, struct gb_advise_candidate *c)
+{
+	const char *dt = NULL;
+
+	for (size_t i = 0; i < c->nset; i++)
+		if (c->set[i].axis->via == GB_AXIS_VIA_MODEL_DTYPE)
+			dt = c->set[i].value;
+	if (a->model.zoo && c->rt->zoo_by_name && !dt) {
+		snprintf(c->model, sizeof c->model, "%s", a->model.name);
+		return 1;
+	}
+	if (dt && strcmp(dt, "fp16"))
+		return 0;
+	if (dt && !a->model.fp16[0])
+		return 0;
+	snprintf(c->model, sizeof c->model, "%s", dt ? a->model.fp16 : a->model.file);
+	return 1;
+}
+
+static int resolve_model(struct adv *a, int need_fp16)
+{
+	struct gb_advise_ctx_model *m = &a->model;
+	int ret;
+
+	m->name = a->o->model;
+	m->dims = a->o->dims;
+	m->ndims = a->o->ndims;
+	m->zoo = access(m->name, F_OK) && gb_zoo_find(m->name);
+	if (!m->zoo) {
+		const char *dot = strrchr(m->name, '.');
+
+		if (access(m->name, R_OK))
+			return gb_error_set(-errno, "cannot open model '%s': %s (expected a zoo model or an ONNX file)",
+					    m->name, strerror(errno));
+		snprintf(m->file, sizeof m->file, "%s", m->name);
+		/* a file's fp16 variant sits beside it: M.onnx -> M.fp16.onnx */
+		snprintf(m->fp16, sizeof m->fp16, "%.*s.fp16.onnx", dot ? (int)(dot - m->name) : (int)strlen(m->name),
+			 m->name);
+		if (access(m->fp16, R_OK))
+			m->fp16[0] = '\0';
+		return 0;
+	}
+	if ((ret = gb_campaign_zoo_export(a->run_cmd, m->name, NULL, a->zoo_dir, m->file, sizeof m->file)))
+		return ret;
+	if (need_fp16 && gb_campaign_zoo_export(a->run_cmd, m->name, "fp16", a->zoo_dir, m->fp16, sizeof m->fp16))
+		m->fp16[0] = '\0';	/* its candidates are left out */
+	return 0;
+}
+
+static int enumerate_all(struct adv *a)
+{
+	const struct gb_advise_opts *o = a->o;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int need_fp16 = 0, ret;
+	size_t nruntimes = 0;
+
+	for (size_t r = 0; r < a->nrows; r++) {
+		const struct gb_runtime_ops *rt = a->rows[r];
+
+		if (!rt || !wanted_runtime(o, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
+			continue;
+		for (const struct gb_runtime_axis *x = rt->axes; x && x->name; x++)
+			need_fp16 |= x->via == GB_AXIS_VIA_MODEL_DTYPE;
+	}
+	if ((ret = resolve_model(a, need_fp16)))
+		return ret;
+	for (size_t r = 0; r < a->nrows; r++) {
+		const struct gb_runtime_ops *rt = a->rows[r];
+		struct gb_advise_candidate *list = NULL;
+		size_t n = 0;
+
+		if (!rt || !wanted_runtime(o, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
+			continue;
+		if ((ret = gb_advise_enumerate(rt, o->ep, o->axes, o->max_candidates, ncpu > 0 ? (unsigned)ncpu : 1,
+					       &list, &n)))
+			return ret;
+		for (size_t i = 0; i < n && !ret; i++)
+			if (model_for(a, &list[i]))
+				ret = add_candidate(a, &list[i]);
+		free(list);
+		if (ret)
+			return ret;
+		nruntimes++;
+	}
+	if (!nruntimes)
+		return gb_error_set(-ENOENT, "no runtime here takes ep '%s'%s (see 'greenbench devices')", o->ep,
+				    o->runtimes ? " among those asked for" : "");
+	return 0;
+}
+
+static int add_baseline(struct adv *a)
+{
+	struct gb_advise_candidate b;
+	size_t first = SIZE_MAX;
+	int ret;
+
+	if (a->o->baseline) {
+		if ((ret = gb_advise_parse_config(a->o->baseline, a->rows, a->nrows, &b)))
+			return gb_error_wrap(ret, "--baseline");
+		if (!model_for(a, &b))
+			return gb_error_set(-ENOENT, "--baseline '%s': no model file for it", a->o->baseline);
+	} else {
+		for (size_t i = 0; i < a->nc && first == SIZE_MAX; i++)
+			if (a->c[i].is_reference)
+				first = i;
+		b = a->c[first];
+		b.is_reference = 0;
+	}
+	if (!b.batch)
+		b.batch = 1;
+	b.is_baseline = 1;
+	/* Measured like the rest, but at its own batch, and never ranked as a
+	 * candidate to recommend unless it also is one. */
+	return add_candidate(a, &b);
+}
+
+/* ---- the store ---------------------------------------------------------- */
+
+static const char *const status_names[] = {
+	[GB_ADVISE_PENDING] = "pending", [GB_ADVISE_OK] = "ok", [GB_ADVISE_REJECTED] = "rejected",
+	[GB_ADVISE_FAILED] = "failed", [GB_ADVISE_SLOW] = "slow",
+};
+
+static int store_screen(struct adv *a, const struct gb_advise_candidate *c)
+{
+	struct gb_store_screen r;
+
+	memset(&r, 0, sizeof r);
+	r.idx = c->idx;
+	snprintf(r.label, sizeof r.label, "%s", c->label);
+	snprintf(r.status, sizeof r.status, "%s", status_names[c->status]);
+	snprintf(r.reason, sizeof r.reason, "%s", c->reason);
+	r.batch = c->batch;
+	r.energy_per_item_mj = c->energy_per_item_mj;
+	snprintf(r.methods, sizeof r.methods, "%s", c->methods);
+	r.throughput_per_s = c->throughput_per_s;
+	r.p99_ms = c->p99_ms;
+	r.agreement = c->agreement_valid ? c->agreement : NAN;
+	r.max_abs_diff = c->agreement_valid ? c->max_abs_diff : NAN;
+	r.load_s = c->load_s;
+	r.measured_s = c->measured_s;
+	r.wall_s = c->wall_s;
+	return gb_store_screen_insert(a->store, a->ans->advise_id, &r);
+}
+
+static void apply_screen(struct gb_advise_candidate *c, const struct gb_store_screen *r)
+{
+	for (size_t k = 0; k < sizeof status_names / sizeof status_names[0]; k++)
+		if (!strcmp(status_names[k], r->status))
+			c->status = (enum gb_advise_status)k;
+	snprintf(c->reason, sizeof c->reason, "%s", r->reason);
+	c->batch = r->batch;
+	c->energy_per_item_mj = r->energy_per_item_mj;
+	snprintf(c->methods, sizeof c->methods, "%s", r->methods);
+	c->throughput_per_s = r->throughput_per_s;
+	c->p99_ms = r->p99_ms;
+	c->agreement_valid = !isnan(r->agreement);
+	c->agreement = r->agreement;
+	c->max_abs_diff = r->max_abs_diff;
+	c->load_s = r->load_s;
+	c->measured_s = r->measured_s;
+	c->wall_s = r->wall_s;
+}
+
+static int checkpoint(struct adv *a)
+{
+	return gb_store_advice_update(a->store, a->ans->advise_id, spent_ns(a), NULL);
+}
+
+/* ---- screening ---------------------------------------------------------- */
+
+/* The settings that may change outputs: candidates equal in them share a
+ * verdict, since the rest change speed only (the rows' declaration). */
+static void numeric_signature(const struct gb_advise_candidate *c, char *buf, size_t len)
+{
+	size_t off = (size_t)snprintf(buf, len, "%s/%s", c->rt->name, c->ep);
+
+	for (size_t i = 0; i < c->nset && off < len; i++)
+		if (c->set[i].axis->effect == GB_AXIS_NUMERIC)
+			off += (size_t)snprintf(buf + off, len - off, " %s=%s", c->set[i].axis->name, c->set[i].value);
+}
+
+static const struct gb_advise_candidate *shared_verdict(const struct adv *a, const struct gb_advise_candidate *c)
+{
+	char sc[512], so[512];
+
+	numeric_signature(c, sc, sizeof sc);
+	for (size_t i = 0; i < a->nc; i++) {
+		const struct gb_advise_candidate *d = &a->c[i];
+
+		if (d == c || !d->agreement_valid || d->rt != c->rt)
+			continue;
+		numeric_signature(d, so, sizeof so);
+		if (!strcmp(sc, so))
+			return d;
+	}
+	return NULL;
+}
+
+static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_advise_session *ref)
+{
+	struct gb_advise_screen_env env = { a->o, &a->model, a->m, a->deadline_ns };
+	const struct gb_advise_candidate *v = c->is_reference ? NULL : shared_verdict(a, c);
+	struct gb_advise_opts one;
+	int ret;
+
+	if (v) {
+		c->agreement_valid = 1;
+		c->agreement = v->agreement;
+		c->max_abs_diff = v->max_abs_diff;
+	}
+	if (c->is_baseline) {
+		/* no verdict needed: it is what runs today */
+		one = *a->o;
+		one.min_agreement = 0;
+		env.o = &one;
+		if (!c->agreement_valid) {
+			c->agreement_valid = 1;
+			c->agreement = 1;
+		}
+		ret = gb_advise_screen(&env, c, NULL);
+	} else {
+		ret = gb_advise_screen(&env, c, c->agreement_valid || !ref->side.session ? NULL : &ref->side);
+	}
+	if (ret)
+		return ret;
+	if (stopped(a))
+		return 0;	/* not stored: a resume screens it again */
+	if ((ret = store_screen(a, c)) || (ret = checkpoint(a)))
+		return ret;
+	if (a->cb && a->cb->screened)
+		a->cb->screened(a->ctx, c, 0);
+	return 0;
+}
+
+static int screened(const struct gb_advise_candidate *c)
+{
+	return c->status != GB_ADVISE_PENDING;
+}
+
+static int better_screen(const struct gb_advise_candidate *x, const struct gb_advise_candidate *y)
+{
+	if (!isnan(x->energy_per_item_mj) && !isnan(y->energy_per_item_mj))
+		return x->energy_per_item_mj < y->energy_per_item_mj;
+	return x->throughput_per_s > y->throughput_per_s;
+}
+
+/* One-axis-at-a-time searches end with the combination of every value that
+ * beat the default on its own. */
+static int add_combined(struct adv *a, const struct gb_runtime_ops *rt, size_t *added)
+{
+	const struct gb_advise_candidate *def = NULL, *best[GB_ADVISE_MAX_SET];
+	size_t nbest = 0;
+	struct gb_advise_candidate comb;
+
+	*added = 0;
+	for (size_t i = 0; i < a->nc; i++)
+		if (a->c[i].rt == rt && a->c[i].is_reference)
+			def = &a->c[i];
+	if (!def || def->status != GB_ADVISE_OK)
+		return 0;
+	for (size_t i = 0; i < a->nc; i++) {
+		const struct gb_advise_candidate *c = &a->c[i];
+		int replaced = 0;
+
+		if (c->rt != rt || c->is_baseline || c->status != GB_ADVISE_OK || c->nset != 1 || !better_screen(c, def))
+			continue;
+		for (size_t k = 0; k < nbest; k++)
+			if (best[k]->set[0].axis == c->set[0].axis) {
+				if (better_screen(c, best[k]))
+					best[k] = c;
+				replaced = 1;
+			}
+		if (!replaced && nbest < GB_ADVISE_MAX_SET)
+			best[nbest++] = c;
+	}
+	if (nbest < 2 || gb_advise_combine(def, best, nbest, &comb))
+		return 0;
+	for (size_t i = 0; i < a->nc; i++)
+		if (!strcmp(a->c[i].label, comb.label))
+			return 0;
+	comb.status = GB_ADVISE_PENDING;
+	comb.agreement_valid = 0;
+	comb.load_s = comb.measured_s = comb.wall_s = 0;
+	if (!model_for(a, &comb))
+		return 0;
+	*added = 1;
+	return add_candidate(a, &comb);
+}
+
+static int screen_runtime(struct adv *a, const struct gb_runtime_ops *rt)
+{
+	struct gb_advise_session ref;
+	struct gb_advise_candidate *refc = NULL;
+	double load_s = 0;
+	int ret = 0, pending = 0;
+	size_t added;
+
+	memset(&ref, 0, sizeof ref);
+	for (size_t i = 0; i < a->nc; i++)
+		if (a->c[i].rt == rt) {
+			pending |= !screened(&a->c[i]);
+			if (a->c[i].is_reference && !a->c[i].is_baseline)
+				refc = &a->c[i];
+		}
+	if (!pending || !refc)
+		return 0;
+	/* The reference first: its verdict and session serve the others. */
+	if (!screened(refc) && (ret = screen_one(a, refc, &ref)))
+		return ret;
+	if (refc->status == GB_ADVISE_OK && gb_advise_session_open(refc, &a->model, a->o->seed, &ref, &load_s))
+		ref.side.session = NULL;
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		for (size_t i = 0; i < a->nc && !ret; i++) {
+			struct gb_advise_candidate *c = &a->c[i];
+
+			if (c->rt != rt || screened(c))
+				continue;
+			if (stopped(a) || gb_now_ns() >= a->deadline_ns) {
+				a->ans->budget_ended |= !stopped(a);
+				goto out;
+			}
+			ret = screen_one(a, c, &ref);
+		}
+		if (ret || pass || (ret = add_combined(a, rt, &added)) || !added)
+			break;
+	}
+out:
+	gb_advise_session_close(&ref);
+	return ret;
+}
+
+/* ---- measured rounds ---------------------------------------------------- */
+
+static void ns_text(uint64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llums", (unsigned long long)(ns / 1000000 ? ns / 1000000 : 1));
+}
+
+/* The round's experiment file: each candidate at its batch, everything
+ * else of the models x runtimes x batches matrix excluded. */
+static int round_plan_text(struct adv *a, struct gb_advise_candidate *const *cs, size_t n, unsigned reps,
+			   unsigned round, char **out)
+{
+	size_t cap = 65536, off = 0;
+	char *t = malloc(cap), warm[32], dur[32], to[32], entry[1024];
+	unsigned batches[64];
+	size_t nb = 0;
+	int ret = 0;
+
+#define P(...) (off += (size_t)snprintf(t + off, off < cap ? cap - off : 0, __VA_ARGS__))
+	if (!t)
+		return gb_error_set(-ENOMEM, "out of memory");
+	ns_text(a->o->screen_ns, warm, sizeof warm);
+	ns_text(a->o->measure_ns, dur, sizeof dur);
+	ns_text(a->o->run_timeout_ns, to, sizeof to);
+	P("# greenbench advise %lld, round %u\nname: advise-%lld-round%u\nseed: %llu\nreps: %u\n"
+	  "warmup: %s\nmin_duration: %s\nrun_timeout: %s\nmodels:\n",
+	  (long long)a->ans->advise_id, round, (long long)a->ans->advise_id, round,
+	  (unsigned long long)(a->o->seed + round), reps, warm, dur, to);
+	for (int v = 0; v < 2; v++) {
+		int used = 0;
+
+		for (size_t i = 0; i < n; i++)
+			used |= v ? !strcmp(cs[i]->model, a->model.fp16) : strcmp(cs[i]->model, a->model.fp16) != 0;
+		if (!used)
+			continue;
+		if (v)
+			P("  - {file: '%s', name: fp16", a->model.fp16);
+		else if (a->model.zoo)
+			P("  - {zoo: %s, name: fp32", a->model.name);
+		else
+			P("  - {file: '%s', name: fp32", a->model.file);
+		for (size_t d = 0; d < a->model.ndims; d++)
+			P("%s%s: %llu", d ? ", " : ", dims: {", a->model.dims[d].name,
+			  (unsigned long long)a->model.dims[d].value);
+		P("%s}\n", a->model.ndims ? "}" : "");
+	}
+	P("runtimes:\n");
+	for (size_t i = 0; i < n; i++) {
+		int dup = 0;
+
+		for (size_t j = 0; j < i; j++)
+			dup |= !strcmp(cs[j]->label, cs[i]->label);
+		if (dup)
+			continue;
+		if ((ret = gb_advise_yaml_runtime(cs[i], 1, entry, sizeof entry)))
+			goto out;
+		P("  - %s\n", entry);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (k < nb && batches[k] != cs[i]->batch)
+			k++;
+		if (k == nb && nb < 64)
+			batches[nb++] = cs[i]->batch;
+	}
+	P("batches: [");
+	for (size_t k = 0; k < nb; k++)
+		P("%s%u", k ? ", " : "", batches[k]);
+	P("]\nexclude:\n");
+	/* every (model, runtime, batch) that is no candidate */
+	for (int v = 0; v < 2; v++)
+		for (size_t i = 0; i < n; i++) {
+			int first = 1;
+
+			for (size_t j = 0; j < i; j++)
+				first &= strcmp(cs[j]->label, cs[i]->label) != 0;
+			if (!first)
+				continue;
+			for (size_t k = 0; k < nb; k++) {
+				int keep = 0, model_used = 0;
+
+				for (size_t j = 0; j < n; j++) {
+					int fp16 = !strcmp(cs[j]->model, a->model.fp16);
+
+					model_used |= fp16 == v;
+					keep |= !strcmp(cs[j]->label, cs[i]->label) && cs[j]->batch == batches[k] && fp16 == v;
+				}
+				if (!keep && model_used)
+					P("  - {model: %s, runtime: '%s', batch: %u}\n", v ? "fp16" : "fp32", cs[i]->label,
+					  batches[k]);
+			}
+		}
+#undef P
+	if (off >= cap) {
+		ret = gb_error_set(-E2BIG, "the round's plan is too large");
+		goto out;
+	}
+	*out = t;
+	t = NULL;
+out:
+	free(t);
+	return ret;
+}
+
+static void on_run_tick(void *ctx, const struct gb_engine_run *ev)
+{
+	struct adv *a = ctx;
+
+	(void)ev;
+	if (stopped(a))
+		a->round_stop = 1;
+}
+
+static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct gb_engine_result *res)
+{
+	struct adv *a = ctx;
+
+	if (res->outcome && res->outcome->wall_s > a->max_run_wall_s)
+		a->max_run_wall_s = res->outcome->wall_s;
+	checkpoint(a);
+	if (a->cb && a->cb->run_end)
+		a->cb->run_end(a->ctx, a->round, ev, res);
+	if (stopped(a))
+		a->round_stop = 1;
+	/* Another run must fit in what is left of the budget. */
+	if (gb_now_ns() + (uint64_t)(a->max_run_wall_s * 1e9) > a->deadline_ns) {
+		a->round_stop = 1;
+		a->ans->budget_ended = 1;
+	}
+}
+
+static int run_round(struct adv *a, int64_t campaign, const struct gb_plan *p)
+{
+	struct gb_engine_callbacks cb = { .run_tick = on_run_tick, .run_end = on_run_end };
+	struct gb_engine_opts eo = {
+		.plan = (struct gb_plan *)p, .store = a->store, .campaign = campaign,
+		.run_cmd = a->o->run_cmd, .zoo_dir = a->zoo_dir, .meter = a->o->meter,
+		.stop = &a->round_stop,
+	};
+	struct gb_engine_summary sum;
+
+	a->round_stop = 0;
+	return gb_campaign_engine_run(&eo, &cb, a, &sum);
+}
+
+/* Measured runs of every round so far, into each candidate's figures. */
+static int collect(struct adv *a, const int64_t *campaigns, size_t nrounds)
+{
+	double *epi = calloc(4096, sizeof *epi), *thr = calloc(4096, sizeof *thr), *p99 = calloc(4096, sizeof *p99);
+	int ret = 0;
+
+	if (!epi || !thr || !p99) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	a->runs_measured_s = 0;
+	for (size_t i = 0; i < a->nc; i++) {
+		struct gb_advise_candidate *c = &a->c[i];
+		size_t n = 0;
+
+		c->runs_ok = c->runs_failed = 0;
+		for (size_t r = 0; r < nrounds && !ret; r++) {
+			struct gb_store_run *runs = NULL;
+			size_t nruns = 0;
+
+			if ((ret = gb_store_runs_load(a->store, campaigns[r], &runs, &nruns)))
+				break;
+			for (size_t k = 0; k < nruns; k++) {
+				if (strcmp(runs[k].label, c->label) || runs[k].batch != c->batch)
+					continue;
+				if (!runs[k].ok) {
+					c->runs_failed++;
+					continue;
+				}
+				c->runs_ok++;
+				if (!isnan(runs[k].m.inference_time_s))
+					a->runs_measured_s += runs[k].m.inference_time_s;
+				if (n < 4096) {
+					epi[n] = runs[k].m.energy_per_item_mj;
+					thr[n] = runs[k].m.throughput_items_per_s;
+					p99[n] = runs[k].m.latency_p99_ns / 1e6;
+					n++;
+				}
+			}
+			free(runs);
+		}
+		gb_stats_ci95(epi, n, &c->epi);
+		struct gb_ci t, l;
+		gb_stats_ci95(thr, n, &t);
+		gb_stats_ci95(p99, n, &l);
+		c->run_throughput_per_s = t.valid ? t.mean : NAN;
+		c->run_p99_ms = l.valid ? l.mean : NAN;
+	}
+out:
+	free(epi);
+	free(thr);
+	free(p99);
+	return ret;
+}
+
+static int cmp_measured(const void *x, const void *y)
+{
+	const struct gb_advise_candidate *a = *(const struct gb_advise_candidate *const *)x;
+	const struct gb_advise_candidate *b = *(const struct gb_advise_candidate *const *)y;
+
+	if (a->epi.valid != b->epi.valid)
+		return b->epi.valid - a->epi.valid;
+	if (a->epi.valid && a->epi.mean != b->epi.mean)
+		return a->epi.mean < b->epi.mean ? -1 : 1;
+	if (better_screen(a, b))
+		return -1;
+	if (better_screen(b, a))
+		return 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int rounds(struct adv *a)
+{
+	struct gb_advise_candidate **field = NULL, **cs = NULL;
+	int64_t *campaigns = NULL;
+	size_t nrounds = 0, nfield = 0, baseline = SIZE_MAX;
+	struct gb_plan *p = NULL;
+	char *text = NULL;
+	int ret;
+
+	field = calloc(a->nc + 1, sizeof *field);
+	cs = calloc(a->nc + 1, sizeof *cs);
+	if (!field || !cs) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < a->nc; i++) {
+		if (a->c[i].is_baseline)
+			baseline = i;
+		else if (a->c[i].status == GB_ADVISE_OK)
+			field[nfield++] = &a->c[i];
+	}
+	qsort(field, nfield, sizeof *field, cmp_measured);
+	if (nfield > a->o->finalists)
+		nfield = a->o->finalists;
+	if ((ret = gb_store_advice_rounds_load(a->store, a->ans->advise_id, &campaigns, &nrounds)))
+		goto out;
+	for (unsigned r = 1; r <= a->o->max_rounds && nfield; r++) {
+		size_t n = 0;
+		int64_t campaign;
+		unsigned reps = a->o->reps;
+
+		a->round = r;
+		for (size_t i = 0; i < nfield; i++)
+			cs[n++] = field[i];
+		if (baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK)
+			cs[n++] = &a->c[baseline];
+		if (r > nrounds) {
+			/* a new round: only when one run of each still fits */
+			double est = a->max_run_wall_s > 0 ? a->max_run_wall_s
+							    : (double)a->o->measure_ns / 1e9 * 1.5 + 2 * (double)a->o->screen_ns / 1e9 + 1;
+
+			if (stopped(a))
+				break;
+			if (gb_now_ns() + (uint64_t)(est * 1e9 * (double)n) > a->deadline_ns) {
+				a->ans->budget_ended = 1;
+				break;
+			}
+			if ((ret = round_plan_text(a, cs, n, reps, r, &text)) ||
+			    (ret = gb_plan_parse(text, strlen(text), "advise-round.yaml", &p)) ||
+			    (ret = gb_store_campaign_create(a->store, p, text, &campaign)) ||
+			    (ret = gb_store_advice_round_insert(a->store, a->ans->advise_id, r, campaign)))
+				goto out;
+			int64_t *nc = realloc(campaigns, (nrounds + 1) * sizeof *nc);
+			if (!nc) {
+				ret = gb_error_set(-ENOMEM, "out of memory");
+				goto out;
+			}
+			campaigns = nc;
+			campaigns[nrounds++] = campaign;
+		} else {
+			struct gb_store_campaign_info info;
+
+			campaign = campaigns[r - 1];
+			if ((ret = gb_store_campaign_info(a->store, campaign, &info)))
+				goto out;
+			if ((ret = round_plan_text(a, cs, n, reps, r, &text)) ||
+			    (ret = gb_plan_parse(text, strlen(text), "advise-round.yaml", &p)))
+				goto out;
+			if (info.nruns_done >= info.nruns_planned)
+				goto done_round;
+		}
+		if (a->cb && a->cb->round_start)
+			a->cb->round_start(a->ctx, r, n, reps);
+		if ((ret = run_round(a, campaign, p)))
+			goto out;
+done_round:
+		a->ans->rounds = r;
+		gb_plan_free(p);
+		p = NULL;
+		free(text);
+		text = NULL;
+		if ((ret = collect(a, campaigns, nrounds)))
+			goto out;
+		if (a->round_stop || stopped(a))
+			break;
+		qsort(field, nfield, sizeof *field, cmp_measured);
+		if (nfield >= 2 && field[0]->epi.ci_valid && field[1]->epi.ci_valid && field[0]->epi.hi < field[1]->epi.lo)
+			break;	/* separated */
+		if (nfield > 2)
+			nfield = (nfield + 1) / 2;
+	}
+	ret = collect(a, campaigns, nrounds);
+out:
+	gb_plan_free(p);
+	free(text);
+	free(campaigns);
+	free(field);
+	free(cs);
+	return ret;
+}
+
+/* ---- the answer --------------------------------------------------------- */
+
+static int rank_class(const struct gb_advise_candidate *c)
+{
+	if (c->status == GB_ADVISE_OK)
+		return c->epi.valid ? 0 : 1;
+	return c->status == GB_ADVISE_PENDING ? 3 : 2;
+}
+
+static int cmp_rank(const void *x, const void *y)
+{
+	const struct gb_advise_candidate *a = x, *b = y;
+	int ca = rank_class(a), cb = rank_class(b);
+	const struct gb_advise_candidate *pa = a, *pb = b;
+
+	if (ca != cb)
+		return ca - cb;
+	if (a->is_baseline != b->is_baseline)
+		return a->is_baseline - b->is_baseline;
+	return cmp_measured(&pa, &pb);
+}
+
+static double shown_epi(const struct gb_advise_candidate *c)
+{
+	return c->epi.valid ? c->epi.mean : c->energy_per_item_mj;
+}
+
+static double shown_p99(const struct gb_advise_candidate *c)
+{
+	return c->epi.valid ? c->run_p99_ms : c->p99_ms;
+}
+
+static void answer(struct adv *a)
+{
+	struct gb_advise_answer *ans = a->ans;
+	const struct gb_advise_candidate *w, *b;
+
+	qsort(a->c, a->nc, sizeof *a->c, cmp_rank);
+	ans->cands = a->c;
+	ans->ncands = a->nc;
+	a->c = NULL;
+	ans->winner = ans->runner_up = ans->baseline = SIZE_MAX;
+	for (size_t i = 0; i < ans->ncands; i++) {
+		const struct gb_advise_candidate *c = &ans->cands[i];
+
+		if (c->is_baseline)
+			ans->baseline = i;
+		else if (c->status == GB_ADVISE_OK && ans->winner == SIZE_MAX)
+			ans->winner = i;
+		else if (c->status == GB_ADVISE_OK && ans->runner_up == SIZE_MAX &&
+			 rank_class(c) == rank_class(&ans->cands[ans->winner]))
+			ans->runner_up = i;
+	}
+	/* Pareto front of energy per item against p99 latency */
+	for (size_t i = 0; i < ans->ncands; i++) {
+		struct gb_advise_candidate *c = &ans->cands[i];
+		int dominated = 0;
+
+		if (c->status != GB_ADVISE_OK || isnan(shown_epi(c)) || isnan(shown_p99(c)))
+			continue;
+		for (size_t j = 0; j < ans->ncands && !dominated; j++) {
+			const struct gb_advise_candidate *d = &ans->cands[j];
+			double ec = shown_epi(c), ed = shown_epi(d), lc = shown_p99(c), ld = shown_p99(d);
+
+			if (j == i || d->status != GB_ADVISE_OK || rank_class(d) != rank_class(c) || isnan(ed) || isnan(ld))
+				continue;
+			dominated = ed <= ec && ld <= lc && (ed < ec || ld < lc);
+		}
+		c->pareto = !dominated;
+	}
+	ans->saving_pct = NAN;
+	ans->separated = 0;
+	if (ans->winner == SIZE_MAX)
+		return;
+	w = &ans->cands[ans->winner];
+	if (ans->runner_up != SIZE_MAX) {
+		const struct gb_advise_candidate *r = &ans->cands[ans->runner_up];
+
+		ans->separated = w->epi.ci_valid && r->epi.ci_valid && w->epi.hi < r->epi.lo;
+	}
+	if (ans->baseline != SIZE_MAX) {
+		b = &ans->cands[ans->baseline];
+		double eb = b->epi.valid && w->epi.valid ? b->epi.mean : b->energy_per_item_mj;
+		double ew = b->epi.valid && w->epi.valid ? w->epi.mean : w->energy_per_item_mj;
+
+		if (!isnan(eb) && !isnan(ew) && eb > 0)
+			ans->saving_pct = 100.0 * (eb - ew) / eb;
+	}
+	gb_advise_run_args(w, &a->model, w->batch, ans->command, sizeof ans->command);
+	char entry[1024];
+	if (!gb_advise_yaml_runtime(w, 0, entry, sizeof entry)) {
+		const char *fp16 = strcmp(w->model, a->model.fp16) ? NULL : a->model.fp16;
+
+		if (fp16 || !a->model.zoo)
+			snprintf(ans->plan_entry, sizeof ans->plan_entry,
+				 "models: [{file: '%s'}]\nruntimes:\n  - %s\nbatches: [%u]\n", fp16 ? fp16 : a->model.file,
+				 entry, w->batch);
+		else
+			snprintf(ans->plan_entry, sizeof ans->plan_entry, "models: [%s]\nruntimes:\n  - %s\nbatches: [%u]\n",
+				 a->model.name, entry, w->batch);
+	}
+}
+
+int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbacks *cb, void *ctx,
+		  struct gb_advise_answer *ans)
+{
+	struct adv a;
+	char key[2048];
+	double screen_measured = 0, screen_load = 0;
+	int ret;
+
+	memset(ans, 0, sizeof *ans);
+	memset(&a, 0, sizeof a);
+	ans->winner = ans->runner_up = ans->baseline = SIZE_MAX;
+	ans->saving_pct = NAN;
+	a.o = o;
+	a.cb = cb;
+	a.ctx = ctx;
+	a.ans = ans;
+	a.rows = o->rows ? o->rows : gb_runtime_table;
+	a.nrows = o->rows ? o->nrows : gb_runtime_table_len;
+	a.t_start_ns = gb_now_ns();
+	if (o->run_cmd)
+		snprintf(a.run_cmd, sizeof a.run_cmd, "%s", o->run_cmd);
+	else if ((ret = gb_paths_run_cmd(a.run_cmd, sizeof a.run_cmd)))
+		return ret;
+	if (o->zoo_dir)
+		snprintf(a.zoo_dir, sizeof a.zoo_dir, "%s", o->zoo_dir);
+	else if ((ret = gb_paths_cache_dir(NULL, "zoo", a.zoo_dir, sizeof a.zoo_dir)))
+		return ret;
+	if ((ret = enumerate_all(&a)) || (ret = add_baseline(&a)))
+		goto out;
+	if ((ret = gb_store_open(o->db, &a.store)))
+		goto out;
+	key_of(o, key, sizeof key);
+	if (o->resume && !gb_store_advice_find(a.store, key, &ans->advise_id, &a.spent_before_ns)) {
+		struct gb_store_screen *rows = NULL;
+		size_t n = 0;
+
+		ans->resumed = 1;
+		if ((ret = gb_store_screen_load(a.store, ans->advise_id, &rows, &n)))
+			goto out;
+		size_t nc0 = a.nc;
+		int later = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			later |= rows[i].idx >= nc0;
+			if (rows[i].idx < nc0 && !strcmp(a.c[rows[i].idx].label, rows[i].label))
+				apply_screen(&a.c[rows[i].idx], &rows[i]);
+		}
+		/* combinations were made from the first screenings: make them again */
+		for (size_t r = 0; later && !ret && r < a.nrows; r++) {
+			size_t added = 0;
+
+			if (a.rows[r])
+				ret = add_combined(&a, a.rows[r], &added);
+		}
+		for (size_t i = 0; i < n; i++)
+			if (rows[i].idx >= nc0 && rows[i].idx < a.nc && !strcmp(a.c[rows[i].idx].label, rows[i].label))
+				apply_screen(&a.c[rows[i].idx], &rows[i]);
+		free(rows);
+		if (ret)
+			goto out;
+	} else if ((ret = gb_store_advice_create(a.store, key, o->model, &ans->advise_id))) {
+		goto out;
+	}
+	a.deadline_ns = a.t_start_ns + (o->budget_ns > a.spent_before_ns ? o->budget_ns - a.spent_before_ns : 0);
+	if (cb && cb->candidates)
+		cb->candidates(ctx, a.c, a.nc, ans->resumed);
+	for (size_t i = 0; cb && cb->screened && i < a.nc; i++)
+		if (screened(&a.c[i]))
+			cb->screened(ctx, &a.c[i], 1);
+	if (gb_meter_open(o->meter, &a.m) < 0)
+		a.m = NULL;	/* screening then ranks by time per item */
+	if (a.m && gb_meter_start(a.m) < 0) {
+		gb_meter_free(a.m);
+		a.m = NULL;
+	}
+	for (size_t r = 0; r < a.nrows && !ret && !stopped(&a); r++)
+		if (a.rows[r])
+			ret = screen_runtime(&a, a.rows[r]);
+	/* the baseline, when it is no candidate of a searched runtime */
+	for (size_t i = 0; i < a.nc && !ret && !stopped(&a); i++)
+		if (!screened(&a.c[i]) && a.c[i].is_baseline && gb_now_ns() < a.deadline_ns)
+			ret = screen_one(&a, &a.c[i], &(struct gb_advise_session){ 0 });
+	if (a.m) {
+		gb_meter_stop(a.m);	/* the child runs meter themselves */
+		gb_meter_free(a.m);
+		a.m = NULL;
+	}
+	if (ret)
+		goto out;
+	if (!o->screen_only && !stopped(&a) && (ret = rounds(&a)))
+		goto out;
+	for (size_t i = 0; i < a.nc; i++) {
+		screen_measured += a.c[i].measured_s;
+		screen_load += a.c[i].load_s;
+	}
+	ans->stopped = stopped(&a);
+	ans->measured_s = screen_measured + a.runs_measured_s;
+	ans->load_s = screen_load;
+	ans->wall_s = (double)spent_ns(&a) / 1e9;
+	answer(&a);
+	if (!ans->stopped) {
+		char *json = gb_advise_answer_json(ans);
+
+		ret = gb_store_advice_update(a.store, ans->advise_id, spent_ns(&a), json ? json : "{}");
+		free(json);
+	} else {
+		ret = checkpoint(&a);
+	}
+out:
+	free(a.c);
+	gb_store_close(a.store);
+	return ret;
+}
+
+void gb_advise_answer_release(struct gb_advise_answer *a)
+{
+	free(a->cands);
+	a->cands = NULL;
+	a->ncands = 0;
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+	if (isnan(v))
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, v);
+}
+
+char *gb_advise_answer_json(const struct gb_advise_answer *a)
+{
+	cJSON *j = cJSON_CreateObject(), *arr;
+	char *s;
+
+	if (!j)
+		return NULL;
+	cJSON_AddNumberToObject(j, "advise_id", (double)a->advise_id);
+	cJSON_AddBoolToObject(j, "resumed", a->resumed);
+	cJSON_AddBoolToObject(j, "separated", a->separated);
+	cJSON_AddBoolToObject(j, "budget_ended", a->budget_ended);
+	cJSON_AddBoolToObject(j, "stopped", a->stopped);
+	cJSON_AddNumberToObject(j, "rounds", a->rounds);
+	add_num(j, "saving_pct", a->saving_pct);
+	cJSON_AddNumberToObject(j, "wall_s", a->wall_s);
+	cJSON_AddNumberToObject(j, "measured_s", a->measured_s);
+	cJSON_AddNumberToObject(j, "load_s", a->load_s);
+	add_num(j, "measured_share", a->wall_s > 0 ? a->measured_s / a->wall_s : NAN);
+	if (a->winner != SIZE_MAX) {
+		cJSON_AddStringToObject(j, "winner", a->cands[a->winner].label);
+		cJSON_AddNumberToObject(j, "winner_batch", a->cands[a->winner].batch);
+		cJSON_AddStringToObject(j, "command", a->command);
+		cJSON_AddStringToObject(j, "plan_entry", a->plan_entry);
+	} else {
+		cJSON_AddNullToObject(j, "winner");
+	}
+	arr = cJSON_AddArrayToObject(j, "candidates");
+	for (size_t i = 0; arr && i < a->ncands; i++) {
+		const struct gb_advise_candidate *c = &a->cands[i];
+		cJSON *o = cJSON_CreateObject(), *set;
+
+		if (!o)
+			break;
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddNumberToObject(o, "rank", (double)i + 1);
+		cJSON_AddStringToObject(o, "label", c->label);
+		cJSON_AddStringToObject(o, "runtime", c->rt->name);
+		cJSON_AddStringToObject(o, "ep", c->ep);
+		set = cJSON_AddObjectToObject(o, "settings");
+		for (size_t k = 0; set && k < c->nset; k++)
+			cJSON_AddStringToObject(set, c->set[k].axis->name, c->set[k].value);
+		cJSON_AddStringToObject(o, "status", status_names[c->status]);
+		if (c->reason[0])
+			cJSON_AddStringToObject(o, "reason", c->reason);
+		cJSON_AddBoolToObject(o, "baseline", c->is_baseline);
+		cJSON_AddBoolToObject(o, "reference", c->is_reference);
+		cJSON_AddBoolToObject(o, "pareto", c->pareto);
+		cJSON_AddNumberToObject(o, "batch", c->batch);
+		add_num(o, "agreement", c->agreement_valid ? c->agreement : NAN);
+		add_num(o, "max_abs_diff", c->agreement_valid ? c->max_abs_diff : NAN);
+		add_num(o, "screen_energy_per_item_mj", c->energy_per_item_mj);
+		add_num(o, "screen_throughput_per_s", c->throughput_per_s);
+		add_num(o, "screen_p99_ms", c->p99_ms);
+		cJSON_AddStringToObject(o, "energy_methods", c->methods);
+		cJSON_AddNumberToObject(o, "runs_ok", (double)c->runs_ok);
+		cJSON_AddNumberToObject(o, "runs_failed", (double)c->runs_failed);
+		add_num(o, "energy_per_item_mj", c->epi.valid ? c->epi.mean : NAN);
+		add_num(o, "energy_per_item_ci_lo", c->epi.ci_valid ? c->epi.lo : NAN);
+		add_num(o, "energy_per_item_ci_hi", c->epi.ci_valid ? c->epi.hi : NAN);
+		add_num(o, "throughput_per_s", c->epi.valid ? c->run_throughput_per_s : NAN);
+		add_num(o, "p99_ms", c->epi.valid ? c->run_p99_ms : NAN);
+	}
+	s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}

@@ -1,0 +1,58 @@
+/* The advisor's parts (src/advise/): shared inside the library only. */
+#ifndef GB_ADVISE_IMPL_H
+#define GB_ADVISE_IMPL_H
+
+#include "greenbench/advise.h"
+#include "greenbench/evaluate.h"
+
+#include <limits.h>
+
+/* The model as each candidate needs it. */
+struct gb_advise_ctx_model {
+	const char *name;		/* as given: a zoo name or a file */
+	int zoo;			/* a zoo name */
+	char file[PATH_MAX];		/* the fp32 ONNX file (exported for a zoo model) */
+	char fp16[PATH_MAX];		/* the fp16 variant; "" when none */
+	const struct gb_dim *dims;
+	size_t ndims;
+};
+
+/* An open candidate: the session and what its options point at. */
+struct gb_advise_session {
+	struct gb_eval_side side;
+	struct gb_runtime_options ro;
+	struct gb_kv kv[GB_ADVISE_MAX_SET];
+	size_t nkv;
+};
+
+/* candidates.c */
+void gb_advise_label(struct gb_advise_candidate *c);
+const char *gb_advise_get(const struct gb_advise_candidate *c, const char *axis);
+/* base plus every setting of best[0..nbest) (the one-axis winners). */
+int gb_advise_combine(const struct gb_advise_candidate *base, const struct gb_advise_candidate *const *best,
+		      size_t nbest, struct gb_advise_candidate *out);
+/* "greenbench run --model ... --batch N [--dim ...]" */
+int gb_advise_run_args(const struct gb_advise_candidate *c, const struct gb_advise_ctx_model *m,
+		       unsigned batch, char *buf, size_t len);
+/* "{runtime: ort, ep: 'cpu', [label: '...',] options: {threads: '2'}}" */
+int gb_advise_yaml_runtime(const struct gb_advise_candidate *c, int with_label, char *buf, size_t len);
+
+/* screen.c */
+struct gb_advise_screen_env {
+	const struct gb_advise_opts *o;
+	const struct gb_advise_ctx_model *model;
+	struct gb_meter *m;		/* NULL: no energy */
+	uint64_t deadline_ns;		/* gb_now_ns() at which the budget ends */
+};
+/* Open c's session (the load, timed into *load_s). */
+int gb_advise_session_open(const struct gb_advise_candidate *c, const struct gb_advise_ctx_model *m,
+			   uint64_t seed, struct gb_advise_session *s, double *load_s);
+void gb_advise_session_close(struct gb_advise_session *s);
+/* Screen c (see advise.h); ref: its runtime's reference session, NULL when
+ * c is the reference or its verdict is known (c->agreement_valid). Sets
+ * c's status, figures and reason; the error return is for what stops the
+ * advisor (out of memory), not for a candidate that fails. */
+int gb_advise_screen(const struct gb_advise_screen_env *env, struct gb_advise_candidate *c,
+		     struct gb_eval_side *ref);
+
+#endif
