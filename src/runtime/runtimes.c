@@ -53,7 +53,7 @@ static const char *const torch_eps[] = { "cpu", "cuda", NULL };
 const struct gb_runtime_axis gb_ort_axes[] = {
 	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0 },
 	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0 },
-	{ "dtype", "fp32", S("fp16"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_MODEL_DTYPE, NULL, 0 },
+	{ "dtype", "fp32", S("fp16"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_MODEL_DTYPE, NULL, 0 },
 	{ "io", "host", S("device"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_IO, NULL, 0 },
 	{ "enable_cuda_graph", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, "io=device", 1 },
 	ORT_CUDA_AXES,
