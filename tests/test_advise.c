@@ -29,6 +29,30 @@ static char *model(const char *name)
 	return gbt_build_path(rel);
 }
 
+/* A temporary folder with a database, and a test model. */
+struct fx {
+	char *dir, *model, *gb;
+	char db[4096];
+};
+
+static void fx_init(struct fx *f, const char *name)
+{
+	f->dir = gbt_mkdtemp();
+	f->model = name ? model(name) : NULL;
+	f->gb = gbt_greenbench();
+	snprintf(f->db, sizeof f->db, "%s/r.db", f->dir);
+}
+
+static void fx_release(struct fx *f, struct gb_advise_answer *a)
+{
+	if (a)
+		gb_advise_answer_release(a);
+	gbt_rm_rf(f->dir);
+	free(f->dir);
+	free(f->model);
+	free(f->gb);
+}
+
 /* Small, fast settings for 2 CPU cores. */
 static void quick(struct gb_advise_opts *o, const char *m, const char *db)
 {
@@ -122,7 +146,7 @@ static void test_new_row_brings_its_axes(void **st)
 	const struct gb_runtime_ops *rows[] = { &spin };
 	struct gb_advise_opts o;
 	struct gb_advise_answer a;
-	char *dir = gbt_mkdtemp(), db[4096], *m = model("mlp.onnx");
+	struct fx f;
 	const struct gb_advise_candidate *c;
 
 	(void)st;
@@ -130,8 +154,8 @@ static void test_new_row_brings_its_axes(void **st)
 		skip();
 	spin.name = "ort-spin";
 	spin.axes = spin_axes;
-	snprintf(db, sizeof db, "%s/r.db", dir);
-	quick(&o, m, db);
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
 	o.runtimes = NULL;
 	o.rows = rows;
 	o.nrows = 1;
@@ -145,10 +169,7 @@ static void test_new_row_brings_its_axes(void **st)
 	/* a speed-only axis shares the reference's verdict */
 	assert_true(c->agreement_valid && c->agreement == 1);
 	assert_true(a.winner != SIZE_MAX);
-	gb_advise_answer_release(&a);
-	free(m);
-	gbt_rm_rf(dir);
-	free(dir);
+	fx_release(&f, &a);
 }
 
 /* ---- a wrong answer ------------------------------------------------------- */
@@ -160,15 +181,16 @@ static void test_wrong_answer_rejected(void **st)
 	static const char *const axes[] = { "dtype", "opt_level", NULL };
 	struct gb_advise_opts o;
 	struct gb_advise_answer a;
-	char *dir = gbt_mkdtemp(), db[4096], *m = model("toy.onnx"), *js;
+	struct fx f;
+	char *js;
 	size_t rejected = 0;
 	cJSON *j;
 
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	snprintf(db, sizeof db, "%s/r.db", dir);
-	quick(&o, m, db);
+	fx_init(&f, "toy.onnx");
+	quick(&o, f.model, f.db);
 	o.axes = axes;
 	o.screen_only = 1;
 	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
@@ -194,10 +216,7 @@ static void test_wrong_answer_rejected(void **st)
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "candidates")), (int)a.ncands);
 	cJSON_Delete(j);
 	free(js);
-	gb_advise_answer_release(&a);
-	free(m);
-	gbt_rm_rf(dir);
-	free(dir);
+	fx_release(&f, &a);
 }
 
 /* ---- the budget ----------------------------------------------------------- */
@@ -206,7 +225,7 @@ static void test_budget_respected(void **st)
 {
 	struct gb_advise_opts o;
 	struct gb_advise_answer a;
-	char *dir = gbt_mkdtemp(), db[4096], *m = model("mlp_big.onnx");
+	struct fx f;
 	uint64_t t0;
 	double wall_s;
 	size_t pending = 0;
@@ -214,8 +233,8 @@ static void test_budget_respected(void **st)
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	snprintf(db, sizeof db, "%s/r.db", dir);
-	quick(&o, m, db);
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
 	o.screen_ns = 300 * GB_NS_PER_MS;
 	o.max_batch = 64;
 	o.budget_ns = 2 * GB_NS_PER_S;
@@ -231,10 +250,7 @@ static void test_budget_respected(void **st)
 	if (wall_s > (double)(o.budget_ns + o.run_timeout_ns) / 1e9)
 		fail_msg("took %.1f s on a budget of %.1f s + one run's timeout %.1f s", wall_s, o.budget_ns / 1e9,
 			 o.run_timeout_ns / 1e9);
-	gb_advise_answer_release(&a);
-	free(m);
-	gbt_rm_rf(dir);
-	free(dir);
+	fx_release(&f, &a);
 }
 
 /* ---- Ctrl-C and resume ------------------------------------------------------ */
@@ -312,7 +328,7 @@ static void test_resume_after_sigint(void **st)
 	struct gb_advise_opts o;
 	struct gb_advise_answer a;
 	struct events e;
-	char *dir = gbt_mkdtemp(), db[4096], *m = model("mlp.onnx"), *gb = gbt_greenbench();
+	struct fx f;
 	struct sigaction sa, old;
 	size_t ncands;
 
@@ -323,10 +339,10 @@ static void test_resume_after_sigint(void **st)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
 	sigaction(SIGINT, &sa, &old);
-	snprintf(db, sizeof db, "%s/r.db", dir);
-	quick(&o, m, db);
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
 	o.axes = axes;
-	o.run_cmd = gb;
+	o.run_cmd = f.gb;
 	o.stop = &stop_flag;
 	o.max_rounds = 1;
 
@@ -361,14 +377,10 @@ static void test_resume_after_sigint(void **st)
 	assert_int_equal(e.nscreened, ncands - 1);	/* every candidate but the baseline, once */
 	assert_int_equal(e.from_store, ncands);
 	assert_true(a.rounds == 1);
-	assert_int_equal(stored_runs(db, a.advise_id), e.runs);
+	assert_int_equal(stored_runs(f.db, a.advise_id), e.runs);
 	assert_true(a.winner != SIZE_MAX && a.cands[a.winner].epi.valid);
-	gb_advise_answer_release(&a);
 	sigaction(SIGINT, &old, NULL);
-	free(gb);
-	free(m);
-	gbt_rm_rf(dir);
-	free(dir);
+	fx_release(&f, &a);
 }
 
 /* ---- end to end, reproduced from the printed command ------------------------ */
@@ -378,17 +390,18 @@ static void test_search_and_reproduce(void **st)
 	static const char *const axes[] = { "threads", "opt_level", NULL };
 	struct gb_advise_opts o;
 	struct gb_advise_answer a;
-	char *dir = gbt_mkdtemp(), db[4096], *m = model("mlp_big.onnx"), *gb = gbt_greenbench(), cmd[8192], *out = NULL;
+	struct fx f;
+	char cmd[8192], *out = NULL;
 	const struct gb_advise_candidate *w;
 	cJSON *rec;
 
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	snprintf(db, sizeof db, "%s/r.db", dir);
-	quick(&o, m, db);
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
 	o.axes = axes;
-	o.run_cmd = gb;
+	o.run_cmd = f.gb;
 	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
 	assert_true(a.rounds >= 1);
 	assert_true(a.winner != SIZE_MAX && a.baseline != SIZE_MAX);
@@ -405,7 +418,7 @@ static void test_search_and_reproduce(void **st)
 
 	/* the printed command, as printed, then its record's configuration */
 	assert_true(!strncmp(a.command, "greenbench run ", 15));
-	snprintf(cmd, sizeof cmd, "'%s' %s --iterations 3 --min-duration 50ms --no-meter --json", gb,
+	snprintf(cmd, sizeof cmd, "'%s' %s --iterations 3 --min-duration 50ms --no-meter --json", f.gb,
 		 a.command + strlen("greenbench "));
 	assert_int_equal(gbt_run(cmd, &out), 0);
 	rec = cJSON_Parse(out);
@@ -426,11 +439,7 @@ static void test_search_and_reproduce(void **st)
 		assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "config"), "graph_opt_level"));
 	cJSON_Delete(rec);
 	free(out);
-	gb_advise_answer_release(&a);
-	free(gb);
-	free(m);
-	gbt_rm_rf(dir);
-	free(dir);
+	fx_release(&f, &a);
 }
 
 /* A zoo model, small: MobileNetV2 through the export, screening only. */
@@ -439,16 +448,17 @@ static void test_zoo_model(void **st)
 	static const char *const axes[] = { "opt_level", NULL };
 	struct gb_advise_opts o;
 	struct gb_advise_answer a;
-	char *dir = gbt_mkdtemp(), db[4096], zoo[4096], *gb = gbt_greenbench();
+	struct fx f;
+	char zoo[4096];
 
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	snprintf(db, sizeof db, "%s/r.db", dir);
-	snprintf(zoo, sizeof zoo, "%s/zoo", dir);
-	quick(&o, "mobilenetv2", db);
+	fx_init(&f, NULL);
+	snprintf(zoo, sizeof zoo, "%s/zoo", f.dir);
+	quick(&o, "mobilenetv2", f.db);
 	o.axes = axes;
-	o.run_cmd = gb;
+	o.run_cmd = f.gb;
 	o.zoo_dir = zoo;
 	o.max_batch = 2;
 	o.agree_batch = 2;
@@ -460,10 +470,7 @@ static void test_zoo_model(void **st)
 		assert_int_equal(a.cands[i].status, GB_ADVISE_OK);
 		assert_non_null(strstr(a.cands[i].model, "/zoo/mobilenetv2.onnx"));
 	}
-	gb_advise_answer_release(&a);
-	free(gb);
-	gbt_rm_rf(dir);
-	free(dir);
+	fx_release(&f, &a);
 }
 
 /* The CLI: --json parsed, and usage errors. */

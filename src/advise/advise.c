@@ -105,20 +105,13 @@ static int wanted_runtime(const struct gb_advise_opts *o, const char *name)
 
 static int add_candidate(struct adv *a, const struct gb_advise_candidate *c)
 {
-	if (a->nc == a->capc) {
-		size_t cap = a->capc ? a->capc * 2 : 32;
-		struct gb_advise_candidate *nc = realloc(a->c, cap * sizeof *nc);
+	int ret = gb_advise_append(&a->c, &a->nc, &a->capc, c);
 
-		if (!nc)
-			return gb_error_set(-ENOMEM, "out of memory");
-		a->c = nc;
-		a->capc = cap;
+	if (!ret) {
+		a->c[a->nc - 1].idx = a->nc - 1;
+		a->c[a->nc - 1].epi.valid = 0;
 	}
-	a->c[a->nc] = *c;
-	a->c[a->nc].idx = a->nc;
-	a->c[a->nc].epi.valid = 0;
-	a->nc++;
-	return 0;
+	return ret;
 }
 
 /* The model file a candidate opens: the zoo name for a runtime that
@@ -896,13 +889,10 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 	a.rows = o->rows ? o->rows : gb_runtime_table;
 	a.nrows = o->rows ? o->nrows : gb_runtime_table_len;
 	a.t_start_ns = gb_now_ns();
-	if (o->run_cmd)
-		snprintf(a.run_cmd, sizeof a.run_cmd, "%s", o->run_cmd);
-	else if ((ret = gb_paths_run_cmd(a.run_cmd, sizeof a.run_cmd)))
-		return ret;
-	if (o->zoo_dir)
-		snprintf(a.zoo_dir, sizeof a.zoo_dir, "%s", o->zoo_dir);
-	else if ((ret = gb_paths_cache_dir(NULL, "zoo", a.zoo_dir, sizeof a.zoo_dir)))
+	/* the same command and cache the engine's runs use */
+	ret = o->run_cmd ? snprintf(a.run_cmd, sizeof a.run_cmd, "%s", o->run_cmd) < 0
+			 : gb_paths_run_cmd(a.run_cmd, sizeof a.run_cmd);
+	if (ret || (ret = gb_paths_cache_dir(o->zoo_dir, "zoo", a.zoo_dir, sizeof a.zoo_dir)))
 		return ret;
 	if ((ret = enumerate_all(&a)) || (ret = add_baseline(&a)))
 		goto out;

@@ -26,6 +26,8 @@ struct gb_advise_session {
 };
 
 /* candidates.c */
+/* Append c to *arr (grown as needed). */
+int gb_advise_append(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const struct gb_advise_candidate *c);
 void gb_advise_label(struct gb_advise_candidate *c);
 const char *gb_advise_get(const struct gb_advise_candidate *c, const char *axis);
 /* base plus every setting of best[0..nbest) (the one-axis winners). */

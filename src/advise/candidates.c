@@ -99,11 +99,8 @@ static int complete(struct gb_advise_candidate *c, const struct gb_runtime_axis 
 	return 1;
 }
 
-static int push(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const struct gb_advise_candidate *c)
+int gb_advise_append(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const struct gb_advise_candidate *c)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*arr)[i].label, c->label))
-			return 0;	/* the same candidate reached twice */
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 16;
 		struct gb_advise_candidate *na = realloc(*arr, nc * sizeof *na);
@@ -115,6 +112,14 @@ static int push(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const 
 	}
 	(*arr)[(*n)++] = *c;
 	return 0;
+}
+
+static int push(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const struct gb_advise_candidate *c)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*arr)[i].label, c->label))
+			return 0;	/* the same candidate reached twice */
+	return gb_advise_append(arr, n, cap, c);
 }
 
 int gb_advise_enumerate(const struct gb_runtime_ops *rt, const char *ep, const char *const *axes,
