@@ -17,9 +17,10 @@ Models (opset 13, IR 7, so any ORT since 1.10 loads them):
                fake onnxruntime module of the worker tests can evaluate
   toy.onnx     x float[batch,8] -> x @ W[8,4] (W from a fixed seed): a
                classifier whose argmax varies with the input
-  toy.fp16.onnx  the same with W's columns reversed: the "fp16 variant"
-               the advisor finds beside toy.onnx, whose answers differ
-               (as a broken conversion's would), so it must be rejected
+  toy.fp16.onnx  -> Cast(x @ W', float16) with W's columns reversed: the
+               "fp16 variant" the advisor finds beside toy.onnx, with a
+               float16 output as a converted model has, whose answers
+               differ (as a broken conversion's would): it must be rejected
 """
 import os
 import sys
@@ -113,13 +114,17 @@ def add(path):
 
 def toy(path, reverse=False):
     w = np.random.default_rng(7).standard_normal((8, 4)).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["y"])]
+    out = TensorProto.FLOAT
     if reverse:
         w = w[:, ::-1].copy()
+        nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
+                 helper.make_node("Cast", ["h"], ["y"], to=TensorProto.FLOAT16)]
+        out = TensorProto.FLOAT16
     g = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "W"], ["y"])],
-        "toy",
+        nodes, "toy",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", out, ["batch", 4])],
         [numpy_helper.from_array(w, "W")])
     save(helper.make_model(g, opset_imports=OPSET), path)
 

@@ -482,6 +482,9 @@ static void test_cli(void **st)
 		{ "advise --model /nonexistent.onnx --db r.db", 1, "cannot open model '/nonexistent.onnx'" },
 		{ "advise --model $M/mlp.onnx --ep gpu --db r.db", 1, "no runtime here takes ep 'gpu'" },
 		{ "advise --model $M/mlp.onnx --baseline 'ort/cpu nope=1' --db r.db", 1, "declares no axis 'nope'" },
+		/* float16 outputs are compared widened: a model agrees with itself */
+		{ "compare --batch 8 -- --model $M/toy.fp16.onnx -- --model $M/toy.fp16.onnx", 0,
+		  "top-1 agreement  100.00% (32/32)" },
 	};
 	char *gb = gbt_greenbench(), *mdir = model(""), prefix[4200], *out = NULL;
 	cJSON *j;

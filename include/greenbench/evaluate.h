@@ -46,7 +46,9 @@ int gb_eval_scores(const struct gb_runtime_ops *rt, void *session, const struct 
 /* ---- comparing two sessions (compare, the advisor's agreement check) --- */
 
 /* One side: an open session, its model inputs (describe()'s), the
- * tensors bound to them, and its accuracy when labels are given. */
+ * tensors bound to them, and its accuracy when labels are given. A side
+ * whose model outputs float16 or bfloat16 (an fp16 conversion) is compared
+ * on those widened to float, in conv (the side's; gb_eval_side_release()). */
 struct gb_eval_side {
 	const struct gb_runtime_ops *rt;
 	void *session;
@@ -54,7 +56,11 @@ struct gb_eval_side {
 	size_t nin;
 	struct gb_tensor bound[GB_EVAL_MAX_INPUTS];
 	struct gb_accuracy acc;
+	float *conv;
+	size_t conv_cap;
 };
+
+void gb_eval_side_release(struct gb_eval_side *s);
 
 struct gb_eval_tally {
 	struct gb_agreement g;

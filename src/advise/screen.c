@@ -89,6 +89,8 @@ static int agree(const struct gb_advise_screen_env *env, struct gb_advise_candid
 	gb_agreement_init(&ty.g);
 	input_config(env, fixed_batch(ref) ? 0 : env->o->agree_batch, &ic);
 	ret = gb_eval_compare_generated(sides, &ic, env->o->agree_batches, &ty, &failed);
+	gb_eval_side_release(&sides[0]);
+	gb_eval_side_release(&sides[1]);
 	if (ret) {
 		c->status = GB_ADVISE_FAILED;
 		snprintf(c->reason, sizeof c->reason, "outputs not comparable%s: %s",

@@ -359,6 +359,8 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (o.ev[i].session)
 			o.ev[i].rt->close(o.ev[i].session);
+	for (int i = 0; i < 2; i++)
+		gb_eval_side_release(&o.ev[i]);
 	gb_dataset_free(ds);
 	return gb_cli_finish(status);
 }
