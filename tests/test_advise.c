@@ -383,6 +383,59 @@ static void test_resume_after_sigint(void **st)
 	fx_release(&f, &a);
 }
 
+/* A candidate whose screening never finished (the runtime crashed the
+ * advisor) is left out as failed on resume, not run again. */
+static void test_crash_left_out(void **st)
+{
+	static const char *const axes[] = { "opt_level", NULL };
+	struct gb_advise_callbacks cb = { .screened = ev_screened };
+	struct gb_advise_candidate *cs = NULL;
+	struct gb_store_screen row;
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct gb_store *store = NULL;
+	struct events e;
+	struct fx f;
+	size_t n = 0;
+	const struct gb_advise_candidate *c;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.screen_only = 1;
+	o.stop = &stop_flag;
+	stop_flag = 1;	/* stopped before anything: the advice is only created */
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	assert_true(a.stopped);
+	gb_advise_answer_release(&a);
+	assert_int_equal(gb_advise_enumerate(&gb_runtime_ort, "cpu", axes, o.max_candidates, 2, &cs, &n), 0);
+	assert_true(n >= 2);
+	memset(&row, 0, sizeof row);
+	row.idx = 1;
+	snprintf(row.label, sizeof row.label, "%s", cs[1].label);
+	snprintf(row.status, sizeof row.status, "started");
+	assert_int_equal(gb_store_open(f.db, &store), 0);
+	assert_int_equal(gb_store_screen_insert(store, 1, &row), 0);
+	gb_store_close(store);
+
+	stop_flag = 0;
+	o.resume = 1;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
+	assert_int_equal(e.from_store, 1);
+	for (size_t i = 0; i < e.nscreened; i++)
+		assert_string_not_equal(e.screened[i], cs[1].label);
+	c = find(&a, cs[1].label);
+	assert_non_null(c);
+	assert_int_equal(c->status, GB_ADVISE_FAILED);
+	assert_non_null(strstr(c->reason, "died while screening"));
+	free(cs);
+	fx_release(&f, &a);
+}
+
 /* ---- end to end, reproduced from the printed command ------------------------ */
 
 static void test_search_and_reproduce(void **st)
@@ -516,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_answer_rejected),
 		cmocka_unit_test(test_budget_respected),
 		cmocka_unit_test(test_resume_after_sigint),
+		cmocka_unit_test(test_crash_left_out),
 		cmocka_unit_test(test_search_and_reproduce),
 		cmocka_unit_test(test_zoo_model),
 		cmocka_unit_test(test_cli),

@@ -124,15 +124,17 @@ int gb_store_advice_update(struct gb_store *st, int64_t id, uint64_t spent_ns, c
 struct gb_store_screen {
 	size_t idx;
 	char label[256];
-	char status[16];	/* ok, rejected, failed, slow */
+	char status[16];	/* started (not finished), ok, rejected, failed, slow */
 	char reason[320];
 	unsigned batch;
 	double energy_per_item_mj;
 	char methods[48];
 	double throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s;
 };
-/* -EEXIST if this candidate already has one. */
+/* Replaces the candidate's earlier row (its "started" one). */
 int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_store_screen *r);
+/* Drop a candidate's row (an interrupted screening, to be redone). */
+int gb_store_screen_forget(struct gb_store *st, int64_t advice, size_t idx);
 /* All of an advice's, by idx; *out malloc'd (NULL when none). */
 int gb_store_screen_load(struct gb_store *st, int64_t advice, struct gb_store_screen **out, size_t *n);
 int gb_store_advice_round_insert(struct gb_store *st, int64_t advice, unsigned round, int64_t campaign);

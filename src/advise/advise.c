@@ -240,14 +240,20 @@ static const char *const status_names[] = {
 	[GB_ADVISE_FAILED] = "failed", [GB_ADVISE_SLOW] = "slow",
 };
 
-static int store_screen(struct adv *a, const struct gb_advise_candidate *c)
+/* A crash in a runtime takes this process along: a candidate is marked
+ * started before it is screened, and a resume that finds it so leaves it
+ * out as failed instead of crashing on it again. */
+#define STARTED "started"
+#define CRASHED "the advisor died while screening it (a crash in the runtime?); left out on resume"
+
+static int store_screen(struct adv *a, const struct gb_advise_candidate *c, int started)
 {
 	struct gb_store_screen r;
 
 	memset(&r, 0, sizeof r);
 	r.idx = c->idx;
 	snprintf(r.label, sizeof r.label, "%s", c->label);
-	snprintf(r.status, sizeof r.status, "%s", status_names[c->status]);
+	snprintf(r.status, sizeof r.status, "%s", started ? STARTED : status_names[c->status]);
 	snprintf(r.reason, sizeof r.reason, "%s", c->reason);
 	r.batch = c->batch;
 	r.energy_per_item_mj = c->energy_per_item_mj;
@@ -264,6 +270,12 @@ static int store_screen(struct adv *a, const struct gb_advise_candidate *c)
 
 static void apply_screen(struct gb_advise_candidate *c, const struct gb_store_screen *r)
 {
+	if (!strcmp(r->status, STARTED)) {
+		c->status = GB_ADVISE_FAILED;
+		snprintf(c->reason, sizeof c->reason, "%s", CRASHED);
+		c->energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
+		return;
+	}
 	for (size_t k = 0; k < sizeof status_names / sizeof status_names[0]; k++)
 		if (!strcmp(status_names[k], r->status))
 			c->status = (enum gb_advise_status)k;
@@ -323,6 +335,8 @@ static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_ad
 	struct gb_advise_opts one;
 	int ret;
 
+	if ((ret = store_screen(a, c, 1)))
+		return ret;
 	if (v) {
 		c->agreement_valid = 1;
 		c->agreement = v->agreement;
@@ -343,9 +357,9 @@ static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_ad
 	}
 	if (ret)
 		return ret;
-	if (stopped(a))
-		return 0;	/* not stored: a resume screens it again */
-	if ((ret = store_screen(a, c)) || (ret = checkpoint(a)))
+	if (stopped(a))	/* interrupted: a resume screens it again */
+		return gb_store_screen_forget(a->store, a->ans->advise_id, c->idx);
+	if ((ret = store_screen(a, c, 0)) || (ret = checkpoint(a)))
 		return ret;
 	if (a->cb && a->cb->screened)
 		a->cb->screened(a->ctx, c, 0);

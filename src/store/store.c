@@ -81,7 +81,8 @@ static const struct migration {
 	{ 2, "CREATE TABLE advice(id INTEGER PRIMARY KEY, key TEXT NOT NULL, model TEXT, created_at TEXT,"
 	     " finished_at TEXT, spent_ns INTEGER NOT NULL DEFAULT 0, answer_json TEXT);"
 	     "CREATE TABLE advice_screen(advice_id INTEGER NOT NULL REFERENCES advice(id), idx INTEGER NOT NULL,"
-	     " label TEXT NOT NULL, status TEXT NOT NULL CHECK(status IN ('ok','rejected','failed','slow')),"
+	     " label TEXT NOT NULL,"
+	     " status TEXT NOT NULL CHECK(status IN ('started','ok','rejected','failed','slow')),"
 	     " reason TEXT, batch INTEGER, energy_per_item_mj REAL, energy_methods TEXT, throughput_per_s REAL,"
 	     " p99_ms REAL, agreement REAL, max_abs_diff REAL, load_s REAL, measured_s REAL, wall_s REAL,"
 	     " PRIMARY KEY(advice_id, idx));"
@@ -1096,7 +1097,7 @@ int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prep(st, "INSERT INTO advice_screen VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+	if ((ret = prep(st, "INSERT OR REPLACE INTO advice_screen VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, advice);
 	sqlite3_bind_int64(s, 2, (int64_t)r->idx);
@@ -1114,6 +1115,18 @@ int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_
 	bind_num(s, 14, r->measured_s);
 	bind_num(s, 15, r->wall_s);
 	return step_done(st, s, "store a screening");
+}
+
+int gb_store_screen_forget(struct gb_store *st, int64_t advice, size_t idx)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "DELETE FROM advice_screen WHERE advice_id = ? AND idx = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, (int64_t)idx);
+	return step_done(st, s, "forget a screening");
 }
 
 static void screen_fill(sqlite3_stmt *s, void *item)
