@@ -535,6 +535,10 @@ static void test_cli(void **st)
 		{ "advise --model /nonexistent.onnx --db r.db", 1, "cannot open model '/nonexistent.onnx'" },
 		{ "advise --model $M/mlp.onnx --ep gpu --db r.db", 1, "no runtime here takes ep 'gpu'" },
 		{ "advise --model $M/mlp.onnx --baseline 'ort/cpu nope=1' --db r.db", 1, "declares no axis 'nope'" },
+		{ "advise --model $M/mlp.onnx --runtimes ort --axes nope --db r.db", 1, "declares an axis 'nope'" },
+		/* every candidate at batch 1: a round whose plan excludes nothing */
+		{ "advise --model $M/mlp.onnx --runtimes ort --axes threads --max-batch 1 --screen 20ms --measure 50ms"
+		  " --reps 1 --rounds 1 --finalists 2 --db r1.db", 0, "recommended: ort/cpu" },
 		/* float16 outputs are compared widened: a model agrees with itself */
 		{ "compare --batch 8 -- --model $M/toy.fp16.onnx -- --model $M/toy.fp16.onnx", 0,
 		  "top-1 agreement  100.00% (32/32)" },

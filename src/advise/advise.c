@@ -204,6 +204,17 @@ static int enumerate_all(struct adv *a)
 	if (!nruntimes)
 		return gb_error_set(-ENOENT, "no runtime here takes ep '%s'%s (see 'greenbench devices')", o->ep,
 				    o->runtimes ? " among those asked for" : "");
+	/* an axis asked for must be one a searched runtime declares */
+	for (size_t i = 0; o->axes && o->axes[i]; i++) {
+		int found = 0;
+
+		for (size_t r = 0; r < a->nrows && !found; r++)
+			found = a->rows[r] && wanted_runtime(o, a->rows[r]->name) &&
+				gb_runtime_axis_find(a->rows[r], o->axes[i]);
+		if (!found)
+			return gb_error_set(-EINVAL, "no runtime searched declares an axis '%s' (see docs/advise.md)",
+					    o->axes[i]);
+	}
 	return 0;
 }
 
@@ -441,7 +452,7 @@ static int screen_runtime(struct adv *a, const struct gb_runtime_ops *rt)
 	/* The reference first: its verdict and session serve the others. */
 	if (!screened(refc) && (ret = screen_one(a, refc, &ref)))
 		return ret;
-	if (refc->status == GB_ADVISE_OK && gb_advise_session_open(refc, &a->model, a->o->seed, &ref, &load_s))
+	if (refc->status == GB_ADVISE_OK && gb_advise_session_open(refc, a->o->seed, &ref, &load_s))
 		ref.side.session = NULL;
 	for (int pass = 0; pass < 2 && !ret; pass++) {
 		for (size_t i = 0; i < a->nc && !ret; i++) {
@@ -532,8 +543,9 @@ static int round_plan_text(struct adv *a, struct gb_advise_candidate *const *cs,
 	P("batches: [");
 	for (size_t k = 0; k < nb; k++)
 		P("%s%u", k ? ", " : "", batches[k]);
-	P("]\nexclude:\n");
+	P("]\n");
 	/* every (model, runtime, batch) that is no candidate */
+	int nex = 0;
 	for (int v = 0; v < 2; v++)
 		for (size_t i = 0; i < n; i++) {
 			int first = 1;
@@ -552,8 +564,8 @@ static int round_plan_text(struct adv *a, struct gb_advise_candidate *const *cs,
 					keep |= !strcmp(cs[j]->label, cs[i]->label) && cs[j]->batch == batches[k] && fp16 == v;
 				}
 				if (!keep && model_used)
-					P("  - {model: %s, runtime: '%s', batch: %u}\n", v ? "fp16" : "fp32", cs[i]->label,
-					  batches[k]);
+					P("%s  - {model: %s, runtime: '%s', batch: %u}\n", nex++ ? "" : "exclude:\n",
+					  v ? "fp16" : "fp32", cs[i]->label, batches[k]);
 			}
 		}
 #undef P

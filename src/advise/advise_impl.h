@@ -47,8 +47,8 @@ struct gb_advise_screen_env {
 	uint64_t deadline_ns;		/* gb_now_ns() at which the budget ends */
 };
 /* Open c's session (the load, timed into *load_s). */
-int gb_advise_session_open(const struct gb_advise_candidate *c, const struct gb_advise_ctx_model *m,
-			   uint64_t seed, struct gb_advise_session *s, double *load_s);
+int gb_advise_session_open(const struct gb_advise_candidate *c, uint64_t seed, struct gb_advise_session *s,
+			   double *load_s);
 void gb_advise_session_close(struct gb_advise_session *s);
 /* Screen c (see advise.h); ref: its runtime's reference session, NULL when
  * c is the reference or its verdict is known (c->agreement_valid). Sets

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gb_advise_session_open(const struct gb_advise_candidate *c, const struct gb_advise_ctx_model *m,
-			   uint64_t seed, struct gb_advise_session *s, double *load_s)
+int gb_advise_session_open(const struct gb_advise_candidate *c, uint64_t seed, struct gb_advise_session *s,
+			   double *load_s)
 {
 	const struct gb_tensor_info *outs;
 	size_t nout;
@@ -34,7 +34,6 @@ int gb_advise_session_open(const struct gb_advise_candidate *c, const struct gb_
 		    (ret = gb_runtime_axis_apply(c->set[i].axis, c->set[i].value, &s->ro, s->kv,
 						 GB_ADVISE_MAX_SET, &s->nkv)))
 			return ret;
-	(void)m;
 	s->side.rt = c->rt;
 	gb_accuracy_init(&s->side.acc);
 	t0 = gb_now_ns();
@@ -211,7 +210,7 @@ int gb_advise_screen(const struct gb_advise_screen_env *env, struct gb_advise_ca
 	memset(&best, 0, sizeof best);
 	c->status = GB_ADVISE_FAILED;
 	c->energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
-	if ((ret = gb_advise_session_open(c, env->model, o->seed, &s, &load_s))) {
+	if ((ret = gb_advise_session_open(c, o->seed, &s, &load_s))) {
 		snprintf(c->reason, sizeof c->reason, "cannot load: %s", gb_error_msg());
 		goto done;
 	}
@@ -247,7 +246,7 @@ int gb_advise_screen(const struct gb_advise_screen_env *env, struct gb_advise_ca
 			break;
 		if (have && pins_batch(c)) {
 			gb_advise_session_close(&s);
-			if (gb_advise_session_open(c, env->model, o->seed, &s, &load_s))
+			if (gb_advise_session_open(c, o->seed, &s, &load_s))
 				break;
 			c->load_s += load_s;
 		}
