@@ -137,7 +137,7 @@ static void test_enumerate_from_axes(void **st)
 static const struct gb_runtime_axis spin_axes[] = {
 	{ "session.intra_op.allow_spinning", "1", (const char *const[]){ "0", NULL }, 0, NULL, GB_AXIS_SPEED,
 	  GB_AXIS_SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
-	{ NULL },
+	{ .name = NULL },
 };
 
 static void test_new_row_brings_its_axes(void **st)

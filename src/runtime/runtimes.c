@@ -57,14 +57,14 @@ const struct gb_runtime_axis gb_ort_axes[] = {
 	{ "io", "host", S("device"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_IO, NULL, 0 },
 	{ "enable_cuda_graph", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, "io=device", 1 },
 	ORT_CUDA_AXES,
-	{ NULL },
+	{ .name = NULL },
 };
 
 static const struct gb_runtime_axis ort_python_axes[] = {
 	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0 },
 	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0 },
 	ORT_CUDA_AXES,
-	{ NULL },
+	{ .name = NULL },
 };
 
 /* workers/torch_worker.py's options. */
@@ -74,7 +74,7 @@ static const struct gb_runtime_axis torch_axes[] = {
 	{ "compile", "none", S("default", "max-autotune-no-cudagraphs"), 0, NULL, NUMERIC, SESSION,
 	  GB_AXIS_VIA_OPTION, NULL, 0 },
 	{ "cuda_graphs", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, NULL, 1 },
-	{ NULL },
+	{ .name = NULL },
 };
 
 #undef S
