@@ -463,6 +463,9 @@ static void test_search_and_reproduce(void **st)
 	assert_true(w->epi.valid && w->runs_ok >= o.reps);
 	assert_false(isnan(a.saving_pct));
 	assert_true(a.measured_s > 0 && a.measured_s < a.wall_s);
+	/* the advisor's own cost, in energy too */
+	assert_true(a.runs_energy_j > 0);
+	assert_true(isnan(a.screen_energy_j) || a.screen_energy_j > 0);
 	/* measured at least as well as every other finalist, by its mean */
 	for (size_t i = 0; i < a.ncands; i++)
 		if (a.cands[i].epi.valid && !a.cands[i].is_baseline)

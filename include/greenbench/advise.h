@@ -151,6 +151,12 @@ struct gb_advise_answer {
 	unsigned rounds;
 	double saving_pct;	/* energy per item saved against the baseline; NAN: unknown */
 	double wall_s, measured_s, load_s;	/* this call and earlier ones */
+	/* The advisor's own cost: all energy while screening in this call
+	 * (loads and agreement checks included; NAN: no energy source), and
+	 * the measured phases of every stored run of its rounds. */
+	double screen_energy_j;
+	char screen_energy_methods[48];
+	double runs_energy_j;
 	char command[2048];	/* the winner as a `greenbench run` command */
 	char plan_entry[1024];	/* ... and as an experiment-file runtimes entry */
 };

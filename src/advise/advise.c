@@ -353,6 +353,13 @@ static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_ad
 		c->agreement = v->agreement;
 		c->max_abs_diff = v->max_abs_diff;
 	}
+	if (v && !c->is_baseline && v->status == GB_ADVISE_REJECTED) {
+		/* the same outputs as a rejected one: no need to load it */
+		c->status = GB_ADVISE_REJECTED;
+		c->energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
+		snprintf(c->reason, sizeof c->reason, "%s (its outputs are %s's)", v->reason, v->label);
+		goto stored;
+	}
 	if (c->is_baseline) {
 		/* no verdict needed: it is what runs today */
 		one = *a->o;
@@ -370,6 +377,7 @@ static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_ad
 		return ret;
 	if (stopped(a))	/* interrupted: a resume screens it again */
 		return gb_store_screen_forget(a->store, a->ans->advise_id, c->idx);
+stored:
 	if ((ret = store_screen(a, c, 0)) || (ret = checkpoint(a)))
 		return ret;
 	if (a->cb && a->cb->screened)
@@ -632,6 +640,7 @@ static int collect(struct adv *a, const int64_t *campaigns, size_t nrounds)
 		goto out;
 	}
 	a->runs_measured_s = 0;
+	a->ans->runs_energy_j = 0;
 	for (size_t i = 0; i < a->nc; i++) {
 		struct gb_advise_candidate *c = &a->c[i];
 		size_t n = 0;
@@ -653,6 +662,8 @@ static int collect(struct adv *a, const int64_t *campaigns, size_t nrounds)
 				c->runs_ok++;
 				if (!isnan(runs[k].m.inference_time_s))
 					a->runs_measured_s += runs[k].m.inference_time_s;
+				if (!isnan(runs[k].m.total_energy_j))
+					a->ans->runs_energy_j += runs[k].m.total_energy_j;
 				if (n < 4096) {
 					epi[n] = runs[k].m.energy_per_item_mj;
 					thr[n] = runs[k].m.throughput_items_per_s;
@@ -896,13 +907,30 @@ static void answer(struct adv *a)
 	}
 }
 
+/* What screening cost this call, loads and agreement checks included. */
+static void screen_energy(struct gb_meter *m, const struct gb_mark *m0, const struct gb_mark *m1,
+			  struct gb_advise_answer *ans)
+{
+	size_t nd = gb_meter_domain_count(m);
+	struct gb_domain_energy *e = nd ? calloc(nd, sizeof *e) : NULL;
+	struct gb_energy_totals tot;
+
+	if (e && !gb_meter_window(m, m0, m1, e) && !gb_meter_totals(m, e, &tot) &&
+	    (tot.measured_valid || tot.estimated_valid)) {
+		ans->screen_energy_j = (tot.measured_valid ? tot.measured_j : 0) + (tot.estimated_valid ? tot.estimated_j : 0);
+		gb_advise_methods_text(tot.methods, ans->screen_energy_methods, sizeof ans->screen_energy_methods);
+	}
+	free(e);
+}
+
 int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbacks *cb, void *ctx,
 		  struct gb_advise_answer *ans)
 {
 	struct adv a;
+	struct gb_mark m0 = { 0 }, m1 = { 0 };
 	char key[2048];
 	double screen_measured = 0, screen_load = 0;
-	int ret;
+	int ret, marked = 0;
 
 	memset(ans, 0, sizeof *ans);
 	memset(&a, 0, sizeof a);
@@ -968,6 +996,8 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 		gb_meter_free(a.m);
 		a.m = NULL;
 	}
+	marked = a.m && !gb_mark_init(&m0, a.m) && !gb_mark_init(&m1, a.m) && !gb_meter_mark(a.m, &m0);
+
 	for (size_t r = 0; r < a.nrows && !ret && !stopped(&a); r++)
 		if (a.rows[r])
 			ret = screen_runtime(&a, a.rows[r]);
@@ -975,6 +1005,9 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 	for (size_t i = 0; i < a.nc && !ret && !stopped(&a); i++)
 		if (!screened(&a.c[i]) && a.c[i].is_baseline && gb_now_ns() < a.deadline_ns)
 			ret = screen_one(&a, &a.c[i], &(struct gb_advise_session){ 0 });
+	ans->screen_energy_j = NAN;
+	if (marked && !gb_meter_mark(a.m, &m1))
+		screen_energy(a.m, &m0, &m1, ans);
 	if (a.m) {
 		gb_meter_stop(a.m);	/* the child runs meter themselves */
 		gb_meter_free(a.m);
@@ -1002,6 +1035,8 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 		ret = checkpoint(&a);
 	}
 out:
+	gb_mark_release(&m0);
+	gb_mark_release(&m1);
 	free(a.c);
 	gb_store_close(a.store);
 	return ret;
@@ -1041,6 +1076,9 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 	cJSON_AddNumberToObject(j, "wall_s", a->wall_s);
 	cJSON_AddNumberToObject(j, "measured_s", a->measured_s);
 	cJSON_AddNumberToObject(j, "load_s", a->load_s);
+	add_num(j, "screen_energy_j", a->screen_energy_j);
+	cJSON_AddStringToObject(j, "screen_energy_methods", a->screen_energy_methods);
+	add_num(j, "runs_energy_j", a->runs_energy_j);
 	add_num(j, "measured_share", a->wall_s > 0 ? a->measured_s / a->wall_s : NAN);
 	if (a->winner != SIZE_MAX) {
 		cJSON_AddStringToObject(j, "winner", a->cands[a->winner].label);

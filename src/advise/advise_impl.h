@@ -40,6 +40,8 @@ int gb_advise_run_args(const struct gb_advise_candidate *c, const struct gb_advi
 int gb_advise_yaml_runtime(const struct gb_advise_candidate *c, int with_label, char *buf, size_t len);
 
 /* screen.c */
+/* "counter+estimated" from 1 << method bits. */
+void gb_advise_methods_text(unsigned bits, char *buf, size_t len);
 struct gb_advise_screen_env {
 	const struct gb_advise_opts *o;
 	const struct gb_advise_ctx_model *model;

@@ -110,7 +110,7 @@ struct step {
 	char methods[48];
 };
 
-static void methods_text(unsigned bits, char *buf, size_t len)
+void gb_advise_methods_text(unsigned bits, char *buf, size_t len)
 {
 	size_t off = 0;
 
@@ -170,7 +170,7 @@ static int measure_step(const struct gb_advise_screen_env *env, struct gb_eval_s
 
 			out->energy_valid = 1;
 			out->epi_mj = j * 1e3 / (double)(n * *got_batch);
-			methods_text(tot.methods, out->methods, sizeof out->methods);
+			gb_advise_methods_text(tot.methods, out->methods, sizeof out->methods);
 		}
 	}
 out:

@@ -271,6 +271,9 @@ static void print_answer(const struct gb_advise_answer *a)
 	printf("time: %.1f s, %.0f%% in measured phases, %.0f%% loading models in screening (advice %lld in the database)\n",
 	       a->wall_s, a->wall_s > 0 ? 100 * a->measured_s / a->wall_s : 0,
 	       a->wall_s > 0 ? 100 * a->load_s / a->wall_s : 0, (long long)a->advise_id);
+	if (!isnan(a->screen_energy_j))
+		printf("energy: screening %.1f J (%s, loads and agreement checks included), measured runs %.1f J\n",
+		       a->screen_energy_j, a->screen_energy_methods, a->runs_energy_j);
 }
 
 int cmd_advise(int argc, char **argv)
