@@ -53,3 +53,8 @@ if command -v cuda-gdb > /dev/null; then
 else
 	say "no cuda-gdb"
 fi
+
+# Which node: bisect over prefixes of the converted graph (onnx_bisect.py).
+say "== bisection"
+python3 bench/device/onnx_bisect.py $m /tmp -- "$gb" run --model {} --ep cuda --batch 1 \
+	--iterations 1 --warmup 0 --min-duration 1ms --no-meter 2>&1 | tail -n 8 | tee -a "$log"
