@@ -175,6 +175,8 @@ struct gb_advise_callbacks {
 int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbacks *cb, void *ctx,
 		  struct gb_advise_answer *ans);
 void gb_advise_answer_release(struct gb_advise_answer *a);
+/* "ok", "rejected", "failed", "slow", "pending" (JSON and the store). */
+const char *gb_advise_status_name(enum gb_advise_status s);
 /* The answer as one JSON object (malloc'd), or NULL when out of memory. */
 char *gb_advise_answer_json(const struct gb_advise_answer *a);
 

@@ -1,7 +1,7 @@
 /*
  * The advisor (greenbench/advise.h): candidates from the rows' axes,
- * screening in this process, measured rounds as campaigns of child runs
- * through the engine, and the answer. State lives in the results database,
+ * screening in this process, and the answer; the measured rounds are
+ * rounds.c, the JSON answer_json.c. State lives in the results database,
  * so a call with `resume` repeats nothing that finished.
  */
 #include "advise/advise_impl.h"
@@ -13,7 +13,6 @@
 #include "greenbench/time.h"
 #include "greenbench/zoo.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,32 +40,12 @@ void gb_advise_opts_init(struct gb_advise_opts *o)
 	o->seed = 42;
 }
 
-struct adv {
-	const struct gb_advise_opts *o;
-	const struct gb_advise_callbacks *cb;
-	void *ctx;
-	struct gb_advise_answer *ans;
-	struct gb_advise_ctx_model model;
-	struct gb_store *store;
-	struct gb_meter *m;
-	const struct gb_runtime_ops *const *rows;
-	size_t nrows;
-	struct gb_advise_candidate *c;	/* enumeration order (idx) */
-	size_t nc, capc;
-	uint64_t t_start_ns, spent_before_ns, deadline_ns;
-	char run_cmd[4096], zoo_dir[4096];
-	volatile sig_atomic_t round_stop;
-	double max_run_wall_s;
-	double runs_measured_s;
-	unsigned round;
-};
-
-static int stopped(const struct adv *a)
+int gb_advise_stopped(const struct gb_advise_state *a)
 {
 	return a->o->stop && *a->o->stop;
 }
 
-static uint64_t spent_ns(const struct adv *a)
+uint64_t gb_advise_spent_ns(const struct gb_advise_state *a)
 {
 	return a->spent_before_ns + (gb_now_ns() - a->t_start_ns);
 }
@@ -103,7 +82,7 @@ static int wanted_runtime(const struct gb_advise_opts *o, const char *name)
 	return 0;
 }
 
-static int add_candidate(struct adv *a, const struct gb_advise_candidate *c)
+static int add_candidate(struct gb_advise_state *a, const struct gb_advise_candidate *c)
 {
 	int ret = gb_advise_append(&a->c, &a->nc, &a->capc, c);
 
@@ -117,7 +96,7 @@ static int add_candidate(struct adv *a, const struct gb_advise_candidate *c)
 /* The model file a candidate opens: the zoo name for a runtime that
  * builds it by name, the fp16 variant for dtype=fp16, else the fp32 file.
  * 0 when the variant it needs does not exist (the candidate is dropped). */
-static int model_for(struct adv *a, struct gb_advise_candidate *c)
+static int model_for(struct gb_advise_state *a, struct gb_advise_candidate *c)
 {
 	const char *dt = NULL;
 
@@ -136,7 +115,7 @@ static int model_for(struct adv *a, struct gb_advise_candidate *c)
 	return 1;
 }
 
-static int resolve_model(struct adv *a, int need_fp16)
+static int resolve_model(struct gb_advise_state *a, int need_fp16)
 {
 	struct gb_advise_ctx_model *m = &a->model;
 	int ret;
@@ -166,7 +145,7 @@ static int resolve_model(struct adv *a, int need_fp16)
 	return 0;
 }
 
-static int enumerate_all(struct adv *a)
+static int enumerate_all(struct gb_advise_state *a)
 {
 	const struct gb_advise_opts *o = a->o;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -218,7 +197,7 @@ static int enumerate_all(struct adv *a)
 	return 0;
 }
 
-static int add_baseline(struct adv *a)
+static int add_baseline(struct gb_advise_state *a)
 {
 	struct gb_advise_candidate b;
 	size_t first = SIZE_MAX;
@@ -251,13 +230,18 @@ static const char *const status_names[] = {
 	[GB_ADVISE_FAILED] = "failed", [GB_ADVISE_SLOW] = "slow",
 };
 
+const char *gb_advise_status_name(enum gb_advise_status s)
+{
+	return (size_t)s < sizeof status_names / sizeof status_names[0] ? status_names[s] : "?";
+}
+
 /* A crash in a runtime takes this process along: a candidate is marked
  * started before it is screened, and a resume that finds it so leaves it
  * out as failed instead of crashing on it again. */
 #define STARTED "started"
 #define CRASHED "the advisor died while screening it (a crash in the runtime?); left out on resume"
 
-static int store_screen(struct adv *a, const struct gb_advise_candidate *c, int started)
+static int store_screen(struct gb_advise_state *a, const struct gb_advise_candidate *c, int started)
 {
 	struct gb_store_screen r;
 
@@ -304,9 +288,9 @@ static void apply_screen(struct gb_advise_candidate *c, const struct gb_store_sc
 	c->wall_s = r->wall_s;
 }
 
-static int checkpoint(struct adv *a)
+int gb_advise_checkpoint(struct gb_advise_state *a)
 {
-	return gb_store_advice_update(a->store, a->ans->advise_id, spent_ns(a), NULL);
+	return gb_store_advice_update(a->store, a->ans->advise_id, gb_advise_spent_ns(a), NULL);
 }
 
 /* ---- screening ---------------------------------------------------------- */
@@ -322,7 +306,7 @@ static void numeric_signature(const struct gb_advise_candidate *c, char *buf, si
 			off += (size_t)snprintf(buf + off, len - off, " %s=%s", c->set[i].axis->name, c->set[i].value);
 }
 
-static const struct gb_advise_candidate *shared_verdict(const struct adv *a, const struct gb_advise_candidate *c)
+static const struct gb_advise_candidate *shared_verdict(const struct gb_advise_state *a, const struct gb_advise_candidate *c)
 {
 	char sc[512], so[512];
 
@@ -339,7 +323,7 @@ static const struct gb_advise_candidate *shared_verdict(const struct adv *a, con
 	return NULL;
 }
 
-static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_advise_session *ref)
+static int screen_one(struct gb_advise_state *a, struct gb_advise_candidate *c, struct gb_advise_session *ref)
 {
 	struct gb_advise_screen_env env = { a->o, &a->model, a->m, a->deadline_ns };
 	const struct gb_advise_candidate *v = c->is_reference ? NULL : shared_verdict(a, c);
@@ -375,10 +359,10 @@ static int screen_one(struct adv *a, struct gb_advise_candidate *c, struct gb_ad
 	}
 	if (ret)
 		return ret;
-	if (stopped(a))	/* interrupted: a resume screens it again */
+	if (gb_advise_stopped(a))	/* interrupted: a resume screens it again */
 		return gb_store_screen_forget(a->store, a->ans->advise_id, c->idx);
 stored:
-	if ((ret = store_screen(a, c, 0)) || (ret = checkpoint(a)))
+	if ((ret = store_screen(a, c, 0)) || (ret = gb_advise_checkpoint(a)))
 		return ret;
 	if (a->cb && a->cb->screened)
 		a->cb->screened(a->ctx, c, 0);
@@ -390,7 +374,7 @@ static int screened(const struct gb_advise_candidate *c)
 	return c->status != GB_ADVISE_PENDING;
 }
 
-static int better_screen(const struct gb_advise_candidate *x, const struct gb_advise_candidate *y)
+int gb_advise_better_screen(const struct gb_advise_candidate *x, const struct gb_advise_candidate *y)
 {
 	if (!isnan(x->energy_per_item_mj) && !isnan(y->energy_per_item_mj))
 		return x->energy_per_item_mj < y->energy_per_item_mj;
@@ -399,7 +383,7 @@ static int better_screen(const struct gb_advise_candidate *x, const struct gb_ad
 
 /* One-axis-at-a-time searches end with the combination of every value that
  * beat the default on its own. */
-static int add_combined(struct adv *a, const struct gb_runtime_ops *rt, size_t *added)
+static int add_combined(struct gb_advise_state *a, const struct gb_runtime_ops *rt, size_t *added)
 {
 	const struct gb_advise_candidate *def = NULL, *best[GB_ADVISE_MAX_SET];
 	size_t nbest = 0;
@@ -415,11 +399,11 @@ static int add_combined(struct adv *a, const struct gb_runtime_ops *rt, size_t *
 		const struct gb_advise_candidate *c = &a->c[i];
 		int replaced = 0;
 
-		if (c->rt != rt || c->is_baseline || c->status != GB_ADVISE_OK || c->nset != 1 || !better_screen(c, def))
+		if (c->rt != rt || c->is_baseline || c->status != GB_ADVISE_OK || c->nset != 1 || !gb_advise_better_screen(c, def))
 			continue;
 		for (size_t k = 0; k < nbest; k++)
 			if (best[k]->set[0].axis == c->set[0].axis) {
-				if (better_screen(c, best[k]))
+				if (gb_advise_better_screen(c, best[k]))
 					best[k] = c;
 				replaced = 1;
 			}
@@ -440,7 +424,7 @@ static int add_combined(struct adv *a, const struct gb_runtime_ops *rt, size_t *
 	return add_candidate(a, &comb);
 }
 
-static int screen_runtime(struct adv *a, const struct gb_runtime_ops *rt)
+static int screen_runtime(struct gb_advise_state *a, const struct gb_runtime_ops *rt)
 {
 	struct gb_advise_session ref;
 	struct gb_advise_candidate *refc = NULL;
@@ -468,8 +452,8 @@ static int screen_runtime(struct adv *a, const struct gb_runtime_ops *rt)
 
 			if (c->rt != rt || screened(c))
 				continue;
-			if (stopped(a) || gb_now_ns() >= a->deadline_ns) {
-				a->ans->budget_ended |= !stopped(a);
+			if (gb_advise_stopped(a) || gb_now_ns() >= a->deadline_ns) {
+				a->ans->budget_ended |= !gb_advise_stopped(a);
 				goto out;
 			}
 			ret = screen_one(a, c, &ref);
@@ -479,328 +463,6 @@ static int screen_runtime(struct adv *a, const struct gb_runtime_ops *rt)
 	}
 out:
 	gb_advise_session_close(&ref);
-	return ret;
-}
-
-/* ---- measured rounds ---------------------------------------------------- */
-
-static void ns_text(uint64_t ns, char *buf, size_t len)
-{
-	snprintf(buf, len, "%llums", (unsigned long long)(ns / 1000000 ? ns / 1000000 : 1));
-}
-
-/* The round's experiment file: each candidate at its batch, everything
- * else of the models x runtimes x batches matrix excluded. */
-static int round_plan_text(struct adv *a, struct gb_advise_candidate *const *cs, size_t n, unsigned reps,
-			   unsigned round, char **out)
-{
-	size_t cap = 65536, off = 0;
-	char *t = malloc(cap), warm[32], dur[32], to[32], entry[1024];
-	unsigned batches[64];
-	size_t nb = 0;
-	int ret = 0;
-
-#define P(...) (off += (size_t)snprintf(t + off, off < cap ? cap - off : 0, __VA_ARGS__))
-	if (!t)
-		return gb_error_set(-ENOMEM, "out of memory");
-	ns_text(a->o->screen_ns, warm, sizeof warm);
-	ns_text(a->o->measure_ns, dur, sizeof dur);
-	ns_text(a->o->run_timeout_ns, to, sizeof to);
-	P("# greenbench advise %lld, round %u\nname: advise-%lld-round%u\nseed: %llu\nreps: %u\n"
-	  "warmup: %s\nmin_duration: %s\nrun_timeout: %s\nmodels:\n",
-	  (long long)a->ans->advise_id, round, (long long)a->ans->advise_id, round,
-	  (unsigned long long)(a->o->seed + round), reps, warm, dur, to);
-	for (int v = 0; v < 2; v++) {
-		int used = 0;
-
-		for (size_t i = 0; i < n; i++)
-			used |= v ? !strcmp(cs[i]->model, a->model.fp16) : strcmp(cs[i]->model, a->model.fp16) != 0;
-		if (!used)
-			continue;
-		if (v)
-			P("  - {file: '%s', name: fp16", a->model.fp16);
-		else if (a->model.zoo)
-			P("  - {zoo: %s, name: fp32", a->model.name);
-		else
-			P("  - {file: '%s', name: fp32", a->model.file);
-		for (size_t d = 0; d < a->model.ndims; d++)
-			P("%s%s: %llu", d ? ", " : ", dims: {", a->model.dims[d].name,
-			  (unsigned long long)a->model.dims[d].value);
-		P("%s}\n", a->model.ndims ? "}" : "");
-	}
-	P("runtimes:\n");
-	for (size_t i = 0; i < n; i++) {
-		int dup = 0;
-
-		for (size_t j = 0; j < i; j++)
-			dup |= !strcmp(cs[j]->label, cs[i]->label);
-		if (dup)
-			continue;
-		if ((ret = gb_advise_yaml_runtime(cs[i], 1, entry, sizeof entry)))
-			goto out;
-		P("  - %s\n", entry);
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-
-		while (k < nb && batches[k] != cs[i]->batch)
-			k++;
-		if (k == nb && nb < 64)
-			batches[nb++] = cs[i]->batch;
-	}
-	P("batches: [");
-	for (size_t k = 0; k < nb; k++)
-		P("%s%u", k ? ", " : "", batches[k]);
-	P("]\n");
-	/* every (model, runtime, batch) that is no candidate */
-	int nex = 0;
-	for (int v = 0; v < 2; v++)
-		for (size_t i = 0; i < n; i++) {
-			int first = 1;
-
-			for (size_t j = 0; j < i; j++)
-				first &= strcmp(cs[j]->label, cs[i]->label) != 0;
-			if (!first)
-				continue;
-			for (size_t k = 0; k < nb; k++) {
-				int keep = 0, model_used = 0;
-
-				for (size_t j = 0; j < n; j++) {
-					int fp16 = !strcmp(cs[j]->model, a->model.fp16);
-
-					model_used |= fp16 == v;
-					keep |= !strcmp(cs[j]->label, cs[i]->label) && cs[j]->batch == batches[k] && fp16 == v;
-				}
-				if (!keep && model_used)
-					P("%s  - {model: %s, runtime: '%s', batch: %u}\n", nex++ ? "" : "exclude:\n",
-					  v ? "fp16" : "fp32", cs[i]->label, batches[k]);
-			}
-		}
-#undef P
-	if (off >= cap) {
-		ret = gb_error_set(-E2BIG, "the round's plan is too large");
-		goto out;
-	}
-	*out = t;
-	t = NULL;
-out:
-	free(t);
-	return ret;
-}
-
-static void on_run_tick(void *ctx, const struct gb_engine_run *ev)
-{
-	struct adv *a = ctx;
-
-	(void)ev;
-	if (stopped(a))
-		a->round_stop = 1;
-}
-
-static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct gb_engine_result *res)
-{
-	struct adv *a = ctx;
-
-	if (res->outcome && res->outcome->wall_s > a->max_run_wall_s)
-		a->max_run_wall_s = res->outcome->wall_s;
-	checkpoint(a);
-	if (a->cb && a->cb->run_end)
-		a->cb->run_end(a->ctx, a->round, ev, res);
-	if (stopped(a))
-		a->round_stop = 1;
-	/* Another run must fit in what is left of the budget. */
-	if (gb_now_ns() + (uint64_t)(a->max_run_wall_s * 1e9) > a->deadline_ns) {
-		a->round_stop = 1;
-		a->ans->budget_ended = 1;
-	}
-}
-
-static int run_round(struct adv *a, int64_t campaign, const struct gb_plan *p)
-{
-	struct gb_engine_callbacks cb = { .run_tick = on_run_tick, .run_end = on_run_end };
-	struct gb_engine_opts eo = {
-		.plan = (struct gb_plan *)p, .store = a->store, .campaign = campaign,
-		.run_cmd = a->o->run_cmd, .zoo_dir = a->zoo_dir, .meter = a->o->meter,
-		.stop = &a->round_stop,
-	};
-	struct gb_engine_summary sum;
-
-	a->round_stop = 0;
-	return gb_campaign_engine_run(&eo, &cb, a, &sum);
-}
-
-/* Measured runs of every round so far, into each candidate's figures. */
-static int collect(struct adv *a, const int64_t *campaigns, size_t nrounds)
-{
-	double *epi = calloc(4096, sizeof *epi), *thr = calloc(4096, sizeof *thr), *p99 = calloc(4096, sizeof *p99);
-	int ret = 0;
-
-	if (!epi || !thr || !p99) {
-		ret = gb_error_set(-ENOMEM, "out of memory");
-		goto out;
-	}
-	a->runs_measured_s = 0;
-	a->ans->runs_energy_j = 0;
-	for (size_t i = 0; i < a->nc; i++) {
-		struct gb_advise_candidate *c = &a->c[i];
-		size_t n = 0;
-
-		c->runs_ok = c->runs_failed = 0;
-		for (size_t r = 0; r < nrounds && !ret; r++) {
-			struct gb_store_run *runs = NULL;
-			size_t nruns = 0;
-
-			if ((ret = gb_store_runs_load(a->store, campaigns[r], &runs, &nruns)))
-				break;
-			for (size_t k = 0; k < nruns; k++) {
-				if (strcmp(runs[k].label, c->label) || runs[k].batch != c->batch)
-					continue;
-				if (!runs[k].ok) {
-					c->runs_failed++;
-					continue;
-				}
-				c->runs_ok++;
-				if (!isnan(runs[k].m.inference_time_s))
-					a->runs_measured_s += runs[k].m.inference_time_s;
-				if (!isnan(runs[k].m.total_energy_j))
-					a->ans->runs_energy_j += runs[k].m.total_energy_j;
-				if (n < 4096) {
-					epi[n] = runs[k].m.energy_per_item_mj;
-					thr[n] = runs[k].m.throughput_items_per_s;
-					p99[n] = runs[k].m.latency_p99_ns / 1e6;
-					n++;
-				}
-			}
-			free(runs);
-		}
-		gb_stats_ci95(epi, n, &c->epi);
-		struct gb_ci t, l;
-		gb_stats_ci95(thr, n, &t);
-		gb_stats_ci95(p99, n, &l);
-		c->run_throughput_per_s = t.valid ? t.mean : NAN;
-		c->run_p99_ms = l.valid ? l.mean : NAN;
-	}
-out:
-	free(epi);
-	free(thr);
-	free(p99);
-	return ret;
-}
-
-static int cmp_measured(const void *x, const void *y)
-{
-	const struct gb_advise_candidate *a = *(const struct gb_advise_candidate *const *)x;
-	const struct gb_advise_candidate *b = *(const struct gb_advise_candidate *const *)y;
-
-	if (a->epi.valid != b->epi.valid)
-		return b->epi.valid - a->epi.valid;
-	if (a->epi.valid && a->epi.mean != b->epi.mean)
-		return a->epi.mean < b->epi.mean ? -1 : 1;
-	if (better_screen(a, b))
-		return -1;
-	if (better_screen(b, a))
-		return 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-static int rounds(struct adv *a)
-{
-	struct gb_advise_candidate **field = NULL, **cs = NULL;
-	int64_t *campaigns = NULL;
-	size_t nrounds = 0, nfield = 0, baseline = SIZE_MAX;
-	struct gb_plan *p = NULL;
-	char *text = NULL;
-	int ret;
-
-	field = calloc(a->nc + 1, sizeof *field);
-	cs = calloc(a->nc + 1, sizeof *cs);
-	if (!field || !cs) {
-		ret = gb_error_set(-ENOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < a->nc; i++) {
-		if (a->c[i].is_baseline)
-			baseline = i;
-		else if (a->c[i].status == GB_ADVISE_OK)
-			field[nfield++] = &a->c[i];
-	}
-	qsort(field, nfield, sizeof *field, cmp_measured);
-	if (nfield > a->o->finalists)
-		nfield = a->o->finalists;
-	if ((ret = gb_store_advice_rounds_load(a->store, a->ans->advise_id, &campaigns, &nrounds)))
-		goto out;
-	for (unsigned r = 1; r <= a->o->max_rounds && nfield; r++) {
-		size_t n = 0;
-		int64_t campaign;
-		unsigned reps = a->o->reps;
-
-		a->round = r;
-		for (size_t i = 0; i < nfield; i++)
-			cs[n++] = field[i];
-		if (baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK)
-			cs[n++] = &a->c[baseline];
-		if (r > nrounds) {
-			/* a new round: only when one run of each still fits */
-			double est = a->max_run_wall_s > 0 ? a->max_run_wall_s
-							    : (double)a->o->measure_ns / 1e9 * 1.5 + 2 * (double)a->o->screen_ns / 1e9 + 1;
-
-			if (stopped(a))
-				break;
-			if (gb_now_ns() + (uint64_t)(est * 1e9 * (double)n) > a->deadline_ns) {
-				a->ans->budget_ended = 1;
-				break;
-			}
-			if ((ret = round_plan_text(a, cs, n, reps, r, &text)) ||
-			    (ret = gb_plan_parse(text, strlen(text), "advise-round.yaml", &p)) ||
-			    (ret = gb_store_campaign_create(a->store, p, text, &campaign)) ||
-			    (ret = gb_store_advice_round_insert(a->store, a->ans->advise_id, r, campaign)))
-				goto out;
-			int64_t *nc = realloc(campaigns, (nrounds + 1) * sizeof *nc);
-			if (!nc) {
-				ret = gb_error_set(-ENOMEM, "out of memory");
-				goto out;
-			}
-			campaigns = nc;
-			campaigns[nrounds++] = campaign;
-		} else {
-			struct gb_store_campaign_info info;
-
-			campaign = campaigns[r - 1];
-			if ((ret = gb_store_campaign_info(a->store, campaign, &info)))
-				goto out;
-			if ((ret = round_plan_text(a, cs, n, reps, r, &text)) ||
-			    (ret = gb_plan_parse(text, strlen(text), "advise-round.yaml", &p)))
-				goto out;
-			if (info.nruns_done >= info.nruns_planned)
-				goto done_round;
-		}
-		if (a->cb && a->cb->round_start)
-			a->cb->round_start(a->ctx, r, n, reps);
-		if ((ret = run_round(a, campaign, p)))
-			goto out;
-done_round:
-		a->ans->rounds = r;
-		gb_plan_free(p);
-		p = NULL;
-		free(text);
-		text = NULL;
-		if ((ret = collect(a, campaigns, nrounds)))
-			goto out;
-		if (a->round_stop || stopped(a))
-			break;
-		qsort(field, nfield, sizeof *field, cmp_measured);
-		if (nfield >= 2 && field[0]->epi.ci_valid && field[1]->epi.ci_valid && field[0]->epi.hi < field[1]->epi.lo)
-			break;	/* separated */
-		if (nfield > 2)
-			nfield = (nfield + 1) / 2;
-	}
-	ret = collect(a, campaigns, nrounds);
-out:
-	gb_plan_free(p);
-	free(text);
-	free(campaigns);
-	free(field);
-	free(cs);
 	return ret;
 }
 
@@ -823,7 +485,7 @@ static int cmp_rank(const void *x, const void *y)
 		return ca - cb;
 	if (a->is_baseline != b->is_baseline)
 		return a->is_baseline - b->is_baseline;
-	return cmp_measured(&pa, &pb);
+	return gb_advise_cmp_measured(&pa, &pb);
 }
 
 static double shown_epi(const struct gb_advise_candidate *c)
@@ -836,7 +498,7 @@ static double shown_p99(const struct gb_advise_candidate *c)
 	return c->epi.valid ? c->run_p99_ms : c->p99_ms;
 }
 
-static void answer(struct adv *a)
+static void answer(struct gb_advise_state *a)
 {
 	struct gb_advise_answer *ans = a->ans;
 	const struct gb_advise_candidate *w, *b;
@@ -926,7 +588,7 @@ static void screen_energy(struct gb_meter *m, const struct gb_mark *m0, const st
 int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbacks *cb, void *ctx,
 		  struct gb_advise_answer *ans)
 {
-	struct adv a;
+	struct gb_advise_state a;
 	struct gb_mark m0 = { 0 }, m1 = { 0 };
 	char key[2048];
 	double screen_measured = 0, screen_load = 0;
@@ -998,11 +660,11 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 	}
 	marked = a.m && !gb_mark_init(&m0, a.m) && !gb_mark_init(&m1, a.m) && !gb_meter_mark(a.m, &m0);
 
-	for (size_t r = 0; r < a.nrows && !ret && !stopped(&a); r++)
+	for (size_t r = 0; r < a.nrows && !ret && !gb_advise_stopped(&a); r++)
 		if (a.rows[r])
 			ret = screen_runtime(&a, a.rows[r]);
 	/* the baseline, when it is no candidate of a searched runtime */
-	for (size_t i = 0; i < a.nc && !ret && !stopped(&a); i++)
+	for (size_t i = 0; i < a.nc && !ret && !gb_advise_stopped(&a); i++)
 		if (!screened(&a.c[i]) && a.c[i].is_baseline && gb_now_ns() < a.deadline_ns)
 			ret = screen_one(&a, &a.c[i], &(struct gb_advise_session){ 0 });
 	ans->screen_energy_j = NAN;
@@ -1015,24 +677,24 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 	}
 	if (ret)
 		goto out;
-	if (!o->screen_only && !stopped(&a) && (ret = rounds(&a)))
+	if (!o->screen_only && !gb_advise_stopped(&a) && (ret = gb_advise_rounds(&a)))
 		goto out;
 	for (size_t i = 0; i < a.nc; i++) {
 		screen_measured += a.c[i].measured_s;
 		screen_load += a.c[i].load_s;
 	}
-	ans->stopped = stopped(&a);
+	ans->stopped = gb_advise_stopped(&a);
 	ans->measured_s = screen_measured + a.runs_measured_s;
 	ans->load_s = screen_load;
-	ans->wall_s = (double)spent_ns(&a) / 1e9;
+	ans->wall_s = (double)gb_advise_spent_ns(&a) / 1e9;
 	answer(&a);
 	if (!ans->stopped) {
 		char *json = gb_advise_answer_json(ans);
 
-		ret = gb_store_advice_update(a.store, ans->advise_id, spent_ns(&a), json ? json : "{}");
+		ret = gb_store_advice_update(a.store, ans->advise_id, gb_advise_spent_ns(&a), json ? json : "{}");
 		free(json);
 	} else {
-		ret = checkpoint(&a);
+		ret = gb_advise_checkpoint(&a);
 	}
 out:
 	gb_mark_release(&m0);
@@ -1047,84 +709,4 @@ void gb_advise_answer_release(struct gb_advise_answer *a)
 	free(a->cands);
 	a->cands = NULL;
 	a->ncands = 0;
-}
-
-/* ---- JSON ----------------------------------------------------------------- */
-
-static void add_num(cJSON *o, const char *k, double v)
-{
-	if (isnan(v))
-		cJSON_AddNullToObject(o, k);
-	else
-		cJSON_AddNumberToObject(o, k, v);
-}
-
-char *gb_advise_answer_json(const struct gb_advise_answer *a)
-{
-	cJSON *j = cJSON_CreateObject(), *arr;
-	char *s;
-
-	if (!j)
-		return NULL;
-	cJSON_AddNumberToObject(j, "advise_id", (double)a->advise_id);
-	cJSON_AddBoolToObject(j, "resumed", a->resumed);
-	cJSON_AddBoolToObject(j, "separated", a->separated);
-	cJSON_AddBoolToObject(j, "budget_ended", a->budget_ended);
-	cJSON_AddBoolToObject(j, "stopped", a->stopped);
-	cJSON_AddNumberToObject(j, "rounds", a->rounds);
-	add_num(j, "saving_pct", a->saving_pct);
-	cJSON_AddNumberToObject(j, "wall_s", a->wall_s);
-	cJSON_AddNumberToObject(j, "measured_s", a->measured_s);
-	cJSON_AddNumberToObject(j, "load_s", a->load_s);
-	add_num(j, "screen_energy_j", a->screen_energy_j);
-	cJSON_AddStringToObject(j, "screen_energy_methods", a->screen_energy_methods);
-	add_num(j, "runs_energy_j", a->runs_energy_j);
-	add_num(j, "measured_share", a->wall_s > 0 ? a->measured_s / a->wall_s : NAN);
-	if (a->winner != SIZE_MAX) {
-		cJSON_AddStringToObject(j, "winner", a->cands[a->winner].label);
-		cJSON_AddNumberToObject(j, "winner_batch", a->cands[a->winner].batch);
-		cJSON_AddStringToObject(j, "command", a->command);
-		cJSON_AddStringToObject(j, "plan_entry", a->plan_entry);
-	} else {
-		cJSON_AddNullToObject(j, "winner");
-	}
-	arr = cJSON_AddArrayToObject(j, "candidates");
-	for (size_t i = 0; arr && i < a->ncands; i++) {
-		const struct gb_advise_candidate *c = &a->cands[i];
-		cJSON *o = cJSON_CreateObject(), *set;
-
-		if (!o)
-			break;
-		cJSON_AddItemToArray(arr, o);
-		cJSON_AddNumberToObject(o, "rank", (double)i + 1);
-		cJSON_AddStringToObject(o, "label", c->label);
-		cJSON_AddStringToObject(o, "runtime", c->rt->name);
-		cJSON_AddStringToObject(o, "ep", c->ep);
-		set = cJSON_AddObjectToObject(o, "settings");
-		for (size_t k = 0; set && k < c->nset; k++)
-			cJSON_AddStringToObject(set, c->set[k].axis->name, c->set[k].value);
-		cJSON_AddStringToObject(o, "status", status_names[c->status]);
-		if (c->reason[0])
-			cJSON_AddStringToObject(o, "reason", c->reason);
-		cJSON_AddBoolToObject(o, "baseline", c->is_baseline);
-		cJSON_AddBoolToObject(o, "reference", c->is_reference);
-		cJSON_AddBoolToObject(o, "pareto", c->pareto);
-		cJSON_AddNumberToObject(o, "batch", c->batch);
-		add_num(o, "agreement", c->agreement_valid ? c->agreement : NAN);
-		add_num(o, "max_abs_diff", c->agreement_valid ? c->max_abs_diff : NAN);
-		add_num(o, "screen_energy_per_item_mj", c->energy_per_item_mj);
-		add_num(o, "screen_throughput_per_s", c->throughput_per_s);
-		add_num(o, "screen_p99_ms", c->p99_ms);
-		cJSON_AddStringToObject(o, "energy_methods", c->methods);
-		cJSON_AddNumberToObject(o, "runs_ok", (double)c->runs_ok);
-		cJSON_AddNumberToObject(o, "runs_failed", (double)c->runs_failed);
-		add_num(o, "energy_per_item_mj", c->epi.valid ? c->epi.mean : NAN);
-		add_num(o, "energy_per_item_ci_lo", c->epi.ci_valid ? c->epi.lo : NAN);
-		add_num(o, "energy_per_item_ci_hi", c->epi.ci_valid ? c->epi.hi : NAN);
-		add_num(o, "throughput_per_s", c->epi.valid ? c->run_throughput_per_s : NAN);
-		add_num(o, "p99_ms", c->epi.valid ? c->run_p99_ms : NAN);
-	}
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	return s;
 }

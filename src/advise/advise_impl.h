@@ -4,6 +4,7 @@
 
 #include "greenbench/advise.h"
 #include "greenbench/evaluate.h"
+#include "greenbench/store.h"
 
 #include <limits.h>
 
@@ -24,6 +25,40 @@ struct gb_advise_session {
 	struct gb_kv kv[GB_ADVISE_MAX_SET];
 	size_t nkv;
 };
+
+/* One advisor call's state (advise.c, rounds.c). */
+struct gb_advise_state {
+	const struct gb_advise_opts *o;
+	const struct gb_advise_callbacks *cb;
+	void *ctx;
+	struct gb_advise_answer *ans;
+	struct gb_advise_ctx_model model;
+	struct gb_store *store;
+	struct gb_meter *m;
+	const struct gb_runtime_ops *const *rows;
+	size_t nrows;
+	struct gb_advise_candidate *c;	/* enumeration order (idx) */
+	size_t nc, capc;
+	uint64_t t_start_ns, spent_before_ns, deadline_ns;
+	char run_cmd[4096], zoo_dir[4096];
+	volatile sig_atomic_t round_stop;
+	double max_run_wall_s;
+	double runs_measured_s;
+	unsigned round;
+};
+
+/* advise.c */
+int gb_advise_stopped(const struct gb_advise_state *a);
+uint64_t gb_advise_spent_ns(const struct gb_advise_state *a);
+/* Store the time spent so far. */
+int gb_advise_checkpoint(struct gb_advise_state *a);
+/* x screened better than y: less energy per item, else more throughput. */
+int gb_advise_better_screen(const struct gb_advise_candidate *x, const struct gb_advise_candidate *y);
+
+/* rounds.c: the measured rounds, resumed or new, into each candidate's
+ * figures; qsort order of candidate pointers by measured then screened. */
+int gb_advise_rounds(struct gb_advise_state *a);
+int gb_advise_cmp_measured(const void *x, const void *y);
 
 /* candidates.c */
 /* Append c to *arr (grown as needed). */
