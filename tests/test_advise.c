@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern const struct gb_runtime_ops gb_runtime_ort;
@@ -529,6 +530,75 @@ static void test_zoo_model(void **st)
 	fx_release(&f, &a);
 }
 
+/* The CLI under Ctrl-C: SIGINT once its progress shows a candidate
+ * stored, exit 130; --resume then takes the stored ones as they are. */
+static void test_cli_sigint(void **st)
+{
+	struct fx f;
+	char line[512], *out = NULL, args[8192];
+	int fds[2], status = 0, seen = 0;
+	pid_t pid;
+	FILE *err;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp_big.onnx");
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		execl(f.gb, f.gb, "advise", "--model", f.model, "--runtimes", "ort", "--axes", "threads,opt_level",
+		      "--screen", "100ms", "--max-batch", "8", "--screen-only", "--db", f.db, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	err = fdopen(fds[0], "r");
+	while (fgets(line, sizeof line, err))
+		if (!seen && !strncmp(line, "screened [1/", 12)) {
+			kill(pid, SIGINT);
+			seen = 1;
+		}
+	fclose(err);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(seen);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+
+	snprintf(args, sizeof args, "advise --model '%s' --runtimes ort --axes threads,opt_level --screen 100ms"
+		 " --max-batch 8 --screen-only --db '%s' --resume", f.model, f.db);
+	assert_int_equal(gbt_run_gb("", f.gb, args, &out), 0);
+	assert_non_null(strstr(out, "(resumed)"));
+	assert_non_null(strstr(out, "stored   [1/"));
+	assert_non_null(strstr(out, "recommended: "));
+	/* each candidate once: stored or screened now, never both */
+	{
+		char labels[64][128];
+		size_t n = 0;
+
+		for (char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			char *b = strstr(l, "] "), *e;
+
+			if ((strncmp(l, "stored   [", 10) && strncmp(l, "screened [", 10)) || !b)
+				continue;
+			b += 2;
+			e = strstr(b, "  ");
+			assert_non_null(e);
+			snprintf(labels[n], sizeof labels[n], "%.*s", (int)(e - b), b);
+			for (size_t i = 0; i < n; i++)
+				if (!strcmp(labels[i], labels[n]) && strcmp(labels[n], "ort/cpu"))
+					fail_msg("'%s' listed twice:\n%s", labels[n], out);
+			n++;
+		}
+		assert_true(n >= 4);
+	}
+	free(out);
+	fx_release(&f, NULL);
+}
+
 /* The CLI: --json parsed, and usage errors. */
 static void test_cli(void **st)
 {
@@ -579,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_crash_left_out),
 		cmocka_unit_test(test_search_and_reproduce),
 		cmocka_unit_test(test_zoo_model),
+		cmocka_unit_test(test_cli_sigint),
 		cmocka_unit_test(test_cli),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
