@@ -612,6 +612,8 @@ static void test_cli(void **st)
 		/* every candidate at batch 1: a round whose plan excludes nothing */
 		{ "advise --model $M/mlp.onnx --runtimes ort --axes threads --max-batch 1 --screen 20ms --measure 50ms"
 		  " --reps 1 --rounds 1 --finalists 2 --db r1.db", 0, "recommended: ort/cpu" },
+		{ "advise --model $M/mlp.onnx --runtimes ort --axes threads --max-batch 1 --screen 20ms --screen-only"
+		  " --resume --db r2.db", 0, "no unfinished advice with these options in 'r2.db': starting a new one" },
 		/* float16 outputs are compared widened: a model agrees with itself */
 		{ "compare --batch 8 -- --model $M/toy.fp16.onnx -- --model $M/toy.fp16.onnx", 0,
 		  "top-1 agreement  100.00% (32/32)" },

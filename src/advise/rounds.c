@@ -307,6 +307,10 @@ int gb_advise_rounds(struct gb_advise_state *a)
 			if (info.nruns_done >= info.nruns_planned)
 				goto done_round;
 		}
+		if (gb_now_ns() >= a->deadline_ns) {
+			a->ans->budget_ended = 1;	/* a resumed round with no time left */
+			break;
+		}
 		if (a->cb && a->cb->round_start)
 			a->cb->round_start(a->ctx, r, n, reps);
 		if ((ret = run_round(a, campaign, p)))

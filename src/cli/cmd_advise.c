@@ -154,6 +154,8 @@ static void on_candidates(void *ctx, const struct gb_advise_candidate *cs, size_
 	struct advise_cli *c = ctx;
 
 	c->ncands = (unsigned)n;
+	if (c->o.resume && !resumed)
+		warning("no unfinished advice with these options in '%s': starting a new one", c->o.db);
 	if (c->quiet)
 		return;
 	fprintf(stderr, "advise: %s on %s, %zu candidates from the runtimes' axes%s\n", c->o.model, c->o.ep, n,
