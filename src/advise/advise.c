@@ -72,16 +72,6 @@ static void key_of(const struct gb_advise_opts *o, char *buf, size_t len)
 					(unsigned long long)o->dims[i].value);
 }
 
-static int wanted_runtime(const struct gb_advise_opts *o, const char *name)
-{
-	if (!o->runtimes)
-		return 1;
-	for (size_t i = 0; o->runtimes[i]; i++)
-		if (!strcmp(o->runtimes[i], name))
-			return 1;
-	return 0;
-}
-
 static int add_candidate(struct gb_advise_state *a, const struct gb_advise_candidate *c)
 {
 	int ret = gb_advise_append(&a->c, &a->nc, &a->capc, c);
@@ -155,10 +145,14 @@ static int enumerate_all(struct gb_advise_state *a)
 	for (size_t r = 0; r < a->nrows; r++) {
 		const struct gb_runtime_ops *rt = a->rows[r];
 
-		if (!rt || !wanted_runtime(o, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
+		if (!rt || !gb_advise_in_list(o->runtimes, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
 			continue;
-		for (const struct gb_runtime_axis *x = rt->axes; x && x->name; x++)
-			need_fp16 |= x->via == GB_AXIS_VIA_MODEL_DTYPE;
+		const struct gb_runtime_axis *ax[32];
+		size_t nax = gb_runtime_axes(rt, o->ep, ax, 32);
+
+		/* export a converted model only when a searched axis needs it */
+		for (size_t k = 0; k < nax; k++)
+			need_fp16 |= ax[k]->via == GB_AXIS_VIA_MODEL_DTYPE && gb_advise_in_list(o->axes, ax[k]->name);
 	}
 	if ((ret = resolve_model(a, need_fp16)))
 		return ret;
@@ -167,7 +161,7 @@ static int enumerate_all(struct gb_advise_state *a)
 		struct gb_advise_candidate *list = NULL;
 		size_t n = 0;
 
-		if (!rt || !wanted_runtime(o, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
+		if (!rt || !gb_advise_in_list(o->runtimes, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
 			continue;
 		if ((ret = gb_advise_enumerate(rt, o->ep, o->axes, o->max_candidates, ncpu > 0 ? (unsigned)ncpu : 1,
 					       &list, &n)))
@@ -188,7 +182,7 @@ static int enumerate_all(struct gb_advise_state *a)
 		int found = 0;
 
 		for (size_t r = 0; r < a->nrows && !found; r++)
-			found = a->rows[r] && wanted_runtime(o, a->rows[r]->name) &&
+			found = a->rows[r] && gb_advise_in_list(o->runtimes, a->rows[r]->name) &&
 				gb_runtime_axis_find(a->rows[r], o->axes[i]);
 		if (!found)
 			return gb_error_set(-EINVAL, "no runtime searched declares an axis '%s' (see docs/advise.md)",

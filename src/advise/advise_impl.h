@@ -61,6 +61,8 @@ int gb_advise_rounds(struct gb_advise_state *a);
 int gb_advise_cmp_measured(const void *x, const void *y);
 
 /* candidates.c */
+/* name is in the NULL-terminated list; 1 for any name when list is NULL. */
+int gb_advise_in_list(const char *const *list, const char *name);
 /* Append c to *arr (grown as needed). */
 int gb_advise_append(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const struct gb_advise_candidate *c);
 void gb_advise_label(struct gb_advise_candidate *c);

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int wanted(const char *const *axes, const char *name)
+int gb_advise_in_list(const char *const *list, const char *name)
 {
-	if (!axes)
+	if (!list)
 		return 1;
-	for (size_t i = 0; axes[i]; i++)
-		if (!strcmp(axes[i], name))
+	for (size_t i = 0; list[i]; i++)
+		if (!strcmp(list[i], name))
 			return 1;
 	return 0;
 }
@@ -137,7 +137,7 @@ int gb_advise_enumerate(const struct gb_runtime_ops *rt, const char *ep, const c
 	*out = NULL;
 	*n = 0;
 	for (size_t i = 0; i < nall; i++)
-		if (wanted(axes, all[i]->name)) {
+		if (gb_advise_in_list(axes, all[i]->name)) {
 			ax[nax] = all[i];
 			nv[nax] = gb_runtime_axis_values(all[i], ncpus, vals[nax], store[nax], 16);
 			product *= (double)(nv[nax] + 1);
