@@ -135,6 +135,14 @@ static int resolve_model(struct gb_advise_state *a, int need_fp16)
 	return 0;
 }
 
+/* A row asked for (or any, without --runtimes) that takes the EP and
+ * starts here. */
+static int searched(const struct gb_advise_opts *o, const struct gb_runtime_ops *rt)
+{
+	return rt && gb_advise_in_list(o->runtimes, rt->name) && gb_runtime_accepts_ep(rt, o->ep) &&
+	       !gb_runtime_probe(rt);
+}
+
 static int enumerate_all(struct gb_advise_state *a)
 {
 	const struct gb_advise_opts *o = a->o;
@@ -145,7 +153,7 @@ static int enumerate_all(struct gb_advise_state *a)
 	for (size_t r = 0; r < a->nrows; r++) {
 		const struct gb_runtime_ops *rt = a->rows[r];
 
-		if (!rt || !gb_advise_in_list(o->runtimes, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
+		if (!searched(o, rt))
 			continue;
 		const struct gb_runtime_axis *ax[32];
 		size_t nax = gb_runtime_axes(rt, o->ep, ax, 32);
@@ -161,7 +169,7 @@ static int enumerate_all(struct gb_advise_state *a)
 		struct gb_advise_candidate *list = NULL;
 		size_t n = 0;
 
-		if (!rt || !gb_advise_in_list(o->runtimes, rt->name) || !gb_runtime_accepts_ep(rt, o->ep) || gb_runtime_probe(rt))
+		if (!searched(o, rt))
 			continue;
 		if ((ret = gb_advise_enumerate(rt, o->ep, o->axes, o->max_candidates, ncpu > 0 ? (unsigned)ncpu : 1,
 					       &list, &n)))
