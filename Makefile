@@ -58,7 +58,7 @@ endif
 ALL_CFLAGS = $(CFLAGS_COMMON) $(CFLAGS_MODE) $(CFLAGS)
 LDLIBS += -lcjson -ldl -lm -lpthread
 
-LIB_DIRS := src/common src/meter src/runtime src/model src/workload src/campaign src/store src/record src/report
+LIB_DIRS := src/common src/meter src/runtime src/model src/workload src/campaign src/store src/record src/report src/advise
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -15,6 +15,12 @@ Models (opset 13, IR 7, so any ORT since 1.10 loads them):
   mlp_big.onnx x float[batch,256] -> Relu(x @ W[256,256]) x 4 (benchmarks)
   add.onnx     x float[batch,4] -> x * 2 + b: Add and Mul only, which the
                fake onnxruntime module of the worker tests can evaluate
+  toy.onnx     x float[batch,8] -> x @ W[8,4] (W from a fixed seed): a
+               classifier whose argmax varies with the input
+  toy.fp16.onnx  -> Cast(x @ W', float16) with W's columns reversed: the
+               "fp16 variant" the advisor finds beside toy.onnx, with a
+               float16 output as a converted model has, whose answers
+               differ (as a broken conversion's would): it must be rejected
 """
 import os
 import sys
@@ -106,14 +112,32 @@ def add(path):
     save(helper.make_model(g, opset_imports=OPSET), path)
 
 
+def toy(path, reverse=False):
+    w = np.random.default_rng(7).standard_normal((8, 4)).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["y"])]
+    out = TensorProto.FLOAT
+    if reverse:
+        w = w[:, ::-1].copy()
+        nodes = [helper.make_node("MatMul", ["x", "W"], ["h"]),
+                 helper.make_node("Cast", ["h"], ["y"], to=TensorProto.FLOAT16)]
+        out = TensorProto.FLOAT16
+    g = helper.make_graph(
+        nodes, "toy",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+        [helper.make_tensor_value_info("y", out, ["batch", 4])],
+        [numpy_helper.from_array(w, "W")])
+    save(helper.make_model(g, opset_imports=OPSET), path)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, fn in (("mlp", mlp), ("tokens", tokens), ("fixed", fixed), ("dtypes", dtypes),
-                     ("mlp_big", mlp_big), ("add", add)):
+                     ("mlp_big", mlp_big), ("add", add), ("toy", toy)):
         fn(os.path.join(out, name + ".onnx"))
+    toy(os.path.join(out, "toy.fp16.onnx"), reverse=True)
 
 
 if __name__ == "__main__":

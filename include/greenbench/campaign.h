@@ -34,6 +34,12 @@ struct gb_plan;
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *zoo_dir, char *buf, size_t len);
 
+/* The zoo model `zoo` as ONNX in zoo_dir (NAME.onnx, or NAME.DTYPE.onnx
+ * with dtype "fp16": `<cmd> zoo export NAME --dtype DTYPE`), exported on
+ * first use; its path in buf. */
+int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, const char *zoo_dir,
+			   char *buf, size_t len);
+
 /* True when the configuration's runtime takes a zoo model by name (torch
  * builds the framework's own model) rather than as an exported file. */
 int gb_campaign_model_by_name(const struct gb_plan *p, size_t config);

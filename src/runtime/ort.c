@@ -468,6 +468,7 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.summary = "ONNX Runtime through its C API (ep: cpu, cuda, tensorrt)",
 	.eps = gb_ort_eps,
 	.ep_required = 1,
+	.axes = gb_ort_axes,
 	.probe = ort_probe,
 	.open = ort_open,
 	.describe = ort_describe,
@@ -514,6 +515,7 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.summary = "ONNX Runtime through its C API (not built)",
 	.eps = gb_ort_eps,
 	.ep_required = 1,
+	.axes = gb_ort_axes,
 	.probe = ort_unavailable,
 	.open = ort_open_unavailable,
 };

@@ -76,6 +76,18 @@ static const struct migration {
 	     "UPDATE energy SET kind = (SELECT json_extract(p.value, '$.energy.\"' || energy.domain || '\".kind')"
 	     " FROM run r, json_each(CASE WHEN json_valid(r.record_json) THEN r.record_json ELSE '{}' END, '$.phases') p"
 	     " WHERE r.id = energy.run_id AND json_extract(p.value, '$.name') IS energy.phase);" },
+	/* 2 -> 3: the advisor's state (greenbench/advise.h): each advice, its
+	 * candidates' screening and the campaign of each measured round. */
+	{ 2, "CREATE TABLE advice(id INTEGER PRIMARY KEY, key TEXT NOT NULL, model TEXT, created_at TEXT,"
+	     " finished_at TEXT, spent_ns INTEGER NOT NULL DEFAULT 0, answer_json TEXT);"
+	     "CREATE TABLE advice_screen(advice_id INTEGER NOT NULL REFERENCES advice(id), idx INTEGER NOT NULL,"
+	     " label TEXT NOT NULL,"
+	     " status TEXT NOT NULL CHECK(status IN ('started','ok','rejected','failed','slow')),"
+	     " reason TEXT, batch INTEGER, energy_per_item_mj REAL, energy_methods TEXT, throughput_per_s REAL,"
+	     " p99_ms REAL, agreement REAL, max_abs_diff REAL, load_s REAL, measured_s REAL, wall_s REAL,"
+	     " PRIMARY KEY(advice_id, idx));"
+	     "CREATE TABLE advice_round(advice_id INTEGER NOT NULL REFERENCES advice(id), round INTEGER NOT NULL,"
+	     " campaign_id INTEGER NOT NULL REFERENCES campaign(id), PRIMARY KEY(advice_id, round));" },
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
@@ -1036,4 +1048,166 @@ int gb_store_run_domains(struct gb_store *st, int64_t run, const char *kind, cha
 	sqlite3_bind_int64(s, 1, run);
 	bind_text(s, 2, kind);
 	return load_names(st, s, "read the domains", names);
+}
+
+/* ---- the advisor's state ------------------------------------------------- */
+
+int gb_store_advice_find(struct gb_store *st, const char *key, int64_t *id, uint64_t *spent_ns)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT id, spent_ns FROM advice WHERE key = ? AND finished_at IS NULL"
+			    " ORDER BY id DESC LIMIT 1", &s)))
+		return ret;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*spent_ns = (uint64_t)sqlite3_column_int64(s, 1);
+		ret = 0;
+	} else {
+		ret = rc == SQLITE_DONE ? -ENOENT : db_err(st, rc, "look up an advice");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_advice_create(struct gb_store *st, const char *key, const char *model, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "INSERT INTO advice(key, model, created_at) VALUES(?,?,?)", &s)))
+		return ret;
+	bind_text(s, 1, key);
+	bind_text(s, 2, model);
+	bind_text(s, 3, now);
+	if ((ret = step_done(st, s, "store an advice")))
+		return ret;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int gb_store_advice_update(struct gb_store *st, int64_t id, uint64_t spent_ns, const char *answer_json)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "UPDATE advice SET spent_ns = ?, answer_json = coalesce(?, answer_json),"
+			    " finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END WHERE id = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, (int64_t)spent_ns);
+	bind_text(s, 2, answer_json);
+	bind_text(s, 3, answer_json);
+	bind_text(s, 4, now);
+	sqlite3_bind_int64(s, 5, id);
+	return step_done(st, s, "update an advice");
+}
+
+int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_store_screen *r)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "INSERT OR REPLACE INTO advice_screen VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, (int64_t)r->idx);
+	bind_text(s, 3, r->label);
+	bind_text(s, 4, r->status);
+	bind_text(s, 5, r->reason);
+	sqlite3_bind_int64(s, 6, r->batch);
+	bind_num(s, 7, r->energy_per_item_mj);
+	bind_text(s, 8, r->methods);
+	bind_num(s, 9, r->throughput_per_s);
+	bind_num(s, 10, r->p99_ms);
+	bind_num(s, 11, r->agreement);
+	bind_num(s, 12, r->max_abs_diff);
+	bind_num(s, 13, r->load_s);
+	bind_num(s, 14, r->measured_s);
+	bind_num(s, 15, r->wall_s);
+	return step_done(st, s, "store a screening");
+}
+
+int gb_store_screen_forget(struct gb_store *st, int64_t advice, size_t idx)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "DELETE FROM advice_screen WHERE advice_id = ? AND idx = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, (int64_t)idx);
+	return step_done(st, s, "forget a screening");
+}
+
+static void screen_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_screen *r = item;
+
+	r->idx = (size_t)sqlite3_column_int64(s, 0);
+	col_text(s, 1, r->label, sizeof r->label);
+	col_text(s, 2, r->status, sizeof r->status);
+	col_text(s, 3, r->reason, sizeof r->reason);
+	r->batch = (unsigned)sqlite3_column_int64(s, 4);
+	r->energy_per_item_mj = col_num(s, 5);
+	col_text(s, 6, r->methods, sizeof r->methods);
+	r->throughput_per_s = col_num(s, 7);
+	r->p99_ms = col_num(s, 8);
+	r->agreement = col_num(s, 9);
+	r->max_abs_diff = col_num(s, 10);
+	r->load_s = col_num(s, 11);
+	r->measured_s = col_num(s, 12);
+	r->wall_s = col_num(s, 13);
+}
+
+int gb_store_screen_load(struct gb_store *st, int64_t advice, struct gb_store_screen **out, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if ((ret = prep(st, "SELECT idx, label, status, reason, batch, energy_per_item_mj, energy_methods,"
+			    " throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s"
+			    " FROM advice_screen WHERE advice_id = ? ORDER BY idx", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	return load_rows(st, s, sizeof **out, screen_fill, "load screenings", (void **)out, n);
+}
+
+int gb_store_advice_round_insert(struct gb_store *st, int64_t advice, unsigned round, int64_t campaign)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "INSERT INTO advice_round VALUES(?,?,?)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, round);
+	sqlite3_bind_int64(s, 3, campaign);
+	return step_done(st, s, "store an advice round");
+}
+
+static void round_fill(sqlite3_stmt *s, void *item)
+{
+	*(int64_t *)item = sqlite3_column_int64(s, 0);
+}
+
+int gb_store_advice_rounds_load(struct gb_store *st, int64_t advice, int64_t **campaigns, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	*campaigns = NULL;
+	*n = 0;
+	if ((ret = prep(st, "SELECT campaign_id FROM advice_round WHERE advice_id = ? ORDER BY round", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	return load_rows(st, s, sizeof **campaigns, round_fill, "load advice rounds", (void **)campaigns, n);
 }
