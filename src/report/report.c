@@ -7,6 +7,7 @@
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/series.h"
+#include "greenbench/zoo.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -15,13 +16,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
 #define ROW_REPORTED(id, field, key, title, div) \
 	[id] = { key, title, offsetof(struct gb_run_metrics, field), div },
 #define ROW_UNREPORTED(...)
 #define ROW(field, since, from, rkey, rep, id, key, title, div) ROW_##rep(id, field, key, title, div)
-const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT] = { GB_RUN_METRICS(ROW) };
+const struct gb_rmetric_info gb_rmetrics[GB_RF_COUNT] = {
+	GB_RUN_METRICS(ROW)
+	[GB_RD_GPU_EPI] = { "gpu_energy_per_item_mj", "GPU mJ/item", 0, 1 },
+	[GB_RD_CPU_EPI] = { "cpu_energy_per_item_mj", "CPU mJ/item", 0, 1 },
+	[GB_RD_NET_EPI] = { "net_energy_per_item_mj", "Net mJ/item", 0, 1 },
+	[GB_RD_TIME_PER_ITEM] = { "time_per_item_ms", "Time/item (ms)", 0, 1 },
+};
 #undef ROW
 #undef ROW_REPORTED
 #undef ROW_UNREPORTED
@@ -31,6 +39,39 @@ double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k)
 	if ((unsigned)k >= GB_RM_COUNT)
 		return NAN;
 	return *(const double *)((const char *)m + gb_rmetrics[k].off) / gb_rmetrics[k].div;
+}
+
+/* Figure k of a run, stored or derived; NAN when absent. */
+static double run_value(const struct gb_store_run *run, int k)
+{
+	const struct gb_run_metrics *m = &run->m;
+	double items = m->items > 0 ? m->items : NAN;
+
+	switch (k) {
+	case GB_RD_GPU_EPI: return m->gpu_energy_j / items * 1e3;
+	case GB_RD_CPU_EPI: return m->cpu_energy_j / items * 1e3;
+	case GB_RD_NET_EPI: return run->net_energy_j / items * 1e3;
+	case GB_RD_TIME_PER_ITEM: return m->inference_time_s / items * 1e3;
+	default: return gb_rmetric_value(m, (enum gb_rmetric)k);
+	}
+}
+
+const struct gb_claim_info gb_claims[GB_CLAIM_COUNT] = {
+	[GB_CLAIM_TIME_ENERGY] = { "time-energy", "Inference time and energy correlate strongly (the study: Spearman rho 0.99)" },
+	[GB_CLAIM_UTIL_POWER] = { "util-power", "GPU utilisation and GPU power correlate (the study: rho 0.81)" },
+	[GB_CLAIM_ONNX_SMALL_BATCH] = { "onnx-batch1", "Converting a model to ONNX saves energy at batch size 1" },
+	[GB_CLAIM_ONNX_LARGE_BATCH] = { "onnx-batch64", "At batch size 64 a converted model can cost more energy than the framework's own" },
+	[GB_CLAIM_TRT_CUDA] = { "tensorrt-cuda", "The TensorRT execution provider uses less energy than CUDA" },
+	[GB_CLAIM_CPU_SHARE] = { "cpu-share", "CPU energy is a large share of GPU energy" },
+};
+
+const char *gb_verdict_name(enum gb_verdict v)
+{
+	switch (v) {
+	case GB_VERDICT_HOLDS: return "holds";
+	case GB_VERDICT_FAILS: return "does not hold";
+	default: return "cannot be tested";
+	}
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -69,7 +110,7 @@ static int same_group(const struct gb_report_config *a, const struct gb_report_c
 	return !strcmp(a->model, b->model) && a->batch == b->batch;
 }
 
-static struct gb_report_config *cfg_for(struct gb_report *r, const struct gb_store_run *run)
+static struct gb_report_config *cfg_for(struct gb_report *r, const struct gb_store_run *run, unsigned per_items)
 {
 	struct gb_report_config *c;
 
@@ -82,16 +123,23 @@ static struct gb_report_config *cfg_for(struct gb_report *r, const struct gb_sto
 	snprintf(c->runtime, sizeof c->runtime, "%s", run->runtime);
 	snprintf(c->ep, sizeof c->ep, "%s", run->ep);
 	snprintf(c->label, sizeof c->label, "%s", run->label);
+	snprintf(c->zoo, sizeof c->zoo, "%s", run->zoo);
+	snprintf(c->converted_from, sizeof c->converted_from, "%s", run->converted_from);
 	c->batch = run->batch;
+	c->per_items = per_items;
+	if (!c->per_items) {
+		const struct gb_zoo_model *z = run->zoo[0] ? gb_zoo_find(run->zoo) : NULL;
+		c->per_items = z && z->study_items ? z->study_items : GB_REPORT_STUDY_ITEMS;
+	}
 	return c;
 }
 
 static int add_values(struct gb_report_config *c, const struct gb_store_run *run, size_t cap)
 {
-	for (int k = 0; k < GB_RM_COUNT; k++) {
+	for (int k = 0; k < GB_RF_COUNT; k++) {
 		if (!c->values[k] && !(c->values[k] = malloc(cap * sizeof(double))))
 			return gb_error_set(-ENOMEM, "out of memory");
-		c->values[k][c->n_ok] = gb_rmetric_value(&run->m, k);
+		c->values[k][c->n_ok] = run_value(run, k);
 	}
 	if (!c->gpu_method[0])
 		snprintf(c->gpu_method, sizeof c->gpu_method, "%s", run->m.gpu_energy_method);
@@ -178,7 +226,211 @@ static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric
 	free(y);
 }
 
-int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **out)
+/* Same model: the same zoo model, or the same name for model files. */
+static int same_model(const struct gb_report_config *a, const struct gb_report_config *b)
+{
+	if (a->zoo[0] && b->zoo[0])
+		return !strcmp(a->zoo, b->zoo);
+	return !strcmp(a->model, b->model);
+}
+
+/* Change of figure k from a to b in percent of a, with the 95% Welch
+ * interval of the difference of means. */
+static void change(const struct gb_report_config *a, const struct gb_report_config *b, int k,
+		   int *valid, int *ci_valid, double *pct, double *lo, double *hi, int *excl)
+{
+	const struct gb_ci *x = &a->m[k], *y = &b->m[k];
+
+	*valid = *ci_valid = *excl = 0;
+	if (!x->valid || !y->valid || x->mean == 0)
+		return;
+	*valid = 1;
+	*pct = (y->mean - x->mean) / x->mean * 100;
+	if (!x->ci_valid || !y->ci_valid)
+		return;
+	double vx = x->sd * x->sd / (double)x->n, vy = y->sd * y->sd / (double)y->n, se = sqrt(vx + vy);
+	double df = se > 0 ? (vx + vy) * (vx + vy) / (vx * vx / (double)(x->n - 1) + vy * vy / (double)(y->n - 1)) : 1;
+	double t = gsl_cdf_tdist_Pinv(0.975, df), d = y->mean - x->mean;
+	*ci_valid = 1;
+	*lo = (d - t * se) / x->mean * 100;
+	*hi = (d + t * se) / x->mean * 100;
+	*excl = *lo > 0 || *hi < 0;
+}
+
+/* RQ2 pairs: every converted configuration against the same model, batch
+ * and EP run by the framework it was converted from ("tf2onnx": tf...). */
+static int conversions(struct gb_report *r)
+{
+	r->conversions = calloc(r->ncfgs + 1, sizeof *r->conversions);
+	if (!r->conversions)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t j = 0; j < r->ncfgs; j++) {
+		const struct gb_report_config *b = &r->cfgs[j];
+		size_t fw = strcspn(b->converted_from, "2");
+		if (!b->converted_from[0])
+			continue;
+		for (size_t i = 0; i < r->ncfgs; i++) {
+			const struct gb_report_config *a = &r->cfgs[i];
+			struct gb_report_conversion *cv = &r->conversions[r->nconversions];
+			if (a->converted_from[0] || !same_model(a, b) || a->batch != b->batch ||
+			    strcmp(a->ep, b->ep) || strncmp(a->runtime, b->converted_from, fw) ||
+			    !strcmp(a->runtime, b->runtime))
+				continue;
+			cv->a = i;
+			cv->b = j;
+			change(a, b, GB_RM_EPI, &cv->energy.valid, &cv->energy.ci_valid, &cv->energy.pct,
+			       &cv->energy.lo_pct, &cv->energy.hi_pct, &cv->energy.excludes_zero);
+			change(a, b, GB_RD_TIME_PER_ITEM, &cv->time.valid, &cv->time.ci_valid, &cv->time.pct,
+			       &cv->time.lo_pct, &cv->time.hi_pct, &cv->time.excludes_zero);
+			r->nconversions++;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+static double median(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void finding_corr(struct gb_report_finding *f, const struct gb_report_corr *c, double min_rho,
+			 const char *what)
+{
+	f->n = c->n;
+	f->value = c->valid ? c->rho : NAN;
+	f->p = c->valid ? c->p : NAN;
+	if (!c->valid) {
+		f->verdict = GB_VERDICT_UNTESTABLE;
+		snprintf(f->detail, sizeof f->detail, "%zu runs have both %s; a correlation needs 3 runs that differ", c->n, what);
+		return;
+	}
+	f->verdict = c->rho >= min_rho && c->p < GB_FINDING_ALPHA ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	f->n_for = f->verdict == GB_VERDICT_HOLDS ? c->n : 0;
+	snprintf(f->detail, sizeof f->detail, "Spearman rho %.3f (p = %.3g) over %zu runs, %s; holds at rho >= %.1f with p < %.2f",
+		 c->rho, c->p, c->n, what, min_rho, GB_FINDING_ALPHA);
+}
+
+/* The conversion findings: at batch 1 (small) every pair saves energy;
+ * at large batches at least one pair costs more. */
+static void finding_onnx(const struct gb_report *r, struct gb_report_finding *f, int large, double *scratch)
+{
+	size_t n = 0, n_for = 0;
+
+	for (size_t i = 0; i < r->nconversions; i++) {
+		const struct gb_report_conversion *cv = &r->conversions[i];
+		unsigned batch = r->cfgs[cv->a].batch;
+		if (!cv->energy.valid || (large ? batch < GB_FINDING_LARGE_BATCH : batch != 1))
+			continue;
+		scratch[n++] = cv->energy.pct;
+		n_for += large ? cv->energy.pct > 0 : cv->energy.pct < 0;
+	}
+	f->n = n;
+	f->n_for = n_for;
+	f->value = median(scratch, n);
+	if (!n) {
+		f->verdict = GB_VERDICT_UNTESTABLE;
+		snprintf(f->detail, sizeof f->detail, "no framework model with its converted model at batch %s%d "
+			 "(a model with `convert:` and the framework's own runtime, same batch and EP)",
+			 large ? ">= " : "", large ? GB_FINDING_LARGE_BATCH : 1);
+		return;
+	}
+	f->verdict = (large ? n_for > 0 : n_for == n) ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	snprintf(f->detail, sizeof f->detail, "%zu of %zu pairs at batch %s%d: the converted model uses %s energy per item "
+		 "(median change %+.1f%%)", n_for, n, large ? ">= " : "", large ? GB_FINDING_LARGE_BATCH : 1,
+		 large ? "more" : "less", f->value);
+}
+
+static void finding_trt(const struct gb_report *r, struct gb_report_finding *f, double *scratch)
+{
+	size_t n = 0, n_for = 0;
+
+	for (size_t i = 0; i < r->ncfgs; i++) {
+		const struct gb_report_config *t = &r->cfgs[i];
+		if (strcmp(t->ep, "tensorrt") || !t->m[GB_RM_EPI].valid)
+			continue;
+		for (size_t j = 0; j < r->ncfgs; j++) {
+			const struct gb_report_config *c = &r->cfgs[j];
+			if (strcmp(c->ep, "cuda") || !same_group(t, c) || strcmp(t->runtime, c->runtime) ||
+			    !c->m[GB_RM_EPI].valid || c->m[GB_RM_EPI].mean <= 0)
+				continue;
+			scratch[n++] = t->m[GB_RM_EPI].mean / c->m[GB_RM_EPI].mean;
+			n_for += t->m[GB_RM_EPI].mean < c->m[GB_RM_EPI].mean;
+		}
+	}
+	f->n = n;
+	f->n_for = n_for;
+	f->value = median(scratch, n);
+	if (!n) {
+		f->verdict = GB_VERDICT_UNTESTABLE;
+		snprintf(f->detail, sizeof f->detail, "no model and batch with ok runs on both the tensorrt and the cuda EP of one runtime");
+		return;
+	}
+	f->verdict = n_for == n ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	snprintf(f->detail, sizeof f->detail, "TensorRT below CUDA in energy per item for %zu of %zu model/batch pairs "
+		 "(median ratio TensorRT/CUDA %.2f)", n_for, n, f->value);
+}
+
+static void finding_cpu_share(const struct gb_report *r, struct gb_report_finding *f, double *scratch)
+{
+	size_t n = 0, n_for = 0, estimated = 0;
+
+	for (size_t i = 0; i < r->ncfgs; i++) {
+		const struct gb_report_config *c = &r->cfgs[i];
+		if (!c->m[GB_RM_GPU_ENERGY].valid || !c->m[GB_RM_CPU_ENERGY].valid || c->m[GB_RM_GPU_ENERGY].mean <= 0)
+			continue;
+		scratch[n] = c->m[GB_RM_CPU_ENERGY].mean / c->m[GB_RM_GPU_ENERGY].mean;
+		n_for += scratch[n++] >= GB_FINDING_CPU_SHARE;
+		estimated += !strcmp(c->cpu_method, "estimated");
+	}
+	f->n = n;
+	f->n_for = n_for;
+	f->value = median(scratch, n);
+	if (!n) {
+		f->verdict = GB_VERDICT_UNTESTABLE;
+		snprintf(f->detail, sizeof f->detail, "no configuration has both a GPU and a CPU energy figure");
+		return;
+	}
+	f->verdict = f->value >= GB_FINDING_CPU_SHARE ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	snprintf(f->detail, sizeof f->detail, "median CPU/GPU energy %.2f over %zu configurations (%zu at >= %.2f); "
+		 "holds at a median >= %.2f%s", f->value, n, n_for, GB_FINDING_CPU_SHARE, GB_FINDING_CPU_SHARE,
+		 estimated ? "; the CPU figures are estimated, not measured" : "");
+}
+
+static int findings(struct gb_report *r)
+{
+	double *scratch = malloc((r->ncfgs * r->ncfgs + 1) * sizeof *scratch);
+
+	if (!scratch)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (int k = 0; k < GB_CLAIM_COUNT; k++) {
+		r->findings[k].claim = (enum gb_claim)k;
+		r->findings[k].value = r->findings[k].p = NAN;
+	}
+	finding_corr(&r->findings[GB_CLAIM_TIME_ENERGY], &r->time_energy, GB_FINDING_RHO_STRONG,
+		     "time per item and energy per item");
+	finding_corr(&r->findings[GB_CLAIM_UTIL_POWER], &r->util_power, GB_FINDING_RHO,
+		     "GPU utilisation and GPU power");
+	finding_onnx(r, &r->findings[GB_CLAIM_ONNX_SMALL_BATCH], 0, scratch);
+	finding_onnx(r, &r->findings[GB_CLAIM_ONNX_LARGE_BATCH], 1, scratch);
+	finding_trt(r, &r->findings[GB_CLAIM_TRT_CUDA], scratch);
+	finding_cpu_share(r, &r->findings[GB_CLAIM_CPU_SHARE], scratch);
+	free(scratch);
+	return 0;
+}
+
+int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_report_options *opt,
+		    struct gb_report **out)
 {
 	struct gb_report *r = calloc(1, sizeof *r);
 	struct gb_store_run *runs = NULL;
@@ -198,7 +450,7 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 		goto out;
 	}
 	for (size_t i = 0; i < nruns; i++) {
-		struct gb_report_config *c = cfg_for(r, &runs[i]);
+		struct gb_report_config *c = cfg_for(r, &runs[i], opt ? opt->per_items : 0);
 		if (!runs[i].ok) {
 			c->n_failed++;
 			snprintf(c->fail_reason, sizeof c->fail_reason, "%s", runs[i].reason);
@@ -209,9 +461,10 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 	qsort(r->cfgs, r->ncfgs, sizeof *r->cfgs, cmp_cfg);
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		struct gb_report_config *c = &r->cfgs[i];
-		for (int k = 0; k < GB_RM_COUNT; k++)
+		for (int k = 0; k < GB_RF_COUNT; k++)
 			gb_stats_ci95(c->values[k], c->n_ok, &c->m[k]);
 		r->has_accuracy |= c->m[GB_RM_TOP1].valid || c->m[GB_RM_TOP5].valid;
+		r->has_net |= c->m[GB_RD_NET_EPI].valid;
 		const struct gb_ci *e = &c->m[GB_RM_EPI];
 		c->cv_epi = e->ci_valid && e->mean != 0 ? e->sd / fabs(e->mean) : NAN;
 		if (c->cv_epi > GB_REPORT_CV_WARN)
@@ -240,6 +493,9 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 	correlate(runs, nruns, GB_RM_THROUGHPUT, GB_RM_EPI, &r->time_energy);
 	r->time_energy.rho = -r->time_energy.rho;
 	correlate(runs, nruns, GB_RM_GPU_UTIL, GB_RM_GPU_POWER, &r->util_power);
+	if ((ret = conversions(r)) || (ret = findings(r)) ||
+	    (ret = gb_store_campaign_environment(st, campaign, &r->envs, &r->nenvs)))
+		goto out;
 	*out = r;
 	r = NULL;
 out:
@@ -268,6 +524,7 @@ static void gpu_column(const char *cols, const char *gpus, const char *suffix, c
 
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 {
+	static const enum gb_domain_kind kinds[] = { GB_DOMAIN_GPU, GB_DOMAIN_CPU_PACKAGE, GB_DOMAIN_CPU_ESTIMATED };
 	struct gb_store_run *runs = NULL;
 	char *cols = NULL, *gpus = NULL, power[64] = "", util[64] = "";
 	size_t n = 0;
@@ -281,12 +538,19 @@ int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 		free(cols);
 		free(gpus);
 		cols = gpus = NULL;
-		if ((ret = gb_store_series_columns(st, runs[i].id, &cols)) ||
-		    (ret = gb_store_run_domains(st, runs[i].id, gb_domain_kind_name(GB_DOMAIN_GPU), &gpus)))
+		if ((ret = gb_store_series_columns(st, runs[i].id, &cols)))
 			goto out;
-		/* The first GPU's power and utilisation columns. */
-		gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_POWER), power, sizeof power);
-		gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_UTIL_GPU), util, sizeof util);
+		/* The first GPU's power and utilisation columns, else (a run on
+		 * the CPU) the first CPU domain's power. */
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !power[0]; k++) {
+			free(gpus);
+			gpus = NULL;
+			if ((ret = gb_store_run_domains(st, runs[i].id, gb_domain_kind_name(kinds[k]), &gpus)))
+				goto out;
+			gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_POWER), power, sizeof power);
+			gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_UTIL_GPU), util, sizeof util);
+			r->series_gpu = kinds[k] == GB_DOMAIN_GPU;
+		}
 		if (power[0] || run) {
 			r->series_run = runs[i].id;
 			snprintf(r->series_label, sizeof r->series_label, "run %lld: %s b%u %s rep %u",
@@ -295,6 +559,11 @@ int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 	}
 	if (run && !r->series_run) {
 		ret = gb_error_set(-ENOENT, "no run %lld in campaign %lld", (long long)run, (long long)r->info.id);
+		goto out;
+	}
+	if (run && !power[0]) {
+		ret = gb_error_set(-ENOENT, "run %lld has no power series to plot (its record has no \"series\")",
+				   (long long)run);
 		goto out;
 	}
 	if (power[0] && (ret = gb_store_series_load(st, r->series_run, power, &r->series_tp, &r->series_power, &r->nseries_power)))
@@ -319,13 +588,15 @@ void gb_report_free(struct gb_report *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->ncfgs; i++)
-		for (int k = 0; k < GB_RM_COUNT; k++)
+		for (int k = 0; k < GB_RF_COUNT; k++)
 			free(r->cfgs[i].values[k]);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->warnings);
 	free(r->cfgs);
 	free(r->pairs);
+	free(r->conversions);
+	free(r->envs);
 	free(r->series_tp);
 	free(r->series_power);
 	free(r->series_tu);

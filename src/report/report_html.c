@@ -201,14 +201,15 @@ static void series_chart(const struct gb_report *r, FILE *f)
 	a.y1 = nice_max(a.y1 > 0 ? a.y1 * 1.05 : 100);
 	scale = a.y1 / 100.0;	/* utilisation 0-100 % drawn on the power axis' height */
 	fprintf(f, "<figure><svg class=\"plot series\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n", W, H, W, H);
-	axes(f, &a, "time (s)", r->nseries_power ? "GPU power (W)" : "GPU utilisation (%)", 1);
+	axes(f, &a, "time (s)", !r->nseries_power ? "GPU utilisation (%)" : r->series_gpu ? "GPU power (W)" : "CPU power (W)", 1);
 	if (r->nseries_power)
 		polyline(f, "series-power", &a, r->series_tp, r->series_power, r->nseries_power, 1);
 	if (r->nseries_util) {
 		polyline(f, "series-util", &a, r->series_tu, r->series_util, r->nseries_util, r->nseries_power ? scale : 1);
 		fprintf(f, "<text class=\"tick\" x=\"%d\" y=\"%d\">100%% util</text>", W - MR + 4, MT + 4);
 	}
-	fputs("</svg><figcaption>GPU power (solid) and utilisation (dashed, 0-100% on the same height) over time, ", f);
+	fputs(r->series_gpu ? "</svg><figcaption>GPU power (solid) and utilisation (dashed, 0-100% on the same height) over time, " :
+	      "</svg><figcaption>CPU power over time, ", f);
 	esc(f, r->series_label);
 	fputs(".</figcaption></figure>\n", f);
 }
@@ -265,7 +266,14 @@ int gb_report_write_html(const struct gb_report_format *self, const struct gb_re
 		const struct rtable *tb = &t[i];
 		fputs("<h2>", f);
 		esc(f, tb->title);
-		fputs("</h2>\n<table>\n", f);
+		fputs("</h2>\n", f);
+		if (!tb->nrows) {
+			fputs("<p class=\"empty\">", f);
+			esc(f, tb->empty[0] ? tb->empty : "(none)");
+			fputs("</p>\n", f);
+			continue;
+		}
+		fputs("<table>\n", f);
 		for (size_t row = 0; row <= tb->nrows; row++) {
 			fputs("<tr>", f);
 			for (size_t c = 0; c < tb->ncols; c++) {

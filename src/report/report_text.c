@@ -67,7 +67,7 @@ int gb_report_write_text(const struct gb_report_format *self, const struct gb_re
 					w[c] = width(gb_rtable_cell(tb, row, c));
 		fprintf(f, "%s%s\n\n", md ? "## " : "", tb->title);
 		if (!tb->nrows) {
-			fprintf(f, "(none)\n\n");
+			fprintf(f, "%s\n\n", tb->empty[0] ? tb->empty : "(none)");
 			continue;
 		}
 		for (size_t row = 0; row <= tb->nrows; row++) {
@@ -131,6 +131,14 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 	fputs("% greenbench report; needs \\usepackage{booktabs}\n", f);
 	for (size_t i = 0; i < nt; i++) {
 		const struct rtable *tb = &t[i];
+		if (!tb->nrows) {
+			fputs("\\paragraph{", f);
+			latex_escape(f, tb->title);
+			fputs("} ", f);
+			latex_escape(f, tb->empty[0] ? tb->empty : "(none)");
+			fputs("\n\n", f);
+			continue;
+		}
 		fputs("\\begin{table}[htbp]\n\\centering\n\\scriptsize\n\\caption{", f);
 		latex_escape(f, tb->title);
 		fputs("}\n\\begin{tabular}{", f);

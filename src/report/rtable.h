@@ -11,12 +11,14 @@
 struct rtable {
 	char title[160];
 	char note[512];		/* shown under the table; may be empty */
+	char empty[320];	/* no rows: why, shown instead of the table */
 	size_t ncols, nrows;	/* nrows excludes the header row */
 	char **cells;		/* (nrows + 1) * ncols, row 0 is the header */
 };
 
-/* All tables of a report, in order: Table 1, Table 3, Table 2 (when any
- * accuracy), pairwise tests. Returns the count or a negative errno. */
+/* All tables of a report, in order: environment, Table 1, Table 2, Table
+ * 3, RQ2 (framework against converted), the study's findings, pairwise
+ * tests. A table without rows has `empty` set. 0 or a negative errno. */
 int gb_rtables_build(const struct gb_report *r, struct rtable **out, size_t *n);
 void gb_rtables_free(struct rtable *t, size_t n);
 const char *gb_rtable_cell(const struct rtable *t, size_t row, size_t col);
