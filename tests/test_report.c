@@ -250,6 +250,12 @@ static void test_every_format(void **st)
 	assert_non_null(strstr(text, "0 (+4 failed)"));
 	assert_non_null(strstr(text, "warning: resnet50 b8 ort/cuda: the GPU throttled during its runs (reasons 0x40)"));
 	assert_non_null(strstr(text, "warning: mobilenetv2 b8 ort/tensorrt: 4 of 4 runs failed: unsupported execution provider tensorrt"));
+	/* The environment, the empty Table 2 in one line, the findings. */
+	assert_non_null(strstr(text, "GPUs            Fake GPU (driver 1.0)"));
+	assert_non_null(strstr(text, "Energy methods  GPU counter; CPU estimated"));
+	assert_non_null(strstr(text, "No accuracy: no run was measured on labelled data. Give a model `data:`"));
+	assert_non_null(strstr(text, "No converted model in this campaign"));
+	assert_non_null(strstr(text, "tensorrt-cuda  The TensorRT execution provider uses less energy than CUDA"));
 	free(text);
 	text = slurp("out.md");
 	assert_non_null(strstr(text, "## Table 1: energy"));
@@ -267,6 +273,16 @@ static void test_every_format(void **st)
 	cfgs = cJSON_GetObjectItemCaseSensitive(json, "configurations");
 	assert_int_equal(cJSON_GetArraySize(cfgs), 12);
 	assert_int_equal(num(cJSON_GetObjectItemCaseSensitive(json, "campaign"), "runs_recorded"), 48);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(json, "findings")), GB_CLAIM_COUNT);
+	assert_int_equal(num(cJSON_GetArrayItem(cfgs, 0), "per_items"), 10000);
+	/* Table 1's energy and time for the study's workload: N x per item. */
+	{
+		const cJSON *c0 = cJSON_GetArrayItem(cfgs, 1), *ms = cJSON_GetObjectItemCaseSensitive(c0, "metrics");
+		double epi = num(cJSON_GetObjectItemCaseSensitive(ms, "energy_per_item_mj"), "mean");
+		double gpu = num(cJSON_GetObjectItemCaseSensitive(ms, "gpu_energy_per_item_mj"), "mean");
+		double cpu = num(cJSON_GetObjectItemCaseSensitive(ms, "cpu_energy_per_item_mj"), "mean");
+		assert_true(close_to(gpu + cpu, epi, 1e-9));
+	}
 
 	/* CSV: a rectangle with one row per configuration, agreeing with JSON. */
 	text = slurp("out.csv");
@@ -360,6 +376,101 @@ static void test_html_in_chromium(void **st)
 	free(dom);
 }
 
+/* The golden campaign: deterministic noise (seed and run count), a model
+ * converted from torch, BERT's 25,000-review workload, a failed
+ * configuration. */
+static const char golden_plan[] =
+	"name: golden\n"
+	"seed: 14\n"
+	"reps: 3\n"
+	"models: [resnet50, {zoo: resnet50, name: resnet50-onnx, convert: torch2onnx}, bert-base]\n"
+	"runtimes: [ort/cuda, ort/tensorrt, torch/cuda]\n"
+	"batches: [1, 64]\n";
+
+/* Replace every `what` (and the padding after it) by `with`. */
+static char *replace_all(char *text, const char *what, const char *with)
+{
+	size_t wl = strlen(what), n = count(text, what), len = strlen(text);
+	size_t cap = len + n * (strlen(with) + 1) + 1;
+	char *out = malloc(cap), *o = out;
+
+	assert_non_null(out);
+	for (const char *s = text; *s;) {
+		if (wl && !strncmp(s, what, wl)) {
+			o += snprintf(o, cap - (size_t)(o - out), "%s", with);
+			for (s += wl; *s == ' '; s++)
+				;
+			*o++ = ' ';
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	free(text);
+	return out;
+}
+
+/* What varies from run to run of the test: the campaign's times (every
+ * "20..-..-..T..:..:..Z") and greenbench's version and revision. */
+static char *normalise(char *text, const char *version)
+{
+	text = replace_all(text, version, "<version>");
+	for (char *s = text; (s = strstr(s, "T")); s++)
+		if (s - text >= 10 && s[-3] == '-' && s[-6] == '-' && s[3] == ':' && s[6] == ':' && s[9] == 'Z')
+			memcpy(s - 10, "YYYY-MM-DDThh:mm:ssZ", 20);
+	return text;
+}
+
+static void test_golden(void **st)
+{
+	static const char *const fmts[][2] = { { "md", "report.md" }, { "latex", "report.tex" } };
+	char args[512], path[4096], *out = NULL, *json, *version;
+	const char *update = getenv("GB_GOLDEN_UPDATE"), *src = getenv("GB_SRCDIR");
+	cJSON *j;
+
+	(void)st;
+	gbt_write(dir, "golden/golden.yaml", "%s", golden_plan);
+	snprintf(args, sizeof args, "GB_FAKE_NOISE_SEED=7 GB_FAKE_LOG='%s/golden/log' "
+		 "GB_FAKE_FAIL='model=bert-base runtime=ort ep=tensorrt batch=64' '%s' campaign run golden.yaml --db g.db -q",
+		 dir, gb);
+	snprintf(path, sizeof path, "cd '%s/golden' && %s %s 2>&1", dir, env, args);
+	if (gbt_run(path, &out) != 0)
+		fail_msg("golden campaign failed:\n%s", out);
+	free(out);
+	snprintf(path, sizeof path, "cd '%s/golden' && '%s' report --db g.db --format json 2>&1", dir, gb);
+	assert_int_equal(gbt_run(path, &json), 0);
+	j = cJSON_Parse(json);
+	assert_non_null(j);
+	version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "environment"), 0), "greenbench_version"));
+	assert_non_null(version);
+	for (size_t i = 0; i < 2; i++) {
+		char *got, *want;
+		snprintf(path, sizeof path, "cd '%s/golden' && '%s' report --db g.db --format %s 2>&1", dir, gb, fmts[i][0]);
+		assert_int_equal(gbt_run(path, &got), 0);
+		got = normalise(got, version);
+		snprintf(path, sizeof path, "%s/tests/golden/%s", src ? src : ".", fmts[i][1]);
+		if (update && !strcmp(update, "1")) {
+			FILE *f = fopen(path, "w");
+			assert_non_null(f);
+			fputs(got, f);
+			assert_int_equal(fclose(f), 0);
+		}
+		want = gbt_read_file(path, NULL);
+		if (strcmp(got, want)) {
+			size_t at = 0, line = 1;
+			for (; got[at] && got[at] == want[at]; at++)
+				line += got[at] == '\n';
+			fail_msg("%s differs from %s at line %zu (make golden rewrites it; check the diff):\n%.300s",
+				 fmts[i][0], path, line, got + at);
+		}
+		free(got);
+		free(want);
+	}
+	cJSON_Delete(j);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_every_format),
 		cmocka_unit_test(test_html_self_contained),
 		cmocka_unit_test(test_html_in_chromium),
+		cmocka_unit_test(test_golden),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

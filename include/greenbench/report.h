@@ -110,7 +110,7 @@ struct gb_report_config {
 	double cv_epi;		/* NAN when fewer than 2 values */
 	uint64_t throttle;	/* union of throttle reasons seen */
 	int rank;		/* by energy per item within model and batch; 0: none */
-	int pareto;		/* on its model's energy/item vs latency front */
+	int pareto;		/* on its model and batch's energy/item vs latency front */
 };
 
 struct gb_report_pair {

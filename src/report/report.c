@@ -167,7 +167,8 @@ static void rank_and_pareto(struct gb_report *r)
 				continue;
 			if (same_group(a, b) && b->m[GB_RM_EPI].mean < a->m[GB_RM_EPI].mean)
 				rank++;
-			if (strcmp(a->model, b->model) || !a->m[GB_RM_LATENCY_MS].valid || !b->m[GB_RM_LATENCY_MS].valid)
+			/* Latency per batch only compares within one batch size. */
+			if (!same_group(a, b) || !a->m[GB_RM_LATENCY_MS].valid || !b->m[GB_RM_LATENCY_MS].valid)
 				continue;
 			double ea = a->m[GB_RM_EPI].mean, eb = b->m[GB_RM_EPI].mean;
 			double la = a->m[GB_RM_LATENCY_MS].mean, lb = b->m[GB_RM_LATENCY_MS].mean;
@@ -325,15 +326,17 @@ static void finding_corr(struct gb_report_finding *f, const struct gb_report_cor
  * at large batches at least one pair costs more. */
 static void finding_onnx(const struct gb_report *r, struct gb_report_finding *f, int large, double *scratch)
 {
-	size_t n = 0, n_for = 0;
+	size_t n = 0, n_for = 0, n_sig = 0;
 
 	for (size_t i = 0; i < r->nconversions; i++) {
 		const struct gb_report_conversion *cv = &r->conversions[i];
 		unsigned batch = r->cfgs[cv->a].batch;
+		int agrees = large ? cv->energy.pct > 0 : cv->energy.pct < 0;
 		if (!cv->energy.valid || (large ? batch < GB_FINDING_LARGE_BATCH : batch != 1))
 			continue;
 		scratch[n++] = cv->energy.pct;
-		n_for += large ? cv->energy.pct > 0 : cv->energy.pct < 0;
+		n_for += agrees;
+		n_sig += agrees && cv->energy.excludes_zero;
 	}
 	f->n = n;
 	f->n_for = n_for;
@@ -347,8 +350,8 @@ static void finding_onnx(const struct gb_report *r, struct gb_report_finding *f,
 	}
 	f->verdict = (large ? n_for > 0 : n_for == n) ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
 	snprintf(f->detail, sizeof f->detail, "%zu of %zu pairs at batch %s%d: the converted model uses %s energy per item "
-		 "(median change %+.1f%%)", n_for, n, large ? ">= " : "", large ? GB_FINDING_LARGE_BATCH : 1,
-		 large ? "more" : "less", f->value);
+		 "(median change %+.1f%%; %zu with an interval excluding zero)", n_for, n, large ? ">= " : "",
+		 large ? GB_FINDING_LARGE_BATCH : 1, large ? "more" : "less", f->value, n_sig);
 }
 
 static void finding_trt(const struct gb_report *r, struct gb_report_finding *f, double *scratch)

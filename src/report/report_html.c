@@ -109,6 +109,9 @@ static void epi_chart(const struct gb_report *r, FILE *f, size_t from, size_t to
 				fprintf(f, "<line class=\"ci\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" data-lo=\"%.6g\" data-hi=\"%.6g\"/>",
 					cx, cx, py(&a, m->lo), py(&a, m->hi), m->lo, m->hi);
 		}
+		if (!m->valid)	/* a failed configuration is shown as such, not as a gap */
+			fprintf(f, "<text class=\"failed\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", cx,
+				H - MB - 6, c->n_failed ? "failed" : "no data");
 		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"end\" transform=\"rotate(-35 %.1f %d)\">", cx, H - MB + 14, cx, H - MB + 14);
 		esc(f, c->label);
 		fprintf(f, " b%u</text>\n", c->batch);
@@ -219,7 +222,8 @@ static const char css[] =
 	"table{border-collapse:collapse;margin:1em 0;font-size:12px}"
 	"th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;white-space:nowrap}"
 	"th{background:#eee}td:nth-child(-n+3){text-align:left}"
-	".note{font-size:12px;color:#555}.warn{color:#a40}"
+	".note{font-size:12px;color:#555}.warn{color:#a40}.empty{font-style:italic;color:#555}"
+	"svg .failed{font-size:11px;fill:#a40;font-weight:bold}"
 	"svg .axis{stroke:#333}svg .tick{font-size:10px;fill:#333}svg .label{font-size:12px;fill:#111}"
 	"svg .bar{fill:#4a90c2}svg .ci{stroke:#000;stroke-width:2}"
 	"svg .pt{fill:#fff;stroke:#c0392b;stroke-width:2}svg .pt.front{fill:#c0392b}"
