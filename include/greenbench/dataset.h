@@ -77,11 +77,6 @@ struct gb_dataset_options {
 
 void gb_dataset_options_init(struct gb_dataset_options *o);
 
-/* The folder of the preprocessed image cache for cache_dir (NULL: the
- * default above), without creating it: 0, or -ENOENT when neither
- * XDG_CACHE_HOME nor HOME is set. */
-int gb_dataset_cache_dir(const char *cache_dir, char *buf, size_t len);
-
 struct gb_dataset;
 
 int gb_dataset_open(const char *path, const struct gb_dataset_options *o,

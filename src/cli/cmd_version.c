@@ -4,15 +4,19 @@
  *
  *   $ greenbench --version
  *   greenbench 0.1.0 (ce877d8)
- *     workers   /usr/local/share/greenbench/workers
+ *     workers   /usr/local/share/greenbench/workers (exe-relative)
+ *     data      /usr/local/share/greenbench (exe-relative)
+ *     lib       /usr/local/lib/greenbench (exe-relative)
+ *     cache     /home/me/.cache/greenbench (home: HOME)
  *     ort       /usr/local/lib/greenbench/libonnxruntime.so (ONNX Runtime 1.29.0)
  *     python    /usr/bin/python3 (python3 on PATH), else /usr/bin/python3
- *     cache     /home/me/.cache/greenbench
+ *
+ * The paths and the rule that chose each come from greenbench/paths.h.
  */
 #include "cli/builtin.h"
 #include "cli/parse_options.h"
-#include "greenbench/dataset.h"
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
 #include "greenbench/runtime.h"
 #include "greenbench/version.h"
 #include "greenbench/worker.h"
@@ -27,8 +31,10 @@ static const struct gb_usage usage = {
 	.synopsis = "greenbench version\n",
 	.description =
 	"Print greenbench's version and git revision, then what it will use: the\n"
-	"workers directory, the ONNX Runtime library (and its version), the Python\n"
-	"interpreters the worker runtimes try, and the image cache directory.\n",
+	"workers, data, library and cache directories with the rule that chose each\n"
+	"(a GREENBENCH_* variable, XDG or HOME, next to the executable, or the\n"
+	"installation prefix), the ONNX Runtime library (and its version), and the\n"
+	"Python interpreters the worker runtimes try.\n",
 };
 
 static void row(const char *what, const char *value)
@@ -61,6 +67,20 @@ static int find_program(const char *name, char *buf, size_t len)
 	return -1;
 }
 
+static void print_path(enum gb_path_kind kind)
+{
+	struct gb_path_info pi;
+	char line[PATH_MAX + 64];
+
+	if (gb_paths_resolve(kind, &pi)) {
+		missing(gb_path_kind_name(kind), gb_error_msg());
+		return;
+	}
+	snprintf(line, sizeof line, "%s (%s%s%s%s)", pi.path, gb_path_source_name(pi.source),
+		 pi.env ? ": " : "", pi.env ? pi.env : "", pi.exists ? "" : ", missing");
+	row(gb_path_kind_name(kind), line);
+}
+
 static void print_python(void)
 {
 	const char *cands[2], *from;
@@ -88,16 +108,16 @@ int cmd_version(int argc, char **argv)
 {
 	const struct gb_option opts[] = { GB_OPT_END() };
 	const char *lib, *ver;
-	char buf[PATH_MAX], real[PATH_MAX], line[PATH_MAX + 64];
+	char line[PATH_MAX + 64];
 	int ret = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_NO_ARGS);
 
 	if (ret < 0)
 		return gb_cli_finish(gb_parse_exit(ret));
 	printf("greenbench %s\n", gb_version_string());
-	if (gb_worker_dir(buf, sizeof buf))
-		missing("workers", gb_error_msg());
-	else
-		row("workers", realpath(buf, real) ? real : buf);
+	print_path(GB_PATH_WORKERS);
+	print_path(GB_PATH_DATA);
+	print_path(GB_PATH_LIB);
+	print_path(GB_PATH_CACHE);
 	if (gb_ort_library(&lib, &ver)) {
 		missing("ort", gb_error_msg());
 	} else {
@@ -105,9 +125,5 @@ int cmd_version(int argc, char **argv)
 		row("ort", line);
 	}
 	print_python();
-	if (gb_dataset_cache_dir(NULL, buf, sizeof buf))
-		missing("cache", gb_error_msg());
-	else
-		row("cache", buf);
 	return gb_cli_finish(0);
 }

@@ -15,6 +15,7 @@ const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
 
 #include "runtime/ort_internal.h"
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -84,21 +85,12 @@ static void *try_open(const char *path, char *err, size_t len)
  * PREFIX/bin/greenbench loads PREFIX/lib/greenbench/libonnxruntime.so. */
 static int installed_lib(char *buf, size_t len)
 {
-	char exe[4096], lib[4200], real[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct gb_path_info pi;
 
-	if (n <= 0)
+	if (gb_paths_resolve(GB_PATH_LIB, &pi) || pi.source != GB_PATH_FROM_EXE)
 		return -ENOENT;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
+	if ((size_t)snprintf(buf, len, "%s/libonnxruntime.so", pi.path) >= len || access(buf, R_OK))
 		return -ENOENT;
-	*slash = '\0';
-	snprintf(lib, sizeof lib, "%s/../lib/greenbench/libonnxruntime.so", exe);
-	/* the record's ort_library names it without "bin/.." */
-	if (!realpath(lib, real) || access(real, R_OK))
-		return -ENOENT;
-	snprintf(buf, len, "%s", real);
 	return 0;
 }
 

@@ -74,14 +74,9 @@ uint64_t gb_img_cache_key(const struct gb_dataset *ds)
 
 /* The one cache rule (greenbench/paths.h), in its images/ folder, unless
  * the caller configured a folder. */
-int gb_dataset_cache_dir(const char *configured, char *buf, size_t len)
-{
-	return gb_paths_cache_dir(configured, "images", buf, len);
-}
-
 int gb_img_cache_dir(const char *configured, char *buf, size_t len)
 {
-	int ret = gb_dataset_cache_dir(configured, buf, len);
+	int ret = gb_paths_cache_dir(configured, "images", buf, len);
 
 	return ret ? ret : gb_paths_mkdir(buf);
 }
