@@ -178,6 +178,24 @@ const char *gb_verdict_name(enum gb_verdict v);	/* "holds", "does not hold", "ca
 #define GB_FINDING_CPU_SHARE 0.2	/* CPU / GPU energy */
 #define GB_FINDING_LARGE_BATCH 64
 
+struct gb_report_run {
+	int64_t id;
+	size_t cfg;		/* index into cfgs */
+	unsigned rep;		/* 0-based */
+	int ok;
+};
+
+/* One sampled column of one run: power (W) or GPU utilisation (%). */
+struct gb_report_series {
+	int64_t run;
+	char column[64];	/* as stored: "gpu0.power_mw" */
+	char domain[48];	/* "gpu0" */
+	int is_util;		/* 1: GPU utilisation in %; 0: power in W */
+	double *t_s;		/* s since the run's first sample */
+	double *v;
+	size_t n;
+};
+
 struct gb_report {
 	struct gb_store_campaign_info info;
 	struct gb_report_config *cfgs;
@@ -194,13 +212,17 @@ struct gb_report {
 	size_t nenvs;
 	int has_accuracy;
 	int has_net;		/* some configuration has a net energy figure */
-	/* The run whose power and utilisation are plotted (HTML). */
+	/* Every run, in execution order (for the charts). */
+	struct gb_report_run *runs;
+	size_t nruns;
+	/* Energy per run and phase (gb_report_build). */
+	struct gb_store_phase_energy *phases;
+	size_t nphases;
+	/* Power and utilisation over time of every run that recorded them
+	 * (gb_report_load_series), and the run shown first. */
+	struct gb_report_series *series;
+	size_t nseries;
 	int64_t series_run;
-	int series_gpu;		/* the series are a GPU's (else a CPU domain's power) */
-	char series_label[160];
-	double *series_tp, *series_power;	/* s since the first sample, W */
-	double *series_tu, *series_util;	/* s, % */
-	size_t nseries_power, nseries_util;
 };
 
 struct gb_report_options {
@@ -213,7 +235,9 @@ struct gb_report_options {
 /* opt may be NULL (defaults). */
 int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_report_options *opt,
 		    struct gb_report **out);
-/* Load the series of run `run` (0: the first ok run that has one). */
+/* Load the power and utilisation series of every run; `run` (0: the
+ * first ok run that has one) is the one the report shows first. -ENOENT
+ * when run is not in the campaign or has no series. */
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run);
 void gb_report_free(struct gb_report *r);
 

@@ -107,6 +107,16 @@ struct gb_store_environment {
 int gb_store_campaign_environment(struct gb_store *st, int64_t campaign, struct gb_store_environment **out,
 				  size_t *n);
 
+/* A run's energy in one phase: the sum over its GPU and CPU domains
+ * (kinds gpu, cpu, package, dram), in phase order. */
+struct gb_store_phase_energy {
+	int64_t run;
+	char phase[32];		/* "load", "first", "warmup", "measured" */
+	double joules;
+};
+int gb_store_phase_energy_load(struct gb_store *st, int64_t campaign, struct gb_store_phase_energy **out,
+			       size_t *n);
+
 struct gb_store_campaign_info {
 	int64_t id;
 	char name[128], file[512], created_at[32], finished_at[32];

@@ -462,6 +462,18 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 		}
 	}
 	qsort(r->cfgs, r->ncfgs, sizeof *r->cfgs, cmp_cfg);
+	if (!(r->runs = calloc(nruns + 1, sizeof *r->runs))) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nruns; i++) {
+		struct gb_report_run *rr = &r->runs[r->nruns++];
+		rr->id = runs[i].id;
+		rr->rep = runs[i].rep;
+		rr->ok = runs[i].ok;
+		for (rr->cfg = 0; rr->cfg < r->ncfgs && r->cfgs[rr->cfg].config != runs[i].config; rr->cfg++)
+			;
+	}
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		struct gb_report_config *c = &r->cfgs[i];
 		for (int k = 0; k < GB_RF_COUNT; k++)
@@ -497,7 +509,8 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 	r->time_energy.rho = -r->time_energy.rho;
 	correlate(runs, nruns, GB_RM_GPU_UTIL, GB_RM_GPU_POWER, &r->util_power);
 	if ((ret = conversions(r)) || (ret = findings(r)) ||
-	    (ret = gb_store_campaign_environment(st, campaign, &r->envs, &r->nenvs)))
+	    (ret = gb_store_campaign_environment(st, campaign, &r->envs, &r->nenvs)) ||
+	    (ret = gb_store_phase_energy_load(st, campaign, &r->phases, &r->nphases)))
 		goto out;
 	*out = r;
 	r = NULL;
@@ -507,82 +520,75 @@ out:
 	return ret;
 }
 
-/* In cols (one name a line), the first "<gpu>.<suffix>" for the GPUs in
- * gpus (one name a line, in record order); "" when none. */
-static void gpu_column(const char *cols, const char *gpus, const char *suffix, char *buf, size_t len)
+/* The columns a chart shows: "<domain>.power_mw" and "<domain>.util_gpu_pct". */
+static int series_kind(const char *col, int *is_util, size_t *domain_len)
 {
-	char want[160];
+	const char *dot = strrchr(col, '.');
+	const char *pw = gb_series_json_column(GB_SAMPLE_POWER), *ut = gb_series_json_column(GB_SAMPLE_UTIL_GPU);
 
-	buf[0] = '\0';
-	for (const char *g = gpus, *nl; *g; g = nl + 1) {
-		nl = strchr(g, '\n');
-		snprintf(want, sizeof want, "%.*s.%s\n", (int)(nl - g), g, suffix);
-		for (const char *c = cols; *c; c = strchr(c, '\n') + 1)
-			if (!strncmp(c, want, strlen(want))) {
-				snprintf(buf, len, "%.*s", (int)strlen(want) - 1, want);
-				return;
-			}
-	}
+	if (!dot || !pw || !ut)
+		return 0;
+	*domain_len = (size_t)(dot - col);
+	*is_util = !strcmp(dot + 1, ut);
+	return *is_util || !strcmp(dot + 1, pw);
+}
+
+static int series_add(struct gb_report *r, struct gb_store *st, int64_t run, const char *col, size_t dl, int is_util)
+{
+	struct gb_report_series *ns = realloc(r->series, (r->nseries + 1) * sizeof *ns), *s;
+	int ret;
+
+	if (!ns)
+		return gb_error_set(-ENOMEM, "out of memory");
+	r->series = ns;
+	s = memset(&ns[r->nseries], 0, sizeof *ns);
+	s->run = run;
+	s->is_util = is_util;
+	snprintf(s->column, sizeof s->column, "%s", col);
+	snprintf(s->domain, sizeof s->domain, "%.*s", (int)dl, col);
+	if ((ret = gb_store_series_load(st, run, col, &s->t_s, &s->v, &s->n)))
+		return ret;
+	r->nseries++;
+	for (size_t i = 0; !is_util && i < s->n; i++)
+		s->v[i] /= 1000.0;	/* mW -> W */
+	for (size_t i = s->n; i-- > 0;)
+		s->t_s[i] -= s->t_s[0];
+	return 0;
 }
 
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 {
-	static const enum gb_domain_kind kinds[] = { GB_DOMAIN_GPU, GB_DOMAIN_CPU_PACKAGE, GB_DOMAIN_CPU_ESTIMATED };
-	struct gb_store_run *runs = NULL;
-	char *cols = NULL, *gpus = NULL, power[64] = "", util[64] = "";
-	size_t n = 0;
-	int ret;
+	char *cols = NULL;
+	int ret = 0, found = 0;
 
-	if ((ret = gb_store_runs_load(st, r->info.id, &runs, &n)))
-		return ret;
-	for (size_t i = 0; i < n && !power[0]; i++) {
-		if (run ? runs[i].id != run : !runs[i].ok)
-			continue;
+	for (size_t i = 0; i < r->nruns; i++) {
+		size_t before = r->nseries;
 		free(cols);
-		free(gpus);
-		cols = gpus = NULL;
-		if ((ret = gb_store_series_columns(st, runs[i].id, &cols)))
+		cols = NULL;
+		if ((ret = gb_store_series_columns(st, r->runs[i].id, &cols)))
 			goto out;
-		/* The first GPU's power and utilisation columns, else (a run on
-		 * the CPU) the first CPU domain's power. */
-		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !power[0]; k++) {
-			free(gpus);
-			gpus = NULL;
-			if ((ret = gb_store_run_domains(st, runs[i].id, gb_domain_kind_name(kinds[k]), &gpus)))
+		for (char *c = cols, *nl; *c; c = nl + 1) {
+			size_t dl;
+			int is_util;
+			nl = strchr(c, '\n');
+			*nl = '\0';
+			if (series_kind(c, &is_util, &dl) && (ret = series_add(r, st, r->runs[i].id, c, dl, is_util)))
 				goto out;
-			gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_POWER), power, sizeof power);
-			gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_UTIL_GPU), util, sizeof util);
-			r->series_gpu = kinds[k] == GB_DOMAIN_GPU;
 		}
-		if (power[0] || run) {
-			r->series_run = runs[i].id;
-			snprintf(r->series_label, sizeof r->series_label, "run %lld: %s b%u %s rep %u",
-				 (long long)runs[i].id, runs[i].model, runs[i].batch, runs[i].label, runs[i].rep + 1);
-		}
+		if (r->runs[i].id == run)
+			found = 1;
+		if (!r->series_run && r->nseries > before && (run ? r->runs[i].id == run : r->runs[i].ok))
+			r->series_run = r->runs[i].id;
 	}
-	if (run && !r->series_run) {
+	if (run && !found) {
 		ret = gb_error_set(-ENOENT, "no run %lld in campaign %lld", (long long)run, (long long)r->info.id);
 		goto out;
 	}
-	if (run && !power[0]) {
-		ret = gb_error_set(-ENOENT, "run %lld has no power series to plot (its record has no \"series\")",
+	if (run && r->series_run != run)
+		ret = gb_error_set(-ENOENT, "run %lld has no power or utilisation series to plot (its record has no \"series\")",
 				   (long long)run);
-		goto out;
-	}
-	if (power[0] && (ret = gb_store_series_load(st, r->series_run, power, &r->series_tp, &r->series_power, &r->nseries_power)))
-		goto out;
-	if (util[0] && (ret = gb_store_series_load(st, r->series_run, util, &r->series_tu, &r->series_util, &r->nseries_util)))
-		goto out;
-	for (size_t i = 0; i < r->nseries_power; i++)
-		r->series_power[i] /= 1000.0;
-	for (size_t i = r->nseries_power; i-- > 0;)
-		r->series_tp[i] -= r->series_tp[0];
-	for (size_t i = r->nseries_util; i-- > 0;)
-		r->series_tu[i] -= r->series_tu[0];
 out:
 	free(cols);
-	free(gpus);
-	free(runs);
 	return ret;
 }
 
@@ -600,9 +606,12 @@ void gb_report_free(struct gb_report *r)
 	free(r->pairs);
 	free(r->conversions);
 	free(r->envs);
-	free(r->series_tp);
-	free(r->series_power);
-	free(r->series_tu);
-	free(r->series_util);
+	for (size_t i = 0; i < r->nseries; i++) {
+		free(r->series[i].t_s);
+		free(r->series[i].v);
+	}
+	free(r->series);
+	free(r->runs);
+	free(r->phases);
 	free(r);
 }

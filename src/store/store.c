@@ -1077,3 +1077,29 @@ int gb_store_campaign_environment(struct gb_store *st, int64_t campaign, struct 
 		*out = rows;
 	return ret;
 }
+
+static void phase_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_phase_energy *e = item;
+
+	e->run = sqlite3_column_int64(s, 0);
+	col_text(s, 1, e->phase, sizeof e->phase);
+	e->joules = col_num(s, 2);
+}
+
+int gb_store_phase_energy_load(struct gb_store *st, int64_t campaign, struct gb_store_phase_energy **out,
+			       size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	void *rows;
+	int ret;
+
+	if ((ret = prep(st, "SELECT r.id, e.phase, sum(e.joules) FROM energy e JOIN run r ON r.id = e.run_id"
+			" WHERE r.campaign_id = ? AND e.kind IN ('gpu', 'cpu', 'package', 'dram') AND e.phase IS NOT NULL"
+			" GROUP BY r.id, e.phase ORDER BY r.seq, min(e.rowid)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	if (!(ret = load_rows(st, s, sizeof **out, phase_fill, "read the phases' energy", &rows, n)))
+		*out = rows;
+	return ret;
+}
