@@ -21,32 +21,16 @@ vega-embed@7.1.0 a4db01011ad87ed847b83c3b47538f08145ec269bb3c2bff8e35ff692e0f0d5
 if [ -f "$dest/vega.min.js" ] && [ -f "$dest/vega-lite.min.js" ] && [ -f "$dest/vega-embed.min.js" ]; then
 	exit 0
 fi
-if ! command -v npm >/dev/null; then
-	echo "warning: npm not found: Vega not fetched (HTML reports will have tables but no charts)" >&2
-	exit 0
-fi
+. scripts/npm-pinned.sh
+npm_or_warn "Vega not fetched (HTML reports will have tables but no charts)" || exit 0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "$pkgs" | while read -r pkg sha256 sha512 file; do
 	name=${pkg%@*}
-	echo "fetching $pkg from npm"
 	mkdir -p "$tmp/$name"
-	if ! (cd "$tmp/$name" && npm pack --silent "$pkg" >/dev/null 2>npm.log); then
-		echo "warning: npm pack $pkg failed: $(tail -n 1 "$tmp/$name/npm.log")" >&2
-		exit 0
-	fi
-	tgz=$(ls "$tmp/$name"/*.tgz)
-	got256=$(sha256sum "$tgz" | cut -d' ' -f1)
-	got512=$(sha512sum "$tgz" | cut -d' ' -f1)
-	if [ "$got256" != "$sha256" ] || [ "$got512" != "$sha512" ]; then
-		echo "error: $pkg from npm does not match the hash pinned in $0:" >&2
-		echo "  expected sha256 $sha256" >&2
-		echo "       got sha256 $got256" >&2
-		echo "refusing to install it (a changed or corrupted package)" >&2
-		exit 1
-	fi
-	tar xzf "$tgz" -C "$tmp/$name" "package/build/$file" package/LICENSE
+	npm_pinned "$pkg" "$sha256" "$sha512" "$tmp/$name" || exit 0
+	tar xzf "$npm_tgz" -C "$tmp/$name" "package/build/$file" package/LICENSE
 	mkdir -p "$dest"
 	cp "$tmp/$name/package/build/$file" "$dest/$file"
 	cp "$tmp/$name/package/LICENSE" "$dest/LICENSE.$name"

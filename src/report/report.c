@@ -305,6 +305,20 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Set a counted finding's n, agreeing count and median; when nothing was
+ * counted it cannot be tested, for the reason why_not (then 0). */
+static int finding_counted(struct gb_report_finding *f, size_t n, size_t n_for, double *values, const char *why_not)
+{
+	f->n = n;
+	f->n_for = n_for;
+	f->value = median(values, n);
+	if (n)
+		return 1;
+	f->verdict = GB_VERDICT_UNTESTABLE;
+	snprintf(f->detail, sizeof f->detail, "%s", why_not);
+	return 0;
+}
+
 static void finding_corr(struct gb_report_finding *f, const struct gb_report_corr *c, double min_rho,
 			 const char *what)
 {
@@ -338,16 +352,12 @@ static void finding_onnx(const struct gb_report *r, struct gb_report_finding *f,
 		n_for += agrees;
 		n_sig += agrees && cv->energy.excludes_zero;
 	}
-	f->n = n;
-	f->n_for = n_for;
-	f->value = median(scratch, n);
-	if (!n) {
-		f->verdict = GB_VERDICT_UNTESTABLE;
-		snprintf(f->detail, sizeof f->detail, "no framework model with its converted model at batch %s%d "
-			 "(a model with `convert:` and the framework's own runtime, same batch and EP)",
-			 large ? ">= " : "", large ? GB_FINDING_LARGE_BATCH : 1);
+	if (!finding_counted(f, n, n_for, scratch, large ?
+			     "no framework model with its converted model at batch >= 64 (a model with `convert:` and "
+			     "the framework's own runtime, same batch and EP)" :
+			     "no framework model with its converted model at batch 1 (a model with `convert:` and "
+			     "the framework's own runtime, same batch and EP)"))
 		return;
-	}
 	f->verdict = (large ? n_for > 0 : n_for == n) ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
 	snprintf(f->detail, sizeof f->detail, "%zu of %zu pairs at batch %s%d: the converted model uses %s energy per item "
 		 "(median change %+.1f%%; %zu with an interval excluding zero)", n_for, n, large ? ">= " : "",
@@ -371,14 +381,9 @@ static void finding_trt(const struct gb_report *r, struct gb_report_finding *f, 
 			n_for += t->m[GB_RM_EPI].mean < c->m[GB_RM_EPI].mean;
 		}
 	}
-	f->n = n;
-	f->n_for = n_for;
-	f->value = median(scratch, n);
-	if (!n) {
-		f->verdict = GB_VERDICT_UNTESTABLE;
-		snprintf(f->detail, sizeof f->detail, "no model and batch with ok runs on both the tensorrt and the cuda EP of one runtime");
+	if (!finding_counted(f, n, n_for, scratch,
+			     "no model and batch with ok runs on both the tensorrt and the cuda EP of one runtime"))
 		return;
-	}
 	f->verdict = n_for == n ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
 	snprintf(f->detail, sizeof f->detail, "TensorRT below CUDA in energy per item for %zu of %zu model/batch pairs "
 		 "(median ratio TensorRT/CUDA %.2f)", n_for, n, f->value);
@@ -396,14 +401,8 @@ static void finding_cpu_share(const struct gb_report *r, struct gb_report_findin
 		n_for += scratch[n++] >= GB_FINDING_CPU_SHARE;
 		estimated += !strcmp(c->cpu_method, "estimated");
 	}
-	f->n = n;
-	f->n_for = n_for;
-	f->value = median(scratch, n);
-	if (!n) {
-		f->verdict = GB_VERDICT_UNTESTABLE;
-		snprintf(f->detail, sizeof f->detail, "no configuration has both a GPU and a CPU energy figure");
+	if (!finding_counted(f, n, n_for, scratch, "no configuration has both a GPU and a CPU energy figure"))
 		return;
-	}
 	f->verdict = f->value >= GB_FINDING_CPU_SHARE ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
 	snprintf(f->detail, sizeof f->detail, "median CPU/GPU energy %.2f over %zu configurations (%zu at >= %.2f); "
 		 "holds at a median >= %.2f%s", f->value, n, n_for, GB_FINDING_CPU_SHARE, GB_FINDING_CPU_SHARE,

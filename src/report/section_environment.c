@@ -23,42 +23,44 @@ static void env_join(const struct gb_report *r, size_t off, char *buf, size_t le
 	}
 }
 
-/* "NVIDIA H200 (driver 580.159.04)" for each GPU of the records. */
-static void env_gpus(const struct gb_report *r, char *buf, size_t len)
+/* "NVIDIA H200 (driver 580.159.04)": one GPU of a record's "gpus"; 0 to leave it out. */
+static int gpu_text(const struct gb_store_environment *e, const cJSON *it, char *one, size_t len)
 {
-	size_t used = 0;
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+	const char *drv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "driver"));
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < r->nenvs; i++) {
-		cJSON *g = cJSON_Parse(r->envs[i].gpus_json), *it;
-		cJSON_ArrayForEach(it, g) {
-			char one[192];
-			const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
-			const char *drv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "driver"));
-			snprintf(one, sizeof one, "%s%s%s%s", name ? name : "GPU", drv ? " (driver " : "", drv ? drv : "",
-				 drv ? ")" : "");
-			gb_rtable_list_add(buf, len, &used, one);
-		}
-		cJSON_Delete(g);
-	}
+	(void)e;
+	snprintf(one, len, "%s%s%s%s", name ? name : "GPU", drv ? " (driver " : "", drv ? drv : "", drv ? ")" : "");
+	return 1;
 }
 
-/* "ort 1.29.0; torch 2.5.1": each runtime's *_version keys. */
-static void env_runtimes(const struct gb_report *r, char *buf, size_t len)
+/* "ort: ort 1.29.0": a *_version key of a record's "runtime"; 0 for others. */
+static int runtime_text(const struct gb_store_environment *e, const cJSON *it, char *one, size_t len)
+{
+	const char *v = cJSON_GetStringValue(it);
+	size_t kl = it->string ? strlen(it->string) : 0;
+
+	if (!v || kl < 8 || strcmp(it->string + kl - 8, "_version"))
+		return 0;
+	snprintf(one, len, "%s: %.*s %s", e->runtime, (int)(kl - 8), it->string, v);
+	return 1;
+}
+
+/* The distinct texts of every element of one JSON field (at off in each
+ * environment), "; "-joined. */
+static void env_json_list(const struct gb_report *r, size_t off,
+			  int (*text)(const struct gb_store_environment *, const cJSON *, char *, size_t),
+			  char *buf, size_t len)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->nenvs; i++) {
-		cJSON *o = cJSON_Parse(r->envs[i].runtime_json), *it;
+		cJSON *o = cJSON_Parse((const char *)&r->envs[i] + off), *it;
 		cJSON_ArrayForEach(it, o) {
 			char one[192];
-			const char *v = cJSON_GetStringValue(it);
-			size_t kl = it->string ? strlen(it->string) : 0;
-			if (!v || kl < 8 || strcmp(it->string + kl - 8, "_version"))
-				continue;
-			snprintf(one, sizeof one, "%s: %.*s %s", r->envs[i].runtime, (int)(kl - 8), it->string, v);
-			gb_rtable_list_add(buf, len, &used, one);
+			if (text(&r->envs[i], it, one, sizeof one))
+				gb_rtable_list_add(buf, len, &used, one);
 		}
 		cJSON_Delete(o);
 	}
@@ -93,7 +95,7 @@ int gb_section_environment(const struct gb_report_section *self, const struct gb
 	snprintf(b->t->empty, sizeof b->t->empty, "No run recorded its environment.");
 	if (!r->nenvs)
 		return 0;
-	env_gpus(r, buf, sizeof buf);
+	env_json_list(r, offsetof(struct gb_store_environment, gpus_json), gpu_text, buf, sizeof buf);
 	gb_rtable_add(b, "GPUs");
 	gb_rtable_add(b, "%s", buf[0] ? buf : "none");
 	env_join(r, offsetof(struct gb_store_environment, cpu), buf, sizeof buf);
@@ -105,7 +107,7 @@ int gb_section_environment(const struct gb_report_section *self, const struct gb
 	env_join(r, offsetof(struct gb_store_environment, host), buf, sizeof buf);
 	gb_rtable_add(b, "Host");
 	gb_rtable_add(b, "%s", buf);
-	env_runtimes(r, buf, sizeof buf);
+	env_json_list(r, offsetof(struct gb_store_environment, runtime_json), runtime_text, buf, sizeof buf);
 	gb_rtable_add(b, "Runtimes");
 	gb_rtable_add(b, "%s", buf[0] ? buf : "not recorded");
 	env_methods(r, buf, sizeof buf);
