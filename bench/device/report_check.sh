@@ -20,9 +20,9 @@ seed: 14
 reps: 3
 warmup: 5
 min_duration: 3s
-cooldown: {until: idle, margin_pct: 15, timeout: 20s}
+cooldown: 2s
 idle_baseline: {duration: 5s}
-models: [resnet50, mobilenetv2]
+models: [resnet50]
 runtimes: [ort/cuda, torch/cuda, ort/cpu]
 batches: [1, 64]
 YAML
