@@ -98,6 +98,8 @@ out:
 	return ret;
 }
 
+#define LATEX_WIDE 8	/* columns */
+
 static void latex_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
@@ -128,7 +130,7 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 
 	if ((ret = gb_rtables_build(r, &t, &nt)))
 		return ret;
-	fputs("% greenbench report; needs \\usepackage{booktabs}\n", f);
+	fputs("% greenbench report; needs \\usepackage{booktabs,graphicx}\n", f);
 	for (size_t i = 0; i < nt; i++) {
 		const struct rtable *tb = &t[i];
 		if (!tb->nrows) {
@@ -141,7 +143,9 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 		}
 		fputs("\\begin{table}[htbp]\n\\centering\n\\scriptsize\n\\caption{", f);
 		latex_escape(f, tb->title);
-		fputs("}\n\\begin{tabular}{", f);
+		/* Wide tables (Table 1 has some twenty columns) are scaled to the
+		 * text width rather than running off the page. */
+		fputs(tb->ncols > LATEX_WIDE ? "}\n\\resizebox{\\textwidth}{!}{%\n\\begin{tabular}{" : "}\n\\begin{tabular}{", f);
 		for (size_t c = 0; c < tb->ncols; c++)
 			fputc(c < 3 ? 'l' : 'r', f);
 		fputs("}\n\\toprule\n", f);
@@ -155,7 +159,7 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 			if (!row)
 				fputs("\\midrule\n", f);
 		}
-		fputs("\\bottomrule\n\\end{tabular}\n", f);
+		fputs(tb->ncols > LATEX_WIDE ? "\\bottomrule\n\\end{tabular}}\n" : "\\bottomrule\n\\end{tabular}\n", f);
 		if (tb->note[0]) {
 			fputs("\\par\\smallskip\\footnotesize ", f);
 			latex_escape(f, tb->note);
