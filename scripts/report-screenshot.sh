@@ -24,7 +24,7 @@ YAML
 	"$OLDPWD/$build/greenbench" report --db g.db --format html -o g.html)
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 	--disable-component-update --disable-sync --no-first-run --hide-scrollbars \
-	--user-data-dir="$tmp/profile" --virtual-time-budget=20000 --window-size=1100,1700 \
+	--user-data-dir="$tmp/profile" --virtual-time-budget=20000 --window-size=1100,2600 \
 	--screenshot="$tmp/shot.png" "file://$tmp/g.html" 2>/dev/null
 cp "$tmp/shot.png" "$out"
 echo "wrote $out"

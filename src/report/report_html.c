@@ -236,7 +236,9 @@ static const struct chart {
 	  "\"order\":{\"field\":\"phase\"},"
 	  "\"tooltip\":[{\"field\":\"label\",\"title\":\"runtime/EP\"},{\"field\":\"phase\"},"
 	  "{\"field\":\"mean_j\",\"title\":\"mean J\",\"format\":\".6~g\"},{\"field\":\"runs\"}]}},"
-	  "\"resolve\":{\"scale\":{\"y\":\"independent\"}}}" },
+	  /* A wrapped facet draws x axes only under its last row: every cell
+	   * gets its own, with its own runtimes. */
+	  "\"resolve\":{\"scale\":{\"x\":\"independent\",\"y\":\"independent\"},\"axis\":{\"x\":\"independent\"}}}" },
 };
 #define NCHARTS (sizeof charts / sizeof charts[0])
 
