@@ -392,6 +392,10 @@ static void test_html_self_contained(void **st)
 	assert_int_equal(run_gb("report --db r.db --format html --run 999", &out), 1);
 	assert_non_null(strstr(out, "error: no run 999 in campaign 1"));
 	free(out);
+	/* --run is not silently ignored where nothing is plotted. */
+	assert_int_equal(run_gb("report --db r.db --run 3", &out), 1);
+	assert_non_null(strstr(out, "error: --run chooses the run a chart shows: it needs --format html"));
+	free(out);
 }
 
 /* The page's own account of what it drew (#gb-status, written by its

@@ -66,7 +66,7 @@ int cmd_report(int argc, char **argv)
 		GB_OPT_INT_RANGE(0, "campaign", &campaign, "ID", "which campaign (default: the newest)", 1, INT64_MAX),
 		GB_OPT_CALLBACK(0, "format", &fmt, "FMT", "output format (default table; see below)", format_option),
 		GB_OPT_INT_RANGE(0, "run", &run, "ID",
-				 "html: plot power and utilisation of this run (default: the first run with a time series)",
+				 "html: the run whose power and utilisation are shown first (default: the first ok run with a series)",
 				 1, INT64_MAX),
 		GB_OPT_INT_RANGE(0, "per", &per, "N",
 				 "Table 1's energy and time for N items (default: the study's, 10000 images or 25000 reviews)",
@@ -83,6 +83,10 @@ int cmd_report(int argc, char **argv)
 	if (ret < 0)
 		return gb_cli_finish(gb_parse_exit(ret));
 	ret = 1;
+	if (run && !(fmt->flags & GB_REPORT_FORMAT_SERIES)) {
+		error("--run chooses the run a chart shows: it needs --format html");
+		goto out;
+	}
 	if (access(db, R_OK)) {
 		error("cannot open database '%s': %s", db, strerror(errno));
 		goto out;
