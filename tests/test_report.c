@@ -2,8 +2,10 @@
  * `greenbench report` over a campaign run with the fake: statistics
  * against scipy (tests/helpers/report_expected.py reads the records from
  * the database itself), every format written and the machine-readable
- * ones parsed back, and the HTML checked in headless Chromium: it renders,
- * its plots hold data, and it refers to nothing outside itself.
+ * ones parsed back, and the HTML checked in headless Chromium: no error,
+ * data marks in every chart, nothing fetched. Markdown and LaTeX of a
+ * deterministic campaign against golden files (make golden rewrites
+ * them); the net column against the tables, recomputed in Python.
  */
 #include "lib/gbtest.h"
 #include "greenbench/report.h"
@@ -464,6 +466,50 @@ static void test_html_in_chromium(void **st)
 	free(dom);
 }
 
+/* With an idle baseline (the campaign's meter reads the fake NVML GPU and
+ * the estimated CPU), Table 1 has a net column: per run, every measured
+ * domain's joules less its idle power times the phase's duration, per item. */
+static void test_net_energy(void **st)
+{
+	char cmd[16384], *out = NULL, *json = NULL, *lib = gbt_build_path("libfake_nvml.so");
+	const cJSON *ms, *net;
+	cJSON *j;
+	double want;
+
+	(void)st;
+	gbt_write(dir, "net/net.yaml", "name: net\nseed: 3\nreps: 2\nidle_baseline: {duration: 1s}\n"
+		  "models: [resnet50]\nruntimes: [ort/cuda]\nbatches: [1]\n");
+	snprintf(cmd, sizeof cmd, "cd '%s/net' && GREENBENCH_NVML_LIB='%s' %s '%s' campaign run net.yaml --db n.db -q 2>&1 && "
+		 "'%s' report --db n.db --format json", dir, lib, env, gb, gb);
+	if (gbt_run(cmd, &json) != 0)
+		fail_msg("net campaign or report failed:\n%s", json);
+	/* The same from the tables, in Python's sqlite3. */
+	snprintf(cmd, sizeof cmd, "cd '%s/net' && %s -c \"import sqlite3\n"
+		 "db = sqlite3.connect('n.db')\n"
+		 "v = [(sum(j - db.execute('SELECT power_w FROM idle WHERE domain = ?', (d,)).fetchone()[0] * t"
+		 " for d, j, t in db.execute(\\\"SELECT e.domain, e.joules, p.duration_s FROM energy e JOIN phase p"
+		 " ON p.run_id = e.run_id AND p.name = e.phase WHERE e.run_id = ? AND e.phase = 'measured'\\\", (r,)))"
+		 " / items * 1e3) for r, items in db.execute('SELECT id, items FROM run')]\n"
+		 "print(repr(sum(v) / len(v)))\"", dir, py);
+	if (gbt_run(cmd, &out) != 0)
+		fail_msg("python failed:\n%s", out);
+	want = strtod(out, NULL);
+	j = cJSON_Parse(json);
+	assert_non_null(j);
+	ms = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "configurations"), 0),
+					      "metrics");
+	net = cJSON_GetObjectItemCaseSensitive(ms, "net_energy_per_item_mj");
+	assert_non_null(net);
+	if (!close_to(num(net, "mean"), want, 1e-9))
+		fail_msg("net energy per item %.17g, expected %.17g", num(net, "mean"), want);
+	/* Below the total: the idle share is taken off. */
+	assert_true(want < num(cJSON_GetObjectItemCaseSensitive(ms, "energy_per_item_mj"), "mean"));
+	cJSON_Delete(j);
+	free(json);
+	free(out);
+	free(lib);
+}
+
 /* The golden campaign: deterministic noise (seed and run count), a model
  * converted from torch, BERT's 25,000-review workload, a failed
  * configuration. */
@@ -583,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_html_self_contained),
 		cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_net_energy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
