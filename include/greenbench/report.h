@@ -7,7 +7,10 @@
  * configuration (model, batch, runtime/EP), each figure's mean with a 95%
  * confidence interval over its repetitions (Student t), the energy
  * methods, ranks and the Pareto front; across configurations Spearman
- * correlations and pairwise Mann-Whitney U tests with Cliff's delta.
+ * correlations, pairwise Mann-Whitney U tests with Cliff's delta, the
+ * RQ2 pairs (a framework's model against its converted model), the
+ * study's findings judged on the campaign's numbers, and the environments
+ * the runs were measured in.
  *
  * Ownership: the report owns everything inside; gb_report_free() frees it.
  * Writers write to a FILE the caller owns and never print elsewhere.
