@@ -507,6 +507,16 @@ static void test_net_energy(void **st)
 	cJSON_Delete(j);
 	free(json);
 	free(out);
+	/* Without any series the time chart says why instead of drawing nothing. */
+	snprintf(cmd, sizeof cmd, "cd '%s/net' && %s -c \"import sqlite3; db = sqlite3.connect('n.db'); "
+		 "db.execute('DELETE FROM series'); db.commit()\" && '%s' report --db n.db --format html -o n.html",
+		 dir, py, gb);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+	snprintf(cmd, sizeof cmd, "net/n.html");
+	json = slurp(cmd);
+	if (have_vega(json))
+		assert_non_null(strstr(json, "<h3>Power and utilisation over time</h3><p class=\"empty\">No run recorded a time series"));
+	free(json);
 	free(lib);
 }
 

@@ -346,12 +346,11 @@ static void write_chart_data(const struct gb_report *r, FILE *f, int *err)
 	cJSON_AddItemToObject(data, "phases", phases_data(r));
 	for (size_t i = 0; i < NCHARTS; i++) {
 		const struct chart *c = &charts[i];
-		char *spec = !strcmp(c->data, "series") ? series_spec(r, c->spec) : NULL;
+		char *spec;
 		cJSON *o, *parsed;
-		if (chart_empty(r, c)) {
-			free(spec);
+		if (chart_empty(r, c))
 			continue;
-		}
+		spec = !strcmp(c->data, "series") ? series_spec(r, c->spec) : NULL;
 		parsed = cJSON_Parse(spec ? spec : c->spec);
 		free(spec);
 		if (!parsed) {
