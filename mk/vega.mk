@@ -12,9 +12,11 @@ VEGA_FOUND := $(words $(wildcard $(VEGA_FILES)))
 
 ifeq ($(VEGA),off)
 else ifeq ($(VEGA_FOUND),3)
+VEGA_VERSIONS := $(or $(shell cat $(VEGA_DIR)/VERSIONS 2>/dev/null),versions unknown)
 CPPFLAGS += -DGB_HAVE_VEGA=1 -DGB_VEGA_DIR='"$(VEGA_DIR)"'
+$(BUILD)/obj/src/report/vega_bundle.o: CPPFLAGS += -DGB_VEGA_VERSIONS='"$(VEGA_VERSIONS)"'
 # .incbin is invisible to -MMD: the object depends on the files here.
-$(BUILD)/obj/src/report/vega_bundle.o: $(VEGA_FILES)
+$(BUILD)/obj/src/report/vega_bundle.o: $(VEGA_FILES) $(wildcard $(VEGA_DIR)/VERSIONS)
 else ifeq ($(VEGA),on)
 $(error VEGA=on but $(VEGA_DIR) lacks vega.min.js, vega-lite.min.js or vega-embed.min.js: run 'make deps')
 else

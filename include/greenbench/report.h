@@ -244,6 +244,10 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run);
 void gb_report_free(struct gb_report *r);
 
+/* The chart library compiled in for HTML reports ("vega 6.2.0, vega-lite
+ * 6.4.1, vega-embed 7.1.0"), or NULL when built without (static text). */
+const char *gb_report_chart_library(void);
+
 /* ---- formats (src/report/formats.c) ---------------------------------- */
 
 enum gb_report_format_flags {

@@ -18,7 +18,8 @@ pkgs='vega@6.2.0 aa98ba8c2141f60123e98cdac229303450b1401e5c20f4434a18431e9a9a344
 vega-lite@6.4.1 7226845c140626b2bf2dae3dd7372d6e2dbdf65380d857c70da8e487ca6cf15e 28edf26c7368b912b80346a5ffed9f37d52a81311fc6b77f9ed18b63ddf71e0e54398a2d0d541db21477ce7ece7d7c10eee8f45bde957dae51f90c4ef1a9b721 vega-lite.min.js
 vega-embed@7.1.0 a4db01011ad87ed847b83c3b47538f08145ec269bb3c2bff8e35ff692e0f0d58 6661089f95c9ad0b7b7d2876970b527571bff6e7f7c88a999ef5c5130049469a62060ac45997196e3e952b7c67f2c353150fac4035d6e6c97fea499b016dece4 vega-embed.min.js'
 
-if [ -f "$dest/vega.min.js" ] && [ -f "$dest/vega-lite.min.js" ] && [ -f "$dest/vega-embed.min.js" ]; then
+if [ -f "$dest/vega.min.js" ] && [ -f "$dest/vega-lite.min.js" ] && [ -f "$dest/vega-embed.min.js" ] &&
+	[ -f "$dest/VERSIONS" ]; then
 	exit 0
 fi
 . scripts/npm-pinned.sh
@@ -35,4 +36,6 @@ echo "$pkgs" | while read -r pkg sha256 sha512 file; do
 	cp "$tmp/$name/package/build/$file" "$dest/$file"
 	cp "$tmp/$name/package/LICENSE" "$dest/LICENSE.$name"
 done
-echo "Vega, Vega-Lite and vega-embed in $dest"
+# What `greenbench --version` names (mk/vega.mk compiles it in).
+echo "$pkgs" | awk '{ sub("@", " ", $1); printf "%s%s", (NR > 1 ? ", " : ""), $1 } END { print "" }' > "$dest/VERSIONS"
+echo "Vega, Vega-Lite and vega-embed in $dest ($(cat "$dest/VERSIONS"))"

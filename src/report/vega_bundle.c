@@ -6,6 +6,7 @@
  * none (mk/vega.mk).
  */
 #include "report/vega.h"
+#include "greenbench/report.h"
 
 #if GB_HAVE_VEGA
 #define GB_INCBIN(sym, file)						\
@@ -20,6 +21,16 @@
 GB_INCBIN(gb_vega_js, "vega.min.js");
 GB_INCBIN(gb_vega_lite_js, "vega-lite.min.js");
 GB_INCBIN(gb_vega_embed_js, "vega-embed.min.js");
+
+const char *gb_report_chart_library(void)
+{
+	return GB_VEGA_VERSIONS;
+}
 #else
 const char gb_vega_js[] = "", gb_vega_lite_js[] = "", gb_vega_embed_js[] = "";
+
+const char *gb_report_chart_library(void)
+{
+	return NULL;
+}
 #endif
