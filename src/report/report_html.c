@@ -14,6 +14,7 @@
 #include "report/rtable.h"
 #include "report/vega.h"
 #include "greenbench/error.h"
+#include "greenbench/result.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -224,15 +225,15 @@ static const struct chart {
 	  "\"tooltip\":[{\"field\":\"quantity\"},{\"field\":\"t\",\"title\":\"s\",\"format\":\".4~f\"},{\"field\":\"value\",\"format\":\".6~g\"}]}},"
 	  "\"resolve\":{\"scale\":{\"y\":\"independent\"}}}" },
 	{ "chart-phases", "Energy by phase",
-	  "Mean energy per run in each phase (GPU and CPU domains): loading the model, the first batch, warm-up, "
-	  "the measured phase.", "phases",
+	  "Mean energy per run in each phase (GPU and CPU domains): loading the model, building an engine "
+	  "(TensorRT), the first batch, warm-up, the measured phase.", "phases",
 	  "{\"transform\":[{\"aggregate\":[{\"op\":\"mean\",\"field\":\"joules\",\"as\":\"mean_j\"},{\"op\":\"count\",\"as\":\"runs\"}],"
 	  "\"groupby\":[\"group\",\"label\",\"phase\"]}],"
 	  "\"facet\":{\"field\":\"group\",\"type\":\"nominal\",\"title\":null,\"header\":{\"labelFontSize\":12,\"labelFontWeight\":\"bold\"}},"
 	  "\"columns\":4,\"spec\":{\"width\":{\"step\":26},\"height\":200,\"mark\":{\"type\":\"bar\"},"
 	  "\"encoding\":{\"x\":{\"field\":\"label\",\"type\":\"nominal\",\"title\":null,\"axis\":{\"labelAngle\":-45,\"labelLimit\":120}},"
 	  "\"y\":{\"field\":\"mean_j\",\"type\":\"quantitative\",\"title\":\"mean energy per run (J)\"},"
-	  "\"color\":{\"field\":\"phase\",\"type\":\"nominal\",\"title\":\"phase\",\"sort\":[\"load\",\"first\",\"warmup\",\"measured\"]},"
+	  "\"color\":{\"field\":\"phase\",\"type\":\"nominal\",\"title\":\"phase\"},"
 	  "\"order\":{\"field\":\"phase\"},"
 	  "\"tooltip\":[{\"field\":\"label\",\"title\":\"runtime/EP\"},{\"field\":\"phase\"},"
 	  "{\"field\":\"mean_j\",\"title\":\"mean J\",\"format\":\".6~g\"},{\"field\":\"runs\"}]}},"
@@ -332,6 +333,21 @@ static const char css[] =
 	".vega-bind{margin:.5em 0;font-size:13px}.vega-bind select{font-size:13px;max-width:700px}"
 	"#gb-status{display:none}";
 
+/* The phases in the order a run goes through them (result.c's names). */
+static void phase_order(cJSON *spec)
+{
+	cJSON *color = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(spec, "spec"), "encoding"), "color");
+	cJSON *order = cJSON_CreateArray();
+
+	for (int p = 0; order && p < GB_PHASE_COUNT; p++)
+		cJSON_AddItemToArray(order, cJSON_CreateString(gb_phase_name((enum gb_phase_id)p)));
+	if (color && order)
+		cJSON_AddItemToObject(color, "sort", order);
+	else
+		cJSON_Delete(order);
+}
+
 static void write_chart_data(const struct gb_report *r, FILE *f, int *err)
 {
 	cJSON *data = cJSON_CreateObject(), *specs = cJSON_CreateArray();
@@ -357,6 +373,8 @@ static void write_chart_data(const struct gb_report *r, FILE *f, int *err)
 			*err = -EINVAL;	/* a spec above is not JSON: a bug here */
 			goto out;
 		}
+		if (!strcmp(c->data, "phases"))
+			phase_order(parsed);
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", c->id);
 		cJSON_AddStringToObject(o, "title", c->title);
