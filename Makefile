@@ -154,6 +154,11 @@ run: deps
 test: $(BUILD)/greenbench $(TEST_BIN) $(TEST_DEPS)
 	@GB_BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
 
+# Rewrite the report's golden files (tests/golden/) from the fake campaign
+# of test_report; review the diff before committing it.
+golden: $(BUILD)/greenbench $(BUILD)/tests/test_report $(TEST_DEPS)
+	@GB_GOLDEN_UPDATE=1 GB_BUILD=$(BUILD) tests/run.sh $(BUILD)/tests/test_report
+
 check: deps
 	@scripts/check-banned.sh
 	@$(MAKE) --no-print-directory clang-check

@@ -28,6 +28,7 @@ static const char good[] =
 	"  - zoo: bert-base\n"
 	"    dims: {seq: 32}\n"
 	"  - file: models/tiny.onnx\n"
+	"    convert: torch2onnx\n"
 	"    data: val\n"
 	"    limit: 100\n"
 	"    data_args: [--resize, '32', --crop, '32']\n"
@@ -82,6 +83,9 @@ static void test_good_file(void **st)
 	assert_string_equal(p->models[1].file, "dir/models/tiny.onnx");
 	assert_string_equal(p->models[1].name, "tiny.onnx");
 	assert_null(p->models[1].zoo);
+	/* What it was converted from, for the report's RQ2 pairs. */
+	assert_string_equal(p->models[1].convert, "torch2onnx");
+	assert_null(p->models[0].convert);
 	/* Accuracy data: relative to the file too, with its limit and flags. */
 	assert_string_equal(p->models[1].data, "dir/val");
 	assert_int_equal(p->models[1].limit, 100);

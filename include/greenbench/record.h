@@ -187,8 +187,8 @@ struct gb_run_result;
 	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -) \
 	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1) \
 	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6) \
-	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, UNREPORTED, -, -, -, -) \
-	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, UNREPORTED, -, -, -, -) \
+	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, REPORTED, GB_RM_LATENCY_P50_MS, "latency_p50_ms", "p50 latency (ms)", 1e6) \
+	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, REPORTED, GB_RM_LATENCY_P99_MS, "latency_p99_ms", "p99 latency (ms)", 1e6) \
 	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1) \
 	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1) \
 	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1) \

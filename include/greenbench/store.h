@@ -32,7 +32,7 @@ struct cJSON;
 struct gb_store;
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define GB_STORE_SCHEMA_VERSION 3
+#define GB_STORE_SCHEMA_VERSION 4
 
 /* Open or create a results database, migrating an older one to
  * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
@@ -92,10 +92,35 @@ struct gb_store_run {
 	char model[96], runtime[32], ep[32], label[96];
 	unsigned batch;
 	char reason[256];
+	char zoo[64];		/* the zoo model; "" for a file */
+	char converted_from[32]; /* the plan model's convert ("tf2onnx"); "" when none */
+	double net_energy_j;	/* measured phase less idle (GPU and CPU domains); NAN: no baseline */
 	struct gb_run_metrics m;
 };
 int gb_store_runs_load(struct gb_store *st, int64_t campaign,
 		       struct gb_store_run **out, size_t *n);
+
+/* The distinct environments a campaign's runs were measured in (one row
+ * per host, CPU, kernel, GPUs, runtime and version), in run order. The
+ * JSON texts are the records' "gpus" and "runtime" objects, cut at their
+ * size. */
+struct gb_store_environment {
+	char host[128], cpu[128], kernel[128], version[64], runtime[32];
+	char gpus_json[1024], runtime_json[2048];
+	size_t nruns;
+};
+int gb_store_campaign_environment(struct gb_store *st, int64_t campaign, struct gb_store_environment **out,
+				  size_t *n);
+
+/* A run's energy in one phase: the sum over its GPU and CPU domains
+ * (kinds gpu, cpu, package, dram), in phase order. */
+struct gb_store_phase_energy {
+	int64_t run;
+	char phase[32];		/* "load", "first", "warmup", "measured" */
+	double joules;
+};
+int gb_store_phase_energy_load(struct gb_store *st, int64_t campaign, struct gb_store_phase_energy **out,
+			       size_t *n);
 
 struct gb_store_campaign_info {
 	int64_t id;

@@ -270,7 +270,7 @@ static int parse_model_data(struct pctx *c, const yaml_node_t *n, struct gb_plan
 
 static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_model *m)
 {
-	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args", NULL };
+	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args", "convert", NULL };
 	char list[256];
 	yaml_node_t *v;
 	int ret;
@@ -289,6 +289,8 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 	if ((v = lookup(c, n, "dims")) && (ret = get_kvs(c, v, "a mapping of dimension names to sizes", 1, &m->dims, &m->ndims)))
 		return ret;
 	if ((v = lookup(c, n, "name")) && (ret = get_str(c, v, "a model name", &m->name)))
+		return ret;
+	if ((v = lookup(c, n, "convert")) && (ret = get_str(c, v, "a converter name", &m->convert)))
 		return ret;
 	if ((ret = parse_model_data(c, n, m)))
 		return ret;
@@ -952,6 +954,7 @@ void gb_plan_free(struct gb_plan *p)
 		free(p->models[i].name);
 		free(p->models[i].zoo);
 		free(p->models[i].file);
+		free(p->models[i].convert);
 		free_kvs(p->models[i].dims, p->models[i].ndims);
 		free(p->models[i].data);
 		for (size_t j = 0; j < p->models[i].ndata_args; j++)

@@ -88,6 +88,11 @@ static const struct migration {
 	     " PRIMARY KEY(advice_id, idx));"
 	     "CREATE TABLE advice_round(advice_id INTEGER NOT NULL REFERENCES advice(id), round INTEGER NOT NULL,"
 	     " campaign_id INTEGER NOT NULL REFERENCES campaign(id), PRIMARY KEY(advice_id, round));" },
+	/* 3 -> 4: which framework's model a configuration's model was
+	 * converted from (the plan model's `convert`), so reports pair a
+	 * framework's own model with its converted one. NULL: not converted,
+	 * or not known (older campaigns). */
+	{ 3, "ALTER TABLE configuration ADD COLUMN converted_from TEXT;" },
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
@@ -439,7 +444,8 @@ static int insert_config(struct gb_store *st, int64_t campaign, const struct gb_
 		goto out;
 	}
 	gb_plan_config_key(p, i, key, sizeof key);
-	if ((ret = prep(st, "INSERT INTO configuration VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+	if ((ret = prep(st, "INSERT INTO configuration(campaign_id, idx, key, model, model_file, zoo, runtime, ep,"
+			" label, batch, dims_json, options_json, converted_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
 		goto out;
 	sqlite3_bind_int64(s, 1, campaign);
 	sqlite3_bind_int64(s, 2, (int64_t)i);
@@ -453,6 +459,7 @@ static int insert_config(struct gb_store *st, int64_t campaign, const struct gb_
 	sqlite3_bind_int64(s, 10, c->batch);
 	bind_text(s, 11, dims);
 	bind_text(s, 12, opts);
+	bind_text(s, 13, m->convert);
 	ret = step_done(st, s, "store a configuration");
 out:
 	free(dims);
@@ -902,10 +909,24 @@ int gb_store_idle_insert_once(struct gb_store *st, int64_t campaign, int64_t bef
 	return idle_insert(st, 1, campaign, before_seq, duration_s, domain, power_w, temp_c);
 }
 
+/*
+ * A run's net energy in its measured phase: per GPU and CPU domain the
+ * record's net_joules, else its joules less the campaign's latest idle
+ * power of that domain (measured before this run) times the phase's
+ * duration; NULL unless every such domain has one or the other.
+ */
+static const char net_energy_sql[] =
+	"(SELECT CASE WHEN count(*) > 0 AND count(*) = count(COALESCE(e.net_joules,"
+	" e.joules - i.power_w * ph.duration_s)) THEN sum(COALESCE(e.net_joules, e.joules - i.power_w * ph.duration_s)) END"
+	" FROM energy e JOIN phase ph ON ph.run_id = e.run_id AND ph.name = e.phase"
+	" LEFT JOIN idle i ON i.id = (SELECT max(id) FROM idle WHERE campaign_id = r.campaign_id"
+	" AND domain = e.domain AND before_seq <= r.seq)"
+	" WHERE e.run_id = r.id AND e.phase = '" GB_RK_MEASURED "' AND e.kind IN ('gpu', 'cpu', 'package', 'dram'))";
+
 static void run_fill(sqlite3_stmt *s, void *item)
 {
 	struct gb_store_run *r = item;
-	int col = 11;
+	int col = 14;
 
 	r->id = sqlite3_column_int64(s, 0);
 	r->seq = sqlite3_column_int64(s, 1);
@@ -918,6 +939,9 @@ static void run_fill(sqlite3_stmt *s, void *item)
 	col_text(s, 8, r->label, sizeof r->label);
 	r->batch = (unsigned)sqlite3_column_int64(s, 9);
 	col_text(s, 10, r->reason, sizeof r->reason);
+	col_text(s, 11, r->zoo, sizeof r->zoo);
+	col_text(s, 12, r->converted_from, sizeof r->converted_from);
+	r->net_energy_j = col_num(s, 13);
 	for (size_t i = 0; i < NCOLS; i++, col++) {
 		char *v = (char *)&r->m + COL[i].off;
 
@@ -937,7 +961,8 @@ int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_ru
 	int ret;
 
 	off = (size_t)snprintf(sql, sizeof sql, "SELECT r.id, r.seq, r.config_idx, r.rep, r.status = 'ok',"
-			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason");
+			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason, c.zoo, c.converted_from, %s",
+			       net_energy_sql);
 	for (size_t i = 0; i < NCOLS; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", COL[i].name);
 	snprintf(sql + off, sizeof sql - off, " FROM run r JOIN configuration c ON c.campaign_id = r.campaign_id"
@@ -1210,4 +1235,62 @@ int gb_store_advice_rounds_load(struct gb_store *st, int64_t advice, int64_t **c
 		return ret;
 	sqlite3_bind_int64(s, 1, advice);
 	return load_rows(st, s, sizeof **campaigns, round_fill, "load advice rounds", (void **)campaigns, n);
+}
+
+static void env_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_environment *e = item;
+
+	col_text(s, 0, e->host, sizeof e->host);
+	col_text(s, 1, e->cpu, sizeof e->cpu);
+	col_text(s, 2, e->kernel, sizeof e->kernel);
+	col_text(s, 3, e->gpus_json, sizeof e->gpus_json);
+	col_text(s, 4, e->runtime_json, sizeof e->runtime_json);
+	col_text(s, 5, e->version, sizeof e->version);
+	col_text(s, 6, e->runtime, sizeof e->runtime);
+	e->nruns = (size_t)sqlite3_column_int64(s, 7);
+}
+
+int gb_store_campaign_environment(struct gb_store *st, int64_t campaign, struct gb_store_environment **out,
+				  size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	void *rows;
+	int ret;
+
+	if ((ret = prep(st, "SELECT e.host, e.cpu, e.kernel, e.gpus_json, e.runtime_json, e.greenbench_version,"
+			" c.runtime, count(*) FROM environment e JOIN run r ON r.id = e.run_id"
+			" JOIN configuration c ON c.campaign_id = r.campaign_id AND c.idx = r.config_idx"
+			" WHERE r.campaign_id = ? GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY min(r.seq)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	if (!(ret = load_rows(st, s, sizeof **out, env_fill, "read the environment", &rows, n)))
+		*out = rows;
+	return ret;
+}
+
+static void phase_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_phase_energy *e = item;
+
+	e->run = sqlite3_column_int64(s, 0);
+	col_text(s, 1, e->phase, sizeof e->phase);
+	e->joules = col_num(s, 2);
+}
+
+int gb_store_phase_energy_load(struct gb_store *st, int64_t campaign, struct gb_store_phase_energy **out,
+			       size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	void *rows;
+	int ret;
+
+	if ((ret = prep(st, "SELECT r.id, e.phase, sum(e.joules) FROM energy e JOIN run r ON r.id = e.run_id"
+			" WHERE r.campaign_id = ? AND e.kind IN ('gpu', 'cpu', 'package', 'dram') AND e.phase IS NOT NULL"
+			" GROUP BY r.id, e.phase ORDER BY r.seq, min(e.rowid)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	if (!(ret = load_rows(st, s, sizeof **out, phase_fill, "read the phases' energy", &rows, n)))
+		*out = rows;
+	return ret;
 }

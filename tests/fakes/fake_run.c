@@ -5,7 +5,10 @@
  * gb_run_result as the engine would, with plausible figures derived from
  * its arguments (energy = power x time, items = 20 batches), and prints it
  * through the real record writer, so its records are the real shape. The
- * noise comes from GB_FAKE_NOISE_SEED (default: the pid).
+ * noise comes from GB_FAKE_NOISE_SEED (default: the pid); with GB_FAKE_LOG
+ * set too, the seed is mixed with the number of runs logged before this
+ * one, so the repetitions of a campaign differ and the campaign is the
+ * same every time (the report's golden files).
  *
  * Told what to do through the environment, each a substring matched
  * against "model=NAME runtime=R ep=E batch=B":
@@ -195,6 +198,21 @@ static int model_ok(const struct args *a)
 			if (!strcmp(a->model, by_name[i]))
 				return 1;
 	return access(a->model, R_OK) == 0;
+}
+
+/* Lines in $GB_FAKE_LOG: the runs logged so far (0 without a log). */
+static uint64_t runs_logged(void)
+{
+	const char *path = getenv("GB_FAKE_LOG");
+	FILE *f = path && *path ? fopen(path, "r") : NULL;
+	uint64_t n = 0;
+	int c;
+
+	while (f && (c = getc(f)) != EOF)
+		n += c == '\n';
+	if (f)
+		fclose(f);
+	return n;
 }
 
 /* One line appended to the file $var names (if set), in one write(). */
@@ -481,7 +499,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	rng_state = noise && *noise ? strtoull(noise, NULL, 10) : (uint64_t)getpid();
+	rng_state = noise && *noise ? strtoull(noise, NULL, 10) * 0x100000001b3ull + runs_logged() : (uint64_t)getpid();
 	gb_run_result_init(&r);
 	config(&r, &a);
 	if (matches(&a, "GB_FAKE_FAIL")) {
