@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gb_input_config;
+
 struct gb_runtime_options {
 	const char *model;		/* file path, or a zoo/model name for workers */
 	const char *ep;			/* execution provider / device: "cpu", "cuda", "tensorrt", "cuda:0" */
@@ -43,6 +45,10 @@ struct gb_runtime_options {
 	int inter_op_threads;		/* 0: runtime default */
 	int graph_opt_level;		/* -1: default; 0 none, 1 basic, 2 extended, 99 all */
 	uint64_t seed;
+	/* The run's input shape (batch, --dim values; greenbench/inputs.h),
+	 * borrowed until open() returns; NULL: not known. The ort runtime fixes
+	 * the model's symbolic dims to it (ep option static_dims, default 1). */
+	const struct gb_input_config *shape;
 };
 
 void gb_runtime_options_init(struct gb_runtime_options *opt);

@@ -154,12 +154,28 @@ static int find_side(struct side *s)
 	return 0;
 }
 
-static int open_side(struct side *s)
+/* The generated inputs' shape, at which both sides' sessions are opened. */
+static void input_config(const struct compare_opts *o, struct gb_input_config *ic)
+{
+	gb_input_config_init(ic);
+	ic->batch = o->batch;
+	ic->vocab = o->vocab;
+	ic->dims = o->dims.dim;
+	ic->ndims = o->dims.n;
+}
+
+static int open_side(const struct compare_opts *o, struct side *s)
 {
 	const struct gb_tensor_info *outs;
+	struct gb_input_config ic;
 	size_t nout;
+	int ret;
 
-	if (gb_runtime_open(s->rt, &s->opt.ro, &s->session) < 0) {
+	input_config(o, &ic);
+	s->opt.ro.shape = &ic;
+	ret = gb_runtime_open(s->rt, &s->opt.ro, &s->session);
+	s->opt.ro.shape = NULL;
+	if (ret < 0) {
 		s->session = NULL;
 		return error("side %s: %s", s->label, gb_error_msg());
 	}
@@ -210,11 +226,7 @@ static int compare_generated(struct compare_opts *o, struct tally *ty)
 
 	/* shaped and named after side a's inputs; side b takes them by name
 	 * or position */
-	gb_input_config_init(&ic);
-	ic.batch = o->batch;
-	ic.vocab = o->vocab;
-	ic.dims = o->dims.dim;
-	ic.ndims = o->dims.n;
+	input_config(o, &ic);
 	for (uint64_t i = 0; !ret && i < o->batches; i++) {
 		ic.seed = o->seed + i;
 		if (gb_bench_explain_oom(gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch), o->batch) < 0)
@@ -375,7 +387,7 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	if (o.data.path && gb_cli_data_open(&o.data, &ds) < 0)
 		goto out;
-	if (open_side(&o.side[0]) < 0 || open_side(&o.side[1]) < 0)
+	if (open_side(&o, &o.side[0]) < 0 || open_side(&o, &o.side[1]) < 0)
 		goto out;
 	ret = ds ? compare_data(&o, ds, &ty) : compare_generated(&o, &ty);
 	if (ret)

@@ -279,6 +279,7 @@ static int run_phases(struct run_ctx *c, void **session)
 	const struct gb_bench_config *cfg = c->cfg;
 	const struct gb_runtime_ops *rt = cfg->rt;
 	struct gb_run_result *r = c->res;
+	struct gb_runtime_options ro = cfg->ropt;
 	const struct gb_tensor_info *in = NULL, *outs = NULL;
 	const struct gb_kv *meta = NULL;
 	struct gb_tensor *t = NULL;
@@ -286,10 +287,11 @@ static int run_phases(struct run_ctx *c, void **session)
 	size_t nin = 0, nout = 0, nmeta = 0;
 	int ret;
 
-	/* load */
+	/* load, at the shape the inputs will have */
+	ro.shape = &cfg->inputs;
 	ret = phase_begin(c, GB_PHASE_LOAD);
 	if (!ret)
-		ret = gb_runtime_open(rt, &cfg->ropt, session);
+		ret = gb_runtime_open(rt, &ro, session);
 	if (!ret)
 		ret = phase_end(c, GB_PHASE_LOAD, 0);
 	if (ret)
