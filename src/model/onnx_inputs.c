@@ -368,7 +368,7 @@ int gb_onnx_inputs_read(const char *path, struct gb_tensor_info **out, size_t *n
 	}
 	ret = gb_onnx_inputs_parse(map, (size_t)st.st_size, out, n);
 	if (ret)
-		gb_error_wrap(ret, "model '%s'", path);
+		gb_error_wrap(ret, "cannot load model '%s'", path);
 out:
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
