@@ -24,7 +24,7 @@ Models (opset 13, IR 7, so any ORT since 1.10 loads them):
                listed among the graph inputs as IR < 4 does
   odd_inputs.onnx  inputs the ONNX reader must take apart: a dim_param too
                long for struct gb_tensor_info, an unnamed dim, no shape, a
-               sequence; IR 7 (not run, only read)
+               sequence, a sparse initializer; IR 7 (not run, only read)
   rank9.onnx   x float of rank 9 (not run, only read)
 """
 import os
@@ -159,8 +159,12 @@ def odd_inputs(path):
         [helper.make_node("Identity", ["l"], ["y"])], "odd",
         [helper.make_tensor_value_info("l", TensorProto.FLOAT, ["b" * 100, "seq"]),
          unnamed, noshape, seq,
-         helper.make_tensor_value_info("c", TensorProto.COMPLEX64, [1])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b" * 100, "seq"])])
+         helper.make_tensor_value_info("c", TensorProto.COMPLEX64, [1]),
+         helper.make_tensor_value_info("sp", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b" * 100, "seq"])],
+        sparse_initializer=[helper.make_sparse_tensor(
+            numpy_helper.from_array(np.array([1.0], np.float32), "sp"),
+            numpy_helper.from_array(np.array([2], np.int64), "sp_idx"), [4])])
     m = helper.make_model(g, opset_imports=OPSET)
     m.ir_version = 7
     onnx.save(m, path)  # the checker wants shapes on every input

@@ -103,7 +103,7 @@ static void test_dtypes_and_fixed(void **st)
 
 /* A name too long for the field is no name (never a truncated one), an
  * unnamed dim is -1 "", no shape is rank -1, a sequence and complex64 are
- * of unknown dtype. */
+ * of unknown dtype; an input that is a sparse initializer is left out. */
 static void test_odd_inputs(void **st)
 {
 	static const int64_t l_dims[] = { -1, -1 }, u_dims[] = { -1, 3 };
@@ -188,7 +188,7 @@ static void test_not_onnx(void **st)
 		{ "tenth varint byte above 1", "\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 11, "overflows" },
 		{ "a group", "\x0b\x0c", 2, "unknown wire type" },
 		{ "field 0", "\x00\x00", 2, "field number 0" },
-		/* graph { input { name: 0xff... bad ValueInfoProto } } */
+		/* graph { input { name: 5 bytes promised, none there } } */
 		{ "bad input message", "\x3a\x04\x5a\x02\x0a\x05", 6, "graph input cannot be decoded" },
 		/* graph { initializer { name: truncated } } */
 		{ "bad initializer", "\x3a\x04\x2a\x02\x42\x05", 6, "truncated" },

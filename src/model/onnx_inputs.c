@@ -141,40 +141,34 @@ static int push(struct span **v, size_t *n, size_t *cap, struct span x)
 	return 0;
 }
 
-/* The name of a TensorProto (the last one given, as protobuf has it),
- * or an empty span. */
-static int tensor_name(struct span t, struct span *name)
+/* The last length-delimited field num of message m (protobuf: the last
+ * one given wins), or an empty span. */
+static int last_field(struct span m, uint64_t num, struct span *out)
 {
 	struct field f;
 	int ret;
 
-	name->p = t.p;
-	name->len = 0;
-	while (t.len) {
-		ret = next_field(&t, &f);
+	out->p = m.p;
+	out->len = 0;
+	while (m.len) {
+		ret = next_field(&m, &f);
 		if (ret)
 			return ret;
-		if (f.num == TENSOR_NAME && f.wire == WIRE_LEN)
-			*name = f.bytes;
+		if (f.num == num && f.wire == WIRE_LEN)
+			*out = f.bytes;
 	}
 	return 0;
 }
 
-static int sparse_name(struct span t, struct span *name)
+/* The name of an initializer: a TensorProto's, or a SparseTensorProto's
+ * values tensor's. */
+static int initializer_name(struct span t, int sparse, struct span *name)
 {
-	struct field f;
-	int ret;
+	int ret = 0;
 
-	name->p = t.p;
-	name->len = 0;
-	while (t.len) {
-		ret = next_field(&t, &f);
-		if (ret)
-			return ret;
-		if (f.num == SPARSE_VALUES && f.wire == WIRE_LEN && (ret = tensor_name(f.bytes, name)))
-			return ret;
-	}
-	return 0;
+	if (sparse)
+		ret = last_field(t, SPARSE_VALUES, &t);
+	return ret ? ret : last_field(t, TENSOR_NAME, name);
 }
 
 static int scan_graph(struct span g, struct scan *sc)
@@ -192,8 +186,7 @@ static int scan_graph(struct span g, struct scan *sc)
 		if (f.num == GRAPH_INPUT) {
 			ret = push(&sc->inputs, &sc->ninputs, &sc->cap_inputs, f.bytes);
 		} else if (f.num == GRAPH_INITIALIZER || f.num == GRAPH_SPARSE_INITIALIZER) {
-			ret = f.num == GRAPH_INITIALIZER ? tensor_name(f.bytes, &name)
-							 : sparse_name(f.bytes, &name);
+			ret = initializer_name(f.bytes, f.num == GRAPH_SPARSE_INITIALIZER, &name);
 			if (!ret && name.len)
 				ret = push(&sc->inits, &sc->ninits, &sc->cap_inits, name);
 		}
