@@ -330,7 +330,7 @@ static void test_free_dims_slice_bound(void **st)
 		opt.intra_op_threads = 1;
 		opt.ep_options = kv;
 		opt.n_ep_options = 2;
-		opt.shape = &cfg;
+		opt.shapes = &cfg;
 		unlink("opt.onnx");
 		if (gb_runtime_open(ort, &opt, &s))
 			fail_msg("static_dims=%s: %s", flags[f], gb_error_msg());
@@ -385,7 +385,7 @@ static void test_free_dims_partial(void **st)
 	cfg.batch = 4;
 	gb_runtime_options_init(&opt);
 	opt.intra_op_threads = 1;
-	opt.shape = &cfg;
+	opt.shapes = &cfg;
 	opt.model = ir3;
 	if (gb_runtime_open(ort, &opt, &s))
 		fail_msg("%s: %s", ir3, gb_error_msg());

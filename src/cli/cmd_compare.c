@@ -154,28 +154,12 @@ static int find_side(struct side *s)
 	return 0;
 }
 
-/* The generated inputs' shape, at which both sides' sessions are opened. */
-static void input_config(const struct compare_opts *o, struct gb_input_config *ic)
-{
-	gb_input_config_init(ic);
-	ic->batch = o->batch;
-	ic->vocab = o->vocab;
-	ic->dims = o->dims.dim;
-	ic->ndims = o->dims.n;
-}
-
-static int open_side(const struct compare_opts *o, struct side *s)
+static int open_side(struct side *s)
 {
 	const struct gb_tensor_info *outs;
-	struct gb_input_config ic;
 	size_t nout;
-	int ret;
 
-	input_config(o, &ic);
-	s->opt.ro.shape = &ic;
-	ret = gb_runtime_open(s->rt, &s->opt.ro, &s->session);
-	s->opt.ro.shape = NULL;
-	if (ret < 0) {
+	if (gb_runtime_open(s->rt, &s->opt.ro, &s->session) < 0) {
 		s->session = NULL;
 		return error("side %s: %s", s->label, gb_error_msg());
 	}
@@ -226,7 +210,11 @@ static int compare_generated(struct compare_opts *o, struct tally *ty)
 
 	/* shaped and named after side a's inputs; side b takes them by name
 	 * or position */
-	input_config(o, &ic);
+	gb_input_config_init(&ic);
+	ic.batch = o->batch;
+	ic.vocab = o->vocab;
+	ic.dims = o->dims.dim;
+	ic.ndims = o->dims.n;
 	for (uint64_t i = 0; !ret && i < o->batches; i++) {
 		ic.seed = o->seed + i;
 		if (gb_bench_explain_oom(gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch), o->batch) < 0)
@@ -373,6 +361,7 @@ int cmd_compare(int argc, char **argv)
 	struct compare_opts o;
 	struct gb_dataset *ds = NULL;
 	struct tally ty;
+	struct gb_input_config shapes;
 	int ret, status = 1;
 
 	memset(&o, 0, sizeof o);
@@ -387,7 +376,13 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	if (o.data.path && gb_cli_data_open(&o.data, &ds) < 0)
 		goto out;
-	if (open_side(&o, &o.side[0]) < 0 || open_side(&o, &o.side[1]) < 0)
+	/* The run's shapes, as run gives them (TensorRT names engines by them). */
+	gb_input_config_init(&shapes);
+	shapes.batch = o.batch;
+	shapes.dims = o.dims.dim;
+	shapes.ndims = o.dims.n;
+	o.side[0].opt.ro.shapes = o.side[1].opt.ro.shapes = &shapes;
+	if (open_side(&o.side[0]) < 0 || open_side(&o.side[1]) < 0)
 		goto out;
 	ret = ds ? compare_data(&o, ds, &ty) : compare_generated(&o, &ty);
 	if (ret)

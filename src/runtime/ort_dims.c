@@ -44,13 +44,13 @@ int gb_ort_dims_apply(struct gb_ort_session *s, const struct gb_runtime_options 
 	/* An ORT-format file (.ort) is no ModelProto, and was optimised for
 	 * its shapes when it was written. */
 	len = strlen(opt->model);
-	if (s->dims_symbolic || !opt->shape || (len > 4 && !strcmp(opt->model + len - 4, ".ort")))
+	if (s->dims_symbolic || !opt->shapes || (len > 4 && !strcmp(opt->model + len - 4, ".ort")))
 		return 0;
 	ret = gb_onnx_inputs_read(opt->model, &in, &nin);
 	/* Dims no --dim values stay symbolic: a dataset's inputs may fill
 	 * them, and generating inputs says what is missing. */
 	if (!ret)
-		ret = gb_inputs_free_dims(in, nin, opt->shape, GB_FREE_DIMS_KNOWN, dims, GB_MAX_DIMS,
+		ret = gb_inputs_free_dims(in, nin, opt->shapes, GB_FREE_DIMS_KNOWN, dims, GB_MAX_DIMS,
 					  &nd);
 	for (size_t i = 0; !ret && i < nd; i++) {
 		char what[160];
