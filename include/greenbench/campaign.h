@@ -63,6 +63,12 @@ struct gb_run_outcome {
 int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
 		     volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
 		     struct gb_run_outcome *out);
+/* The same with "KEY=VALUE" entries added to the child's environment
+ * (NULL-terminated; may be NULL): a run pinned to its GPU. Thread-safe
+ * for distinct outcomes (the engine's slots run several at once). */
+int gb_campaign_exec_env(char *const argv[], const char *const *env_add, uint64_t timeout_ns,
+			 volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
+			 struct gb_run_outcome *out);
 void gb_run_outcome_release(struct gb_run_outcome *o);
 
 #endif

@@ -77,6 +77,11 @@ int gb_store_run_insert(struct gb_store *st, int64_t campaign, const struct gb_s
 
 int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
 			 double duration_s, const char *domain, double power_w, double temp_c);
+/* The same, unless the campaign has this domain's baseline before this seq
+ * already: then nothing is written and -EEXIST returned (collecting a
+ * task's records twice). */
+int gb_store_idle_insert_once(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			      double duration_s, const char *domain, double power_w, double temp_c);
 
 /* A stored run joined with its configuration, for reports. */
 struct gb_store_run {

@@ -852,16 +852,19 @@ out_nortx:
 	return ret;
 }
 
-int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
-			 double duration_s, const char *domain, double power_w, double temp_c)
+static int idle_insert(struct gb_store *st, int once, int64_t campaign, int64_t before_seq,
+		       double duration_s, const char *domain, double power_w, double temp_c)
 {
 	sqlite3_stmt *s = NULL;
 	char now[32];
 	int ret;
 
 	now_iso(now, sizeof now);
-	if ((ret = prep(st, "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
-			" VALUES(?,?,?,?,?,?,?)", &s)))
+	if ((ret = prep(st, once ? "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
+				   " SELECT ?1,?2,?3,?4,?5,?6,?7 WHERE NOT EXISTS(SELECT 1 FROM idle"
+				   " WHERE campaign_id = ?1 AND before_seq = ?2 AND domain = ?5)"
+				 : "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
+				   " VALUES(?1,?2,?3,?4,?5,?6,?7)", &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, campaign);
 	sqlite3_bind_int64(s, 2, before_seq);
@@ -870,7 +873,21 @@ int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_s
 	bind_text(s, 5, domain);
 	bind_num(s, 6, power_w);
 	bind_num(s, 7, temp_c);
-	return step_done(st, s, "store the idle baseline");
+	if ((ret = step_done(st, s, "store the idle baseline")))
+		return ret;
+	return once && !sqlite3_changes(st->db) ? -EEXIST : 0;
+}
+
+int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			 double duration_s, const char *domain, double power_w, double temp_c)
+{
+	return idle_insert(st, 0, campaign, before_seq, duration_s, domain, power_w, temp_c);
+}
+
+int gb_store_idle_insert_once(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			      double duration_s, const char *domain, double power_w, double temp_c)
+{
+	return idle_insert(st, 1, campaign, before_seq, duration_s, domain, power_w, temp_c);
 }
 
 static void run_fill(sqlite3_stmt *s, void *item)
