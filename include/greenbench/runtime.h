@@ -45,7 +45,9 @@ struct gb_runtime_options {
 	int graph_opt_level;		/* -1: default; 0 none, 1 basic, 2 extended, 99 all */
 	uint64_t seed;
 	/* The run's batch and --dim values, for a runtime that builds per
-	 * shape (TensorRT engines); NULL: not known. Borrowed. */
+	 * shape (TensorRT engines) or fixes the model's symbolic dims to them
+	 * (ort, ep option static_dims, default 1); NULL: not known. Borrowed
+	 * until open() returns. */
 	const struct gb_input_config *shapes;
 };
 
