@@ -56,6 +56,15 @@ struct gb_runtime_phase {
 	uint64_t cpu_user_ns, cpu_system_ns; /* the runtime's processes, this phase */
 };
 
+/* What a runtime found where it can start (`greenbench devices`). Every
+ * field is a NUL-terminated string, empty when unknown. */
+struct gb_runtime_info {
+	char version[64];	/* the framework's version ("2.21.0") */
+	char devices[128];	/* devices its installed build can use ("cpu", "cpu, cuda") */
+	char interpreter[256];	/* worker runtimes: the Python that runs the worker */
+	char note[256];		/* what it cannot do here and why ("bert-base: no gluonnlp") */
+};
+
 struct gb_runtime_ops {
 	const char *name;	/* "ort", "torch", "ort-python" */
 	const char *summary;
@@ -70,6 +79,10 @@ struct gb_runtime_ops {
 	/* Takes a zoo model by its name (the framework builds its own model,
 	 * the study's "original model") instead of the exported ONNX file. */
 	int zoo_by_name;
+	/* The virtual environment a worker runtime's interpreter comes from
+	 * (gb_worker_venv_dir()/<venv>/bin/python, filled by `make deps` from
+	 * requirements/<venv>.txt); NULL: the system's python3. */
+	const char *venv;
 	/* Can this runtime start here? 0, or -errno with the reason set
 	 * (e.g. "python3 has no module torch"). Cheap; used by `devices`. */
 	int (*probe)(const struct gb_runtime_ops *self);
@@ -94,6 +107,9 @@ struct gb_runtime_ops {
 	/* Optional (NULL): the last phase as clocked by the runtime (added for
 	 * worker runtimes; a NULL entry means "use the caller's own marks"). */
 	int (*last_phase)(void *session, struct gb_runtime_phase *out);
+	/* Optional (NULL): what probe found, for `devices`: called after a
+	 * probe that succeeded. */
+	int (*info)(const struct gb_runtime_ops *self, struct gb_runtime_info *out);
 };
 
 /* The runtime table (src/runtime/runtimes.c): static rows, never freed;

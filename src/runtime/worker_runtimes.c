@@ -6,8 +6,11 @@
  */
 #include "greenbench/worker.h"
 
+#include "greenbench/campaign.h"
 #include "greenbench/error.h"
 #include "greenbench/time.h"
+
+#include <cjson/cJSON.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,14 +78,33 @@ static const char *option(const struct gb_runtime_options *opt, const char *key)
 	return NULL;
 }
 
-/* Run `python script --probe`: 0 if it can start, else -ENOENT with the
- * missing module (the script's last stderr line) in msg. */
-static int probe_one(const char *python, const char *script, char *msg, size_t len)
+int gb_worker_venv_dir(char *buf, size_t len)
+{
+	const char *env = getenv("GREENBENCH_VENV_DIR");
+	char cache[PATH_MAX];
+	int rc;
+
+	if (env && *env) {
+		if ((size_t)snprintf(buf, len, "%s", env) >= len)
+			return gb_error_set(-ENAMETOOLONG, "path too long: '%s'", env);
+		return 0;
+	}
+	if ((rc = gb_campaign_cache_dir(cache, sizeof cache)))
+		return rc;
+	if ((size_t)snprintf(buf, len, "%s/venv", cache) >= len)
+		return gb_error_set(-ENAMETOOLONG, "path too long: '%s/venv'", cache);
+	return 0;
+}
+
+/* Run `python script --probe`: 0 if it can start (its output, the tail of
+ * stdout and stderr, in out), else -ENOENT with the missing module (the
+ * script's last stderr line) in msg. */
+static int probe_one(const char *python, const char *script, char *msg, size_t len, char *out,
+		     size_t outlen)
 {
 	const char *argv[] = { python, script, "--probe", NULL };
 	posix_spawn_file_actions_t fa;
 	int p[2] = { -1, -1 }, rc = 0, status = 0;
-	char out[1024];
 	size_t used = 0;
 	pid_t pid = -1;
 
@@ -114,11 +136,11 @@ static int probe_one(const char *python, const char *script, char *msg, size_t l
 		}
 		if (poll(&pf, 1, (int)((deadline - now) / GB_NS_PER_MS) + 1) <= 0)
 			continue;
-		ssize_t k = read(p[0], out + used, sizeof out - 1 - used);
+		ssize_t k = read(p[0], out + used, outlen - 1 - used);
 		if (k <= 0)
 			break;
 		used += (size_t)k;
-		if (used == sizeof out - 1)
+		if (used == outlen - 1)
 			used = 0; /* keep reading; only the tail matters */
 	}
 	out[used] = '\0';
@@ -145,33 +167,43 @@ out:
 	return rc;
 }
 
-/* Pick the interpreter: python=..., else GREENBENCH_PYTHON, else python3
- * from PATH, else Debian's /usr/bin/python3 (where python3-torch goes when
- * PATH's python3 is another one, e.g. a pyenv shim). */
-static int pick_python(const char *script_name, const struct gb_runtime_options *opt,
-		       char *python, size_t plen, char *script, size_t slen)
+/* Pick the interpreter: python=..., else GREENBENCH_PYTHON, else the
+ * row's virtual environment when `make deps` made it, else python3 from
+ * PATH, else Debian's /usr/bin/python3 (where python3-torch goes when
+ * PATH's python3 is another one, e.g. a pyenv shim). out (outlen bytes)
+ * receives the successful probe's output. */
+static int pick_python(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
+		       char *python, size_t plen, char *script, size_t slen, char *out, size_t outlen)
 {
 	const char *forced = option(opt, "python"), *env = getenv("GREENBENCH_PYTHON");
-	const char *cands[2] = { "python3", "/usr/bin/python3" };
-	size_t ncand = 2;
+	char venv[PATH_MAX + 32];
+	const char *cands[3];
+	size_t ncand = 0;
 	char dir[PATH_MAX], msg[512], first[512] = "";
 	int rc;
 
 	rc = gb_worker_dir(dir, sizeof dir);
 	if (rc)
 		return rc;
-	snprintf(script, slen, "%s/%s", dir, script_name);
+	snprintf(script, slen, "%s/%s", dir, rt->worker_script);
 	if (access(script, R_OK))
 		return gb_error_set(-ENOENT, "cannot find worker '%s': %s", script, strerror(errno));
 	if (forced && *forced) {
-		cands[0] = forced;
-		ncand = 1;
+		cands[ncand++] = forced;
 	} else if (env && *env) {
-		cands[0] = env;
-		ncand = 1;
+		cands[ncand++] = env;
+	} else {
+		/* A venv `make deps` could not fill is absent: the system's
+		 * python3 is tried, and its probe says what is missing. */
+		if (rt->venv && !gb_worker_venv_dir(dir, sizeof dir) &&
+		    (size_t)snprintf(venv, sizeof venv, "%s/%s/bin/python", dir, rt->venv) < sizeof venv &&
+		    !access(venv, X_OK))
+			cands[ncand++] = venv;
+		cands[ncand++] = "python3";
+		cands[ncand++] = "/usr/bin/python3";
 	}
 	for (size_t i = 0; i < ncand; i++) {
-		rc = probe_one(cands[i], script, msg, sizeof msg);
+		rc = probe_one(cands[i], script, msg, sizeof msg, out, outlen);
 		if (!rc) {
 			snprintf(python, plen, "%s", cands[i]);
 			return 0;
@@ -194,7 +226,9 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 	*out = NULL;
 	if (!rt || !rt->worker_script)
 		return gb_error_set(-EINVAL, "'%s' is not a worker runtime", rt ? rt->name : "(none)");
-	rc = pick_python(rt->worker_script, opt, python, sizeof python, script, sizeof script);
+	char probe_out[1024];
+
+	rc = pick_python(rt, opt, python, sizeof python, script, sizeof script, probe_out, sizeof probe_out);
 	if (rc)
 		return gb_error_wrap(rc, "%s", rt->name);
 	cfg.name = rt->name;
@@ -213,9 +247,53 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 
 int gb_worker_rt_probe(const struct gb_runtime_ops *self)
 {
-	char python[PATH_MAX], script[PATH_MAX + 64];
+	char python[PATH_MAX], script[PATH_MAX + 64], out[1024];
 
-	return pick_python(self->worker_script, NULL, python, sizeof python, script, sizeof script);
+	return pick_python(self, NULL, python, sizeof python, script, sizeof script, out, sizeof out);
+}
+
+static void copy_json_string(const cJSON *obj, const char *key, char *buf, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (cJSON_IsString(v))
+		snprintf(buf, len, "%s", v->valuestring);
+}
+
+int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info *out)
+{
+	char python[PATH_MAX], script[PATH_MAX + 64], text[4096], *line;
+	const cJSON *devs, *d;
+	cJSON *obj;
+	size_t off = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = pick_python(self, NULL, python, sizeof python, script, sizeof script, text, sizeof text);
+	if (rc)
+		return rc;
+	snprintf(out->interpreter, sizeof out->interpreter, "%s", python);
+	/* The facts are the last line that is a JSON object; a worker that
+	 * prints none (an older one) has only its interpreter to show. */
+	while ((line = strrchr(text, '\n')) && !line[1])
+		*line = '\0';
+	line = strrchr(text, '\n');
+	line = line ? line + 1 : text;
+	if (*line != '{')
+		return 0;
+	obj = cJSON_Parse(line);
+	if (!obj)
+		return 0;
+	copy_json_string(obj, "version", out->version, sizeof out->version);
+	copy_json_string(obj, "note", out->note, sizeof out->note);
+	devs = cJSON_GetObjectItemCaseSensitive(obj, "devices");
+	cJSON_ArrayForEach(d, devs) {
+		if (cJSON_IsString(d) && off < sizeof out->devices)
+			off += (size_t)snprintf(out->devices + off, sizeof out->devices - off, "%s%s",
+						off ? ", " : "", d->valuestring);
+	}
+	cJSON_Delete(obj);
+	return 0;
 }
 
 int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
