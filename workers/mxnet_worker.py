@@ -174,7 +174,8 @@ class MXNet(gbworker.Backend):
     def convert(self, path, opset):
         """mxnet.onnx.export_model of the hybridized graph (exported with
         batch 1), the batch dimension dynamic; input and output named as
-        this worker names them."""
+        this worker names them. The opset is mxnet.onnx's choice (opset is
+        not a parameter of MXNet 1.9's exporter); the reply says which."""
         mx = self.mx
         if self.net is None:
             raise WorkerError("convert before load")
@@ -193,13 +194,20 @@ class MXNet(gbworker.Backend):
             mx.onnx.export_model(prefix + "-symbol.json", prefix + "-0000.params",
                                  in_shapes=shapes, in_types=[np.dtype(d["dtype"]) for d in self.inputs_desc],
                                  onnx_file_path=onnx_tmp, dynamic=True,
-                                 dynamic_input_shapes=[[None] + s[1:] for s in shapes], opset_version=opset)
+                                 dynamic_input_shapes=[[None] + s[1:] for s in shapes])
             import onnx
 
             proto = onnx.load(onnx_tmp)
+        # MXNet lists every weight as a graph input too: only the data is one.
+        weights = {t.name for t in proto.graph.initializer}
+        keep = [vi for vi in proto.graph.input if vi.name not in weights]
+        del proto.graph.input[:]
+        proto.graph.input.extend(keep)
         gbworker.rename_io(proto, [d["name"] for d in self.inputs_desc], [d["name"] for d in self.outputs_desc])
         gbworker.save_onnx(proto, path)
-        return {"metadata": {"exporter": "mxnet.onnx %s" % mx.__version__, "opset": opset}}
+        # mxnet.onnx picks its own opset (it takes none); say which.
+        got = max(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
+        return {"metadata": {"exporter": "mxnet.onnx %s" % mx.__version__, "opset": got}}
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  *
  *   $ greenbench convert torch2onnx --model resnet50 -o resnet50.onnx
  *   wrote resnet50.onnx: 102.1 MB, opset 17, torch 1.13.0a0, weights random (seed 0), 4.2 s
+ *   $ greenbench convert tf2onnx --model mobilenetv2 -o mobilenetv2-tf.onnx
  */
 #include "cli/builtin.h"
 
@@ -19,16 +20,21 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-	"usage: greenbench convert torch2onnx --model MODEL [--weights FILE] [--opset N]\n"
-	"                          [--seq N] [--seed N] -o FILE.onnx\n"
+	"usage: greenbench convert torch2onnx|tf2onnx|mx2onnx --model MODEL [--weights FILE]\n"
+	"                          [--opset N] [--seq N] [--seed N] -o FILE.onnx\n"
 	"\n"
-	"Export a PyTorch model to ONNX with torch.onnx.export, in the torch worker\n"
-	"(workers/torch_worker.py; see docs/worker-protocol.md). The batch dimension\n"
-	"(and nothing else) is dynamic; inputs are named as the torch runtime names them.\n"
+	"Export a framework's model to ONNX with the framework's own exporter, in its\n"
+	"worker (see docs/worker-protocol.md): torch2onnx is torch.onnx.export in the\n"
+	"torch worker, tf2onnx is tf2onnx in the tf worker, mx2onnx is\n"
+	"mxnet.onnx.export_model in the mxnet worker. The batch dimension (and nothing\n"
+	"else) is dynamic; inputs are named as the framework's runtime names them; the\n"
+	"file is written whole or not at all.\n"
 	"\n"
-	"    --model MODEL     resnet50, mobilenetv2, bert-base, or a TorchScript file\n"
-	"    --weights FILE    weights (.safetensors or a torch state dict); default:\n"
-	"                      random, from --seed\n"
+	"    --model MODEL     resnet50, mobilenetv2, bert-base (not mx2onnx), or a model\n"
+	"                      file of the framework (TorchScript, .keras, SavedModel\n"
+	"                      directory, PREFIX-symbol.json)\n"
+	"    --weights FILE    weights (torch: .safetensors or a state dict; tf: .weights.h5,\n"
+	"                      .h5, .keras; mxnet: .params); default: random, from --seed\n"
 	"    --opset N         ONNX opset (default 17)\n"
 	"    --seq N           BERT sequence length (default 128)\n"
 	"    --seed N          seed of the random weights (default 0)\n"
@@ -47,8 +53,19 @@ static const char *meta_get(struct gb_worker *w, const char *key)
 	return "?";
 }
 
-static int convert_torch2onnx(const char *model, const char *weights, const char *seq, int opset,
-			      uint64_t seed, const char *out)
+/* A conversion: the worker runtime whose exporter runs it. */
+struct converter {
+	const char *name, *runtime, *version_key;
+};
+
+static const struct converter converters[] = {
+	{ "torch2onnx", "torch", "torch_version" },
+	{ "tf2onnx", "tf", "tf_version" },
+	{ "mx2onnx", "mxnet", "mxnet_version" },
+};
+
+static int convert_onnx(const struct converter *cv, const char *model, const char *weights, const char *seq,
+			int opset, uint64_t seed, const char *out)
 {
 	struct gb_kv kv[2];
 	struct gb_runtime_options opt;
@@ -66,7 +83,7 @@ static int convert_torch2onnx(const char *model, const char *weights, const char
 		kv[opt.n_ep_options++] = (struct gb_kv){ "weights", weights };
 	if (seq)
 		kv[opt.n_ep_options++] = (struct gb_kv){ "seq", seq };
-	rc = gb_worker_start_runtime(gb_runtime_find("torch"), NULL, &w);
+	rc = gb_worker_start_runtime(gb_runtime_find(cv->runtime), NULL, &w);
 	if (!rc)
 		rc = gb_worker_load(w, &opt);
 	if (!rc)
@@ -80,7 +97,7 @@ static int convert_torch2onnx(const char *model, const char *weights, const char
 	if (!stat(out, &st))
 		printf("%.1f MB, ", (double)st.st_size / 1e6);
 	gb_duration_format(gb_now_ns() - t0, took, sizeof took);
-	printf("opset %d, torch %s, weights %s, %s\n", opset, meta_get(w, "torch_version"),
+	printf("opset %d, %s %s, weights %s, %s\n", opset, cv->runtime, meta_get(w, cv->version_key),
 	       meta_get(w, "weights"), took);
 	if (gb_worker_stop(w))
 		warning("%s", gb_error_msg());
@@ -98,6 +115,7 @@ int cmd_convert(int argc, char **argv)
 	const char *model = NULL, *weights = NULL, *seq = NULL, *out = NULL;
 	unsigned long long seed = 0;
 	long opset = 17;
+	const struct converter *cv = NULL;
 	char *end;
 	int c;
 
@@ -137,14 +155,18 @@ int cmd_convert(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return gb_cli_usage_error(usage, "no conversion given (torch2onnx)");
-	if (strcmp(argv[optind], "torch2onnx"))
-		return gb_cli_usage_error(usage, "unknown conversion '%s' (torch2onnx)", argv[optind]);
+		return gb_cli_usage_error(usage, "no conversion given (torch2onnx, tf2onnx, mx2onnx)");
+	for (size_t i = 0; i < sizeof converters / sizeof converters[0]; i++)
+		if (!strcmp(argv[optind], converters[i].name))
+			cv = &converters[i];
+	if (!cv)
+		return gb_cli_usage_error(usage, "unknown conversion '%s' (torch2onnx, tf2onnx, mx2onnx)",
+					  argv[optind]);
 	if (optind + 1 < argc)
 		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
 	if (!model)
 		return gb_cli_usage_error(usage, "no --model given");
 	if (!out)
 		return gb_cli_usage_error(usage, "no output file given (-o FILE.onnx)");
-	return gb_cli_finish(convert_torch2onnx(model, weights, seq, (int)opset, seed, out));
+	return gb_cli_finish(convert_onnx(cv, model, weights, seq, (int)opset, seed, out));
 }
