@@ -32,21 +32,39 @@ def build_image(keras, spec):
     return app(weights=None, input_tensor=keras.Input((224, 224, 3), name="input"), classifier_activation=None)
 
 
+def position_embedding(keras, max_len, hidden):
+    """Learned positions for as many tokens as the input has (the sequence
+    length is the harness's --dim seq=N, not fixed when the model is built)."""
+    ops = keras.ops
+
+    class PositionEmbedding(keras.layers.Layer):
+        def build(self, input_shape):
+            self.table = self.add_weight(shape=(max_len, hidden), initializer="random_normal", name="table")
+
+        def call(self, ids):
+            return ops.expand_dims(ops.take(self.table, ops.arange(ops.shape(ids)[1]), axis=0), 0)
+
+        def compute_output_shape(self, input_shape):
+            return (1, input_shape[1], hidden)
+
+    return PositionEmbedding(name="position_embeddings")
+
+
 def build_bert(keras, seq, num_labels):
     """BERT-base (post-layer-norm encoder, GELU, pooled [CLS] + dense
-    classifier) in Keras layers; inputs as gbworker.bert_io names them."""
+    classifier) in Keras layers; inputs as gbworker.bert_io names them.
+    seq None: any sequence length up to 512."""
     L, ops = keras.layers, keras.ops
     c = BERT_BASE
     hidden, heads = c["hidden_size"], c["num_attention_heads"]
-    if seq > c["max_position_embeddings"]:
+    if seq and seq > c["max_position_embeddings"]:
         raise WorkerError("seq=%d: BERT-base takes at most %d tokens" % (seq, c["max_position_embeddings"]))
     ids = keras.Input((seq,), dtype="int64", name="input_ids")
     mask = keras.Input((seq,), dtype="int64", name="attention_mask")
     types = keras.Input((seq,), dtype="int64", name="token_type_ids")
     x = L.Embedding(c["vocab_size"], hidden, name="word_embeddings")(ids)
     x = x + L.Embedding(c["type_vocab_size"], hidden, name="token_type_embeddings")(types)
-    pos = L.Embedding(c["max_position_embeddings"], hidden, name="position_embeddings")
-    x = x + pos(ops.expand_dims(ops.arange(seq, dtype="int32"), 0))
+    x = x + position_embedding(keras, c["max_position_embeddings"], hidden)(ids)
     x = L.LayerNormalization(epsilon=1e-12, name="embeddings_norm")(x)
     # [batch, 1, seq]: every query position sees the unmasked keys.
     attn_mask = ops.expand_dims(ops.cast(mask, "bool"), 1)
@@ -92,7 +110,8 @@ class KerasWorker(gbworker.Backend):
     """Keras models on one backend; subclasses name it and how it runs."""
 
     requires = ("keras", "numpy")
-    options = {"precision": "fp32", "weights": "", "seq": "128", "num_labels": "2"}
+    # seq "": the sequence length is a symbolic dimension (--dim seq=N).
+    options = {"precision": "fp32", "weights": "", "seq": "", "num_labels": "2"}
 
     def __init__(self):
         self.keras = None
@@ -122,8 +141,9 @@ class KerasWorker(gbworker.Backend):
             ins, outs = gbworker.image_io("nhwc")
             kind = "image"
         elif spec in BERT_MODELS:
-            model = build_bert(keras, int(o["seq"]), int(o["num_labels"]))
-            ins, outs = gbworker.bert_io(int(o["seq"]), int(o["num_labels"]))
+            seq = int(o["seq"]) if o["seq"] else None
+            model = build_bert(keras, seq, int(o["num_labels"]))
+            ins, outs = gbworker.bert_io(seq, int(o["num_labels"]))
             kind = "bert"
         elif spec.endswith(".keras"):
             if not os.path.exists(spec):
@@ -167,7 +187,7 @@ class KerasWorker(gbworker.Backend):
                 "weights": o["weights"] or "random (seed %d)" % int(req.get("seed", 0)),
                 "python_version": sys.version.split()[0]}
         if self.kind == "bert":
-            meta["seq"] = int(o["seq"])
+            meta["seq"] = o["seq"] or "dynamic"
         meta.update(self.backend_meta(o))
         return ins, outs, meta
 

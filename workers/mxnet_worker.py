@@ -20,7 +20,8 @@ import gbworker  # noqa: E402
 from gbworker import BERT_BASE, BERT_MODELS, WorkerError  # noqa: E402
 
 IMAGE_MODELS = {"resnet50": "resnet50_v1", "mobilenetv2": "mobilenetv2_1.0", "mobilenet_v2": "mobilenetv2_1.0"}
-OPTIONS = {"weights": "", "seq": "128", "num_labels": "2"}
+# seq "": the sequence length is a symbolic dimension (--dim seq=N).
+OPTIONS = {"weights": "", "seq": "", "num_labels": "2"}
 
 
 class MXNet(gbworker.Backend):
@@ -94,7 +95,7 @@ class MXNet(gbworker.Backend):
             ins, outs = gbworker.image_io("nchw", "data")
         elif spec in BERT_MODELS:
             net = self.build_bert(o)
-            ins, outs = gbworker.bert_io(int(o["seq"]), int(o["num_labels"]))
+            ins, outs = gbworker.bert_io(int(o["seq"]) if o["seq"] else None, int(o["num_labels"]))
             self.kind = "bert"
         elif spec.endswith("-symbol.json"):
             net, ins, outs = self.load_export(spec)
@@ -114,7 +115,7 @@ class MXNet(gbworker.Backend):
                 "weights": o["weights"] or "random (seed %d)" % seed, "python_version": sys.version.split()[0],
                 "mkldnn": bool(mx.runtime.Features().is_enabled("MKLDNN"))}
         if self.kind == "bert":
-            meta["seq"] = int(o["seq"])
+            meta["seq"] = o["seq"] or "dynamic"
         return ins, outs, meta
 
     def load_export(self, path):

@@ -9,6 +9,7 @@
  */
 #include "cli/builtin.h"
 
+#include "greenbench/convert.h"
 #include "greenbench/error.h"
 #include "greenbench/time.h"
 #include "greenbench/worker.h"
@@ -53,18 +54,7 @@ static const char *meta_get(struct gb_worker *w, const char *key)
 	return "?";
 }
 
-/* A conversion: the worker runtime whose exporter runs it. */
-struct converter {
-	const char *name, *runtime, *version_key;
-};
-
-static const struct converter converters[] = {
-	{ "torch2onnx", "torch", "torch_version" },
-	{ "tf2onnx", "tf", "tf_version" },
-	{ "mx2onnx", "mxnet", "mxnet_version" },
-};
-
-static int convert_onnx(const struct converter *cv, const char *model, const char *weights, const char *seq,
+static int convert_onnx(const struct gb_converter *cv, const char *model, const char *weights, const char *seq,
 			int opset, uint64_t seed, const char *out)
 {
 	struct gb_kv kv[2];
@@ -115,7 +105,8 @@ int cmd_convert(int argc, char **argv)
 	const char *model = NULL, *weights = NULL, *seq = NULL, *out = NULL;
 	unsigned long long seed = 0;
 	long opset = 17;
-	const struct converter *cv = NULL;
+	const struct gb_converter *cv;
+	char names[128];
 	char *end;
 	int c;
 
@@ -154,14 +145,11 @@ int cmd_convert(int argc, char **argv)
 			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	gb_converter_names(names, sizeof names);
 	if (optind >= argc)
-		return gb_cli_usage_error(usage, "no conversion given (torch2onnx, tf2onnx, mx2onnx)");
-	for (size_t i = 0; i < sizeof converters / sizeof converters[0]; i++)
-		if (!strcmp(argv[optind], converters[i].name))
-			cv = &converters[i];
-	if (!cv)
-		return gb_cli_usage_error(usage, "unknown conversion '%s' (torch2onnx, tf2onnx, mx2onnx)",
-					  argv[optind]);
+		return gb_cli_usage_error(usage, "no conversion given (%s)", names);
+	if (!(cv = gb_converter_find(argv[optind])))
+		return gb_cli_usage_error(usage, "unknown conversion '%s' (%s)", argv[optind], names);
 	if (optind + 1 < argc)
 		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
 	if (!model)
