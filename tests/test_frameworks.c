@@ -13,6 +13,7 @@
 
 #include "greenbench/error.h"
 #include "greenbench/runtime.h"
+#include "greenbench/worker.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -259,6 +260,40 @@ static void check_convert(const struct fw *f)
 	cJSON_Delete(j);
 }
 
+/* A campaign whose models are converted (tf2onnx, mx2onnx) next to the
+ * frameworks' own: every row is recorded, each conversion is cached once. */
+static void test_campaign_convert(void **s)
+{
+	char venv[4096], cmd[8192], *out = NULL;
+
+	(void)s;
+	if (!have(&fws[0]) || !have(&fws[2]))
+		skip();
+	if (!gbt_have_runtime("ort"))
+		skip();
+	/* The cache moves to the test's directory; the environments stay. */
+	assert_int_equal(gb_worker_venv_dir(venv, sizeof venv), 0);
+	gbt_write(tmp, "conv.yaml",
+		  "name: conv\nseed: 1\nreps: 1\nwarmup: 0\niterations: 1\nmin_duration: 0s\ncooldown: 0s\n"
+		  "models:\n  - mobilenetv2\n  - {zoo: mobilenetv2, convert: tf2onnx}\n"
+		  "  - {zoo: mobilenetv2, convert: mx2onnx}\n"
+		  "runtimes: [ort/cpu, tf/cpu, mxnet/cpu]\nbatches: [1]\n");
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && GREENBENCH_VENV_DIR='%s' GREENBENCH_CACHE_DIR='%s/cache' '%s' campaign run conv.yaml "
+		 "--db c.db 2>&1 && '%s' report --db c.db --format csv 2>&1 && ls cache/zoo",
+		 tmp, venv, tmp, gb, gb);
+	if (gbt_run(cmd, &out))
+		fail_msg("%s: %s", cmd, out);
+	/* 3 models x ort + the plain model on tf and mxnet; the converted
+	 * ones pair with ort alone. */
+	if (!strstr(out, "5 runs recorded now (5 ok, 0 failed)"))
+		fail_msg("not every row: %s", out);
+	assert_non_null(strstr(out, "mobilenetv2-tf2onnx"));
+	assert_non_null(strstr(out, "mobilenetv2-mx2onnx"));
+	assert_non_null(strstr(out, "mobilenetv2-tf2onnx-"));	/* the cached file, keyed */
+	free(out);
+}
+
 #define FW_TESTS(i, name)                                                                  \
 	static void test_##name##_models(void **s) { (void)s; check_models(&fws[i]); }     \
 	static void test_##name##_bert(void **s) { (void)s; check_bert(&fws[i]); }         \
@@ -297,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_keras_weights),
 		cmocka_unit_test(test_mxnet_models), cmocka_unit_test(test_mxnet_bert),
 		cmocka_unit_test(test_mxnet_weights), cmocka_unit_test(test_mx2onnx),
+		cmocka_unit_test(test_campaign_convert),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
