@@ -405,6 +405,11 @@ static void test_examples(void **st)
 	/* ort: 6 models; torch: 3; tf: 2; keras: 1; mxnet: 2; at 2 batches. */
 	assert_int_equal(p->nruns, (6 + 3 + 2 + 1 + 2) * 2);
 	gb_plan_free(p);
+	snprintf(path, sizeof path, "%s/examples/device-keras.yaml", src);
+	if (gb_plan_load(path, &p))
+		fail_msg("%s", gb_error_msg());
+	assert_int_equal(p->nconfigs, 2 * 4 * 2);
+	gb_plan_free(p);
 }
 
 int main(void)
