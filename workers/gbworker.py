@@ -243,6 +243,9 @@ class Backend:
 
     name = "backend"
     requires = ()  # modules --probe checks for, without importing them
+    host = None  # the bound inputs (set_inputs); None before
+    last = None  # the last batch's output (run_one); None before the first
+    outputs_desc = None  # the model's output descriptions (load)
 
     @classmethod
     def probe_info(cls):
@@ -288,9 +291,26 @@ class Backend:
                     break
         return lat
 
+    def bound_inputs(self):
+        """self.host, the inputs set_inputs bound; an error before."""
+        if self.host is None:
+            raise WorkerError("run before inputs")
+        return self.host
+
+    def last_output(self):
+        """The last batch's output; an error before the first batch."""
+        if self.last is None:
+            raise WorkerError("no batch has run yet")
+        return self.last
+
     def outputs(self):
-        """List of (name, numpy array) of the last batch."""
-        raise WorkerError("%s worker keeps no outputs" % self.name)
+        """List of (name, numpy array) of the last batch: by default the
+        first output, self.last, as float32."""
+        import numpy as np
+
+        if not self.outputs_desc:
+            raise WorkerError("%s worker keeps no outputs" % self.name)
+        return [(self.outputs_desc[0]["name"], np.asarray(self.last_output(), dtype="float32"))]
 
     def convert(self, path, opset):
         raise WorkerError("%s worker cannot convert models" % self.name)

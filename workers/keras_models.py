@@ -117,6 +117,7 @@ class KerasWorker(gbworker.Backend):
         self.keras = None
         self.call = None
         self.last = None
+        self.resident = None
 
     def import_keras(self, o):
         """Import Keras for the options; returns the module."""
@@ -202,17 +203,8 @@ class KerasWorker(gbworker.Backend):
 
     def run_one(self):
         with self.scope():
-            xs = self.resident if self.resident is not None else self.host
+            xs = self.resident if self.resident is not None else self.bound_inputs()
             y = self.call(xs[0] if len(xs) == 1 else xs)
             # Copying the result to the host ends the batch on every backend.
             self.last = self.keras.ops.convert_to_numpy(y)
 
-    def run(self, n, duration_ns):
-        if getattr(self, "host", None) is None:
-            raise WorkerError("run before inputs")
-        return super().run(n, duration_ns)
-
-    def outputs(self):
-        if self.last is None:
-            raise WorkerError("no batch has run yet")
-        return [(self.outputs_desc[0]["name"], self.last.astype("float32"))]

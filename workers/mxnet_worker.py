@@ -34,6 +34,7 @@ class MXNet(gbworker.Backend):
         self.mx = mx
         self.net = None
         self.last = None
+        self.resident = None
 
     @classmethod
     def probe_info(cls):
@@ -157,20 +158,11 @@ class MXNet(gbworker.Backend):
         return self.net(*xs)
 
     def run_one(self):
-        xs = self.resident if self.resident is not None else [self.place(a) for a in self.host]
+        xs = self.resident if self.resident is not None else [self.place(a) for a in self.bound_inputs()]
         y = self.forward(xs)
         # asnumpy() waits for MXNet's asynchronous engine: the batch is done.
         self.last = y.asnumpy()
 
-    def run(self, n, duration_ns):
-        if getattr(self, "host", None) is None:
-            raise WorkerError("run before inputs")
-        return super().run(n, duration_ns)
-
-    def outputs(self):
-        if self.last is None:
-            raise WorkerError("no batch has run yet")
-        return [(self.outputs_desc[0]["name"], self.last.astype("float32"))]
 
     def convert(self, path, opset):
         """mxnet.onnx.export_model of the hybridized graph (exported with

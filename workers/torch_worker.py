@@ -317,14 +317,11 @@ class Torch(gbworker.Backend):
         self.last = y
 
     def run(self, n, duration_ns):
-        if getattr(self, "host", None) is None:
-            raise WorkerError("run before inputs")
+        self.bound_inputs()
         return super().run(n, duration_ns)
 
     def outputs(self):
-        if self.last is None:
-            raise WorkerError("no batch has run yet")
-        return [(self.outputs_desc[0]["name"], self.last.detach().float().cpu().numpy())]
+        return [(self.outputs_desc[0]["name"], self.last_output().detach().float().cpu().numpy())]
 
     # ---- conversion -----------------------------------------------------------------
 

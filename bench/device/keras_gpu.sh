@@ -20,14 +20,6 @@
 set -uo pipefail
 . bench/device/env.sh
 gb=$GREENBENCH
-sum=$OUT/summary.txt
-fails=0
-log() { echo "$@" | tee -a "$sum"; }
-check() { # check NAME CMD...: log ok/FAIL
-	local name=$1; shift
-	if "$@" >> "$OUT/checks.log" 2>&1; then log "ok   $name"; else log "FAIL $name"; fails=$((fails + 1)); fi
-}
-: > "$sum"
 
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
 	.device-cache/whl/*.whl || exit 1
