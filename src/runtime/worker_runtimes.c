@@ -167,8 +167,8 @@ out:
 	return rc;
 }
 
-/* Pick the interpreter: python=..., else GREENBENCH_PYTHON, else the
- * row's virtual environment when `make deps` made it, else python3 from
+/* Pick the interpreter: python=..., else the row's virtual environment
+ * when `make deps` made it, else GREENBENCH_PYTHON, else python3 from
  * PATH, else Debian's /usr/bin/python3 (where python3-torch goes when
  * PATH's python3 is another one, e.g. a pyenv shim). out (outlen bytes)
  * receives the successful probe's output. */
@@ -190,15 +190,18 @@ static int pick_python(const struct gb_runtime_ops *rt, const struct gb_runtime_
 		return gb_error_set(-ENOENT, "cannot find worker '%s': %s", script, strerror(errno));
 	if (forced && *forced) {
 		cands[ncand++] = forced;
+	} else if (rt->venv && !gb_worker_venv_dir(dir, sizeof dir) &&
+		   (size_t)snprintf(venv, sizeof venv, "%s/%s/bin/python", dir, rt->venv) < sizeof venv &&
+		   !access(venv, X_OK)) {
+		/* The environment made for this runtime, even where
+		 * GREENBENCH_PYTHON names another Python (for torch, say). */
+		cands[ncand++] = venv;
 	} else if (env && *env) {
 		cands[ncand++] = env;
 	} else {
-		/* A venv `make deps` could not fill is absent: the system's
-		 * python3 is tried, and its probe says what is missing. */
-		if (rt->venv && !gb_worker_venv_dir(dir, sizeof dir) &&
-		    (size_t)snprintf(venv, sizeof venv, "%s/%s/bin/python", dir, rt->venv) < sizeof venv &&
-		    !access(venv, X_OK))
-			cands[ncand++] = venv;
+		/* No environment (`make deps` could not make it, or another
+		 * machine): the system's python3, whose probe says what is
+		 * missing. */
 		cands[ncand++] = "python3";
 		cands[ncand++] = "/usr/bin/python3";
 	}
