@@ -1,35 +1,38 @@
 /*
  * `greenbench campaign run` end to end with the scripted fake run
- * (tests/fakes/fake-run.sh): every planned run recorded once in plan
+ * (tests/fakes/fake_run.c): every planned run recorded once in plan
  * order, failures (error record, crash, hang) recorded with reasons while
  * the campaign goes on, kill -9 at random points then --resume loses and
- * repeats nothing, Ctrl-C records nothing half-done, CLI errors.
+ * repeats nothing, Ctrl-C records nothing half-done, kill -9 of the
+ * campaign leaves no run behind, CLI errors.
  */
 #include "lib/gbtest.h"
 #include "greenbench/plan.h"
+#include "greenbench/time.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static char *gb, *dir, env[8192];
+static char *gb, *fake, *dir, env[8192];
 
 static int setup(void **st)
 {
-	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
-
 	(void)st;
 	gb = gbt_greenbench();
+	fake = gbt_build_path("fake-run");
 	dir = gbt_mkdtemp();
-	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s/tests/fakes/fake-run.sh' GREENBENCH_CACHE_DIR='%s/cache' "
-		 "GB_FAKE_LOG='%s/log'", src, dir, dir);
+	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s' GREENBENCH_CACHE_DIR='%s/cache' "
+		 "GB_FAKE_LOG='%s/log'", fake, dir, dir);
 	return 0;
 }
 
@@ -38,6 +41,7 @@ static int teardown(void **st)
 	(void)st;
 	gbt_rm_rf(dir);
 	free(dir);
+	free(fake);
 	free(gb);
 	return 0;
 }
@@ -46,10 +50,8 @@ static int teardown(void **st)
 static void child_env(void)
 {
 	char buf[4096];
-	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
 
-	snprintf(buf, sizeof buf, "%s/tests/fakes/fake-run.sh", src);
-	setenv("GREENBENCH_RUN_CMD", buf, 1);
+	setenv("GREENBENCH_RUN_CMD", fake, 1);
 	snprintf(buf, sizeof buf, "%s/cache", dir);
 	setenv("GREENBENCH_CACHE_DIR", buf, 1);
 	snprintf(buf, sizeof buf, "%s/log", dir);
@@ -104,34 +106,6 @@ static char *q_text(sqlite3 *h, const char *sql)
 	return v;
 }
 
-static long count_lines(const char *name)
-{
-	char path[4096], buf[512];
-	long n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(buf, sizeof buf, f))
-		n++;
-	fclose(f);
-	return n;
-}
-
-static const char full_plan[] =
-	"name: full\n"
-	"seed: 5\n"
-	"reps: 2\n"
-	"run_timeout: 1s\n"
-	"models:\n"
-	"  - mobilenetv2\n"
-	"  - zoo: bert-base\n"
-	"    dims: {seq: 32}\n"
-	"runtimes: [ort/cpu, ort/cuda]\n"
-	"batches: [1, 4]\n";
-
 static void test_full_campaign_with_failures(void **st)
 {
 	char *out = NULL, *s, path[4096];
@@ -139,10 +113,9 @@ static void test_full_campaign_with_failures(void **st)
 	sqlite3 *h;
 
 	(void)st;
-	write_plan("full.yaml", full_plan);
-	int rc = run_gb("GB_FAKE_FAIL='model=mobilenetv2 runtime=ort ep=cuda batch=4' "
-			"GB_FAKE_CRASH='model=bert-base runtime=ort ep=cpu batch=4' "
-			"GB_FAKE_HANG='model=bert-base runtime=ort ep=cuda batch=1'",
+	write_plan("full.yaml", gbt_full_plan);
+	int rc = run_gb("GB_FAKE_FAIL='" GBT_FULL_FAIL_KEY "' GB_FAKE_CRASH='" GBT_FULL_CRASH_KEY "' "
+			"GB_FAKE_HANG='" GBT_FULL_HANG_KEY "'",
 			"campaign run full.yaml --db r.db", &out);
 	if (rc != 0)
 		fail_msg("campaign exit %d:\n%s", rc, out);
@@ -179,7 +152,7 @@ static void test_full_campaign_with_failures(void **st)
 	gb_plan_free(p);
 	sqlite3_close(h);
 	/* Each run was executed exactly once; zoo models were exported to the cache once. */
-	assert_int_equal(count_lines("log"), 16);
+	assert_int_equal(gbt_count_lines(dir, "log"), 16);
 	snprintf(path, sizeof path, "%s/cache/zoo/bert-base.onnx", dir);
 	assert_int_equal(access(path, R_OK), 0);
 }
@@ -286,7 +259,7 @@ static void test_resume_after_kill_at_random_points(void **st)
 		assert_string_equal(ids_before, ids_after);
 		sqlite3_close(h);
 		/* 36 executions, plus at most the one in flight at the kill. */
-		long lines = count_lines("log");
+		long lines = gbt_count_lines(dir, "log");
 		assert_true(lines >= 36 && lines <= 37);
 		free(ids_before);
 		free(ids_after);
@@ -320,7 +293,7 @@ static void test_sigint_records_nothing_half_done(void **st)
 	pid = spawn_campaign("int.yaml", "i.db", "GB_FAKE_HANG", hang, 0);
 	wait_for_runs("i.db", hang_seq, pid);
 	/* The hanging child announces itself in the fake's log before sleeping. */
-	while (count_lines("log") < hang_seq + 1) {
+	while (gbt_count_lines(dir, "log") < hang_seq + 1) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			fail_msg("campaign ended before the hanging run started (status %d)", status);
 		sched_yield();
@@ -340,6 +313,53 @@ static void test_sigint_records_nothing_half_done(void **st)
 	h = db_open("i.db");
 	assert_int_equal(q_int(h, "SELECT count(*) FROM run WHERE status = 'ok'"), 8);
 	sqlite3_close(h);
+}
+
+/* kill -9 runs no handler, so only PR_SET_PDEATHSIG can take the run in
+ * flight along. As a subreaper this test inherits the orphan and can wait
+ * for it with a deadline. */
+static void test_killed_campaign_leaves_no_orphan(void **st)
+{
+	char pidfile[4200], *text = NULL;
+	uint64_t deadline;
+	size_t len;
+	pid_t pid, run;
+	int status, gone = 0;
+
+	(void)st;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	write_plan("orphan.yaml", "run_timeout: 60s\nmodels: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\n");
+	snprintf(pidfile, sizeof pidfile, "%s/run.pid", dir);
+	setenv("GB_FAKE_PIDFILE", pidfile, 1);
+	pid = spawn_campaign("orphan.yaml", "o.db", "GB_FAKE_HANG", "model=mobilenetv2", 0);
+	unsetenv("GB_FAKE_PIDFILE");
+	deadline = gb_now_ns() + 60 * GB_NS_PER_S;
+	while (access(pidfile, R_OK)) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail_msg("campaign ended before its run started (status %d)", status);
+		if (gb_now_ns() > deadline)
+			fail_msg("the hanging run did not start");
+		poll(NULL, 0, 5);
+	}
+	assert_int_equal(gb_file_read_all(pidfile, &text, &len), 0);
+	run = (pid_t)atol(text);
+	free(text);
+	assert_true(run > 0);
+	assert_int_equal(kill(run, 0), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	deadline = gb_now_ns() + GB_NS_PER_S;
+	while (!gone && gb_now_ns() < deadline) {
+		gone = waitpid(run, &status, WNOHANG) == run;
+		if (!gone)
+			poll(NULL, 0, 5);
+	}
+	if (!gone)
+		kill(run, SIGKILL);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+	assert_true(gone);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
 }
 
 static void test_idle_baseline_and_export_failure(void **st)
@@ -400,7 +420,7 @@ static const struct gbt_row rows[] = {
 	{ "report --db missing.db", 1, "error: cannot open database 'missing.db': No such file or directory" },
 	{ "report --format pdf", 129, "unknown format 'pdf' (expected table, md, csv, json, latex or html)" },
 	{ "report --campaign x", 129, "invalid --campaign 'x'" },
-	{ "report --campaign", 129, "--campaign needs a value" },
+	{ "report --campaign", 129, "option '--campaign' needs a value" },
 };
 
 static void test_cli_rows(void **st)
@@ -413,7 +433,7 @@ static void test_cli_rows(void **st)
 	assert_int_equal(gbt_run(cmd, &out), 1);
 	assert_non_null(strstr(out, "error: cannot run '/nonexistent/gb': No such file or directory"));
 	free(out);
-	write_plan("full.yaml", full_plan);
+	write_plan("full.yaml", gbt_full_plan);
 	write_plan("bad.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\nrepz: 3\n");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		int rc = run_gb("", rows[i].args, &out);
@@ -447,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_campaign_with_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_kill_at_random_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigint_records_nothing_half_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_campaign_leaves_no_orphan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_baseline_and_export_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torch_gets_model_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_rows, setup, teardown),

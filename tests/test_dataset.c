@@ -410,13 +410,13 @@ static void test_cache(void **state)
 	assert_int_equal(check_batches(ds, &o, 3, labels), 3);
 	gb_dataset_free(ds);
 
-	/* Default location: $XDG_CACHE_HOME/greenbench. */
+	/* Default location: $XDG_CACHE_HOME/greenbench/images. */
 	snprintf(path, sizeof path, "%s/xdg", root);
 	setenv("XDG_CACHE_HOME", path, 1);
 	o.cache_dir = NULL;
 	prepare_stats("cached", &o, &d);
 	assert_true(strncmp(d.cache_path, path, strlen(path)) == 0);
-	assert_non_null(strstr(d.cache_path, "/xdg/greenbench/images-"));
+	assert_non_null(strstr(d.cache_path, "/xdg/greenbench/images/images-"));
 	unsetenv("XDG_CACHE_HOME");
 }
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *gb, *dir, env[8192], py[64];
+static char *gb, *fake, *dir, env[8192], py[64];
 
 static const char plan[] =
 	"name: rep\n"
@@ -35,36 +35,24 @@ static int run_gb(const char *args, char **out)
 
 static char *slurp(const char *name)
 {
-	char path[4096], *buf;
-	long n;
-	FILE *f;
+	char path[4096];
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return gbt_read_file(path, NULL);
 }
 
 static int setup(void **st)
 {
-	const char *src = getenv("GB_SRCDIR") ? getenv("GB_SRCDIR") : ".";
 	char *out = NULL;
 
 	(void)st;
 	gb = gbt_greenbench();
+	fake = gbt_build_path("fake-run");
 	dir = gbt_mkdtemp();
 	snprintf(py, sizeof py, "%s", access("/usr/bin/python3", X_OK) ? "python3" : "/usr/bin/python3");
-	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s/tests/fakes/fake-run.sh' GREENBENCH_CACHE_DIR='%s/cache' "
+	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s' GREENBENCH_CACHE_DIR='%s/cache' "
 		 "GB_FAKE_THROTTLE='model=resnet50 runtime=ort ep=cuda batch=8' "
-		 "GB_FAKE_FAIL='model=mobilenetv2 runtime=ort ep=tensorrt batch=8'", src, dir);
+		 "GB_FAKE_FAIL='model=mobilenetv2 runtime=ort ep=tensorrt batch=8'", fake, dir);
 	gbt_write(dir, "rep.yaml", "%s", plan);
 	if (run_gb("campaign run rep.yaml --db r.db -q", &out) != 0)
 		fail_msg("campaign failed:\n%s", out);
@@ -77,6 +65,7 @@ static int teardown(void **st)
 	(void)st;
 	gbt_rm_rf(dir);
 	free(dir);
+	free(fake);
 	free(gb);
 	return 0;
 }

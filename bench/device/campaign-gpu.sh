@@ -1,6 +1,7 @@
 #!/bin/sh
 # Campaign check on the GPU machine (H100). Run from the repository root:
 #
+#   make build/greenbench build/tests/fake-run
 #   GB=build/greenbench sh bench/device/campaign-gpu.sh [OUTDIR]
 #
 # Part 1 (needs only the meter and NVML): a campaign of the scripted fake run
@@ -15,9 +16,10 @@
 # CPU energy [estimated], and Spearman rho lines.
 set -eu
 GB=${GB:-build/greenbench}
+# The scripted fake run (tests/fakes/fake_run.c), built beside the binary.
+FAKE_RUN=${FAKE_RUN:-$(cd "$(dirname "$GB")" && pwd)/tests/fake-run}
 out=${1:-$(mktemp -d)}
 mkdir -p "$out"
-here=$(pwd)
 
 cat > "$out/idle.yaml" <<'YAML'
 name: gpu-idle-check
@@ -30,7 +32,7 @@ runtimes: [ort/cuda]
 batches: [1, 8]
 YAML
 echo "== part 1: idle baseline and cooldown until idle (fake runs, real meter)"
-GREENBENCH_RUN_CMD="$here/tests/fakes/fake-run.sh" GREENBENCH_CACHE_DIR="$out/cache" \
+GREENBENCH_RUN_CMD="$FAKE_RUN" GREENBENCH_CACHE_DIR="$out/cache" \
 	"$GB" campaign run "$out/idle.yaml" --db "$out/idle.db"
 python3 - "$out/idle.db" <<'PY'
 import sqlite3, sys

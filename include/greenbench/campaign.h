@@ -5,9 +5,10 @@
  * run with its reason and the tail of its stderr; the campaign goes on.
  *
  * The command is the running greenbench (/proc/self/exe) unless
- * GREENBENCH_RUN_CMD names another executable (tests use a scripted fake).
- * Zoo models are exported once into a cache directory with
- * `<cmd> zoo export NAME -o FILE`.
+ * GREENBENCH_RUN_CMD names another executable (tests use a scripted fake);
+ * see greenbench/paths.h. Zoo models are exported once into the cache's
+ * zoo/ directory with `<cmd> zoo export NAME -o FILE`. The loop over a
+ * campaign's runs is greenbench/engine.h.
  *
  * Ownership: struct gb_run_outcome holds malloc'd output released with
  * gb_run_outcome_release(). The library never prints.
@@ -17,24 +18,21 @@
 #ifndef GREENBENCH_CAMPAIGN_H
 #define GREENBENCH_CAMPAIGN_H
 
+#include "greenbench/proc.h"
+
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct gb_plan;
 
-/* The executable that runs each configuration: GREENBENCH_RUN_CMD, else
- * this program (/proc/self/exe). */
-int gb_campaign_run_cmd(char *buf, size_t len);
-
-/* The directory for exported zoo models: GREENBENCH_CACHE_DIR, else
- * $XDG_CACHE_HOME/greenbench, else $HOME/.cache/greenbench. */
-int gb_campaign_cache_dir(char *buf, size_t len);
+/* The command and the cache directory come from greenbench/paths.h:
+ * gb_paths_run_cmd() and gb_paths_cache_dir(NULL, "zoo", ...). */
 
 /* Resolve a plan model to a file: a file as it is, a zoo model exported
- * into cache_dir on first use. */
+ * into zoo_dir (gb_paths_cache_dir(NULL, "zoo", ...)) on first use. */
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
-			   const char *cache_dir, char *buf, size_t len);
+			   const char *zoo_dir, char *buf, size_t len);
 
 /* True when the configuration's runtime takes a zoo model by name (torch
  * builds the framework's own model) rather than as an exported file. */
@@ -49,14 +47,16 @@ void gb_campaign_argv_free(char **argv);
 struct gb_run_outcome {
 	int ok;			/* record says "ok" and the child exited 0 */
 	int interrupted;	/* stopped by *stop: record nothing */
-	char reason[512];	/* failed: one line */
+	struct gb_proc_end end;	/* how the child ended: exit code, signal, timed out */
+	char reason[512];	/* failed: one line, for people (decide on `end`) */
 	char stderr_tail[2048];
 	char *record_json;	/* the record, or NULL if none was printed */
 	double wall_s;
 };
 
-/* Run argv as a child in its own process group; kill it (SIGKILL to the
- * group) after timeout_ns or when *stop becomes non-zero. tick (may be
+/* Run argv as a child in its own process group that dies with us; kill it
+ * (SIGKILL to the group) after timeout_ns or when *stop becomes non-zero.
+ * A program that cannot be executed is a failed outcome (exit status 127). tick (may be
  * NULL) is called about once a second while the child runs, e.g. to
  * refresh a progress line. Returns 0 when an outcome was produced (ok or
  * failed), negative errno if the child could not be started at all. */

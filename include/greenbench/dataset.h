@@ -67,7 +67,7 @@ struct gb_dataset_options {
 	const char *labels;		/* label file of a flat folder; NULL: PATH/labels.txt */
 	struct gb_image_prep image;	/* ImageNet evaluation transform by default */
 	int cache;			/* 1 (default): memory-mapped preprocessed cache */
-	const char *cache_dir;		/* NULL: $XDG_CACHE_HOME/greenbench or ~/.cache/greenbench */
+	const char *cache_dir;		/* NULL: the cache's images/ folder (greenbench/paths.h) */
 	unsigned threads;		/* decoding threads for preparation; 0: 1 */
 	/* text */
 	const char *vocab;		/* vocab.txt; required for text */

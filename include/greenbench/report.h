@@ -51,18 +51,29 @@ double gb_stats_cliffs_delta(const double *x, size_t nx, const double *y, size_t
 
 /* ---- the report --------------------------------------------------------- */
 
+/* The reported figures: the REPORTED rows of GB_RUN_METRICS (record.h), in
+ * its order. */
+#define GB_RM_ENUM_REPORTED(id) id,
+#define GB_RM_ENUM_UNREPORTED(id)
+#define GB_RM_ENUM(field, since, from, key, rep, id, ...) GB_RM_ENUM_##rep(id)
 enum gb_rmetric {
-	GB_RM_GPU_UTIL, GB_RM_GPU_UTIL_SD, GB_RM_GPU_MEM, GB_RM_GPU_POWER,
-	GB_RM_GPU_ENERGY, GB_RM_CPU_ENERGY, GB_RM_TOTAL_ENERGY, GB_RM_TIME,
-	GB_RM_EPI, GB_RM_LATENCY_MS, GB_RM_THROUGHPUT, GB_RM_TOP1, GB_RM_TOP5,
+	GB_RUN_METRICS(GB_RM_ENUM)
 	GB_RM_COUNT
 };
+#undef GB_RM_ENUM
+#undef GB_RM_ENUM_REPORTED
+#undef GB_RM_ENUM_UNREPORTED
 
 struct gb_rmetric_info {
 	const char *key;	/* JSON/CSV name: "energy_per_item_mj" */
 	const char *title;	/* column title: "Energy/item (mJ)" */
+	size_t off;		/* its double in struct gb_run_metrics */
+	double div;		/* shown = stored / div (ns -> ms: 1e6) */
 };
 extern const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT];
+
+/* A run's value of figure k, in the report's unit; NAN when absent. */
+double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k);
 
 /* Coefficient of variation of energy per item above which a
  * configuration gets a warning. */
@@ -121,11 +132,29 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run);
 void gb_report_free(struct gb_report *r);
 
-enum gb_report_format {
-	GB_REPORT_TABLE, GB_REPORT_MD, GB_REPORT_CSV, GB_REPORT_JSON,
-	GB_REPORT_LATEX, GB_REPORT_HTML,
+/* ---- formats (src/report/formats.c) ---------------------------------- */
+
+enum gb_report_format_flags {
+	/* Plots a run's time series: call gb_report_load_series() first. */
+	GB_REPORT_FORMAT_SERIES = 1 << 0,
+	/* The Markdown flavour of the text writer. */
+	GB_REPORT_FORMAT_MARKDOWN = 1 << 1,
 };
-int gb_report_format_parse(const char *name, enum gb_report_format *out);
-int gb_report_write(const struct gb_report *r, enum gb_report_format f, FILE *out);
+
+/* One output format: a row of gb_report_formats[]. write() gets its own
+ * row, writes the whole report to out and returns 0 or a negative errno
+ * with the message set. */
+struct gb_report_format {
+	const char *name;	/* the --format value */
+	const char *summary;	/* one line for the help */
+	int (*write)(const struct gb_report_format *self, const struct gb_report *r, FILE *out);
+	unsigned flags;		/* enum gb_report_format_flags */
+};
+
+/* Every format, the default first, ending with a row whose name is NULL. */
+extern const struct gb_report_format gb_report_formats[];
+
+/* The format called name, or -EINVAL with a message listing the names. */
+int gb_report_format_find(const char *name, const struct gb_report_format **out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * One benchmarked configuration, end to end: what was asked, where it ran,
  * and what each phase measured. gb_bench_run() (bench.h) fills it;
- * gb_run_record() turns it into the JSON run record of
+ * gb_run_record() (record.h) turns it into the JSON run record of
  * docs/results-schema.md, the contract other commands consume.
  *
  * Phases, in order: load (session creation), first (the first inference),
@@ -25,8 +25,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-struct cJSON;
 
 enum gb_phase_id {
 	GB_PHASE_LOAD,
@@ -135,9 +133,5 @@ void gb_run_result_environment(struct gb_run_result *r, const struct gb_meter *m
 
 /* Measured-phase duration in seconds (0 if it did not run). */
 double gb_phase_seconds(const struct gb_phase *p);
-
-/* The run record (schema 1). NULL on allocation failure. The caller frees
- * it with cJSON_Delete(). */
-struct cJSON *gb_run_record(const struct gb_run_result *r);
 
 #endif

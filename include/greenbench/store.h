@@ -6,18 +6,23 @@
  * one transaction as it ends (run row, phases, per-domain energy, latency,
  * series, environment, and the whole record JSON), so a kill loses at most
  * the run in flight and `--resume` re-runs exactly the planned runs that
- * have no row. The tables are described in docs/campaigns.md.
+ * have no row. The tables are described in docs/campaigns.md; the run
+ * table's figures are GB_RUN_METRICS (record.h), read from each record by
+ * gb_run_metrics_extract(). The schema is versioned (PRAGMA user_version)
+ * and older databases are migrated when opened.
  *
  * Ownership: gb_store_open() returns a handle freed by gb_store_close().
- * Arrays returned by *_load() are malloc'd and freed with the matching
- * *_free(). Absent numbers are NAN in struct gb_run_metrics and NULL in
- * SQL, never 0.
+ * Arrays and names returned by *_load(), *_columns() and *_domains() are
+ * malloc'd; the caller free()s them. Absent numbers are NAN in struct
+ * gb_run_metrics and NULL in SQL, never 0.
  *
  * Thread-safety: one handle per thread. Several processes may read a
  * database while one campaign writes it (WAL).
  */
 #ifndef GREENBENCH_STORE_H
 #define GREENBENCH_STORE_H
+
+#include "greenbench/record.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,21 +31,13 @@ struct gb_plan;
 struct cJSON;
 struct gb_store;
 
-/* The study's per-run figures, extracted from a run record; NAN = absent. */
-struct gb_run_metrics {
-	double gpu_util_mean_pct, gpu_util_sd_pct, gpu_mem_pct, gpu_power_mean_w;
-	double gpu_energy_j, cpu_energy_j, total_energy_j;
-	double inference_time_s, items, energy_per_item_mj;
-	double latency_mean_ns, latency_p50_ns, latency_p99_ns, throughput_items_per_s;
-	double accuracy_top1, accuracy_top5, accuracy_n;
-	double throttle_reasons;	/* NVML clock-event bits seen, as a number */
-	char gpu_energy_method[16], cpu_energy_method[16];
-	char total_energy_methods[48];	/* "counter+estimated" */
-};
+/* The schema version this program writes (PRAGMA user_version). */
+#define GB_STORE_SCHEMA_VERSION 2
 
-/* Fill m from a parsed run record (docs/results-schema.md). */
-void gb_run_metrics_extract(const struct cJSON *rec, struct gb_run_metrics *m);
-
+/* Open or create a results database, migrating an older one to
+ * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
+ * as it was: a database of a newer greenbench (-EPROTONOSUPPORT), a file
+ * that is not SQLite or holds tables that are not greenbench's (-EINVAL). */
 int gb_store_open(const char *path, struct gb_store **out);
 void gb_store_close(struct gb_store *st);
 
@@ -108,5 +105,8 @@ int gb_store_series_load(struct gb_store *st, int64_t run, const char *column,
 			 double **t_s, double **values, size_t *n);
 /* Names of the series columns of a run, newline-separated, malloc'd. */
 int gb_store_series_columns(struct gb_store *st, int64_t run, char **names);
+/* Names of a run's domains of one kind (gb_domain_kind_name(): "gpu"), in
+ * record order, newline-separated, malloc'd ("" when none). */
+int gb_store_run_domains(struct gb_store *st, int64_t run, const char *kind, char **names);
 
 #endif

@@ -3,7 +3,8 @@
  * framework, any language) driven over the protocol of
  * docs/worker-protocol.md.
  *
- * The harness spawns the worker in its own process group with the protocol
+ * The harness spawns the worker (through greenbench/proc.h) in its own
+ * process group, dying with greenbench (PR_SET_PDEATHSIG), with the protocol
  * on fds 3 (requests) and 4 (replies), both one Unix socket, and the
  * worker's stdout and stderr on one captured pipe: whatever a worker
  * prints cannot corrupt the protocol, and its last lines explain failures.
@@ -77,13 +78,22 @@ int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
 
 /* Where worker programs live: GREENBENCH_WORKERS_DIR, else ../workers or
  * ../../workers from the executable's directory (build trees), else
- * ../share/greenbench/workers. */
+ * ../share/greenbench/workers; gb_paths_workers_dir() (greenbench/paths.h). */
 int gb_worker_dir(char *buf, size_t len);
 
 /* Where `make deps` puts the frameworks' virtual environments:
  * GREENBENCH_VENV_DIR, else the cache directory's venv/
- * (gb_campaign_cache_dir()). A row's interpreter is <dir>/<venv>/bin/python. */
+ * (gb_paths_cache_dir(NULL, "venv")). A row with a venv runs the worker
+ * with <dir>/<venv>/bin/python when that exists, before the interpreters
+ * of gb_worker_pythons() (unless python= names one). */
 int gb_worker_venv_dir(char *buf, size_t len);
+
+/* The interpreters a worker runtime tries, in order, into cands; returns
+ * how many: python=PATH of opt (may be NULL), else GREENBENCH_PYTHON, else
+ * python3 from PATH and then Debian's /usr/bin/python3 (where python3-torch
+ * goes when PATH's python3 is another one, e.g. a pyenv shim). Static or
+ * environment strings; nothing is run. */
+size_t gb_worker_pythons(const struct gb_runtime_options *opt, const char *cands[2]);
 
 /* Options a worker runtime takes for itself and never sends on:
  * python=PATH (interpreter), timeout=DUR, start_timeout=DUR. */

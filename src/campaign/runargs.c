@@ -6,6 +6,7 @@
 #include "greenbench/campaign.h"
 #include "greenbench/convert.h"
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
 #include "greenbench/plan.h"
 #include "greenbench/runtime.h"
 
@@ -14,56 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-int gb_campaign_run_cmd(char *buf, size_t len)
-{
-	const char *env = getenv("GREENBENCH_RUN_CMD");
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", buf, len - 1);
-	if (n < 0)
-		return gb_error_set(-errno, "cannot find greenbench's own path (/proc/self/exe): %s", strerror(errno));
-	buf[n] = '\0';
-	return 0;
-}
-
-int gb_campaign_cache_dir(char *buf, size_t len)
-{
-	const char *env = getenv("GREENBENCH_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(buf, len, "%s/greenbench", xdg);
-	else if (home && *home)
-		snprintf(buf, len, "%s/.cache/greenbench", home);
-	else
-		return gb_error_set(-ENOENT, "no cache directory: set GREENBENCH_CACHE_DIR or HOME");
-	return 0;
-}
-
-static int mkdir_p(char *path)
-{
-	for (char *s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		int r = mkdir(path, 0755);
-		*s = '/';
-		if (r && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /* Runtimes that build zoo models themselves from the name (the framework's
  * own model, as the study's "original model" rows) say so in their row
@@ -88,7 +40,7 @@ static int make_cached(char **argv, const char *what, const char *tmp, const cha
 		return ret;
 	gb_run_outcome_release(&o);
 	/* Export and convert print no record: success is exit 0 and the file written. */
-	if (access(tmp, R_OK) || strstr(o.reason, "exit status") || strstr(o.reason, "signal")) {
+	if (access(tmp, R_OK) || !o.end.exited || o.end.exit_code || o.end.timed_out) {
 		unlink(tmp);
 		return gb_error_set(-EIO, "cannot %s: %s", what, o.stderr_tail[0] ? o.stderr_tail : o.reason);
 	}
@@ -98,11 +50,11 @@ static int make_cached(char **argv, const char *what, const char *tmp, const cha
 }
 
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
-			   const char *cache_dir, char *buf, size_t len)
+			   const char *zoo_dir, char *buf, size_t len)
 {
 	const struct gb_plan_model *m = &p->models[model];
-	char dir[PATH_MAX], tmp[PATH_MAX + 32], what[256], key[GB_SHA256_HEX_LEN];
 	const struct gb_converter *cv = gb_converter_find(m->convert);
+	char tmp[PATH_MAX + 32], what[256], key[GB_SHA256_HEX_LEN];
 	int ret;
 
 	if (m->file) {
@@ -111,19 +63,18 @@ int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cm
 		snprintf(buf, len, "%s", m->file);
 		return 0;
 	}
-	snprintf(dir, sizeof dir, "%s/zoo", cache_dir);
 	if (cv) {
 		/* One file per converter, model, weights and versions. */
 		if ((ret = gb_converter_cache_key(cv, m->zoo, m->weights, key)))
 			return gb_error_wrap(ret, "cannot convert '%s'", m->zoo);
-		snprintf(buf, len, "%s/%s-%s-%.16s.onnx", dir, m->zoo, cv->name, key);
+		snprintf(buf, len, "%s/%s-%s-%.16s.onnx", zoo_dir, m->zoo, cv->name, key);
 	} else {
-		snprintf(buf, len, "%s/%s.onnx", dir, m->zoo);
+		snprintf(buf, len, "%s/%s.onnx", zoo_dir, m->zoo);
 	}
 	if (!access(buf, R_OK))
 		return 0;
-	if ((ret = mkdir_p(dir)))
-		return gb_error_set(ret, "cannot create cache directory '%s': %s", dir, strerror(-ret));
+	if ((ret = gb_paths_mkdir(zoo_dir)))
+		return ret;
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
 	if (cv) {
 		char *argv[] = { (char *)cmd, "convert", (char *)cv->name, "--model", m->zoo, "-o", tmp,

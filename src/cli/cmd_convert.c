@@ -8,38 +8,29 @@
  *   $ greenbench convert tf2onnx --model mobilenetv2 -o mobilenetv2-tf.onnx
  */
 #include "cli/builtin.h"
+#include "cli/parse_options.h"
 
 #include "greenbench/convert.h"
 #include "greenbench/error.h"
 #include "greenbench/time.h"
 #include "greenbench/worker.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage[] =
-	"usage: greenbench convert torch2onnx|tf2onnx|mx2onnx --model MODEL [--weights FILE]\n"
-	"                          [--opset N] [--seq N] [--seed N] -o FILE.onnx\n"
-	"\n"
+static const struct gb_usage usage = {
+	.synopsis =
+	"greenbench convert torch2onnx|tf2onnx|mx2onnx --model MODEL [--weights FILE]\n"
+	"                          [--opset N] [--seq N] [--seed N] -o FILE.onnx\n",
+	.description =
 	"Export a framework's model to ONNX with the framework's own exporter, in its\n"
 	"worker (see docs/worker-protocol.md): torch2onnx is torch.onnx.export in the\n"
 	"torch worker, tf2onnx is tf2onnx in the tf worker, mx2onnx is\n"
 	"mxnet.onnx.export_model in the mxnet worker. The batch dimension (and nothing\n"
 	"else) is dynamic; inputs are named as the framework's runtime names them; the\n"
-	"file is written whole or not at all.\n"
-	"\n"
-	"    --model MODEL     resnet50, mobilenetv2, bert-base (not mx2onnx), or a model\n"
-	"                      file of the framework (TorchScript, .keras, SavedModel\n"
-	"                      directory, PREFIX-symbol.json)\n"
-	"    --weights FILE    weights (torch: .safetensors or a state dict; tf: .weights.h5,\n"
-	"                      .h5, .keras; mxnet: .params); default: random, from --seed\n"
-	"    --opset N         ONNX opset (default 17)\n"
-	"    --seq N           BERT sequence length (default 128)\n"
-	"    --seed N          seed of the random weights (default 0)\n"
-	"    -o, --output FILE the ONNX file to write\n";
+	"file is written whole or not at all.\n",
+};
 
 static const char *meta_get(struct gb_worker *w, const char *key)
 {
@@ -96,65 +87,41 @@ static int convert_onnx(const struct gb_converter *cv, const char *model, const 
 
 int cmd_convert(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' }, { "weights", required_argument, NULL, 'w' },
-		{ "opset", required_argument, NULL, 'p' }, { "seq", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },  { "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+	const char *model = NULL, *weights = NULL, *out = NULL;
+	uint64_t seed = 0, seq = 0;
+	int opset = 17, n;
+	char seqbuf[32], names[128];
+	const struct gb_converter *cv = NULL;
+	const struct gb_option opts[] = {
+		GB_OPT_STRING(0, "model", &model, "MODEL",
+			      "resnet50, mobilenetv2, bert-base (not mx2onnx), or a model file of the framework "
+			      "(TorchScript, .keras, SavedModel directory, PREFIX-symbol.json)"),
+		GB_OPT_STRING(0, "weights", &weights, "FILE",
+			      "weights (torch: .safetensors or a state dict; tf: .weights.h5, .h5, .keras; "
+			      "mxnet: .params); default: random, from --seed"),
+		GB_OPT_INT_RANGE(0, "opset", &opset, "N", "ONNX opset (default 17)", 7, 30),
+		GB_OPT_UINT(0, "seq", &seq, "N", "BERT sequence length (default 128)", 1),
+		GB_OPT_UINT(0, "seed", &seed, "N", "seed of the random weights (default 0)", 0),
+		GB_OPT_STRING('o', "output", &out, "FILE", "the ONNX file to write"),
+		GB_OPT_END(),
 	};
-	const char *model = NULL, *weights = NULL, *seq = NULL, *out = NULL;
-	unsigned long long seed = 0;
-	long opset = 17;
-	const struct gb_converter *cv;
-	char names[128];
-	char *end;
-	int c;
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(usage);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			model = optarg;
-			break;
-		case 'w':
-			weights = optarg;
-			break;
-		case 's':
-			if (strtol(optarg, &end, 10) <= 0 || *end)
-				return gb_cli_usage_error(usage, "invalid --seq '%s'", optarg);
-			seq = optarg;
-			break;
-		case 'p':
-			opset = strtol(optarg, &end, 10);
-			if (*end || opset < 7 || opset > 30)
-				return gb_cli_usage_error(usage, "invalid --opset '%s'", optarg);
-			break;
-		case 'S':
-			errno = 0;
-			seed = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-')
-				return gb_cli_usage_error(usage, "invalid --seed '%s'", optarg);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	n = gb_parse_options(argc, argv, opts, &usage, 0);
+	if (n < 0)
+		return gb_cli_finish(gb_parse_exit(n));
 	gb_converter_names(names, sizeof names);
-	if (optind >= argc)
-		return gb_cli_usage_error(usage, "no conversion given (%s)", names);
-	if (!(cv = gb_converter_find(argv[optind])))
-		return gb_cli_usage_error(usage, "unknown conversion '%s' (%s)", argv[optind], names);
-	if (optind + 1 < argc)
-		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
-	if (!model)
-		return gb_cli_usage_error(usage, "no --model given");
-	if (!out)
-		return gb_cli_usage_error(usage, "no output file given (-o FILE.onnx)");
-	return gb_cli_finish(convert_onnx(cv, model, weights, seq, (int)opset, seed, out));
+	if (n < 1)
+		n = gb_usage_error(&usage, opts, "no conversion given (%s)", names);
+	else if (!(cv = gb_converter_find(argv[0])))
+		n = gb_usage_error(&usage, opts, "unknown conversion '%s' (%s)", argv[0], names);
+	else if (n > 1)
+		n = gb_usage_error(&usage, opts, "unexpected argument '%s'", argv[1]);
+	else if (!model)
+		n = gb_usage_error(&usage, opts, "no --model given");
+	else if (!out)
+		n = gb_usage_error(&usage, opts, "no output file given (-o FILE.onnx)");
+	if (n < 0)
+		return gb_parse_exit(n);
+	snprintf(seqbuf, sizeof seqbuf, "%llu", (unsigned long long)seq);
+	return gb_cli_finish(convert_onnx(cv, model, weights, seq ? seqbuf : NULL, opset, seed, out));
 }

@@ -20,35 +20,29 @@
 #include "cli/meter_opts.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/proc.h"
+#include "greenbench/record.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: greenbench measure [-i DURATION] [--idle DURATION] [-o FILE.csv] [--json]\n"
-	"                          [--cpu-tdp W] -- COMMAND [ARGS...]\n"
-	"\n"
+static const struct gb_usage usage = {
+	.synopsis =
+	"greenbench measure [-i DURATION] [--idle DURATION] [-o FILE.csv] [--json]\n"
+	"                          [--cpu-tdp W] -- COMMAND [ARGS...]\n",
+	.description =
 	"Run COMMAND and report the energy it used, per domain, with the method of\n"
 	"each figure (counter, integrated or estimated), average and peak power, GPU\n"
 	"utilization and memory, and the command's CPU time. Counters are armed\n"
 	"before COMMAND starts; signals are forwarded to it; the exit status is\n"
-	"COMMAND's (127 if it cannot be started, 128+N if killed by signal N).\n"
-	"\n"
-	"    -i, --interval DURATION  sampling period (default 20ms)\n"
-	"        --idle DURATION      measure idle power first; report net energy too\n"
-	"    -o, --output FILE.csv    write the sampled time series as CSV\n"
-	"        --json               print one JSON object instead of the table\n"
-	"        --cpu-tdp W          package TDP for the CPU estimator\n";
+	"COMMAND's (127 if it cannot be started, 128+N if killed by signal N).\n",
+};
 
 static volatile sig_atomic_t child_pid;
 
@@ -88,76 +82,34 @@ struct child_result {
 	double user_s, sys_s;
 };
 
-/* Fork a child that waits on release[0], then execs argv. Exec failures come
- * back through a close-on-exec pipe so the parent can say why. */
-static int spawn_waiting(char **argv, int *release_fd, int *err_fd, pid_t *pid)
+/* A child that waits until gb_proc_release(), then execs argv: in the
+ * foreground process group (terminal signals reach it), exec failures
+ * reported at the wait. */
+static int spawn_waiting(char **argv, struct gb_proc *p)
 {
-	int rel[2] = { -1, -1 }, err[2] = { -1, -1 };
-	pid_t p;
+	const struct gb_proc_spec spec = { .argv = argv, .search_path = 1, .gated = 1 };
 
-	if (pipe2(rel, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
-		int e = errno;
-		if (rel[0] >= 0) {
-			close(rel[0]);
-			close(rel[1]);
-		}
-		return gb_error_set(-e, "cannot create pipes: %s", strerror(e));
-	}
-	p = fork();
-	if (p < 0) {
-		int e = errno;
-		close(rel[0]); close(rel[1]); close(err[0]); close(err[1]);
-		return gb_error_set(-e, "cannot fork: %s", strerror(e));
-	}
-	if (p == 0) {
-		char c;
-		int e;
-
-		close(rel[1]);
-		close(err[0]);
-		restore_signals();
-		while (read(rel[0], &c, 1) < 0 && errno == EINTR)
-			;
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(err[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(rel[0]);
-	close(err[1]);
-	*release_fd = rel[1];
-	*err_fd = err[0];
-	*pid = p;
-	return 0;
+	return gb_proc_spawn(&spec, p);
 }
 
-static void wait_child(pid_t pid, int err_fd, struct child_result *cr)
+static void wait_child(struct gb_proc *p, struct child_result *cr)
 {
-	struct rusage ru;
-	int st = 0, e;
-	ssize_t n;
+	struct gb_proc_end end;
 
 	memset(cr, 0, sizeof *cr);
-	while (wait4(pid, &st, 0, &ru) < 0) {
-		if (errno != EINTR) {
-			cr->exit_code = 127;
-			return;
-		}
+	if (gb_proc_wait(p, &end)) {
+		cr->exit_code = 127;
+		return;
 	}
-	cr->user_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
-	cr->sys_s = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-	if (WIFEXITED(st))
-		cr->exit_code = WEXITSTATUS(st);
-	else if (WIFSIGNALED(st)) {
-		cr->signaled = WTERMSIG(st);
-		cr->exit_code = 128 + WTERMSIG(st);
+	cr->user_s = end.cpu_user_ns / 1e9;
+	cr->sys_s = end.cpu_system_ns / 1e9;
+	if (end.exited) {
+		cr->exit_code = end.exit_code;
+	} else if (end.signaled) {
+		cr->signaled = end.signal;
+		cr->exit_code = 128 + end.signal;
 	}
-	do
-		n = read(err_fd, &e, sizeof e);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof e)
-		cr->exec_errno = e;
+	cr->exec_errno = end.exec_errno;
 }
 
 static void fmt_cell(char *buf, size_t len, int valid, int decimals, double v)
@@ -238,97 +190,6 @@ static void print_human(struct gb_meter *m, char **argv, const struct child_resu
 		}
 }
 
-static cJSON *json_report(struct gb_meter *m, char **argv, const struct child_result *cr,
-			  double dur_s, const struct gb_domain_energy *e, uint64_t idle_ns)
-{
-	cJSON *root = cJSON_CreateObject(), *arr, *energy, *unav, *tele, *cpu;
-
-	arr = cJSON_AddArrayToObject(root, "command");
-	for (int i = 0; argv[i]; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(argv[i]));
-	cJSON_AddNumberToObject(root, "exit_code", cr->exit_code);
-	if (cr->signaled)
-		cJSON_AddNumberToObject(root, "signal", cr->signaled);
-	cJSON_AddNumberToObject(root, "duration_s", dur_s);
-	cpu = cJSON_AddObjectToObject(root, "cpu_time_s");
-	cJSON_AddNumberToObject(cpu, "user", cr->user_s);
-	cJSON_AddNumberToObject(cpu, "system", cr->sys_s);
-	energy = cJSON_AddObjectToObject(root, "energy");
-	tele = cJSON_AddObjectToObject(root, "telemetry");
-	unav = cJSON_AddObjectToObject(root, "unavailable");
-	for (size_t i = 0; i < gb_meter_domain_count(m); i++) {
-		const struct gb_domain_info *di = gb_meter_domain(m, i);
-		cJSON *o, *t;
-
-		if (!e[i].energy_valid) {
-			cJSON_AddStringToObject(unav, di->name, e[i].invalid_reason[0] ? e[i].invalid_reason
-										: "no valid reading in this window");
-		} else {
-			o = cJSON_AddObjectToObject(energy, di->name);
-			cJSON_AddNumberToObject(o, "joules", e[i].energy_j);
-			cJSON_AddStringToObject(o, "method", gb_method_name(e[i].method));
-			cJSON_AddStringToObject(o, "kind", gb_domain_kind_name(di->kind));
-			if (di->parent >= 0)
-				cJSON_AddStringToObject(o, gb_domain_relation(di),
-							gb_meter_domain(m, (size_t)di->parent)->name);
-			if (e[i].net_valid)
-				cJSON_AddNumberToObject(o, "net_joules", e[i].net_energy_j);
-			if (e[i].power_valid) {
-				cJSON_AddNumberToObject(o, "power_mean_w", e[i].power_mean_w);
-				cJSON_AddNumberToObject(o, "power_peak_w", e[i].power_peak_w);
-			}
-		}
-		if (!(e[i].util_gpu_valid || e[i].mem_valid || e[i].temp_valid || e[i].throttle_valid))
-			continue;
-		t = cJSON_AddObjectToObject(tele, di->name);
-		if (e[i].util_gpu_valid) {
-			cJSON_AddNumberToObject(t, "util_gpu_mean_pct", e[i].util_gpu_mean);
-			cJSON_AddNumberToObject(t, "util_gpu_sd_pct", e[i].util_gpu_sd);
-		}
-		if (e[i].util_mem_valid)
-			cJSON_AddNumberToObject(t, "util_mem_mean_pct", e[i].util_mem_mean);
-		if (e[i].mem_valid) {
-			cJSON_AddNumberToObject(t, "mem_used_pct", e[i].mem_used_pct_mean);
-			cJSON_AddNumberToObject(t, "mem_used_bytes_max", (double)e[i].mem_used_bytes_max);
-		}
-		if (e[i].temp_valid)
-			cJSON_AddNumberToObject(t, "temp_max_c", e[i].temp_max_c);
-		if (e[i].throttle_valid)
-			cJSON_AddNumberToObject(t, "throttle_reasons", (double)e[i].throttle_reasons_or);
-		cJSON_AddNumberToObject(t, "samples", (double)e[i].nsamples);
-	}
-	if (idle_ns) {
-		cJSON *ib = cJSON_AddObjectToObject(root, "idle_baseline"), *pw;
-		double w;
-
-		cJSON_AddNumberToObject(ib, "duration_s", idle_ns / 1e9);
-		pw = cJSON_AddObjectToObject(ib, "power_w");
-		for (size_t i = 0; i < gb_meter_domain_count(m); i++)
-			if (gb_meter_idle_power(m, i, &w) == 0)
-				cJSON_AddNumberToObject(pw, gb_meter_domain(m, i)->name, w);
-	}
-	{
-		struct gb_energy_totals tot;
-		cJSON *t = cJSON_AddObjectToObject(root, "totals");
-
-		gb_meter_totals(m, e, &tot);
-		if (tot.measured_valid)
-			cJSON_AddNumberToObject(t, "measured_joules", tot.measured_j);
-		if (tot.estimated_valid)
-			cJSON_AddNumberToObject(t, "estimated_joules", tot.estimated_j);
-	}
-	cJSON_AddNumberToObject(root, "interval_s", gb_meter_interval_ns(m) / 1e9);
-	{
-		uint64_t cpu_ns, reads;
-		cJSON *mo = cJSON_AddObjectToObject(root, "meter");
-
-		gb_meter_sampler_cost(m, &cpu_ns, &reads);
-		cJSON_AddNumberToObject(mo, "sampler_cpu_s", cpu_ns / 1e9);
-		cJSON_AddNumberToObject(mo, "sampler_reads", (double)reads);
-	}
-	return root;
-}
-
 struct measure_opts {
 	struct gb_meter_config cfg;
 	uint64_t idle_ns;
@@ -336,52 +197,30 @@ struct measure_opts {
 	int json;
 };
 
-static int parse_opts(int argc, char **argv, struct measure_opts *o, int *first_cmd)
+/* The number of COMMAND words (moved to argv[0..n)), or GB_PARSE_HELP /
+ * GB_PARSE_ERROR (printed). */
+static int parse_opts(int argc, char **argv, struct measure_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "idle", required_argument, NULL, 'I' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "cpu-tdp", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct gb_option opts[] = {
+		GB_OPT_DURATION('i', "interval", &o->cfg.interval_ns, "DURATION", "sampling period (default 20ms)",
+				GB_NS_PER_MS),
+		GB_OPT_DURATION(0, "idle", &o->idle_ns, "DURATION", "measure idle power first; report net energy too",
+				0),
+		GB_OPT_STRING('o', "output", &o->csv, "FILE.csv", "write the sampled time series as CSV"),
+		GB_OPT_BOOL(0, "json", &o->json, "print one JSON object instead of the table"),
+		GB_CLI_CPU_TDP_OPTION(&o->cfg),
+		GB_OPT_END(),
 	};
-	int c;
+	int n;
 
 	memset(o, 0, sizeof *o);
 	gb_meter_config_init(&o->cfg);
-	optind = 1;
-	opterr = 0;
-	/* '+': stop at the first non-option so COMMAND's own flags stay its. */
-	while ((c = getopt_long(argc, argv, "+i:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (gb_duration_parse(optarg, &o->cfg.interval_ns) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			if (o->cfg.interval_ns < GB_NS_PER_MS)
-				return gb_cli_usage_error(usage, "interval '%s' is below 1ms", optarg);
-			break;
-		case 'I':
-			if (gb_duration_parse(optarg, &o->idle_ns) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case 'o': o->csv = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'T':
-			if (gb_cli_parse_tdp(optarg, &o->cfg.cpu_tdp_w) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case 'h': gb_cli_usage(usage); return -1;
-		default:
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return gb_cli_usage_error(usage, "no command given: put it after '--'");
-	*first_cmd = optind;
+	/* COMMAND's own flags stay its own */
+	n = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_STOP_AT_NON_OPTION);
+	if (n == 0)
+		return gb_usage_error(&usage, opts, "no command given: put it after '--'");
 	gb_cli_meter_config_env(&o->cfg);
-	return 0;
+	return n;
 }
 
 int cmd_measure(int argc, char **argv)
@@ -391,15 +230,15 @@ int cmd_measure(int argc, char **argv)
 	struct gb_mark a = { 0 }, b = { 0 };
 	struct gb_domain_energy *e = NULL;
 	struct child_result cr = { .exit_code = 127 };
-	int first = 0, release_fd = -1, err_fd = -1, ret, status = 127;
-	pid_t pid = -1;
+	struct gb_proc child = GB_PROC_INIT;
+	int ret, status = 127;
 	char **cmdv;
 	FILE *csv = NULL;
 
-	ret = parse_opts(argc, argv, &o, &first);
-	if (ret)
-		return ret < 0 ? 0 : ret;
-	cmdv = argv + first;
+	ret = parse_opts(argc, argv, &o);
+	if (ret < 0)
+		return gb_cli_finish(gb_parse_exit(ret));
+	cmdv = argv;
 	if (o.csv) {
 		csv = fopen(o.csv, "w");
 		if (!csv) {
@@ -424,17 +263,16 @@ int cmd_measure(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (spawn_waiting(cmdv, &release_fd, &err_fd, &pid) < 0) {
+	if (spawn_waiting(cmdv, &child) < 0) {
 		error("%s", gb_error_msg());
 		goto out;
 	}
-	child_pid = pid;
+	child_pid = child.pid;
 	install_forwarding();
 	if (gb_meter_mark(m, &a) < 0)
 		warning("%s", gb_error_msg());
-	close(release_fd); /* releases the child */
-	release_fd = -1;
-	wait_child(pid, err_fd, &cr);
+	gb_proc_release(&child);
+	wait_child(&child, &cr);
 	gb_meter_mark(m, &b);
 	child_pid = 0;
 	restore_signals();
@@ -447,11 +285,22 @@ int cmd_measure(int argc, char **argv)
 	}
 	gb_meter_window(m, &a, &b, e);
 	if (o.json) {
-		cJSON *j = json_report(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns);
-		char *text = cJSON_Print(j);
+		struct gb_measure_run mr = {
+			.argv = cmdv, .exit_code = cr.exit_code, .signal = cr.signaled,
+			.duration_s = (b.t_ns - a.t_ns) / 1e9, .user_s = cr.user_s, .system_s = cr.sys_s,
+			.idle_ns = o.idle_ns,
+		};
+		cJSON *j = gb_measure_record(&mr, m, e);
+		char *text = j ? cJSON_Print(j) : NULL;
+
+		cJSON_Delete(j);
+		if (!text) {
+			error("out of memory");
+			status = 1;
+			goto out;
+		}
 		puts(text);
 		free(text);
-		cJSON_Delete(j);
 	} else {
 		print_human(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns != 0);
 	}
@@ -463,8 +312,7 @@ out:
 		if (!status)
 			status = 1;
 	}
-	if (err_fd >= 0)
-		close(err_fd);
+	gb_proc_close_fds(&child);
 	gb_mark_release(&a);
 	gb_mark_release(&b);
 	free(e);

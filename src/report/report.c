@@ -5,8 +5,11 @@
  */
 #include "greenbench/report.h"
 #include "greenbench/error.h"
+#include "greenbench/meter.h"
+#include "greenbench/series.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,40 +17,20 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
-const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT] = {
-	[GB_RM_GPU_UTIL] = { "gpu_util_mean_pct", "GPU util (%)" },
-	[GB_RM_GPU_UTIL_SD] = { "gpu_util_sd_pct", "GPU util sd (%)" },
-	[GB_RM_GPU_MEM] = { "gpu_mem_pct", "GPU mem (%)" },
-	[GB_RM_GPU_POWER] = { "gpu_power_mean_w", "GPU power (W)" },
-	[GB_RM_GPU_ENERGY] = { "gpu_energy_j", "GPU energy (J)" },
-	[GB_RM_CPU_ENERGY] = { "cpu_energy_j", "CPU energy (J)" },
-	[GB_RM_TOTAL_ENERGY] = { "total_energy_j", "Total energy (J)" },
-	[GB_RM_TIME] = { "inference_time_s", "Inference time (s)" },
-	[GB_RM_EPI] = { "energy_per_item_mj", "Energy/item (mJ)" },
-	[GB_RM_LATENCY_MS] = { "latency_mean_ms", "Latency (ms)" },
-	[GB_RM_THROUGHPUT] = { "throughput_items_per_s", "Throughput (items/s)" },
-	[GB_RM_TOP1] = { "accuracy_top1", "Top-1" },
-	[GB_RM_TOP5] = { "accuracy_top5", "Top-5" },
-};
+#define ROW_REPORTED(id, field, key, title, div) \
+	[id] = { key, title, offsetof(struct gb_run_metrics, field), div },
+#define ROW_UNREPORTED(...)
+#define ROW(field, since, from, rkey, rep, id, key, title, div) ROW_##rep(id, field, key, title, div)
+const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT] = { GB_RUN_METRICS(ROW) };
+#undef ROW
+#undef ROW_REPORTED
+#undef ROW_UNREPORTED
 
-static double metric_of(const struct gb_run_metrics *m, enum gb_rmetric k)
+double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k)
 {
-	switch (k) {
-	case GB_RM_GPU_UTIL: return m->gpu_util_mean_pct;
-	case GB_RM_GPU_UTIL_SD: return m->gpu_util_sd_pct;
-	case GB_RM_GPU_MEM: return m->gpu_mem_pct;
-	case GB_RM_GPU_POWER: return m->gpu_power_mean_w;
-	case GB_RM_GPU_ENERGY: return m->gpu_energy_j;
-	case GB_RM_CPU_ENERGY: return m->cpu_energy_j;
-	case GB_RM_TOTAL_ENERGY: return m->total_energy_j;
-	case GB_RM_TIME: return m->inference_time_s;
-	case GB_RM_EPI: return m->energy_per_item_mj;
-	case GB_RM_LATENCY_MS: return m->latency_mean_ns / 1e6;
-	case GB_RM_THROUGHPUT: return m->throughput_items_per_s;
-	case GB_RM_TOP1: return m->accuracy_top1;
-	case GB_RM_TOP5: return m->accuracy_top5;
-	default: return NAN;
-	}
+	if ((unsigned)k >= GB_RM_COUNT)
+		return NAN;
+	return *(const double *)((const char *)m + gb_rmetrics[k].off) / gb_rmetrics[k].div;
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -108,7 +91,7 @@ static int add_values(struct gb_report_config *c, const struct gb_store_run *run
 	for (int k = 0; k < GB_RM_COUNT; k++) {
 		if (!c->values[k] && !(c->values[k] = malloc(cap * sizeof(double))))
 			return gb_error_set(-ENOMEM, "out of memory");
-		c->values[k][c->n_ok] = metric_of(&run->m, k);
+		c->values[k][c->n_ok] = gb_rmetric_value(&run->m, k);
 	}
 	if (!c->gpu_method[0])
 		snprintf(c->gpu_method, sizeof c->gpu_method, "%s", run->m.gpu_energy_method);
@@ -181,7 +164,7 @@ static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric
 
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; x && y && i < n; i++) {
-		double a = metric_of(&runs[i].m, kx), b = metric_of(&runs[i].m, ky);
+		double a = gb_rmetric_value(&runs[i].m, kx), b = gb_rmetric_value(&runs[i].m, ky);
 		if (runs[i].ok && !isnan(a) && !isnan(b)) {
 			x[k] = a;
 			y[k++] = b;
@@ -265,10 +248,28 @@ out:
 	return ret;
 }
 
+/* In cols (one name a line), the first "<gpu>.<suffix>" for the GPUs in
+ * gpus (one name a line, in record order); "" when none. */
+static void gpu_column(const char *cols, const char *gpus, const char *suffix, char *buf, size_t len)
+{
+	char want[160];
+
+	buf[0] = '\0';
+	for (const char *g = gpus, *nl; *g; g = nl + 1) {
+		nl = strchr(g, '\n');
+		snprintf(want, sizeof want, "%.*s.%s\n", (int)(nl - g), g, suffix);
+		for (const char *c = cols; *c; c = strchr(c, '\n') + 1)
+			if (!strncmp(c, want, strlen(want))) {
+				snprintf(buf, len, "%.*s", (int)strlen(want) - 1, want);
+				return;
+			}
+	}
+}
+
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 {
 	struct gb_store_run *runs = NULL;
-	char *cols = NULL, power[64] = "", util[64] = "";
+	char *cols = NULL, *gpus = NULL, power[64] = "", util[64] = "";
 	size_t n = 0;
 	int ret;
 
@@ -278,18 +279,14 @@ int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 		if (run ? runs[i].id != run : !runs[i].ok)
 			continue;
 		free(cols);
-		cols = NULL;
-		if ((ret = gb_store_series_columns(st, runs[i].id, &cols)))
+		free(gpus);
+		cols = gpus = NULL;
+		if ((ret = gb_store_series_columns(st, runs[i].id, &cols)) ||
+		    (ret = gb_store_run_domains(st, runs[i].id, gb_domain_kind_name(GB_DOMAIN_GPU), &gpus)))
 			goto out;
 		/* The first GPU's power and utilisation columns. */
-		for (char *line = cols, *nl; *line; line = nl + 1) {
-			nl = strchr(line, '\n');
-			*nl = '\0';
-			if (!power[0] && strstr(line, ".power_mw") && !strncmp(line, "gpu", 3))
-				snprintf(power, sizeof power, "%s", line);
-			if (!util[0] && strstr(line, ".util_gpu_pct"))
-				snprintf(util, sizeof util, "%s", line);
-		}
+		gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_POWER), power, sizeof power);
+		gpu_column(cols, gpus, gb_series_json_column(GB_SAMPLE_UTIL_GPU), util, sizeof util);
 		if (power[0] || run) {
 			r->series_run = runs[i].id;
 			snprintf(r->series_label, sizeof r->series_label, "run %lld: %s b%u %s rep %u",
@@ -312,6 +309,7 @@ int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run)
 		r->series_tu[i] -= r->series_tu[0];
 out:
 	free(cols);
+	free(gpus);
 	free(runs);
 	return ret;
 }
@@ -333,16 +331,4 @@ void gb_report_free(struct gb_report *r)
 	free(r->series_tu);
 	free(r->series_util);
 	free(r);
-}
-
-int gb_report_format_parse(const char *name, enum gb_report_format *out)
-{
-	static const char *const names[] = { "table", "md", "csv", "json", "latex", "html" };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(name, names[i])) {
-			*out = (enum gb_report_format)i;
-			return 0;
-		}
-	return gb_error_set(-EINVAL, "unknown format '%s' (expected table, md, csv, json, latex or html)", name);
 }

@@ -16,16 +16,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define REPLY_MAX (256u << 20)
 #define REAP_GRACE_NS (2ULL * GB_NS_PER_S)
@@ -91,47 +86,35 @@ void gb_worker_output_tail(const struct gb_worker *w, size_t max_lines, char *bu
 static void kill_group(struct gb_worker *w)
 {
 	if (w->pid > 0)
-		kill(-w->pid, SIGKILL);
+		gb_proc_kill(&w->proc, SIGKILL);
 }
 
-/* Wait for the worker to exit within grace_ns, else kill it; collect its
- * status and the rest of its output. */
-static int reap(struct gb_worker *w, uint64_t grace_ns, int *status)
+static int on_log(void *arg)
 {
-	uint64_t deadline = gb_now_ns() + grace_ns;
-	int pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	struct gb_worker *w = arg;
+
+	log_read(w);
+	return w->log_fd < 0;
+}
+
+/* Wait for the worker to exit within grace_ns, else kill it; collect how
+ * it ended and the rest of its output. */
+static int reap(struct gb_worker *w, uint64_t grace_ns, struct gb_proc_end *end)
+{
 	int killed = 0;
 
-	for (;;) {
-		pid_t r = waitpid(w->pid, status, WNOHANG);
-		if (r == w->pid || (r < 0 && errno != EINTR))
-			break;
-		uint64_t now = gb_now_ns();
-		if (now >= deadline) {
-			if (killed) {
-				/* SIGKILL always ends it; block now. */
-				while (waitpid(w->pid, status, 0) < 0 && errno == EINTR)
-					;
-				break;
-			}
-			kill_group(w);
-			killed = 1;
-			deadline = now + grace_ns;
-			continue;
-		}
-		struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { w->log_fd, POLLIN, 0 } };
-		int ms = (int)((deadline - now + GB_NS_PER_MS - 1) / GB_NS_PER_MS);
-		if (pidfd < 0 && ms > 10)
-			ms = 10; /* no pidfd (old kernel): poll the exit */
-		if (poll(p, 2, ms) > 0 && (p[1].revents & (POLLIN | POLLHUP)))
-			log_read(w);
+	memset(end, 0, sizeof *end);
+	if (gb_proc_wait_until(&w->proc, gb_now_ns() + grace_ns, w->log_fd, on_log, w, end) == -ETIMEDOUT) {
+		kill_group(w);
+		killed = 1;
+		/* SIGKILL always ends it; block after the grace. */
+		if (gb_proc_wait_until(&w->proc, gb_now_ns() + grace_ns, w->log_fd, on_log, w, end) == -ETIMEDOUT)
+			gb_proc_wait(&w->proc, end);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	/* Output still buffered in the pipe; grandchildren may hold it open,
 	 * so the group is killed and the drain is bounded. */
-	kill_group(w);
-	deadline = gb_now_ns() + 200 * GB_NS_PER_MS;
+	gb_proc_kill(&w->proc, SIGKILL);
+	uint64_t deadline = gb_now_ns() + 200 * GB_NS_PER_MS;
 	while (w->log_fd >= 0) {
 		uint64_t now = gb_now_ns();
 		struct pollfd p = { w->log_fd, POLLIN, 0 };
@@ -143,14 +126,14 @@ static int reap(struct gb_worker *w, uint64_t grace_ns, int *status)
 	return killed;
 }
 
-static void describe_status(int status, char *buf, size_t len)
+static void describe_end(const struct gb_proc_end *e, char *buf, size_t len)
 {
-	if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	if (e->signaled)
+		snprintf(buf, len, "killed by signal %d (%s)", e->signal, strsignal(e->signal));
+	else if (e->exited)
+		snprintf(buf, len, "exited with status %d", e->exit_code);
 	else
-		snprintf(buf, len, "ended (status 0x%x)", status);
+		snprintf(buf, len, "ended (how is unknown)");
 }
 
 /* The worker is gone or must go: kill, reap, set the reason with the tail
@@ -158,16 +141,16 @@ static void describe_status(int status, char *buf, size_t len)
 static int fail_worker(struct gb_worker *w, int err, int kill_now, const char *why)
 {
 	char tail[640], st[128] = "";
-	int status = 0;
+	struct gb_proc_end end;
 
 	if (w->dead)
 		return gb_error_set(-EPIPE, "%s", w->reason);
 	if (w->pid > 0) {
 		if (kill_now)
 			kill_group(w);
-		reap(w, kill_now ? 0 : REAP_GRACE_NS, &status);
+		reap(w, kill_now ? 0 : REAP_GRACE_NS, &end);
 		if (!kill_now)
-			describe_status(status, st, sizeof st);
+			describe_end(&end, st, sizeof st);
 	}
 	gb_worker_output_tail(w, 20, tail, sizeof tail);
 	snprintf(w->reason, sizeof w->reason, "%s worker %s%s%s%s%s", w->name, why,
@@ -384,65 +367,38 @@ int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out)
 
 static int spawn(struct gb_worker *w, const struct gb_worker_config *cfg)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 }, hi_sock = -1, hi_log = -1, devnull = -1;
-	int rc = 0, fa_ok = 0, attr_ok = 0;
+	int sv[2] = { -1, -1 }, rc;
+	struct gb_proc_fd fds[2];
+	/* Own process group: a timeout kills the worker and its children;
+	 * PR_SET_PDEATHSIG: a killed greenbench leaves no worker behind. */
+	struct gb_proc_spec spec = {
+		.argv = (char *const *)cfg->argv,
+		.search_path = 1,
+		.in = GB_PROC_NULL,
+		.out = GB_PROC_PIPE,
+		.err_to_out = 1,
+		.fds = fds,
+		.nfds = 2,
+		.own_group = 1,
+		.die_with_parent = 1,
+	};
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) || pipe2(lp, O_CLOEXEC)) {
-		rc = gb_error_set(-errno, "cannot create pipes for the %s worker: %s", w->name, strerror(errno));
-		goto out;
-	}
-	/* Move the child's ends above fd 4 so dup2 to 3 and 4 never clobbers
-	 * them; dup2 onto a new number clears FD_CLOEXEC there only. */
-	hi_sock = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
-	hi_log = fcntl(lp[1], F_DUPFD_CLOEXEC, 10);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (hi_sock < 0 || hi_log < 0 || devnull < 0) {
-		rc = gb_error_set(-errno, "cannot set up the %s worker's descriptors: %s", w->name, strerror(errno));
-		goto out;
-	}
-	if (posix_spawn_file_actions_init(&fa) || posix_spawnattr_init(&attr)) {
-		rc = gb_error_set(-ENOMEM, "out of memory");
-		goto out;
-	}
-	fa_ok = attr_ok = 1;
-	posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-	posix_spawn_file_actions_adddup2(&fa, hi_log, 1);
-	posix_spawn_file_actions_adddup2(&fa, hi_log, 2);
-	posix_spawn_file_actions_adddup2(&fa, hi_sock, 3);
-	posix_spawn_file_actions_adddup2(&fa, hi_sock, 4);
-	/* Own process group: a timeout kills the worker and its children. */
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	rc = posix_spawnp(&w->pid, cfg->argv[0], &fa, &attr, (char *const *)cfg->argv, environ);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return gb_error_set(-errno, "cannot create pipes for the %s worker: %s", w->name, strerror(errno));
+	fds[0] = (struct gb_proc_fd){ sv[1], 3 };
+	fds[1] = (struct gb_proc_fd){ sv[1], 4 };
+	rc = gb_proc_spawn(&spec, &w->proc);
+	close(sv[1]);
 	if (rc) {
-		w->pid = -1;
-		rc = gb_error_set(-rc, "cannot start the %s worker '%s': %s", w->name, cfg->argv[0], strerror(rc));
-		goto out;
+		close(sv[0]);
+		return gb_error_set(rc, "cannot start the %s worker '%s': %s", w->name, cfg->argv[0], strerror(-rc));
 	}
+	w->pid = w->proc.pid;
 	w->sock = sv[0];
-	w->log_fd = lp[0];
-	sv[0] = lp[0] = -1;
+	w->log_fd = w->proc.out_fd;
+	w->proc.out_fd = -1;
 	fcntl(w->log_fd, F_SETFL, O_NONBLOCK);
-out:
-	if (fa_ok)
-		posix_spawn_file_actions_destroy(&fa);
-	if (attr_ok)
-		posix_spawnattr_destroy(&attr);
-	for (int i = 0; i < 2; i++) {
-		if (sv[i] >= 0)
-			close(sv[i]);
-		if (lp[i] >= 0)
-			close(lp[i]);
-	}
-	if (hi_sock >= 0)
-		close(hi_sock);
-	if (hi_log >= 0)
-		close(hi_log);
-	if (devnull >= 0)
-		close(devnull);
-	return rc;
+	return 0;
 }
 
 int gb_worker_start(const struct gb_worker_config *cfg, struct gb_worker **out)
@@ -517,7 +473,8 @@ static void remove_dir(const char *dir)
 
 int gb_worker_stop(struct gb_worker *w)
 {
-	int rc = 0, status = 0;
+	struct gb_proc_end end;
+	int rc = 0;
 
 	if (!w)
 		return 0;
@@ -527,9 +484,9 @@ int gb_worker_stop(struct gb_worker *w)
 			rc = gb_worker_transact(w, GB_WP_SHUTDOWN, w->timeout_ns);
 		if (!rc && w->pid > 0) {
 			char why[160], st[128];
-			int killed = reap(w, REAP_GRACE_NS, &status);
-			if (killed || !WIFEXITED(status) || WEXITSTATUS(status)) {
-				describe_status(status, st, sizeof st);
+			int killed = reap(w, REAP_GRACE_NS, &end);
+			if (killed || !end.exited || end.exit_code) {
+				describe_end(&end, st, sizeof st);
 				snprintf(why, sizeof why, "after shutdown, %s%s", killed ? "had to be killed: " : "", st);
 				rc = gb_error_set(-EIO, "%s worker: %s", w->name, why);
 			}
@@ -541,13 +498,13 @@ int gb_worker_stop(struct gb_worker *w)
 
 void gb_worker_free(struct gb_worker *w)
 {
-	int status;
+	struct gb_proc_end end;
 
 	if (!w)
 		return;
 	if (w->pid > 0) {
 		kill_group(w);
-		reap(w, 0, &status);
+		reap(w, 0, &end);
 	}
 	if (w->sock >= 0)
 		close(w->sock);

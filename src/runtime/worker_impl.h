@@ -5,6 +5,7 @@
 #ifndef GB_RUNTIME_WORKER_IMPL_H
 #define GB_RUNTIME_WORKER_IMPL_H
 
+#include "greenbench/proc.h"
 #include "greenbench/worker.h"
 #include "runtime/worker_proto.h"
 
@@ -14,7 +15,8 @@
 
 struct gb_worker {
 	char name[64];
-	pid_t pid;
+	pid_t pid;		/* the running worker; -1 once reaped */
+	struct gb_proc proc;	/* its launcher handle (the group id outlives the reap) */
 	int sock;		/* our end of the protocol socket */
 	int log_fd;		/* the worker's stdout+stderr, -1 at EOF */
 	uint64_t start_timeout_ns, timeout_ns;

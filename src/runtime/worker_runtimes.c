@@ -6,63 +6,24 @@
  */
 #include "greenbench/worker.h"
 
-#include "greenbench/campaign.h"
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
+#include "greenbench/proc.h"
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define PROBE_TIMEOUT_NS (30ULL * GB_NS_PER_S)
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
 int gb_worker_dir(char *buf, size_t len)
 {
-	const char *env = getenv("GREENBENCH_WORKERS_DIR");
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-
-	if (env && *env) {
-		if (!is_dir(env))
-			return gb_error_set(-ENOENT, "GREENBENCH_WORKERS_DIR '%s' is not a directory", env);
-		snprintf(buf, len, "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		/* build/greenbench, build/bench/x, installed bin/greenbench */
-		static const char *const rel[] = { "../workers", "../../workers", "../share/greenbench/workers" };
-		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-			snprintf(buf, len, "%s/%s", exe, rel[i]);
-			if (is_dir(buf))
-				return 0;
-		}
-	}
-	return gb_error_set(-ENOENT, "cannot find the workers directory (set GREENBENCH_WORKERS_DIR)");
+	return gb_paths_workers_dir(buf, len);
 }
 
 int gb_worker_is_harness_option(const char *key)
@@ -81,132 +42,115 @@ static const char *option(const struct gb_runtime_options *opt, const char *key)
 int gb_worker_venv_dir(char *buf, size_t len)
 {
 	const char *env = getenv("GREENBENCH_VENV_DIR");
-	char cache[PATH_MAX];
-	int rc;
 
 	if (env && *env) {
 		if ((size_t)snprintf(buf, len, "%s", env) >= len)
 			return gb_error_set(-ENAMETOOLONG, "path too long: '%s'", env);
 		return 0;
 	}
-	if ((rc = gb_campaign_cache_dir(cache, sizeof cache)))
-		return rc;
-	if ((size_t)snprintf(buf, len, "%s/venv", cache) >= len)
-		return gb_error_set(-ENAMETOOLONG, "path too long: '%s/venv'", cache);
-	return 0;
+	return gb_paths_cache_dir(NULL, "venv", buf, len);
 }
 
-/* Run `python script --probe`: 0 if it can start (its output, the tail of
- * stdout and stderr, in out), else -ENOENT with the missing module (the
- * script's last stderr line) in msg. */
-static int probe_one(const char *python, const char *script, char *msg, size_t len, char *out,
-		     size_t outlen)
+/* Run `python script --probe`: 0 if it can start (the tail of its stdout
+ * and stderr in facts, GB_PROC_TAIL_MAX bytes), else -ENOENT with the
+ * missing module (the script's last stderr line) in msg. */
+static int probe_one(const char *python, const char *script, char *msg, size_t len,
+		     char facts[GB_PROC_TAIL_MAX])
 {
-	const char *argv[] = { python, script, "--probe", NULL };
-	posix_spawn_file_actions_t fa;
-	int p[2] = { -1, -1 }, rc = 0, status = 0;
-	size_t used = 0;
-	pid_t pid = -1;
+	char *argv[] = { (char *)python, (char *)script, "--probe", NULL };
+	const struct gb_proc_spec spec = {
+		.argv = argv,
+		.search_path = 1,
+		.in = GB_PROC_NULL,
+		.out = GB_PROC_TAIL,	/* only the last line matters */
+		.err_to_out = 1,
+		.own_group = 1,
+		.die_with_parent = 1,
+	};
+	const struct gb_proc_wait_opts wo = { .timeout_ns = PROBE_TIMEOUT_NS };
+	struct gb_proc_capture cap;
+	struct gb_proc_end end;
+	char *out = cap.tail, *last;
+	size_t used;
+	int rc;
 
 	msg[0] = '\0';
-	if (pipe2(p, O_CLOEXEC))
-		return gb_error_set(-errno, "cannot create a pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	rc = posix_spawnp(&pid, python, &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
+	rc = gb_proc_run(&spec, &wo, &cap, &end);
 	if (rc) {
-		snprintf(msg, len, "cannot run %s: %s", python, strerror(rc));
-		rc = -rc;
-		goto out;
+		if (end.exec_errno)
+			snprintf(msg, len, "cannot run %s: %s", python, strerror(end.exec_errno));
+		else
+			snprintf(msg, len, "%s", gb_error_msg());
+		return rc;
 	}
-	uint64_t deadline = gb_now_ns() + PROBE_TIMEOUT_NS;
-	for (;;) {
-		uint64_t now = gb_now_ns();
-		struct pollfd pf = { p[0], POLLIN, 0 };
-		if (now >= deadline) {
-			kill(pid, SIGKILL);
-			snprintf(msg, len, "%s %s --probe did not answer in %llus", python, script,
-				 (unsigned long long)(PROBE_TIMEOUT_NS / GB_NS_PER_S));
-			rc = -ETIMEDOUT;
-			break;
-		}
-		if (poll(&pf, 1, (int)((deadline - now) / GB_NS_PER_MS) + 1) <= 0)
-			continue;
-		ssize_t k = read(p[0], out + used, outlen - 1 - used);
-		if (k <= 0)
-			break;
-		used += (size_t)k;
-		if (used == outlen - 1)
-			used = 0; /* keep reading; only the tail matters */
+	if (end.timed_out) {
+		snprintf(msg, len, "%s %s --probe did not answer in %llus", python, script,
+			 (unsigned long long)(PROBE_TIMEOUT_NS / GB_NS_PER_S));
+		return -ETIMEDOUT;
 	}
-	out[used] = '\0';
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc)
-		goto out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		goto out;
+	if (end.exited && end.exit_code == 0) {
+		memcpy(facts, cap.tail, GB_PROC_TAIL_MAX);
+		return 0;
+	}
 	/* The last non-empty line says why. */
+	used = strlen(out);
 	while (used && (out[used - 1] == '\n' || out[used - 1] == ' '))
 		out[--used] = '\0';
-	char *last = strrchr(out, '\n');
+	last = strrchr(out, '\n');
 	last = last ? last + 1 : out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+	if (end.exited && end.exit_code == 3)
 		snprintf(msg, len, "%s has no module %s", python, last);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	else if (end.exited && end.exit_code == 127)
 		snprintf(msg, len, "cannot run %s", python);
 	else
 		snprintf(msg, len, "%s %s --probe failed%s%s", python, script, *last ? ": " : "", last);
-	rc = -ENOENT;
-out:
-	close(p[0]);
-	return rc;
+	return -ENOENT;
 }
 
-/* Pick the interpreter: python=..., else the row's virtual environment
- * when `make deps` made it, else GREENBENCH_PYTHON, else python3 from
- * PATH, else Debian's /usr/bin/python3 (where python3-torch goes when
- * PATH's python3 is another one, e.g. a pyenv shim). out (outlen bytes)
- * receives the successful probe's output. */
-static int pick_python(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
-		       char *python, size_t plen, char *script, size_t slen, char *out, size_t outlen)
+size_t gb_worker_pythons(const struct gb_runtime_options *opt, const char *cands[2])
 {
 	const char *forced = option(opt, "python"), *env = getenv("GREENBENCH_PYTHON");
-	char venv[PATH_MAX + 32];
-	const char *cands[3];
-	size_t ncand = 0;
-	char dir[PATH_MAX], msg[512], first[512] = "";
+
+	cands[0] = forced && *forced ? forced : env && *env ? env : "python3";
+	cands[1] = "/usr/bin/python3";
+	return (forced && *forced) || (env && *env) ? 1 : 2;
+}
+
+/* The row's environment's python, when `make deps` made it. */
+static int venv_python(const struct gb_runtime_ops *rt, char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	return rt->venv && !gb_worker_venv_dir(dir, sizeof dir) &&
+	       (size_t)snprintf(buf, len, "%s/%s/bin/python", dir, rt->venv) < len && !access(buf, X_OK);
+}
+
+/* Pick the first interpreter that can run the worker's probe: python=,
+ * else the row's environment (even where GREENBENCH_PYTHON names another
+ * Python, for torch, say), else those of gb_worker_pythons(). facts gets
+ * the successful probe's output. */
+static int pick_python(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
+		       char *python, size_t plen, char *script, size_t slen, char facts[GB_PROC_TAIL_MAX])
+{
+	const char *cands[3], *forced = option(opt, "python");
+	char venv[PATH_MAX + 32], dir[PATH_MAX], msg[512], first[512] = "";
+	size_t ncand;
 	int rc;
 
+	if (!(forced && *forced) && venv_python(rt, venv, sizeof venv)) {
+		cands[0] = venv;
+		ncand = 1;
+	} else {
+		ncand = gb_worker_pythons(opt, cands);
+	}
 	rc = gb_worker_dir(dir, sizeof dir);
 	if (rc)
 		return rc;
 	snprintf(script, slen, "%s/%s", dir, rt->worker_script);
 	if (access(script, R_OK))
 		return gb_error_set(-ENOENT, "cannot find worker '%s': %s", script, strerror(errno));
-	if (forced && *forced) {
-		cands[ncand++] = forced;
-	} else if (rt->venv && !gb_worker_venv_dir(dir, sizeof dir) &&
-		   (size_t)snprintf(venv, sizeof venv, "%s/%s/bin/python", dir, rt->venv) < sizeof venv &&
-		   !access(venv, X_OK)) {
-		/* The environment made for this runtime, even where
-		 * GREENBENCH_PYTHON names another Python (for torch, say). */
-		cands[ncand++] = venv;
-	} else if (env && *env) {
-		cands[ncand++] = env;
-	} else {
-		/* No environment (`make deps` could not make it, or another
-		 * machine): the system's python3, whose probe says what is
-		 * missing. */
-		cands[ncand++] = "python3";
-		cands[ncand++] = "/usr/bin/python3";
-	}
 	for (size_t i = 0; i < ncand; i++) {
-		rc = probe_one(cands[i], script, msg, sizeof msg, out, outlen);
+		rc = probe_one(cands[i], script, msg, sizeof msg, facts);
 		if (!rc) {
 			snprintf(python, plen, "%s", cands[i]);
 			return 0;
@@ -229,9 +173,9 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 	*out = NULL;
 	if (!rt || !rt->worker_script)
 		return gb_error_set(-EINVAL, "'%s' is not a worker runtime", rt ? rt->name : "(none)");
-	char probe_out[1024];
+	char facts[GB_PROC_TAIL_MAX];
 
-	rc = pick_python(rt, opt, python, sizeof python, script, sizeof script, probe_out, sizeof probe_out);
+	rc = pick_python(rt, opt, python, sizeof python, script, sizeof script, facts);
 	if (rc)
 		return gb_error_wrap(rc, "%s", rt->name);
 	cfg.name = rt->name;
@@ -250,9 +194,9 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 
 int gb_worker_rt_probe(const struct gb_runtime_ops *self)
 {
-	char python[PATH_MAX], script[PATH_MAX + 64], out[1024];
+	char python[PATH_MAX], script[PATH_MAX + 64], facts[GB_PROC_TAIL_MAX];
 
-	return pick_python(self, NULL, python, sizeof python, script, sizeof script, out, sizeof out);
+	return pick_python(self, NULL, python, sizeof python, script, sizeof script, facts);
 }
 
 static void copy_json_string(const cJSON *obj, const char *key, char *buf, size_t len)
@@ -265,14 +209,14 @@ static void copy_json_string(const cJSON *obj, const char *key, char *buf, size_
 
 int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info *out)
 {
-	char python[PATH_MAX], script[PATH_MAX + 64], text[4096], *line;
+	char python[PATH_MAX], script[PATH_MAX + 64], text[GB_PROC_TAIL_MAX], *line;
 	const cJSON *devs, *d;
 	cJSON *obj;
 	size_t off = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = pick_python(self, NULL, python, sizeof python, script, sizeof script, text, sizeof text);
+	rc = pick_python(self, NULL, python, sizeof python, script, sizeof script, text);
 	if (rc)
 		return rc;
 	snprintf(out->interpreter, sizeof out->interpreter, "%s", python);
@@ -298,6 +242,7 @@ int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info 
 	cJSON_Delete(obj);
 	return 0;
 }
+
 
 int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
 		      void **session)

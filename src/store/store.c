@@ -5,6 +5,7 @@
 #include "greenbench/store.h"
 #include "greenbench/error.h"
 #include "greenbench/plan.h"
+#include "greenbench/record.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -21,7 +22,12 @@ struct gb_store {
 	char path[1024];
 };
 
-static const char schema[] =
+/*
+ * Schema version 1, the tables of the first results databases (which have
+ * user_version 0). Never edit it: a change is a new migration below. The
+ * run table's figure columns are those of GB_RUN_METRICS with since 1.
+ */
+static const char schema_v1_head[] =
 	"CREATE TABLE IF NOT EXISTS campaign(id INTEGER PRIMARY KEY, name TEXT, file TEXT,"
 	" plan_text TEXT NOT NULL, seed INTEGER, nruns INTEGER, created_at TEXT, finished_at TEXT);"
 	"CREATE TABLE IF NOT EXISTS configuration(campaign_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
@@ -32,13 +38,9 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS run(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
 	" seq INTEGER NOT NULL, config_idx INTEGER NOT NULL, rep INTEGER NOT NULL,"
 	" status TEXT NOT NULL CHECK(status IN ('ok','failed')), reason TEXT, stderr_tail TEXT,"
-	" finished_at TEXT, wall_s REAL,"
-	" gpu_util_mean_pct REAL, gpu_util_sd_pct REAL, gpu_mem_pct REAL, gpu_power_mean_w REAL,"
-	" gpu_energy_j REAL, cpu_energy_j REAL, total_energy_j REAL, inference_time_s REAL,"
-	" items REAL, energy_per_item_mj REAL, latency_mean_ns REAL, latency_p50_ns REAL,"
-	" latency_p99_ns REAL, throughput_items_per_s REAL, accuracy_top1 REAL, accuracy_top5 REAL,"
-	" accuracy_n REAL, throttle_reasons REAL,"
-	" gpu_energy_method TEXT, cpu_energy_method TEXT, total_energy_methods TEXT,"
+	" finished_at TEXT, wall_s REAL,";
+/* (the figure columns) */
+static const char schema_v1_tail[] =
 	" record_json TEXT, UNIQUE(campaign_id, seq));"
 	"CREATE TABLE IF NOT EXISTS phase(run_id INTEGER NOT NULL, idx INTEGER NOT NULL, name TEXT,"
 	" duration_s REAL, iterations REAL, items REAL, cpu_user_s REAL, cpu_system_s REAL,"
@@ -57,30 +59,42 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS idle(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
 	" before_seq INTEGER, measured_at TEXT, duration_s REAL, domain TEXT, power_w REAL, temp_c REAL);";
 
-/* The run table's metric columns, in struct order: one list for insert and load. */
-static const struct {
-	const char *col;
-	size_t off;
-} num_cols[] = {
-#define M(f) { #f, offsetof(struct gb_run_metrics, f) }
-	M(gpu_util_mean_pct), M(gpu_util_sd_pct), M(gpu_mem_pct), M(gpu_power_mean_w),
-	M(gpu_energy_j), M(cpu_energy_j), M(total_energy_j), M(inference_time_s),
-	M(items), M(energy_per_item_mj), M(latency_mean_ns), M(latency_p50_ns),
-	M(latency_p99_ns), M(throughput_items_per_s), M(accuracy_top1), M(accuracy_top5),
-	M(accuracy_n), M(throttle_reasons),
-#undef M
+/*
+ * Migrations: the step from version `from` to from + 1, applied in order
+ * in one transaction on open. A step also adds the run-table columns of
+ * the figures whose `since` is from + 1 (GB_RUN_METRICS), so a new figure
+ * needs no SQL here.
+ */
+static const struct migration {
+	int from;
+	const char *sql;
+} migrations[] = {
+	/* 1 -> 2: each domain's kind, so readers select GPUs by kind, not by
+	 * name. Older runs get it from their stored record, which has said
+	 * "kind" since schema 1. */
+	{ 1, "ALTER TABLE energy ADD COLUMN kind TEXT;"
+	     "UPDATE energy SET kind = (SELECT json_extract(p.value, '$.energy.\"' || energy.domain || '\".kind')"
+	     " FROM run r, json_each(CASE WHEN json_valid(r.record_json) THEN r.record_json ELSE '{}' END, '$.phases') p"
+	     " WHERE r.id = energy.run_id AND json_extract(p.value, '$.name') IS energy.phase);" },
 };
-#define NUM_COLS (sizeof num_cols / sizeof num_cols[0])
+#define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
+_Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
 
-static const struct {
-	const char *col;
-	size_t off, len;
-} str_cols[] = {
-	{ "gpu_energy_method", offsetof(struct gb_run_metrics, gpu_energy_method), 16 },
-	{ "cpu_energy_method", offsetof(struct gb_run_metrics, cpu_energy_method), 16 },
-	{ "total_energy_methods", offsetof(struct gb_run_metrics, total_energy_methods), 48 },
-};
-#define STR_COLS (sizeof str_cols / sizeof str_cols[0])
+/* The run table's figure columns: gb_run_metric_table (numbers as REAL,
+ * texts as TEXT), one list for the schema, insert and load. */
+#define NCOLS gb_run_metric_count
+#define COL gb_run_metric_table
+
+/* Every column belongs to a version this program knows. */
+#define SINCE_OK(field, since) \
+	_Static_assert(since >= 1 && since <= GB_STORE_SCHEMA_VERSION, "schema version of column " #field);
+#define NUM_SINCE_OK(field, since, ...) SINCE_OK(field, since)
+#define TEXT_SINCE_OK(field, size, since, ...) SINCE_OK(field, since)
+GB_RUN_METRICS(NUM_SINCE_OK)
+GB_RUN_METRICS_TEXT(TEXT_SINCE_OK)
+#undef NUM_SINCE_OK
+#undef TEXT_SINCE_OK
+#undef SINCE_OK
 
 static int db_err(struct gb_store *st, int rc, const char *what)
 {
@@ -185,10 +199,167 @@ static void now_iso(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The version-1 schema as SQL, malloc'd (NULL when out of memory). */
+static char *schema_v1_sql(void)
+{
+	size_t len = sizeof schema_v1_head + sizeof schema_v1_tail, off;
+	char *sql;
+
+	for (size_t i = 0; i < NCOLS; i++)
+		len += strlen(COL[i].name) + 8;
+	sql = malloc(len);
+	if (!sql)
+		return NULL;
+	off = (size_t)snprintf(sql, len, "%s", schema_v1_head);
+	for (size_t i = 0; i < NCOLS; i++)
+		if (COL[i].since == 1)
+			off += (size_t)snprintf(sql + off, len - off, " %s %s,", COL[i].name,
+						COL[i].text_size ? "TEXT" : "REAL");
+	snprintf(sql + off, len - off, "%s", schema_v1_tail);
+	return sql;
+}
+
+static int not_sqlite(struct gb_store *st, int rc)
+{
+	if (rc == SQLITE_NOTADB)
+		return gb_error_set(-EINVAL, "cannot open database '%s': it is not an SQLite database", st->path);
+	return db_err(st, rc, "read the schema version");
+}
+
+static int read_version(struct gb_store *st, int *version)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return not_sqlite(st, rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : not_sqlite(st, rc);
+}
+
+static int too_new(struct gb_store *st, int version)
+{
+	return gb_error_set(-EPROTONOSUPPORT, "cannot open database '%s': its schema version %d is newer than "
+			    "this greenbench's (%d); use a newer greenbench", st->path, version, GB_STORE_SCHEMA_VERSION);
+}
+
+/* Is table `name` one of version 1's? Asked of an in-memory database made
+ * from the version-1 schema, so no second list of names exists. */
+static int v1_has_table(sqlite3 *v1, const char *name)
+{
+	sqlite3_stmt *s = NULL;
+	int found;
+
+	if (sqlite3_prepare_v2(v1, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &s, NULL))
+		return 0;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* A database without a version is new (no tables) or was made before
+ * versions existed: then its tables are all version 1's. Any other table
+ * means the file belongs to something else. */
+static int check_unversioned(struct gb_store *st)
+{
+	sqlite3 *v1 = NULL;
+	sqlite3_stmt *s = NULL;
+	char *sql = schema_v1_sql();
+	int ret = 0, rc;
+
+	if (!sql || sqlite3_open(":memory:", &v1) != SQLITE_OK ||
+	    sqlite3_exec(v1, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((ret = prep(st, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'", &s)))
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		if (!v1_has_table(v1, name)) {
+			ret = gb_error_set(-EINVAL, "cannot open database '%s': it is not a greenbench results database "
+					   "(it has a table '%s')", st->path, name);
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = not_sqlite(st, rc);
+out:
+	sqlite3_finalize(s);
+	sqlite3_close(v1);
+	free(sql);
+	return ret;
+}
+
+/* The figure columns that schema version `version` adds to the run table. */
+static int add_metric_columns(struct gb_store *st, int version)
+{
+	char sql[256];
+	int ret;
+
+	for (size_t i = 0; i < NCOLS; i++) {
+		if (COL[i].since != version)
+			continue;
+		snprintf(sql, sizeof sql, "ALTER TABLE run ADD COLUMN %s %s", COL[i].name,
+			 COL[i].text_size ? "TEXT" : "REAL");
+		if ((ret = exec(st, sql, "add a column to the run table")))
+			return ret;
+	}
+	return 0;
+}
+
+/* Bring the database to GB_STORE_SCHEMA_VERSION in one transaction; the
+ * version is read again inside it, as another process may have migrated
+ * it meanwhile. */
+static int migrate(struct gb_store *st)
+{
+	char *v1 = NULL, sql[64];
+	int version = 0, ret;
+
+	if (sqlite3_db_readonly(st->db, "main") == 1)
+		return gb_error_set(-EROFS, "cannot open database '%s': it is read-only and needs an upgrade to "
+				    "schema version %d", st->path, GB_STORE_SCHEMA_VERSION);
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		return ret;
+	if ((ret = read_version(st, &version)))
+		goto out;
+	if (version > GB_STORE_SCHEMA_VERSION) {
+		ret = too_new(st, version);
+		goto out;
+	}
+	if (version == 0) {
+		if (!(v1 = schema_v1_sql())) {
+			ret = gb_error_set(-ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((ret = exec(st, v1, "create the tables")))
+			goto out;
+		version = 1;
+	}
+	for (; version < GB_STORE_SCHEMA_VERSION; version++)
+		if ((ret = exec(st, migrations[version - 1].sql, "migrate the tables")) ||
+		    (ret = add_metric_columns(st, version + 1)))
+			goto out;
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", GB_STORE_SCHEMA_VERSION);
+	if ((ret = exec(st, sql, "set the schema version")))
+		goto out;
+	ret = exec(st, "COMMIT", "commit the migration");
+out:
+	if (ret)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	free(v1);
+	return ret;
+}
+
 int gb_store_open(const char *path, struct gb_store **out)
 {
 	struct gb_store *st = calloc(1, sizeof *st);
-	int rc, ret = 0;
+	int rc, ret = 0, version = 0;
 
 	*out = NULL;
 	if (!st)
@@ -201,10 +372,19 @@ int gb_store_open(const char *path, struct gb_store **out)
 		goto out;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
+	/* Look before writing anything: a file that is refused stays as it was. */
+	if ((ret = read_version(st, &version)))
+		goto out;
+	if (version > GB_STORE_SCHEMA_VERSION) {
+		ret = too_new(st, version);
+		goto out;
+	}
+	if (version == 0 && (ret = check_unversioned(st)))
+		goto out;
 	if ((ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 			"set up the journal")))
 		goto out;
-	if ((ret = exec(st, schema, "create the tables")))
+	if (version < GB_STORE_SCHEMA_VERSION && (ret = migrate(st)))
 		goto out;
 	*out = st;
 	st = NULL;
@@ -441,24 +621,30 @@ static int insert_energy(struct gb_store *st, int64_t run, const char *phase, co
 {
 	const cJSON *d;
 	sqlite3_stmt *s = NULL;
-	int ret = 0;
+	int ret;
 
 	cJSON_ArrayForEach(d, energy) {
-		if ((ret = prep(st, "INSERT INTO energy VALUES(?,?,?,?,?,?,?,?,?,?,?)", &s)))
+		struct gb_record_domain rd;
+		const struct gb_domain_energy *e = &rd.e;
+
+		if (gb_record_domain_read(d, &rd) < 0)
+			continue;
+		if ((ret = prep(st, "INSERT INTO energy(run_id, phase, domain, kind, joules, method, net_joules,"
+				" power_mean_w, power_peak_w, util_gpu_mean_pct, util_gpu_sd_pct, mem_used_pct)"
+				" VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
 			return ret;
 		sqlite3_bind_int64(s, 1, run);
 		bind_text(s, 2, phase);
-		bind_text(s, 3, d->string);
-		static const char *const keys[] = { "joules", NULL, "net_joules", "power_mean_w",
-			"power_peak_w", "util_gpu_mean_pct", "util_gpu_sd_pct", "mem_used_pct" };
-		for (int i = 0; i < 8; i++) {
-			if (!keys[i]) {
-				bind_text(s, 5, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "method")));
-				continue;
-			}
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, keys[i]);
-			bind_num(s, 4 + i, cJSON_IsNumber(v) ? v->valuedouble : NAN);
-		}
+		bind_text(s, 3, rd.name);
+		bind_text(s, 4, rd.kind_valid ? gb_domain_kind_name(rd.kind) : NULL);
+		bind_num(s, 5, e->energy_valid ? e->energy_j : NAN);
+		bind_text(s, 6, rd.method_valid ? gb_method_name(e->method) : NULL);
+		bind_num(s, 7, e->net_valid ? e->net_energy_j : NAN);
+		bind_num(s, 8, e->power_valid ? e->power_mean_w : NAN);
+		bind_num(s, 9, e->power_valid ? e->power_peak_w : NAN);
+		bind_num(s, 10, e->util_gpu_valid ? e->util_gpu_mean : NAN);
+		bind_num(s, 11, e->util_gpu_valid ? e->util_gpu_sd : NAN);
+		bind_num(s, 12, e->mem_valid ? e->mem_used_pct_mean : NAN);
 		if ((ret = step_done(st, s, "store energy")))
 			return ret;
 	}
@@ -497,35 +683,36 @@ static int insert_phases(struct gb_store *st, int64_t run, const cJSON *rec)
 	sqlite3_stmt *s = NULL;
 	int idx = 0, ret;
 
-	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(rec, "phases")) {
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ph, "name"));
-		const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(ph, "cpu_time_s");
+	cJSON_ArrayForEach(ph, cJSON_GetObjectItemCaseSensitive(rec, GB_RK_PHASES)) {
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ph, GB_RK_NAME));
+		const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(ph, GB_RK_CPU_TIME);
 
 		if ((ret = prep(st, "INSERT INTO phase VALUES(?,?,?,?,?,?,?,?)", &s)))
 			return ret;
 		sqlite3_bind_int64(s, 1, run);
 		sqlite3_bind_int(s, 2, idx++);
 		bind_text(s, 3, name);
-		bind_num(s, 4, jnum(ph, "duration_s"));
-		bind_num(s, 5, jnum(ph, "iterations"));
-		bind_num(s, 6, jnum(ph, "items"));
-		bind_num(s, 7, jnum(cpu, "user"));
-		bind_num(s, 8, jnum(cpu, "system"));
+		bind_num(s, 4, jnum(ph, GB_RK_DURATION));
+		bind_num(s, 5, jnum(ph, GB_RK_ITERATIONS));
+		bind_num(s, 6, jnum(ph, GB_RK_ITEMS));
+		bind_num(s, 7, jnum(cpu, GB_RK_USER));
+		bind_num(s, 8, jnum(cpu, GB_RK_SYSTEM));
 		if ((ret = step_done(st, s, "store a phase")))
 			return ret;
-		if ((ret = insert_energy(st, run, name, cJSON_GetObjectItemCaseSensitive(ph, "energy"))))
+		if ((ret = insert_energy(st, run, name, cJSON_GetObjectItemCaseSensitive(ph, GB_RK_ENERGY))))
 			return ret;
-		if ((ret = insert_unavailable(st, run, name, cJSON_GetObjectItemCaseSensitive(ph, "unavailable"))))
+		if ((ret = insert_unavailable(st, run, name, cJSON_GetObjectItemCaseSensitive(ph, GB_RK_UNAVAILABLE))))
 			return ret;
 	}
-	return insert_unavailable(st, run, NULL, cJSON_GetObjectItemCaseSensitive(rec, "unavailable"));
+	return insert_unavailable(st, run, NULL, cJSON_GetObjectItemCaseSensitive(rec, GB_RK_UNAVAILABLE));
 }
 
 static int insert_latency_env(struct gb_store *st, int64_t run, const cJSON *rec)
 {
-	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(rec, "latency_ns");
-	const cJSON *env = cJSON_GetObjectItemCaseSensitive(rec, "environment");
-	static const char *const keys[] = { "n", "mean", "sd", "p50", "p90", "p99", "min", "max" };
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(rec, GB_RK_LATENCY);
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(rec, GB_RK_ENVIRONMENT);
+	static const char *const keys[] = { GB_RK_LAT_N, GB_RK_LAT_MEAN, GB_RK_LAT_SD, GB_RK_LAT_P50,
+					    GB_RK_LAT_P90, GB_RK_LAT_P99, GB_RK_LAT_MIN, GB_RK_LAT_MAX };
 	sqlite3_stmt *s = NULL;
 	char *gpus = NULL, *rt = NULL;
 	int ret = 0;
@@ -541,19 +728,19 @@ static int insert_latency_env(struct gb_store *st, int64_t run, const cJSON *rec
 	}
 	if (!env)
 		return 0;
-	if (cJSON_GetObjectItemCaseSensitive(env, "gpus"))
-		gpus = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(env, "gpus"));
-	if (cJSON_GetObjectItemCaseSensitive(env, "runtime"))
-		rt = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(env, "runtime"));
+	if (cJSON_GetObjectItemCaseSensitive(env, GB_RK_GPUS))
+		gpus = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(env, GB_RK_GPUS));
+	if (cJSON_GetObjectItemCaseSensitive(env, GB_RK_RUNTIME))
+		rt = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(env, GB_RK_RUNTIME));
 	if ((ret = prep(st, "INSERT INTO environment VALUES(?,?,?,?,?,?,?)", &s)))
 		goto out;
 	sqlite3_bind_int64(s, 1, run);
-	bind_text(s, 2, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "host")));
-	bind_text(s, 3, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "cpu")));
-	bind_text(s, 4, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "kernel")));
+	bind_text(s, 2, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, GB_RK_HOST)));
+	bind_text(s, 3, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, GB_RK_CPU)));
+	bind_text(s, 4, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, GB_RK_KERNEL)));
 	bind_text(s, 5, gpus);
 	bind_text(s, 6, rt);
-	bind_text(s, 7, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "greenbench_version")));
+	bind_text(s, 7, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, GB_RK_VERSION)));
 	ret = step_done(st, s, "store the environment");
 out:
 	free(gpus);
@@ -564,8 +751,8 @@ out:
 /* Series in long form (run, row, t_ns, column, value): any column set. */
 static int insert_series(struct gb_store *st, int64_t run, const cJSON *rec)
 {
-	const cJSON *ser = cJSON_GetObjectItemCaseSensitive(rec, "series");
-	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(ser, "columns");
+	const cJSON *ser = cJSON_GetObjectItemCaseSensitive(rec, GB_RK_SERIES);
+	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(ser, GB_RK_COLUMNS);
 	const cJSON *row;
 	sqlite3_stmt *s = NULL;
 	int nrow = 0, tcol = -1, ncols = cJSON_GetArraySize(cols), ret;
@@ -574,12 +761,12 @@ static int insert_series(struct gb_store *st, int64_t run, const cJSON *rec)
 		return 0;
 	for (int c = 0; c < ncols; c++) {
 		const char *n = cJSON_GetStringValue(cJSON_GetArrayItem(cols, c));
-		if (n && !strcmp(n, "t_ns"))
+		if (n && !strcmp(n, GB_RK_T_NS))
 			tcol = c;
 	}
 	if ((ret = prep(st, "INSERT INTO series VALUES(?,?,?,?,?)", &s)))
 		return ret;
-	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(ser, "rows")) {
+	cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(ser, GB_RK_ROWS)) {
 		double t = tcol >= 0 && cJSON_IsNumber(cJSON_GetArrayItem(row, tcol)) ?
 			   cJSON_GetArrayItem(row, tcol)->valuedouble : NAN;
 		for (int c = 0; c < ncols; c++) {
@@ -619,12 +806,10 @@ int gb_store_run_insert(struct gb_store *st, int64_t campaign, const struct gb_s
 	gb_run_metrics_extract(rec, &m);
 	off = (size_t)snprintf(sql, sizeof sql, "INSERT INTO run(campaign_id, seq, config_idx, rep, status,"
 			       " reason, stderr_tail, finished_at, wall_s, record_json");
-	for (size_t i = 0; i < NUM_COLS; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", num_cols[i].col);
-	for (size_t i = 0; i < STR_COLS; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", str_cols[i].col);
+	for (size_t i = 0; i < NCOLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", COL[i].name);
 	off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES(?");
-	for (size_t i = 1; i < 10 + NUM_COLS + STR_COLS; i++)
+	for (size_t i = 1; i < 10 + NCOLS; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ",?");
 	snprintf(sql + off, sizeof sql - off, ")");
 
@@ -644,10 +829,14 @@ int gb_store_run_insert(struct gb_store *st, int64_t campaign, const struct gb_s
 	bind_num(s, 9, in->wall_s);
 	bind_text(s, 10, in->record_json);
 	col = 11;
-	for (size_t i = 0; i < NUM_COLS; i++)
-		bind_num(s, col++, *(const double *)((const char *)&m + num_cols[i].off));
-	for (size_t i = 0; i < STR_COLS; i++)
-		bind_text(s, col++, (const char *)&m + str_cols[i].off);
+	for (size_t i = 0; i < NCOLS; i++, col++) {
+		const char *v = (const char *)&m + COL[i].off;
+
+		if (COL[i].text_size)
+			bind_text(s, col, v);
+		else
+			bind_num(s, col, *(const double *)v);
+	}
 	if ((ret = step_done(st, s, "store the run")))
 		goto out;
 	run = sqlite3_last_insert_rowid(st->db);
@@ -700,10 +889,14 @@ static void run_fill(sqlite3_stmt *s, void *item)
 	col_text(s, 8, r->label, sizeof r->label);
 	r->batch = (unsigned)sqlite3_column_int64(s, 9);
 	col_text(s, 10, r->reason, sizeof r->reason);
-	for (size_t i = 0; i < NUM_COLS; i++)
-		*(double *)((char *)&r->m + num_cols[i].off) = col_num(s, col++);
-	for (size_t i = 0; i < STR_COLS; i++, col++)
-		col_text(s, col, (char *)&r->m + str_cols[i].off, str_cols[i].len);
+	for (size_t i = 0; i < NCOLS; i++, col++) {
+		char *v = (char *)&r->m + COL[i].off;
+
+		if (COL[i].text_size)
+			col_text(s, col, v, COL[i].text_size);
+		else
+			*(double *)v = col_num(s, col);
+	}
 }
 
 int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_run **out, size_t *n)
@@ -716,10 +909,8 @@ int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_ru
 
 	off = (size_t)snprintf(sql, sizeof sql, "SELECT r.id, r.seq, r.config_idx, r.rep, r.status = 'ok',"
 			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason");
-	for (size_t i = 0; i < NUM_COLS; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", num_cols[i].col);
-	for (size_t i = 0; i < STR_COLS; i++)
-		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", str_cols[i].col);
+	for (size_t i = 0; i < NCOLS; i++)
+		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", COL[i].name);
 	snprintf(sql + off, sizeof sql - off, " FROM run r JOIN configuration c ON c.campaign_id = r.campaign_id"
 		 " AND c.idx = r.config_idx WHERE r.campaign_id = ? ORDER BY r.seq");
 	if ((ret = prep(st, sql, &s)))
@@ -773,19 +964,16 @@ out:
 	return 0;
 }
 
-int gb_store_series_columns(struct gb_store *st, int64_t run, char **names)
+/* Step s to the end and join its first column, one name a line; finalizes s. */
+static int load_names(struct gb_store *st, sqlite3_stmt *s, const char *what, char **names)
 {
-	sqlite3_stmt *s = NULL;
 	char *buf = NULL;
 	size_t len = 0;
-	int ret, rc;
+	int ret = 0, rc;
 
-	if ((ret = prep(st, "SELECT DISTINCT col FROM series WHERE run_id = ? ORDER BY col", &s)))
-		return ret;
-	sqlite3_bind_int64(s, 1, run);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *c = (const char *)sqlite3_column_text(s, 0);
-		size_t cl = strlen(c);
+		size_t cl = c ? strlen(c) : 0;
 		char *nb = realloc(buf, len + cl + 2);
 		if (!nb) {
 			ret = gb_error_set(-ENOMEM, "out of memory");
@@ -798,7 +986,7 @@ int gb_store_series_columns(struct gb_store *st, int64_t run, char **names)
 		buf[len] = '\0';
 	}
 	if (rc != SQLITE_DONE)
-		ret = db_err(st, rc, "read the series");
+		ret = db_err(st, rc, what);
 out:
 	sqlite3_finalize(s);
 	if (ret) {
@@ -807,4 +995,28 @@ out:
 	}
 	*names = buf ? buf : strdup("");
 	return *names ? 0 : gb_error_set(-ENOMEM, "out of memory");
+}
+
+int gb_store_series_columns(struct gb_store *st, int64_t run, char **names)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "SELECT DISTINCT col FROM series WHERE run_id = ? ORDER BY col", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, run);
+	return load_names(st, s, "read the series", names);
+}
+
+int gb_store_run_domains(struct gb_store *st, int64_t run, const char *kind, char **names)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "SELECT domain FROM energy WHERE run_id = ? AND kind = ? AND domain IS NOT NULL"
+			" GROUP BY domain ORDER BY min(rowid)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, run);
+	bind_text(s, 2, kind);
+	return load_names(st, s, "read the domains", names);
 }

@@ -11,6 +11,7 @@
  */
 #include "workload/dataset_int.h"
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -71,38 +72,13 @@ uint64_t gb_img_cache_key(const struct gb_dataset *ds)
 	return h;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *s = buf + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return gb_error_set(-errno, "cannot create cache folder '%s': %s", buf, strerror(errno));
-		if (!c)
-			return 0;
-		*s = c;
-	}
-}
-
+/* The one cache rule (greenbench/paths.h), in its images/ folder, unless
+ * the caller configured a folder. */
 int gb_img_cache_dir(const char *configured, char *buf, size_t len)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int ret = gb_paths_cache_dir(configured, "images", buf, len);
 
-	if (configured && *configured)
-		snprintf(buf, len, "%s", configured);
-	else if (xdg && *xdg)
-		snprintf(buf, len, "%s/greenbench", xdg);
-	else if (home && *home)
-		snprintf(buf, len, "%s/.cache/greenbench", home);
-	else
-		return gb_error_set(-ENOENT, "no cache folder: set XDG_CACHE_HOME or HOME, or turn the cache off");
-	return mkdir_p(buf);
+	return ret ? ret : gb_paths_mkdir(buf);
 }
 
 static size_t data_offset(size_t n)

@@ -65,6 +65,55 @@ void gbt_write(const char *root, const char *rel, const char *fmt, ...)
 	fclose(f);
 }
 
+char *gbt_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		fail_msg("cannot read %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+long gbt_count_lines(const char *root, const char *rel)
+{
+	char path[4096], buf[512];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof buf, f))
+		n += strchr(buf, '\n') != NULL;
+	fclose(f);
+	return n;
+}
+
+const char gbt_full_plan[] =
+	"name: full\n"
+	"seed: 5\n"
+	"reps: 2\n"
+	"run_timeout: 1s\n"
+	"models:\n"
+	"  - mobilenetv2\n"
+	"  - zoo: bert-base\n"
+	"    dims: {seq: 32}\n"
+	"runtimes: [ort/cpu, ort/cuda]\n"
+	"batches: [1, 4]\n";
+
 void gbt_chmod(const char *root, const char *rel, unsigned mode)
 {
 	char path[4096];

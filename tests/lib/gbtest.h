@@ -18,6 +18,20 @@ void gbt_rm_rf(const char *path);
 /* Write root/rel, creating parent directories; printf-style content. */
 void gbt_write(const char *root, const char *rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The whole file (NUL-terminated, malloc'd), its length in *len (may be
+ * NULL); fails the test when it cannot be read. */
+char *gbt_read_file(const char *path, size_t *len);
+/* Lines in root/rel; 0 if it does not exist. */
+long gbt_count_lines(const char *root, const char *rel);
+
+/* A campaign for the fake run (tests/fakes/fake_run.c): 8 configurations x 2 reps with a
+ * 1 s run timeout; with GB_FAKE_FAIL, _CRASH and _HANG set to the keys
+ * below, 2 runs each fail, crash and time out: 16 runs, 10 ok. */
+extern const char gbt_full_plan[];
+#define GBT_FULL_FAIL_KEY "model=mobilenetv2 runtime=ort ep=cuda batch=4"
+#define GBT_FULL_CRASH_KEY "model=bert-base runtime=ort ep=cpu batch=4"
+#define GBT_FULL_HANG_KEY "model=bert-base runtime=ort ep=cuda batch=1"
+
 /* chmod root/rel. */
 void gbt_chmod(const char *root, const char *rel, unsigned mode);
 /* Path to a built test artefact: $GB_BUILD/tests/<name> (GB_BUILD defaults to "build"). */

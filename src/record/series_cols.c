@@ -1,4 +1,4 @@
-#include "report/series_cols.h"
+#include "record/series_cols.h"
 
 const struct gb_series_col gb_series_cols[] = {
 	{ GB_SAMPLE_ENERGY, "energy_j", "energy_uj" },

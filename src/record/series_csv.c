@@ -1,7 +1,7 @@
 #include "greenbench/series.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
-#include "report/series_cols.h"
+#include "record/series_cols.h"
 
 #include <errno.h>
 #include <string.h>

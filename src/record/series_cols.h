@@ -1,10 +1,10 @@
 /*
  * The columns a meter's time series is written with, shared by the CSV
  * writer (human units: J, W) and the record's JSON series (the raw units of
- * struct gb_sample). Internal to src/report; constant data, thread-safe.
+ * struct gb_sample). Internal to src/record; constant data, thread-safe.
  */
-#ifndef GB_REPORT_SERIES_COLS_H
-#define GB_REPORT_SERIES_COLS_H
+#ifndef GB_RECORD_SERIES_COLS_H
+#define GB_RECORD_SERIES_COLS_H
 
 #include "greenbench/meter.h"
 

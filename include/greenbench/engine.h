@@ -1,0 +1,166 @@
+/*
+ * The campaign engine: runs a campaign's planned runs into its store. One
+ * call does what `greenbench campaign run` does (idle baselines on their
+ * schedule, cooldowns, each run as a child `greenbench run --json`, zoo
+ * models exported once, every run stored in one transaction as it ends),
+ * and tells the caller what happens through typed callbacks, so the CLI,
+ * a cluster task running a share of the order, an advisor and the tests
+ * all drive the same loop. The engine prints nothing.
+ *
+ *   struct gb_engine_opts o = { .file = "study.yaml", .db = "r.db", .stop = &flag };
+ *   struct gb_engine_summary s;
+ *   int rc = gb_campaign_engine_run(&o, &callbacks, ctx, &s);
+ *
+ * The campaign is either opened by the caller (plan, store, campaign id)
+ * or opened here from an experiment file and a database (new, or the
+ * newest campaign of that file with `resume`). `first`/`last` and
+ * `select` pick a subset of the planned order (a Slurm array task runs its
+ * share); runs that already have a row are always skipped, so a call is
+ * also a resume.
+ *
+ * Stopping: when *stop becomes non-zero (a signal handler, or a callback)
+ * the run in flight is killed (SIGKILL to its process group) and recorded
+ * nothing of, no further run starts, and the call returns 0 with
+ * summary.stopped set. Setting *stop from a callback is the way to stop
+ * after some event.
+ *
+ * Ownership: opts, its strings, a caller's plan and store are borrowed for
+ * the call; what the engine opens it closes. Event structs and every
+ * pointer in them are valid only during the callback. Callbacks may be
+ * NULL (ignored).
+ *
+ * Errors: 0, or negative errno with gb_error_msg() set, when the campaign
+ * cannot be opened ("cannot open 'x.yaml': ...", "x.yaml:4:1: ...", "no
+ * campaign of ... to resume", "cannot run 'CMD': ..."), or a run cannot
+ * be stored; runs that fail are not errors, they are stored as failed.
+ * Units: nanoseconds (_ns), watts, degrees C, millijoules per item.
+ * Thread-safety: one call per store handle at a time; callbacks run on
+ * the calling thread.
+ */
+#ifndef GREENBENCH_ENGINE_H
+#define GREENBENCH_ENGINE_H
+
+#include "greenbench/campaign.h"
+#include "greenbench/plan.h"
+#include "greenbench/store.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gb_meter_config;
+struct gb_domain_info;
+
+struct gb_engine_opts {
+	/* A campaign the caller opened ... */
+	struct gb_plan *plan;
+	struct gb_store *store;
+	int64_t campaign;
+	/* ... or, when plan is NULL, one opened here. */
+	const char *file;		/* experiment file */
+	const char *db;			/* database, created if missing */
+	int resume;			/* the newest campaign of this file's text, else a new one */
+
+	const char *run_cmd;		/* NULL: gb_paths_run_cmd() */
+	const char *zoo_dir;		/* where zoo models are exported; NULL: the cache's zoo/ */
+	const struct gb_meter_config *meter; /* for idle baselines and cooldowns; NULL: defaults */
+	volatile sig_atomic_t *stop;	/* may be NULL */
+
+	/* The share of the planned order to run: seq in [first, last) (last
+	 * 0: to the end) for which select(ctx, planned) (NULL: all) is true. */
+	int64_t first, last;
+	int (*select)(void *ctx, const struct gb_store_planned *planned);
+};
+
+/* Counters as of an event. */
+struct gb_engine_progress {
+	int64_t campaign;
+	size_t total;		/* planned runs of the campaign */
+	size_t done_before;	/* runs with a row when the call began */
+	size_t todo;		/* selected runs without a row when the call began */
+	size_t done_now, ok, failed;	/* recorded by this call */
+	uint64_t elapsed_ns;	/* since the call began running (after opening) */
+};
+
+struct gb_engine_start {
+	const struct gb_plan *plan;
+	int resumed;		/* opts.resume found the campaign */
+	struct gb_engine_progress progress;
+};
+
+struct gb_engine_idle_start {
+	int64_t before_seq;	/* measured before this run */
+	uint64_t duration_ns;
+};
+
+/* One domain's idle baseline, as stored in the idle table. */
+struct gb_engine_idle_domain {
+	int64_t before_seq;
+	size_t domain;
+	const struct gb_domain_info *info;	/* name, kind, method */
+	double power_w;		/* NAN: not measured */
+	double temp_c;		/* NAN: none */
+};
+
+struct gb_engine_cooldown {
+	enum gb_cooldown_kind kind;	/* FIXED or UNTIL_IDLE */
+	uint64_t waited_ns;
+	size_t ngpus;		/* UNTIL_IDLE: GPU domains watched (0: nothing to wait for) */
+	int timed_out;		/* UNTIL_IDLE: not back within margin_pct before the timeout */
+	double margin_pct;
+};
+
+struct gb_engine_run {
+	const struct gb_plan *plan;
+	const struct gb_store_planned *planned;	/* seq, config, rep (0-based) */
+	const struct gb_plan_config *config;	/* plan->configs[planned->config] */
+	struct gb_engine_progress progress;
+};
+
+struct gb_engine_result {
+	int ok;
+	const char *reason;	/* failed: one line, as stored */
+	/* How the child ended (typed: exit code, signal, timeout); NULL when
+	 * no child ran because the model could not be had. */
+	const struct gb_run_outcome *outcome;
+	double energy_per_item_mj;	/* ok: NAN when the record has none */
+	const char *energy_methods;	/* ok: "counter+estimated"; else "" */
+};
+
+enum gb_engine_warning_kind {
+	GB_ENGINE_WARN_NO_METER,	/* no meter: no idle baseline or idle cooldown */
+	GB_ENGINE_WARN_SAMPLER,		/* the meter's sampler did not start */
+	GB_ENGINE_WARN_IDLE,		/* an idle baseline could not be measured */
+	GB_ENGINE_WARN_STORE,		/* a row that does not stop the campaign was not written */
+};
+
+struct gb_engine_warning {
+	enum gb_engine_warning_kind kind;
+	const char *detail;	/* the underlying error message */
+};
+
+struct gb_engine_callbacks {
+	void (*campaign_start)(void *ctx, const struct gb_engine_start *ev);
+	void (*idle_start)(void *ctx, const struct gb_engine_idle_start *ev);
+	void (*idle_domain)(void *ctx, const struct gb_engine_idle_domain *ev);
+	void (*cooldown_end)(void *ctx, const struct gb_engine_cooldown *ev);
+	void (*run_start)(void *ctx, const struct gb_engine_run *ev);
+	/* About once a second while a run's child runs. */
+	void (*run_tick)(void *ctx, const struct gb_engine_run *ev);
+	/* After the run is stored (not called for a run killed by *stop). */
+	void (*run_end)(void *ctx, const struct gb_engine_run *ev, const struct gb_engine_result *res);
+	void (*warning)(void *ctx, const struct gb_engine_warning *ev);
+};
+
+struct gb_engine_summary {
+	struct gb_engine_progress progress;	/* as at the end */
+	int stopped;	/* *stop ended the call early */
+	int finished;	/* every planned run has a row: the campaign is marked finished */
+};
+
+/* Run the campaign (see above). summary is filled also on error, as far
+ * as the call got. */
+int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_engine_callbacks *cb,
+			   void *ctx, struct gb_engine_summary *summary);
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * The run record (docs/results-schema.md): the one module that writes it,
+ * reads it and names its keys.
+ *
+ * Writers: gb_run_record() turns a struct gb_run_result into the record of
+ * `run --json`; gb_measure_record() writes the object of `measure --json`.
+ * Both write a domain's energy (joules, method, kind, net_joules, power)
+ * and telemetry (utilisation, memory, temperature, throttle reasons,
+ * samples) with the same emitter, so the two shapes cannot drift.
+ *
+ * Readers: gb_run_metrics_extract() takes out the study's per-run figures
+ * (struct gb_run_metrics, defined once by GB_RUN_METRICS below);
+ * gb_record_domain_read() reads back one domain entry as the emitter wrote
+ * it; gb_record_measured_phase() finds the measured phase.
+ *
+ * Keys: every key that a reader reads is a GB_RK_* name here; keys only
+ * written (the configuration's details, `measure`'s own) appear once, in
+ * the writer. Records carry "schema": GB_RECORD_SCHEMA; new figures add
+ * keys, never rename them.
+ *
+ * Ownership: writers return a new cJSON tree (NULL when out of memory)
+ * that the caller frees with cJSON_Delete(); readers only borrow the
+ * record. Absent figures: left out of a record, NAN in struct
+ * gb_run_metrics, valid flag 0 in struct gb_domain_energy; never 0.
+ * Thread-safety: none of these keep state; distinct records may be used
+ * from distinct threads.
+ */
+#ifndef GREENBENCH_RECORD_H
+#define GREENBENCH_RECORD_H
+
+#include "greenbench/meter.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+struct gb_run_result;
+
+#define GB_RECORD_SCHEMA 1
+
+/* ---- key names ---------------------------------------------------------- */
+
+/* Top level of a run record. */
+#define GB_RK_SCHEMA "schema"
+#define GB_RK_STATUS "status"			/* "ok" | "failed" */
+#define GB_RK_ERROR "error"
+#define GB_RK_VERSION "greenbench_version"
+#define GB_RK_ENVIRONMENT "environment"
+#define GB_RK_PHASES "phases"
+#define GB_RK_LATENCY "latency_ns"
+#define GB_RK_THROUGHPUT "throughput_items_per_s"
+#define GB_RK_ENERGY_PER_ITEM "energy_per_item_mj"
+#define GB_RK_SUMMARY "summary"
+#define GB_RK_ACCURACY "accuracy"
+#define GB_RK_UNAVAILABLE "unavailable"
+#define GB_RK_SERIES "series"
+
+/* environment */
+#define GB_RK_HOST "host"
+#define GB_RK_CPU "cpu"
+#define GB_RK_KERNEL "kernel"
+#define GB_RK_GPUS "gpus"
+#define GB_RK_RUNTIME "runtime"
+
+/* A phase (and `measure`'s top level for duration and CPU time). */
+#define GB_RK_NAME "name"
+#define GB_RK_DURATION "duration_s"
+#define GB_RK_ITERATIONS "iterations"
+#define GB_RK_ITEMS "items"
+#define GB_RK_CPU_TIME "cpu_time_s"
+#define GB_RK_USER "user"
+#define GB_RK_SYSTEM "system"
+#define GB_RK_ENERGY "energy"			/* {domain: entry} */
+#define GB_RK_TELEMETRY "telemetry"		/* `measure`: {domain: entry} */
+#define GB_RK_MEASURED "measured"		/* the measured phase's name */
+
+/* A domain's energy entry ... */
+#define GB_RK_JOULES "joules"
+#define GB_RK_METHOD "method"
+#define GB_RK_KIND "kind"			/* gb_domain_kind_name() */
+#define GB_RK_INSIDE "inside"			/* parent domain: not added to totals */
+#define GB_RK_NET_JOULES "net_joules"
+#define GB_RK_POWER_MEAN "power_mean_w"
+#define GB_RK_POWER_PEAK "power_peak_w"
+/* ... and its telemetry (in a run record, in the same entry). */
+#define GB_RK_UTIL_GPU_MEAN "util_gpu_mean_pct"
+#define GB_RK_UTIL_GPU_SD "util_gpu_sd_pct"
+#define GB_RK_UTIL_MEM_MEAN "util_mem_mean_pct"
+#define GB_RK_MEM_USED "mem_used_pct"
+#define GB_RK_MEM_USED_MAX "mem_used_bytes_max"
+#define GB_RK_TEMP_MAX "temp_max_c"
+#define GB_RK_THROTTLE "throttle_reasons"	/* NVML clock-event bits seen */
+#define GB_RK_SAMPLES "samples"
+
+/* summary */
+#define GB_RK_INFERENCE_TIME "inference_time_s"
+#define GB_RK_GPU_UTIL_MEAN "gpu_util_mean_pct"
+#define GB_RK_GPU_UTIL_SD "gpu_util_sd_pct"
+#define GB_RK_GPU_MEM "gpu_mem_pct"
+#define GB_RK_GPU_POWER_MEAN "gpu_power_mean_w"
+#define GB_RK_GPU_ENERGY "gpu_energy_j"
+#define GB_RK_CPU_ENERGY "cpu_energy_j"
+#define GB_RK_CPU_ENERGY_METHOD "cpu_energy_method"
+#define GB_RK_TOTAL_ENERGY "total_energy_j"
+#define GB_RK_TOTAL_ENERGY_METHODS "total_energy_methods"
+
+/* latency_ns, in nanoseconds */
+#define GB_RK_LAT_N "n"
+#define GB_RK_LAT_MEAN "mean"
+#define GB_RK_LAT_SD "sd"
+#define GB_RK_LAT_P50 "p50"
+#define GB_RK_LAT_P90 "p90"
+#define GB_RK_LAT_P99 "p99"
+#define GB_RK_LAT_MIN "min"
+#define GB_RK_LAT_MAX "max"
+
+/* accuracy */
+#define GB_RK_TOP1 "top1"
+#define GB_RK_TOP5 "top5"
+#define GB_RK_ACC_N "n"
+
+/* series */
+#define GB_RK_COLUMNS "columns"
+#define GB_RK_ROWS "rows"
+#define GB_RK_T_NS "t_ns"
+
+/* ---- the study's per-run figures ---------------------------------------- */
+
+/*
+ * Every per-run figure, once. From this list come struct gb_run_metrics,
+ * gb_run_metrics_extract(), the store's run-table columns (and their
+ * migrations) and the report's enum gb_rmetric, titles and values.
+ *
+ * X(field, since, from, key, rep, id, rkey, title, div)
+ *   field  struct member (double; NAN = absent) and run-table column (REAL)
+ *   since  the store schema version whose run table first has the column;
+ *          a new figure takes the next version and the store adds its
+ *          column by migration
+ *   from   where the record holds it: SUMMARY, LATENCY, ACCURACY, ROOT,
+ *          MEASURED (the measured phase), or DERIVED (computed by the
+ *          reader, see record_read.c)
+ *   key    the key there (NULL for DERIVED)
+ *   rep    REPORTED: a campaign report column, with the next four fields:
+ *          its enum gb_rmetric name, JSON/CSV key, title, and the divisor
+ *          from the stored unit to the shown one; UNREPORTED: stored only
+ *          (the next four are ignored)
+ * Report columns keep the order of this list.
+ */
+#define GB_RUN_METRICS(X) \
+	X(gpu_util_mean_pct, 1, SUMMARY, GB_RK_GPU_UTIL_MEAN, REPORTED, GB_RM_GPU_UTIL, "gpu_util_mean_pct", "GPU util (%)", 1) \
+	X(gpu_util_sd_pct, 1, SUMMARY, GB_RK_GPU_UTIL_SD, REPORTED, GB_RM_GPU_UTIL_SD, "gpu_util_sd_pct", "GPU util sd (%)", 1) \
+	X(gpu_mem_pct, 1, SUMMARY, GB_RK_GPU_MEM, REPORTED, GB_RM_GPU_MEM, "gpu_mem_pct", "GPU mem (%)", 1) \
+	X(gpu_power_mean_w, 1, SUMMARY, GB_RK_GPU_POWER_MEAN, REPORTED, GB_RM_GPU_POWER, "gpu_power_mean_w", "GPU power (W)", 1) \
+	X(gpu_energy_j, 1, SUMMARY, GB_RK_GPU_ENERGY, REPORTED, GB_RM_GPU_ENERGY, "gpu_energy_j", "GPU energy (J)", 1) \
+	X(cpu_energy_j, 1, SUMMARY, GB_RK_CPU_ENERGY, REPORTED, GB_RM_CPU_ENERGY, "cpu_energy_j", "CPU energy (J)", 1) \
+	X(total_energy_j, 1, SUMMARY, GB_RK_TOTAL_ENERGY, REPORTED, GB_RM_TOTAL_ENERGY, "total_energy_j", "Total energy (J)", 1) \
+	X(inference_time_s, 1, SUMMARY, GB_RK_INFERENCE_TIME, REPORTED, GB_RM_TIME, "inference_time_s", "Inference time (s)", 1) \
+	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -) \
+	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1) \
+	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6) \
+	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, UNREPORTED, -, -, -, -) \
+	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, UNREPORTED, -, -, -, -) \
+	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1) \
+	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1) \
+	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1) \
+	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -) \
+	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -)
+
+/*
+ * The per-run texts: X(field, size, since, from, key), stored as TEXT
+ * after the numbers. gpu_energy_method is the first GPU's method in the
+ * measured phase; total_energy_methods joins the summary's list with '+'.
+ */
+#define GB_RUN_METRICS_TEXT(X) \
+	X(gpu_energy_method, 16, 1, DERIVED, NULL) \
+	X(cpu_energy_method, 16, 1, SUMMARY, GB_RK_CPU_ENERGY_METHOD) \
+	X(total_energy_methods, 48, 1, DERIVED, NULL)
+
+/* The study's per-run figures, extracted from a run record; NAN = absent.
+ * throttle_reasons: the NVML clock-event bits of every GPU in the measured
+ * phase, ORed, as a number. */
+struct gb_run_metrics {
+#define GB_RUN_METRIC_FIELD(field, ...) double field;
+	GB_RUN_METRICS(GB_RUN_METRIC_FIELD)
+#undef GB_RUN_METRIC_FIELD
+#define GB_RUN_METRIC_TEXT_FIELD(field, size, ...) char field[size];
+	GB_RUN_METRICS_TEXT(GB_RUN_METRIC_TEXT_FIELD)
+#undef GB_RUN_METRIC_TEXT_FIELD
+};
+
+/* Where a figure is in the record (the `from` column above). */
+enum gb_record_section {
+	GB_RS_SUMMARY,
+	GB_RS_LATENCY,
+	GB_RS_ACCURACY,
+	GB_RS_ROOT,
+	GB_RS_MEASURED,
+	GB_RS_DERIVED,
+};
+
+/* One row per figure of GB_RUN_METRICS then GB_RUN_METRICS_TEXT, for code
+ * that walks them all (the store's columns). */
+struct gb_run_metric_info {
+	const char *name;	/* field and column name */
+	size_t off;		/* offsetof(struct gb_run_metrics, field) */
+	size_t text_size;	/* 0: a double; else the char array's size */
+	int since;		/* store schema version of the column */
+	enum gb_record_section from;
+	const char *key;	/* NULL when derived */
+};
+extern const struct gb_run_metric_info gb_run_metric_table[];
+extern const size_t gb_run_metric_count;
+
+/* ---- writers ------------------------------------------------------------ */
+
+/* The record of `run --json` (schema GB_RECORD_SCHEMA). */
+struct cJSON *gb_run_record(const struct gb_run_result *r);
+
+/* Add series (from gb_series_json(), ownership passes to rec) as the
+ * record's "series". -EINVAL when series is NULL (it is then not added). */
+int gb_run_record_add_series(struct cJSON *rec, struct cJSON *series);
+
+/* What `measure` knows of the command it ran. */
+struct gb_measure_run {
+	char *const *argv;	/* the command, NULL-terminated */
+	int exit_code;		/* shell convention: 128 + N when killed by N */
+	int signal;		/* the signal that killed it; 0: none */
+	double duration_s;	/* between the marks around it */
+	double user_s, system_s; /* the command's CPU time */
+	uint64_t idle_ns;	/* idle baseline measured first; 0: none */
+};
+
+/* The object of `measure --json`: e has gb_meter_domain_count(m) entries,
+ * the window around the command. */
+struct cJSON *gb_measure_record(const struct gb_measure_run *run, const struct gb_meter *m,
+				const struct gb_domain_energy *e);
+
+/* ---- readers ------------------------------------------------------------ */
+
+/* Fill m from a parsed run record; rec may be NULL (all absent). */
+void gb_run_metrics_extract(const struct cJSON *rec, struct gb_run_metrics *m);
+
+/* The phase named "measured" of a run record, or NULL. */
+const struct cJSON *gb_record_measured_phase(const struct cJSON *rec);
+
+/* One domain's entry as the writers' emitter wrote it: energy and, where
+ * present in the same entry, telemetry. */
+struct gb_record_domain {
+	const char *name;	/* the entry's key, borrowed from the record */
+	int kind_valid;		/* the record named a kind this program knows */
+	enum gb_domain_kind kind;
+	int method_valid;
+	struct gb_domain_energy e; /* invalid_reason is left empty */
+};
+/* Read entry (an element of a phase's "energy" object). -EINVAL when entry
+ * is not an object. */
+int gb_record_domain_read(const struct cJSON *entry, struct gb_record_domain *out);
+
+/* The method named by its gb_method_name(); -EINVAL when unknown. */
+int gb_method_parse(const char *name, enum gb_energy_method *out);
+/* The kind named by its gb_domain_kind_name(); -EINVAL when unknown. */
+int gb_domain_kind_parse(const char *name, enum gb_domain_kind *out);
+
+#endif

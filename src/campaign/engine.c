@@ -1,0 +1,456 @@
+/*
+ * The campaign engine (see greenbench/engine.h): the loop over a
+ * campaign's planned runs with its idle-baseline schedule, cooldowns,
+ * model-path cache and store writes. Every fact a person might want to
+ * see goes out as a typed event; the CLI (cmd_campaign.c) turns them into
+ * its lines.
+ */
+#include "greenbench/engine.h"
+
+#include "greenbench/error.h"
+#include "greenbench/meter.h"
+#include "greenbench/paths.h"
+#include "greenbench/store.h"
+#include "greenbench/time.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_DOMAINS 64
+/* A stop set by a callback, not a signal, must still end a pause soon. */
+#define PAUSE_SLICE_NS (100 * GB_NS_PER_MS)
+
+struct idle_ref {
+	int have;
+	double temp_c[MAX_DOMAINS];	/* per domain; NAN if none */
+	double power_w[MAX_DOMAINS];
+};
+
+struct engine {
+	const struct gb_engine_opts *o;
+	const struct gb_engine_callbacks *cb;
+	void *ctx;
+	struct gb_plan *plan;
+	struct gb_store *st;
+	int64_t id;
+	struct gb_meter *meter;
+	struct idle_ref idle;
+	char cmd[PATH_MAX], zoo_dir[PATH_MAX];
+	char **model_paths;	/* resolved lazily, one per plan model */
+	char **model_errs;
+	uint64_t t_start_ns;
+	struct gb_engine_progress pr;
+};
+
+static int stopping(const struct engine *e)
+{
+	return e->o->stop && *e->o->stop;
+}
+
+static struct gb_engine_progress progress(const struct engine *e)
+{
+	struct gb_engine_progress p = e->pr;
+
+	p.elapsed_ns = e->t_start_ns ? gb_now_ns() - e->t_start_ns : 0;
+	return p;
+}
+
+static void warn(struct engine *e, enum gb_engine_warning_kind kind, const char *detail)
+{
+	struct gb_engine_warning w = { kind, detail };
+
+	if (e->cb->warning)
+		e->cb->warning(e->ctx, &w);
+}
+
+/* Sleep, but wake up for a stop (a signal interrupts nanosleep at once). */
+static void pause_ns(const struct engine *e, uint64_t ns)
+{
+	uint64_t deadline = gb_now_ns() + ns;
+
+	while (!stopping(e)) {
+		uint64_t now = gb_now_ns(), left = deadline > now ? deadline - now : 0;
+		struct timespec ts;
+
+		if (!left)
+			break;
+		if (left > PAUSE_SLICE_NS)
+			left = PAUSE_SLICE_NS;
+		ts.tv_sec = (time_t)(left / GB_NS_PER_S);
+		ts.tv_nsec = (long)(left % GB_NS_PER_S);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void idle_baseline(struct engine *e, int64_t before_seq)
+{
+	const struct gb_plan *p = e->plan;
+	struct gb_engine_idle_start is = { before_seq, p->idle_duration_ns };
+	struct gb_mark mk = { 0 };
+	double secs = (double)p->idle_duration_ns / 1e9;
+
+	if (!e->meter || !p->idle_duration_ns)
+		return;
+	if (e->cb->idle_start)
+		e->cb->idle_start(e->ctx, &is);
+	if (gb_meter_measure_idle(e->meter, p->idle_duration_ns)) {
+		warn(e, GB_ENGINE_WARN_IDLE, gb_error_msg());
+		return;
+	}
+	if (gb_mark_init(&mk, e->meter) || gb_meter_mark(e->meter, &mk))
+		memset(&mk, 0, sizeof mk);
+	e->idle.have = 1;
+	for (size_t d = 0; d < gb_meter_domain_count(e->meter) && d < MAX_DOMAINS; d++) {
+		struct gb_engine_idle_domain ev = { before_seq, d, gb_meter_domain(e->meter, d), NAN, NAN };
+
+		ev.temp_c = mk.s && (mk.s[d].valid & GB_SAMPLE_TEMP) ? mk.s[d].temp_c : NAN;
+		if (gb_meter_idle_power(e->meter, d, &ev.power_w))
+			ev.power_w = NAN;
+		e->idle.power_w[d] = ev.power_w;
+		e->idle.temp_c[d] = ev.temp_c;
+		if (gb_store_idle_insert(e->st, e->id, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
+			warn(e, GB_ENGINE_WARN_STORE, gb_error_msg());
+		if (e->cb->idle_domain)
+			e->cb->idle_domain(e->ctx, &ev);
+	}
+	gb_mark_release(&mk);
+}
+
+/* Wait until every GPU is within margin of its idle power and temperature. */
+static void cooldown_until_idle(struct engine *e)
+{
+	const struct gb_plan *p = e->plan;
+	uint64_t t0 = gb_now_ns(), deadline = t0 + p->cooldown_ns;
+	double f = 1.0 + p->cooldown_margin_pct / 100.0;
+	struct gb_engine_cooldown ev = { GB_COOLDOWN_UNTIL_IDLE, 0, 0, 0, p->cooldown_margin_pct };
+	struct gb_mark mk = { 0 };
+
+	if (!e->meter || !e->idle.have || gb_mark_init(&mk, e->meter))
+		return;
+	while (!stopping(e) && gb_now_ns() < deadline) {
+		int settled = 1;
+
+		ev.ngpus = 0;
+		if (gb_meter_mark(e->meter, &mk))
+			break;
+		for (size_t d = 0; d < mk.n && d < MAX_DOMAINS; d++) {
+			if (gb_meter_domain(e->meter, d)->kind != GB_DOMAIN_GPU)
+				continue;
+			ev.ngpus++;
+			if ((mk.s[d].valid & GB_SAMPLE_POWER) && !isnan(e->idle.power_w[d]) &&
+			    mk.s[d].power_mw / 1000.0 > e->idle.power_w[d] * f)
+				settled = 0;
+			if ((mk.s[d].valid & GB_SAMPLE_TEMP) && !isnan(e->idle.temp_c[d]) &&
+			    mk.s[d].temp_c > e->idle.temp_c[d] * f)
+				settled = 0;
+		}
+		if (settled || !ev.ngpus)
+			break;
+		pause_ns(e, GB_NS_PER_S / 2);
+	}
+	ev.waited_ns = gb_now_ns() - t0;
+	ev.timed_out = gb_now_ns() >= deadline && ev.ngpus;
+	gb_mark_release(&mk);
+	if (e->cb->cooldown_end)
+		e->cb->cooldown_end(e->ctx, &ev);
+}
+
+static void cooldown(struct engine *e)
+{
+	const struct gb_plan *p = e->plan;
+
+	if (p->cooldown == GB_COOLDOWN_FIXED) {
+		struct gb_engine_cooldown ev = { GB_COOLDOWN_FIXED, 0, 0, 0, 0 };
+		uint64_t t0 = gb_now_ns();
+
+		pause_ns(e, p->cooldown_ns);
+		ev.waited_ns = gb_now_ns() - t0;
+		if (e->cb->cooldown_end)
+			e->cb->cooldown_end(e->ctx, &ev);
+	} else if (p->cooldown == GB_COOLDOWN_UNTIL_IDLE) {
+		cooldown_until_idle(e);
+	}
+}
+
+struct tick_arg {
+	struct engine *e;
+	const struct gb_store_planned *pl;
+};
+
+static struct gb_engine_run run_event(struct engine *e, const struct gb_store_planned *pl)
+{
+	struct gb_engine_run ev = { e->plan, pl, &e->plan->configs[pl->config], progress(e) };
+
+	return ev;
+}
+
+static void tick(void *arg)
+{
+	struct tick_arg *t = arg;
+	struct gb_engine_run ev = run_event(t->e, t->pl);
+
+	t->e->cb->run_tick(t->e->ctx, &ev);
+}
+
+/* The model of a configuration: its name for runtimes that build it, else
+ * its file, exported once per campaign; a failure is kept and fails every
+ * run of that model with the same reason. */
+static int model_for(struct engine *e, size_t config, const char **model, const char **err)
+{
+	const struct gb_plan_config *cf = &e->plan->configs[config];
+	char path[PATH_MAX];
+
+	*model = *err = NULL;
+	if (gb_campaign_model_by_name(e->plan, config)) {
+		*model = e->plan->models[cf->model].zoo;
+		return 0;
+	}
+	if (!e->model_paths[cf->model] && !e->model_errs[cf->model]) {
+		if (gb_campaign_model_path(e->plan, cf->model, e->cmd, e->zoo_dir, path, sizeof path))
+			e->model_errs[cf->model] = strdup(gb_error_msg());
+		else
+			e->model_paths[cf->model] = strdup(path);
+		if (!e->model_paths[cf->model] && !e->model_errs[cf->model])
+			return gb_error_set(-ENOMEM, "out of memory");
+	}
+	*err = e->model_errs[cf->model];
+	*model = e->model_paths[cf->model];
+	return 0;
+}
+
+static int run_one(struct engine *e, const struct gb_store_planned *pl)
+{
+	struct gb_engine_result res = { 0, NULL, NULL, NAN, "" };
+	struct gb_run_outcome o = { 0 };
+	struct gb_store_run_in in = { 0 };
+	struct tick_arg ta = { e, pl };
+	struct gb_run_metrics m;
+	struct gb_engine_run ev;
+	char **argv = NULL;
+	const char *model, *model_err;
+	int ret;
+
+	in.seq = pl->seq;
+	in.config = pl->config;
+	in.rep = pl->rep;
+	if ((ret = model_for(e, pl->config, &model, &model_err)))
+		goto out;
+	if (model_err) {
+		in.reason = model_err;
+		goto record;
+	}
+	if ((ret = gb_campaign_run_argv(e->plan, pl->config, e->cmd, model, &argv)))
+		goto out;
+	if ((ret = gb_campaign_exec(argv, e->plan->run_timeout_ns, e->o->stop, e->cb->run_tick ? tick : NULL,
+				    &ta, &o)))
+		goto out;
+	if (o.interrupted)
+		goto out;
+	res.outcome = &o;
+	in.ok = o.ok;
+	in.reason = o.ok ? NULL : o.reason;
+	in.stderr_tail = o.stderr_tail;
+	in.record_json = o.record_json;
+	in.wall_s = o.wall_s;
+record:
+	if ((ret = gb_store_run_insert(e->st, e->id, &in)))
+		goto out;
+	e->pr.done_now++;
+	res.ok = in.ok;
+	res.reason = in.reason;
+	if (in.ok) {
+		cJSON *rec = cJSON_Parse(in.record_json);
+
+		e->pr.ok++;
+		gb_run_metrics_extract(rec, &m);
+		cJSON_Delete(rec);
+		res.energy_per_item_mj = m.energy_per_item_mj;
+		res.energy_methods = m.total_energy_methods;
+	} else {
+		e->pr.failed++;
+	}
+	ev = run_event(e, pl);
+	if (e->cb->run_end)
+		e->cb->run_end(e->ctx, &ev, &res);
+out:
+	gb_campaign_argv_free(argv);
+	gb_run_outcome_release(&o);
+	return ret;
+}
+
+static int selected(const struct engine *e, const struct gb_store_planned *pl)
+{
+	const struct gb_engine_opts *o = e->o;
+
+	if (pl->seq < o->first || (o->last && pl->seq >= o->last))
+		return 0;
+	return !o->select || o->select(e->ctx, pl);
+}
+
+static void open_meter(struct engine *e)
+{
+	struct gb_meter_config mc;
+
+	if (!e->plan->idle_duration_ns && e->plan->cooldown != GB_COOLDOWN_UNTIL_IDLE)
+		return;
+	if (e->o->meter)
+		mc = *e->o->meter;
+	else
+		gb_meter_config_init(&mc);
+	if (gb_meter_open(&mc, &e->meter)) {
+		warn(e, GB_ENGINE_WARN_NO_METER, gb_error_msg());
+		e->meter = NULL;
+	} else if (gb_meter_start(e->meter)) {
+		warn(e, GB_ENGINE_WARN_SAMPLER, gb_error_msg());
+	}
+}
+
+/* Open what opts names: the plan, the store and the campaign. */
+static int open_campaign(struct engine *e, char **text)
+{
+	const struct gb_engine_opts *o = e->o;
+	size_t len = 0;
+	int ret;
+
+	if (o->plan) {
+		if (!o->store)
+			return gb_error_set(-EINVAL, "a campaign engine given a plan needs its store");
+		e->plan = o->plan;
+		e->st = o->store;
+		e->id = o->campaign;
+		return 0;
+	}
+	if (!o->file || !o->db)
+		return gb_error_set(-EINVAL, "a campaign engine needs a plan or a file and a database");
+	if ((ret = gb_file_read_all(o->file, text, &len)) || (ret = gb_plan_parse(*text, len, o->file, &e->plan)))
+		return ret;
+	if ((ret = gb_store_open(o->db, &e->st)))
+		return ret;
+	return o->resume ? gb_store_campaign_find(e->st, e->plan, *text, &e->id)
+			 : gb_store_campaign_create(e->st, e->plan, *text, &e->id);
+}
+
+/* Mark the campaign finished once every planned run has a row, looking
+ * again at the store: other shards may have written theirs meanwhile. */
+static int finish_if_complete(struct engine *e)
+{
+	struct gb_store_planned *pl = NULL;
+	size_t n = 0, done = 0;
+
+	if (gb_store_planned_load(e->st, e->id, &pl, &n)) {
+		warn(e, GB_ENGINE_WARN_STORE, gb_error_msg());
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		done += pl[i].done != 0;
+	free(pl);
+	if (done < n)
+		return 0;
+	if (gb_store_campaign_finish(e->st, e->id))
+		warn(e, GB_ENGINE_WARN_STORE, gb_error_msg());
+	return 1;
+}
+
+int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_engine_callbacks *cb,
+			   void *ctx, struct gb_engine_summary *sum)
+{
+	static const struct gb_engine_callbacks no_callbacks;
+	struct gb_store_planned *pl = NULL;
+	struct engine e;
+	char *text = NULL;
+	size_t npl = 0, since_idle = 0;
+	int ret, first = 1;
+
+	memset(&e, 0, sizeof e);
+	memset(sum, 0, sizeof *sum);
+	e.o = opts;
+	e.cb = cb ? cb : &no_callbacks;
+	e.ctx = ctx;
+	if ((ret = open_campaign(&e, &text)))
+		goto out;
+	e.pr.campaign = e.id;
+	if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)))
+		goto out;
+	if (opts->run_cmd)
+		snprintf(e.cmd, sizeof e.cmd, "%s", opts->run_cmd);
+	else if ((ret = gb_paths_run_cmd(e.cmd, sizeof e.cmd)))
+		goto out;
+	if (opts->zoo_dir)
+		snprintf(e.zoo_dir, sizeof e.zoo_dir, "%s", opts->zoo_dir);
+	else if ((ret = gb_paths_cache_dir(NULL, "zoo", e.zoo_dir, sizeof e.zoo_dir)))
+		goto out;
+	if (access(e.cmd, X_OK)) {
+		ret = gb_error_set(-errno, "cannot run '%s': %s", e.cmd, strerror(errno));
+		goto out;
+	}
+	e.model_paths = calloc(e.plan->nmodels, sizeof *e.model_paths);
+	e.model_errs = calloc(e.plan->nmodels, sizeof *e.model_errs);
+	if (!e.model_paths || !e.model_errs) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	e.pr.total = npl;
+	for (size_t i = 0; i < npl; i++) {
+		e.pr.done_before += pl[i].done != 0;
+		e.pr.todo += !pl[i].done && selected(&e, &pl[i]);
+	}
+	if (e.cb->campaign_start) {
+		struct gb_engine_start ev = { e.plan, opts->resume && !opts->plan, progress(&e) };
+
+		e.cb->campaign_start(ctx, &ev);
+	}
+	open_meter(&e);
+	e.t_start_ns = gb_now_ns();
+	for (size_t i = 0; i < npl && !stopping(&e); i++) {
+		if (pl[i].done || !selected(&e, &pl[i]))
+			continue;
+		if (first || (e.plan->idle_every && since_idle >= e.plan->idle_every)) {
+			idle_baseline(&e, pl[i].seq);
+			since_idle = 0;
+		}
+		if (!first)
+			cooldown(&e);
+		if (stopping(&e))
+			break;
+		first = 0;
+		if (e.cb->run_start) {
+			struct gb_engine_run ev = run_event(&e, &pl[i]);
+
+			e.cb->run_start(ctx, &ev);
+		}
+		if ((ret = run_one(&e, &pl[i])))
+			goto out;
+		since_idle++;
+	}
+	sum->stopped = stopping(&e);
+	if (!sum->stopped)
+		sum->finished = finish_if_complete(&e);
+out:
+	sum->progress = progress(&e);
+	if (e.meter) {
+		gb_meter_stop(e.meter);
+		gb_meter_free(e.meter);
+	}
+	for (size_t i = 0; e.plan && i < e.plan->nmodels; i++) {
+		if (e.model_paths)
+			free(e.model_paths[i]);
+		if (e.model_errs)
+			free(e.model_errs[i]);
+	}
+	free(e.model_paths);
+	free(e.model_errs);
+	free(pl);
+	free(text);
+	if (!opts->plan) {
+		gb_store_close(e.st);
+		gb_plan_free(e.plan);
+	}
+	return ret;
+}
