@@ -32,7 +32,8 @@ struct gb_plan_model {
 	char *file;	/* model path, or NULL (zoo models are exported on use) */
 	/* A converter (greenbench/convert.h: "tf2onnx") turning the zoo
 	 * model into the ONNX file the runs take, or NULL: greenbench's own
-	 * export. Such a model pairs only with runtimes that take files. */
+	 * export. Such a model pairs only with runtimes that take files; the
+	 * store records it as the configuration's converted_from. */
 	char *convert;
 	char *weights;	/* the converter's --weights, or NULL (random weights) */
 	struct gb_plan_kv *dims;	/* symbolic dims: "seq" -> "32" */

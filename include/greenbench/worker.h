@@ -128,16 +128,22 @@ void gb_worker_rt_close(void *session);
  * row in src/runtime/runtimes.c. eps: NULL-terminated list of the devices
  * it takes (NULL: any); by_name: it takes zoo models by name; venv: the
  * virtual environment (requirements/<venv>.txt) whose python runs it, or
- * NULL for the system's python3. */
-#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_, venv_)                  \
+ * NULL for the system's python3. GB_WORKER_RUNTIME_AXES adds its tunable
+ * axes (greenbench/runtime.h). */
+#define GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, venv_, axes_)      \
 	{                                                                                   \
 		.name = (name_), .summary = (summary_), .worker_script = (script_),        \
 		.eps = (eps_), .ep_required = 0, .zoo_by_name = (by_name_), .venv = (venv_),\
+		.axes = (axes_),                                                            \
 		.probe = gb_worker_rt_probe, .open = gb_worker_rt_open,                     \
 		.describe = gb_worker_rt_describe, .set_inputs = gb_worker_rt_set_inputs,   \
 		.run_batches = gb_worker_rt_run_batches, .outputs = gb_worker_rt_outputs,   \
 		.metadata = gb_worker_rt_metadata, .close = gb_worker_rt_close,             \
 		.last_phase = gb_worker_rt_last_phase, .info = gb_worker_rt_info,           \
 	}
+
+/* A worker row with no tunable axes. */
+#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_, venv_) \
+	GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, venv_, NULL)
 
 #endif

@@ -49,6 +49,24 @@ static int make_cached(char **argv, const char *what, const char *tmp, const cha
 	return 0;
 }
 
+int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, const char *zoo_dir,
+			   char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 32], what[256];
+	int ret;
+
+	snprintf(buf, len, "%s/%s%s%s.onnx", zoo_dir, zoo, dtype ? "." : "", dtype ? dtype : "");
+	if (!access(buf, R_OK))
+		return 0;
+	if ((ret = gb_paths_mkdir(zoo_dir)))
+		return ret;
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
+	char *argv[] = { (char *)cmd, "zoo", "export", (char *)zoo, "-o", tmp,
+			 dtype ? "--dtype" : NULL, (char *)dtype, NULL };
+	snprintf(what, sizeof what, "export zoo model '%s'", zoo);
+	return make_cached(argv, what, tmp, buf);
+}
+
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *zoo_dir, char *buf, size_t len)
 {
@@ -63,27 +81,20 @@ int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cm
 		snprintf(buf, len, "%s", m->file);
 		return 0;
 	}
-	if (cv) {
-		/* One file per converter, model, weights and versions. */
-		if ((ret = gb_converter_cache_key(cv, m->zoo, m->weights, key)))
-			return gb_error_wrap(ret, "cannot convert '%s'", m->zoo);
-		snprintf(buf, len, "%s/%s-%s-%.16s.onnx", zoo_dir, m->zoo, cv->name, key);
-	} else {
-		snprintf(buf, len, "%s/%s.onnx", zoo_dir, m->zoo);
-	}
+	if (!cv)
+		return gb_campaign_zoo_export(cmd, m->zoo, NULL, zoo_dir, buf, len);
+	/* One file per converter, model, weights and versions. */
+	if ((ret = gb_converter_cache_key(cv, m->zoo, m->weights, key)))
+		return gb_error_wrap(ret, "cannot convert '%s'", m->zoo);
+	snprintf(buf, len, "%s/%s-%s-%.16s.onnx", zoo_dir, m->zoo, cv->name, key);
 	if (!access(buf, R_OK))
 		return 0;
 	if ((ret = gb_paths_mkdir(zoo_dir)))
 		return ret;
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
-	if (cv) {
-		char *argv[] = { (char *)cmd, "convert", (char *)cv->name, "--model", m->zoo, "-o", tmp,
-				 m->weights ? "--weights" : NULL, m->weights, NULL };
-		snprintf(what, sizeof what, "convert '%s' with %s", m->zoo, cv->name);
-		return make_cached(argv, what, tmp, buf);
-	}
-	char *argv[] = { (char *)cmd, "zoo", "export", m->zoo, "-o", tmp, NULL };
-	snprintf(what, sizeof what, "export zoo model '%s'", m->zoo);
+	char *argv[] = { (char *)cmd, "convert", (char *)cv->name, "--model", m->zoo, "-o", tmp,
+			 m->weights ? "--weights" : NULL, m->weights, NULL };
+	snprintf(what, sizeof what, "convert '%s' with %s", m->zoo, cv->name);
 	return make_cached(argv, what, tmp, buf);
 }
 
@@ -124,6 +135,7 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 	const struct gb_plan_config *c = &p->configs[config];
 	const struct gb_plan_model *m = &p->models[c->model];
 	const struct gb_plan_runtime *r = &p->runtimes[c->runtime];
+	const struct gb_runtime_ops *rt = gb_runtime_find(r->runtime);
 	struct argv_b a = { 0 };
 	char num[32];
 
@@ -138,8 +150,13 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 		add(&a, r->ep, NULL);
 	}
 	for (size_t i = 0; i < r->noptions; i++) {
-		add(&a, "--ep-option", NULL);
-		add(&a, r->options[i].key, r->options[i].value);
+		/* an option the row declares as an axis with a flag of its own
+		 * (threads, opt_level, io) is passed as that flag */
+		const struct gb_runtime_axis *ax = rt ? gb_runtime_axis_find(rt, r->options[i].key) : NULL;
+		const char *flag = ax ? gb_runtime_axis_flag(ax->via) : NULL;
+
+		add(&a, flag ? flag : "--ep-option", NULL);
+		add(&a, flag ? r->options[i].value : r->options[i].key, flag ? NULL : r->options[i].value);
 	}
 	snprintf(num, sizeof num, "%u", c->batch);
 	add(&a, "--batch", NULL);
