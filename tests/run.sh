@@ -5,6 +5,13 @@
 set -u
 export GB_SRCDIR="$(pwd)"
 export GB_PYTHON="${GB_PYTHON:-/usr/bin/python3}"
+# No test may touch the user's cache: a fake zoo export once left "fake
+# onnx" files in ~/.cache/greenbench/zoo that later real campaigns took for
+# models. The tests share one cache of their own; the framework
+# environments that `make deps` built stay where they are.
+export GREENBENCH_VENV_DIR="${GREENBENCH_VENV_DIR:-${GREENBENCH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/greenbench}/venv}"
+cache=$(mktemp -d)
+export GREENBENCH_CACHE_DIR="$cache"
 passed=0; failed=0; skipped=0; crashed=0
 log=$(mktemp)
 for t in "$@"; do
@@ -24,5 +31,6 @@ for t in "$@"; do
 	rm -rf "$dir"
 done
 rm -f "$log"
+rm -rf "$cache"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] && [ $crashed -eq 0 ]
