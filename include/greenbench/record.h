@@ -29,6 +29,7 @@
 #define GREENBENCH_RECORD_H
 
 #include "greenbench/meter.h"
+#include "greenbench/verdict.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,16 @@ struct gb_run_result;
 #define GB_RK_ACCURACY "accuracy"
 #define GB_RK_UNAVAILABLE "unavailable"
 #define GB_RK_SERIES "series"
+#define GB_RK_VERDICT "verdict"			/* {status, reasons, checks} */
+
+/* verdict (greenbench/verdict.h); its status is GB_RK_STATUS */
+#define GB_RK_REASONS "reasons"			/* [{code, level, value, limit, unit}] */
+#define GB_RK_CODE "code"			/* a GB_VERDICT_REASONS name */
+#define GB_RK_LEVEL "level"			/* "valid" | "suspect" | "invalid" */
+#define GB_RK_VALUE "value"
+#define GB_RK_LIMIT "limit"
+#define GB_RK_UNIT "unit"
+#define GB_RK_CHECKS "checks"			/* {code: value measured} */
 
 /* environment */
 #define GB_RK_HOST "host"
@@ -164,7 +175,9 @@ struct gb_run_result;
 	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1) \
 	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1) \
 	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -) \
-	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -)
+	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -) \
+	X(verdict, 3, DERIVED, NULL, UNREPORTED, -, -, -, -) \
+	X(verdict_reasons, 3, DERIVED, NULL, UNREPORTED, -, -, -, -)
 
 /*
  * The per-run texts: X(field, size, since, from, key), stored as TEXT
@@ -178,7 +191,9 @@ struct gb_run_result;
 
 /* The study's per-run figures, extracted from a run record; NAN = absent.
  * throttle_reasons: the NVML clock-event bits of every GPU in the measured
- * phase, ORed, as a number. */
+ * phase, ORed, as a number. verdict: the enum gb_verdict_level of the
+ * record's checks under this program's limits, verdict_reasons its bits
+ * (NAN both: a record without a verdict, older than schema 3 stores). */
 struct gb_run_metrics {
 #define GB_RUN_METRIC_FIELD(field, ...) double field;
 	GB_RUN_METRICS(GB_RUN_METRIC_FIELD)
@@ -235,7 +250,18 @@ struct gb_measure_run {
 struct cJSON *gb_measure_record(const struct gb_measure_run *run, const struct gb_meter *m,
 				const struct gb_domain_energy *e);
 
+/* Set rec's "verdict" from v (replacing one it had): the status, the
+ * reasons that fired with their limits, and every value checked. The run
+ * writer calls it for ok runs; the campaign engine calls it again after
+ * adding its own checks. */
+int gb_record_verdict_write(struct cJSON *rec, const struct gb_verdict *v);
+
 /* ---- readers ------------------------------------------------------------ */
+
+/* The verdict of rec, from its "checks" under this program's limits (so
+ * an old record and a new one are judged alike). -ENOENT when rec has
+ * none (v is then valid with nothing checked). */
+int gb_record_verdict_read(const struct cJSON *rec, struct gb_verdict *v);
 
 /* Fill m from a parsed run record; rec may be NULL (all absent). */
 void gb_run_metrics_extract(const struct cJSON *rec, struct gb_run_metrics *m);

@@ -76,6 +76,13 @@ static const struct migration {
 	     "UPDATE energy SET kind = (SELECT json_extract(p.value, '$.energy.\"' || energy.domain || '\".kind')"
 	     " FROM run r, json_each(CASE WHEN json_valid(r.record_json) THEN r.record_json ELSE '{}' END, '$.phases') p"
 	     " WHERE r.id = energy.run_id AND json_extract(p.value, '$.name') IS energy.phase);" },
+	/* 2 -> 3: verdicts (their run columns come from GB_RUN_METRICS;
+	 * older records have no checks, so their verdict stays absent) and
+	 * the failed attempts that --retry-failed ran again, kept as
+	 * history. */
+	{ 2, "CREATE TABLE IF NOT EXISTS attempt(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
+	     " seq INTEGER NOT NULL, config_idx INTEGER NOT NULL, rep INTEGER NOT NULL, reason TEXT,"
+	     " stderr_tail TEXT, finished_at TEXT, wall_s REAL, record_json TEXT, retried_at TEXT);" },
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
@@ -850,6 +857,69 @@ out:
 out_nortx:
 	cJSON_Delete(rec);
 	return ret;
+}
+
+/* One integer answer of a query on campaign. */
+static int count_of(struct gb_store *st, const char *sql, int64_t campaign, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	*n = 0;
+	if ((ret = prep(st, sql, &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(s, 0);
+	else
+		ret = db_err(st, rc, "count runs");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_runs_retry_failed(struct gb_store *st, int64_t campaign, size_t *n)
+{
+	/* A failed run's dependants (a failed record may have phases) go
+	 * with it; the attempt keeps its record. */
+	static const char *const dependants[] = { "phase", "energy", "unavailable", "latency", "series",
+						  "environment" };
+	char sql[1024], failed[128], now[32];
+	int ret;
+
+	*n = 0;
+	now_iso(now, sizeof now);
+	snprintf(failed, sizeof failed, "campaign_id = %lld AND status = 'failed'", (long long)campaign);
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		return ret;
+	if ((ret = count_of(st, "SELECT count(*) FROM run WHERE campaign_id = ? AND status = 'failed'", campaign, n)))
+		goto out;
+	snprintf(sql, sizeof sql, "INSERT INTO attempt(campaign_id, seq, config_idx, rep, reason, stderr_tail,"
+		 " finished_at, wall_s, record_json, retried_at) SELECT campaign_id, seq, config_idx, rep, reason,"
+		 " stderr_tail, finished_at, wall_s, record_json, '%s' FROM run WHERE %s", now, failed);
+	if ((ret = exec(st, sql, "keep the failed runs as history")))
+		goto out;
+	for (size_t i = 0; i < sizeof dependants / sizeof dependants[0]; i++) {
+		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE run_id IN (SELECT id FROM run WHERE %s)",
+			 dependants[i], failed);
+		if ((ret = exec(st, sql, "remove the failed runs' figures")))
+			goto out;
+	}
+	snprintf(sql, sizeof sql, "DELETE FROM run WHERE %s", failed);
+	if ((ret = exec(st, sql, "remove the failed runs")))
+		goto out;
+	ret = exec(st, "COMMIT", "commit the retry");
+out:
+	if (ret) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		*n = 0;
+	}
+	return ret;
+}
+
+int gb_store_attempts_count(struct gb_store *st, int64_t campaign, size_t *n)
+{
+	return count_of(st, "SELECT count(*) FROM attempt WHERE campaign_id = ?", campaign, n);
 }
 
 int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
