@@ -7,9 +7,12 @@
  */
 #include "greenbench/engine.h"
 
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/paths.h"
+#include "greenbench/proc.h"
+#include "greenbench/record.h"
 #include "greenbench/store.h"
 #include "greenbench/time.h"
 
@@ -26,6 +29,11 @@
 #define MAX_DOMAINS 64
 /* A stop set by a callback, not a signal, must still end a pause soon. */
 #define PAUSE_SLICE_NS (100 * GB_NS_PER_MS)
+/* A busy idle baseline is measured again, this many times in all: waiting
+ * for quiet with a timeout of that many baselines. */
+#define IDLE_ATTEMPTS 3
+/* `devices --json` answers in well under this. */
+#define PREFLIGHT_TIMEOUT_NS (120 * GB_NS_PER_S)
 
 struct idle_ref {
 	int have;
@@ -45,6 +53,9 @@ struct engine {
 	char cmd[PATH_MAX], zoo_dir[PATH_MAX];
 	char **model_paths;	/* resolved lazily, one per plan model */
 	char **model_errs;
+	char **rt_errs;		/* per plan runtime: why it cannot run (preflight), or NULL */
+	double idle_busy;	/* others' CPU cores during the current baseline; NAN: unknown */
+	double idle_drift;	/* its change since the previous one, %; NAN: none */
 	uint64_t t_start_ns;
 	struct gb_engine_progress pr;
 };
@@ -89,30 +100,71 @@ static void pause_ns(const struct engine *e, uint64_t ns)
 	}
 }
 
+/* One idle measurement with the others' CPU time over it (NAN: unknown). */
+static int idle_measure(struct engine *e, double *busy)
+{
+	struct gb_cpu_load a, b;
+	int ret;
+
+	*busy = NAN;
+	if (gb_cpu_load_read(&a))
+		a.valid = 0;
+	if ((ret = gb_meter_measure_idle(e->meter, e->plan->idle_duration_ns)))
+		return ret;
+	if (!gb_cpu_load_read(&b) && gb_cpu_load_foreign(&a, &b, busy))
+		*busy = NAN;
+	return 0;
+}
+
+/* The idle baseline, measured again (up to IDLE_ATTEMPTS) while others
+ * keep the CPU busy. The sampler runs only here and in cooldowns, never
+ * beside a child run, and its series is dropped after: the campaign's
+ * memory stays flat. */
 static void idle_baseline(struct engine *e, int64_t before_seq)
 {
 	const struct gb_plan *p = e->plan;
-	struct gb_engine_idle_start is = { before_seq, p->idle_duration_ns };
+	struct gb_engine_idle_start is = { before_seq, p->idle_duration_ns, 1 };
 	struct gb_mark mk = { 0 };
-	double secs = (double)p->idle_duration_ns / 1e9;
+	double secs = (double)p->idle_duration_ns / 1e9, busy = NAN, drift = NAN;
+	int ret = 0;
 
 	if (!e->meter || !p->idle_duration_ns)
 		return;
-	if (e->cb->idle_start)
-		e->cb->idle_start(e->ctx, &is);
-	if (gb_meter_measure_idle(e->meter, p->idle_duration_ns)) {
+	if (gb_meter_start(e->meter))
+		warn(e, GB_ENGINE_WARN_SAMPLER, gb_error_msg());
+	for (; is.attempt <= IDLE_ATTEMPTS && !stopping(e); is.attempt++) {
+		if (e->cb->idle_start)
+			e->cb->idle_start(e->ctx, &is);
+		if ((ret = idle_measure(e, &busy)) ||
+		    gb_verdict_level_of(GB_VR_IDLE_BUSY, busy) == GB_VERDICT_VALID)
+			break;
+	}
+	gb_meter_stop(e->meter);
+	gb_meter_series_clear(e->meter);
+	if (ret) {
 		warn(e, GB_ENGINE_WARN_IDLE, gb_error_msg());
 		return;
 	}
+	if (gb_verdict_level_of(GB_VR_IDLE_BUSY, busy) != GB_VERDICT_VALID) {
+		char what[128];
+
+		snprintf(what, sizeof what, "other processes used %.2f cores during it (limit %.2f)", busy,
+			 gb_verdict_reasons[GB_VR_IDLE_BUSY].suspect);
+		warn(e, GB_ENGINE_WARN_IDLE_BUSY, what);
+	}
 	if (gb_mark_init(&mk, e->meter) || gb_meter_mark(e->meter, &mk))
 		memset(&mk, 0, sizeof mk);
-	e->idle.have = 1;
+	gb_meter_series_clear(e->meter);
 	for (size_t d = 0; d < gb_meter_domain_count(e->meter) && d < MAX_DOMAINS; d++) {
-		struct gb_engine_idle_domain ev = { before_seq, d, gb_meter_domain(e->meter, d), NAN, NAN };
+		struct gb_engine_idle_domain ev = { before_seq, d, gb_meter_domain(e->meter, d), NAN, NAN, busy, NAN };
 
 		ev.temp_c = mk.s && (mk.s[d].valid & GB_SAMPLE_TEMP) ? mk.s[d].temp_c : NAN;
 		if (gb_meter_idle_power(e->meter, d, &ev.power_w))
 			ev.power_w = NAN;
+		if (e->idle.have && e->idle.power_w[d] > 0 && !isnan(ev.power_w)) {
+			ev.drift_pct = 100.0 * fabs(ev.power_w - e->idle.power_w[d]) / e->idle.power_w[d];
+			drift = isnan(drift) || ev.drift_pct > drift ? ev.drift_pct : drift;
+		}
 		e->idle.power_w[d] = ev.power_w;
 		e->idle.temp_c[d] = ev.temp_c;
 		if (gb_store_idle_insert(e->st, e->id, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
@@ -120,6 +172,9 @@ static void idle_baseline(struct engine *e, int64_t before_seq)
 		if (e->cb->idle_domain)
 			e->cb->idle_domain(e->ctx, &ev);
 	}
+	e->idle.have = 1;
+	e->idle_busy = busy;
+	e->idle_drift = drift;
 	gb_mark_release(&mk);
 }
 
@@ -158,6 +213,7 @@ static void cooldown_until_idle(struct engine *e)
 	ev.waited_ns = gb_now_ns() - t0;
 	ev.timed_out = gb_now_ns() >= deadline && ev.ngpus;
 	gb_mark_release(&mk);
+	gb_meter_series_clear(e->meter);	/* marks append to it */
 	if (e->cb->cooldown_end)
 		e->cb->cooldown_end(e->ctx, &ev);
 }
@@ -225,21 +281,48 @@ static int model_for(struct engine *e, size_t config, const char **model, const 
 	return 0;
 }
 
+static int selected(const struct engine *e, const struct gb_store_planned *pl);
+
+/* Add the engine's checks (the idle baseline's interference and drift)
+ * to an ok run's record; *json becomes the record to store (malloc'd,
+ * the caller frees it) or NULL when the record did not parse. */
+static void judge(struct engine *e, const char *record, struct gb_verdict *v, char **json)
+{
+	cJSON *rec = cJSON_Parse(record);
+
+	*json = NULL;
+	gb_record_verdict_read(rec, v);
+	if (!cJSON_IsObject(rec)) {
+		cJSON_Delete(rec);
+		return;
+	}
+	gb_verdict_check(v, GB_VR_IDLE_BUSY, e->idle_busy);
+	gb_verdict_check(v, GB_VR_IDLE_DRIFT, e->idle_drift);
+	if (!gb_record_verdict_write(rec, v))
+		*json = cJSON_PrintUnformatted(rec);
+	cJSON_Delete(rec);
+}
+
 static int run_one(struct engine *e, const struct gb_store_planned *pl)
 {
-	struct gb_engine_result res = { 0, NULL, NULL, NAN, "" };
+	struct gb_engine_result res = { 0, NULL, NULL, NAN, "", NULL };
 	struct gb_run_outcome o = { 0 };
 	struct gb_store_run_in in = { 0 };
 	struct tick_arg ta = { e, pl };
 	struct gb_run_metrics m;
 	struct gb_engine_run ev;
-	char **argv = NULL;
-	const char *model, *model_err;
+	struct gb_verdict v;
+	char **argv = NULL, *judged = NULL;
+	const char *model, *model_err, *rt_err = e->rt_errs[e->plan->configs[pl->config].runtime];
 	int ret;
 
 	in.seq = pl->seq;
 	in.config = pl->config;
 	in.rep = pl->rep;
+	if (rt_err) {
+		in.reason = rt_err;
+		goto record;
+	}
 	if ((ret = model_for(e, pl->config, &model, &model_err)))
 		goto out;
 	if (model_err) {
@@ -259,6 +342,11 @@ static int run_one(struct engine *e, const struct gb_store_planned *pl)
 	in.stderr_tail = o.stderr_tail;
 	in.record_json = o.record_json;
 	in.wall_s = o.wall_s;
+	if (in.ok && in.record_json) {
+		judge(e, in.record_json, &v, &judged);
+		if (judged)
+			in.record_json = judged;
+	}
 record:
 	if ((ret = gb_store_run_insert(e->st, e->id, &in)))
 		goto out;
@@ -273,6 +361,9 @@ record:
 		cJSON_Delete(rec);
 		res.energy_per_item_mj = m.energy_per_item_mj;
 		res.energy_methods = m.total_energy_methods;
+		res.verdict = &v;
+		e->pr.suspect += v.level == GB_VERDICT_SUSPECT;
+		e->pr.invalid += v.level == GB_VERDICT_INVALID;
 	} else {
 		e->pr.failed++;
 	}
@@ -280,9 +371,96 @@ record:
 	if (e->cb->run_end)
 		e->cb->run_end(e->ctx, &ev, &res);
 out:
+	free(judged);
 	gb_campaign_argv_free(argv);
 	gb_run_outcome_release(&o);
 	return ret;
+}
+
+/* What `RUN_CMD devices --json` says of each runtime of the plan. A run
+ * command that cannot answer is a warning, not a refusal: the runs will
+ * tell. */
+static int preflight_runtimes(struct engine *e, size_t *bad)
+{
+	char *argv[] = { e->cmd, "devices", "--json", NULL };
+	struct gb_proc_spec spec = { .argv = argv, .out = GB_PROC_CAPTURE, .err = GB_PROC_NULL,
+				     .own_group = 1, .die_with_parent = 1 };
+	struct gb_proc_wait_opts w = { .timeout_ns = PREFLIGHT_TIMEOUT_NS, .stop = e->o->stop };
+	struct gb_proc_capture cap = { 0 };
+	struct gb_proc_end end;
+	cJSON *root = NULL, *rts;
+	int ret = 0;
+
+	if (gb_proc_run(&spec, &w, &cap, &end) || !end.exited || end.exit_code || !cap.out ||
+	    !cJSON_IsArray(rts = cJSON_GetObjectItemCaseSensitive(root = cJSON_Parse(cap.out), "runtimes"))) {
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof what, "cannot ask '%s devices --json' which runtimes work; not checked", e->cmd);
+		warn(e, GB_ENGINE_WARN_PREFLIGHT, what);
+		goto out;
+	}
+	/* Keys as cmd_devices.c writes them: runtimes[] {name, available, reason}. */
+	for (size_t i = 0; i < e->plan->nruntimes; i++) {
+		const char *name = e->plan->runtimes[i].runtime, *why = NULL;
+		const cJSON *r;
+		char msg[512];
+
+		cJSON_ArrayForEach(r, rts) {
+			const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "name"));
+			const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
+
+			if (n && !strcmp(n, name) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "available")))
+				why = reason ? reason : "unavailable";
+		}
+		if (!why)
+			continue;
+		snprintf(msg, sizeof msg, "runtime '%s' cannot run here: %s", name, why);
+		if (!(e->rt_errs[i] = strdup(msg))) {
+			ret = gb_error_set(-ENOMEM, "out of memory");
+			goto out;
+		}
+		(*bad)++;
+	}
+out:
+	cJSON_Delete(root);
+	gb_proc_capture_release(&cap);
+	return ret;
+}
+
+/* Before the first run: every runtime and every model the selected runs
+ * need. Refused with every reason, unless keep_going. */
+static int preflight(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	const char *model, *err;
+	char msg[2048] = "";
+	size_t bad = 0, off = 0;
+	int ret;
+
+	if ((ret = preflight_runtimes(e, &bad)))
+		return ret;
+	for (size_t i = 0; i < npl && !stopping(e); i++) {
+		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[e->plan->configs[pl[i].config].runtime])
+			continue;
+		if ((ret = model_for(e, pl[i].config, &model, &err)))
+			return ret;
+	}
+	for (size_t i = 0; i < e->plan->nmodels; i++)
+		bad += e->model_errs[i] != NULL;
+	if (!bad)
+		return 0;
+	for (size_t i = 0; i < e->plan->nruntimes; i++)
+		if (e->rt_errs[i] && off < sizeof msg)
+			off += (size_t)snprintf(msg + off, sizeof msg - off, "%s%s", off ? "; " : "", e->rt_errs[i]);
+	for (size_t i = 0; i < e->plan->nmodels; i++)
+		if (e->model_errs[i] && off < sizeof msg)
+			off += (size_t)snprintf(msg + off, sizeof msg - off, "%smodel '%s': %s", off ? "; " : "",
+						e->plan->models[i].name, e->model_errs[i]);
+	if (e->o->keep_going) {
+		warn(e, GB_ENGINE_WARN_PREFLIGHT, msg);
+		return 0;
+	}
+	return gb_error_set(-ENOEXEC, "the plan cannot run here (use --keep-going to record its runs as failed): %s",
+			    msg);
 }
 
 static int selected(const struct engine *e, const struct gb_store_planned *pl)
@@ -304,11 +482,10 @@ static void open_meter(struct engine *e)
 		mc = *e->o->meter;
 	else
 		gb_meter_config_init(&mc);
+	/* The sampler starts only for idle baselines (idle_baseline()). */
 	if (gb_meter_open(&mc, &e->meter)) {
 		warn(e, GB_ENGINE_WARN_NO_METER, gb_error_msg());
 		e->meter = NULL;
-	} else if (gb_meter_start(e->meter)) {
-		warn(e, GB_ENGINE_WARN_SAMPLER, gb_error_msg());
 	}
 }
 
@@ -376,6 +553,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 	if ((ret = open_campaign(&e, &text)))
 		goto out;
 	e.pr.campaign = e.id;
+	if (opts->retry_failed && (ret = gb_store_runs_retry_failed(e.st, e.id, &sum->retried)))
+		goto out;
 	if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)))
 		goto out;
 	if (opts->run_cmd)
@@ -390,9 +569,11 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		ret = gb_error_set(-errno, "cannot run '%s': %s", e.cmd, strerror(errno));
 		goto out;
 	}
-	e.model_paths = calloc(e.plan->nmodels, sizeof *e.model_paths);
-	e.model_errs = calloc(e.plan->nmodels, sizeof *e.model_errs);
-	if (!e.model_paths || !e.model_errs) {
+	e.idle_busy = e.idle_drift = NAN;
+	e.model_paths = calloc(e.plan->nmodels + 1, sizeof *e.model_paths);
+	e.model_errs = calloc(e.plan->nmodels + 1, sizeof *e.model_errs);
+	e.rt_errs = calloc(e.plan->nruntimes + 1, sizeof *e.rt_errs);
+	if (!e.model_paths || !e.model_errs || !e.rt_errs) {
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
@@ -406,6 +587,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 
 		e.cb->campaign_start(ctx, &ev);
 	}
+	if (e.pr.todo && (ret = preflight(&e, pl, npl)))
+		goto out;
 	open_meter(&e);
 	e.t_start_ns = gb_now_ns();
 	for (size_t i = 0; i < npl && !stopping(&e); i++) {
@@ -434,16 +617,16 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		sum->finished = finish_if_complete(&e);
 out:
 	sum->progress = progress(&e);
-	if (e.meter) {
-		gb_meter_stop(e.meter);
-		gb_meter_free(e.meter);
-	}
+	gb_meter_free(e.meter);
 	for (size_t i = 0; e.plan && i < e.plan->nmodels; i++) {
 		if (e.model_paths)
 			free(e.model_paths[i]);
 		if (e.model_errs)
 			free(e.model_errs[i]);
 	}
+	for (size_t i = 0; e.plan && e.rt_errs && i < e.plan->nruntimes; i++)
+		free(e.rt_errs[i]);
+	free(e.rt_errs);
 	free(e.model_paths);
 	free(e.model_errs);
 	free(pl);

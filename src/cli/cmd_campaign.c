@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: greenbench campaign run FILE [--db results.db] [--resume]\n"
+	"usage: greenbench campaign run FILE [--db results.db] [--resume] [--retry-failed] [--keep-going]\n"
 	"\n"
 	"Run every configuration of an experiment file (models x runtimes x batches,\n"
 	"minus exclusions) `reps` times in a seeded random order, with an idle\n"
@@ -37,7 +37,15 @@ static const char usage[] =
 	"    --db FILE     the database (default results.db); created if missing\n"
 	"    --resume      continue the newest campaign of this same file in the\n"
 	"                  database: finished runs are kept, the rest are run\n"
+	"    --retry-failed  with --resume: run the failed runs again (the failures\n"
+	"                  are kept as history)\n"
+	"    --keep-going  record the runs of runtimes or models that cannot run\n"
+	"                  here as failed, instead of refusing the plan\n"
 	"    -q, --quiet   no progress output\n"
+	"\n"
+	"Exit status: 0 every run ok and none invalid; 1 the campaign could not be\n"
+	"opened, checked or stored; 3 runs failed; 4 no run failed but some are\n"
+	"invalid (see their verdicts in the report); 129 usage; 130 interrupted.\n"
 	"\n"
 	"Environment: GREENBENCH_RUN_CMD runs each configuration with another\n"
 	"program instead of this greenbench; GREENBENCH_CACHE_DIR is where zoo\n"
@@ -56,7 +64,7 @@ static void on_signal(int sig)
 /* What the progress line shows, kept from the engine's events. */
 struct camp {
 	const char *file, *db;
-	int tty, quiet, resume;
+	int tty, quiet, resume, retry_failed, keep_going;
 	double last_epi;
 	char last_method[48];
 };
@@ -154,6 +162,15 @@ static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct g
 	if (res->ok) {
 		c->last_epi = res->energy_per_item_mj;
 		snprintf(c->last_method, sizeof c->last_method, "%s", res->energy_methods);
+		if (!c->quiet && res->verdict && res->verdict->level != GB_VERDICT_VALID) {
+			char why[256];
+
+			gb_verdict_reasons_join(res->verdict->reasons, ", ", why, sizeof why);
+			fputs(clear_line(c), stderr);
+			warning("run %lld (%s %s b%u rep %u) is %s: %s", (long long)ev->planned->seq + 1,
+				p->models[ev->config->model].name, p->runtimes[ev->config->runtime].label,
+				ev->config->batch, ev->planned->rep + 1, gb_verdict_level_name(res->verdict->level), why);
+		}
 	} else if (!c->quiet) {
 		fputs(clear_line(c), stderr);
 		warning("run %lld (%s %s b%u rep %u) failed: %s", (long long)ev->planned->seq + 1,
@@ -180,6 +197,12 @@ static void on_warning(void *ctx, const struct gb_engine_warning *ev)
 	case GB_ENGINE_WARN_STORE:
 		warning("%s", ev->detail);
 		break;
+	case GB_ENGINE_WARN_IDLE_BUSY:
+		warning("the machine was not idle for the idle baseline (%s); runs that subtract it are marked", ev->detail);
+		break;
+	case GB_ENGINE_WARN_PREFLIGHT:
+		warning("%s", ev->detail);
+		break;
 	}
 }
 
@@ -197,8 +220,9 @@ static const struct gb_engine_callbacks printer = {
 static int campaign_run(struct camp *c)
 {
 	struct gb_meter_config mc;
-	struct gb_engine_opts o = { .file = c->file, .db = c->db, .resume = c->resume, .meter = &mc,
-				    .stop = &stop_flag };
+	struct gb_engine_opts o = { .file = c->file, .db = c->db, .resume = c->resume || c->retry_failed,
+				    .meter = &mc, .stop = &stop_flag, .keep_going = c->keep_going,
+				    .retry_failed = c->retry_failed };
 	struct gb_engine_summary sum;
 	const struct gb_engine_progress *pr = &sum.progress;
 	struct sigaction sa;
@@ -224,11 +248,14 @@ static int campaign_run(struct camp *c)
 		ret = 130;
 		goto out;
 	}
+	if (!c->quiet && sum.retried)
+		fprintf(stderr, "campaign %lld: %zu failed runs run again (the failures are kept as history)\n",
+			(long long)pr->campaign, sum.retried);
 	if (!c->quiet)
-		fprintf(stderr, "campaign %lld: %zu runs recorded now (%zu ok, %zu failed), %zu in all; see: greenbench report --db %s --campaign %lld\n",
-			(long long)pr->campaign, pr->done_now, pr->ok, pr->failed, pr->done_before + pr->done_now,
-			c->db, (long long)pr->campaign);
-	ret = 0;
+		fprintf(stderr, "campaign %lld: %zu runs recorded now (%zu ok, %zu failed; %zu suspect, %zu invalid), %zu in all; see: greenbench report --db %s --campaign %lld\n",
+			(long long)pr->campaign, pr->done_now, pr->ok, pr->failed, pr->suspect, pr->invalid,
+			pr->done_before + pr->done_now, c->db, (long long)pr->campaign);
+	ret = pr->failed ? 3 : pr->invalid ? 4 : 0;
 out:
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -255,6 +282,10 @@ int cmd_campaign(int argc, char **argv)
 			db = argv[i] + 5;
 		} else if (!strcmp(argv[i], "--resume")) {
 			c.resume = 1;
+		} else if (!strcmp(argv[i], "--retry-failed")) {
+			c.retry_failed = 1;
+		} else if (!strcmp(argv[i], "--keep-going")) {
+			c.keep_going = 1;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			c.quiet = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
