@@ -142,7 +142,7 @@ struct gb_run_result;
  * gb_run_metrics_extract(), the store's run-table columns (and their
  * migrations) and the report's enum gb_rmetric, titles and values.
  *
- * X(field, since, from, key, rep, id, rkey, title, div)
+ * X(field, since, from, key, rep, id, rkey, title, div, max)
  *   field  struct member (double; NAN = absent) and run-table column (REAL)
  *   since  the store schema version whose run table first has the column;
  *          a new figure takes the next version and the store adds its
@@ -153,31 +153,33 @@ struct gb_run_result;
  *   key    the key there (NULL for DERIVED)
  *   rep    REPORTED: a campaign report column, with the next four fields:
  *          its enum gb_rmetric name, JSON/CSV key, title, and the divisor
- *          from the stored unit to the shown one; UNREPORTED: stored only
- *          (the next four are ignored)
+ *          from the stored unit to the shown one, and the largest value
+ *          the quantity can take in the shown unit (every one is at
+ *          least 0; INFINITY: no bound), so intervals are clamped to it;
+ *          UNREPORTED: stored only (the next five are ignored)
  * Report columns keep the order of this list.
  */
 #define GB_RUN_METRICS(X) \
-	X(gpu_util_mean_pct, 1, SUMMARY, GB_RK_GPU_UTIL_MEAN, REPORTED, GB_RM_GPU_UTIL, "gpu_util_mean_pct", "GPU util (%)", 1) \
-	X(gpu_util_sd_pct, 1, SUMMARY, GB_RK_GPU_UTIL_SD, REPORTED, GB_RM_GPU_UTIL_SD, "gpu_util_sd_pct", "GPU util sd (%)", 1) \
-	X(gpu_mem_pct, 1, SUMMARY, GB_RK_GPU_MEM, REPORTED, GB_RM_GPU_MEM, "gpu_mem_pct", "GPU mem (%)", 1) \
-	X(gpu_power_mean_w, 1, SUMMARY, GB_RK_GPU_POWER_MEAN, REPORTED, GB_RM_GPU_POWER, "gpu_power_mean_w", "GPU power (W)", 1) \
-	X(gpu_energy_j, 1, SUMMARY, GB_RK_GPU_ENERGY, REPORTED, GB_RM_GPU_ENERGY, "gpu_energy_j", "GPU energy (J)", 1) \
-	X(cpu_energy_j, 1, SUMMARY, GB_RK_CPU_ENERGY, REPORTED, GB_RM_CPU_ENERGY, "cpu_energy_j", "CPU energy (J)", 1) \
-	X(total_energy_j, 1, SUMMARY, GB_RK_TOTAL_ENERGY, REPORTED, GB_RM_TOTAL_ENERGY, "total_energy_j", "Total energy (J)", 1) \
-	X(inference_time_s, 1, SUMMARY, GB_RK_INFERENCE_TIME, REPORTED, GB_RM_TIME, "inference_time_s", "Inference time (s)", 1) \
-	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -) \
-	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1) \
-	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6) \
-	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, UNREPORTED, -, -, -, -) \
-	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, UNREPORTED, -, -, -, -) \
-	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1) \
-	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1) \
-	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1) \
-	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -) \
-	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -) \
-	X(verdict, 3, DERIVED, NULL, UNREPORTED, -, -, -, -) \
-	X(verdict_reasons, 3, DERIVED, NULL, UNREPORTED, -, -, -, -)
+	X(gpu_util_mean_pct, 1, SUMMARY, GB_RK_GPU_UTIL_MEAN, REPORTED, GB_RM_GPU_UTIL, "gpu_util_mean_pct", "GPU util (%)", 1, 100) \
+	X(gpu_util_sd_pct, 1, SUMMARY, GB_RK_GPU_UTIL_SD, REPORTED, GB_RM_GPU_UTIL_SD, "gpu_util_sd_pct", "GPU util sd (%)", 1, 100) \
+	X(gpu_mem_pct, 1, SUMMARY, GB_RK_GPU_MEM, REPORTED, GB_RM_GPU_MEM, "gpu_mem_pct", "GPU mem (%)", 1, 100) \
+	X(gpu_power_mean_w, 1, SUMMARY, GB_RK_GPU_POWER_MEAN, REPORTED, GB_RM_GPU_POWER, "gpu_power_mean_w", "GPU power (W)", 1, INFINITY) \
+	X(gpu_energy_j, 1, SUMMARY, GB_RK_GPU_ENERGY, REPORTED, GB_RM_GPU_ENERGY, "gpu_energy_j", "GPU energy (J)", 1, INFINITY) \
+	X(cpu_energy_j, 1, SUMMARY, GB_RK_CPU_ENERGY, REPORTED, GB_RM_CPU_ENERGY, "cpu_energy_j", "CPU energy (J)", 1, INFINITY) \
+	X(total_energy_j, 1, SUMMARY, GB_RK_TOTAL_ENERGY, REPORTED, GB_RM_TOTAL_ENERGY, "total_energy_j", "Total energy (J)", 1, INFINITY) \
+	X(inference_time_s, 1, SUMMARY, GB_RK_INFERENCE_TIME, REPORTED, GB_RM_TIME, "inference_time_s", "Inference time (s)", 1, INFINITY) \
+	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -, -) \
+	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1, INFINITY) \
+	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6, INFINITY) \
+	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, UNREPORTED, -, -, -, -, -) \
+	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, UNREPORTED, -, -, -, -, -) \
+	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1, INFINITY) \
+	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1, 1) \
+	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1, 1) \
+	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -, -) \
+	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
+	X(verdict, 3, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
+	X(verdict_reasons, 3, DERIVED, NULL, UNREPORTED, -, -, -, -, -)
 
 /*
  * The per-run texts: X(field, size, since, from, key), stored as TEXT

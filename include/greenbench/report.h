@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "greenbench/store.h"
+#include "greenbench/verdict.h"
 
 /* ---- statistics (src/report/stats.c, GSL) ------------------------------ */
 
@@ -30,6 +31,7 @@ struct gb_ci {
 	int ci_valid;	/* at least two values: lo/hi and sd are set */
 	size_t n;
 	double mean, sd, lo, hi;
+	int clamped;	/* lo or hi was cut to the quantity's range (the report) */
 };
 /* Mean and 95% Student-t interval of the non-NAN values of x. */
 void gb_stats_ci95(const double *x, size_t n, struct gb_ci *out);
@@ -69,24 +71,26 @@ struct gb_rmetric_info {
 	const char *title;	/* column title: "Energy/item (mJ)" */
 	size_t off;		/* its double in struct gb_run_metrics */
 	double div;		/* shown = stored / div (ns -> ms: 1e6) */
+	double max;		/* the quantity lies in [0, max] (shown unit) */
 };
 extern const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT];
 
 /* A run's value of figure k, in the report's unit; NAN when absent. */
 double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k);
 
-/* Coefficient of variation of energy per item above which a
- * configuration gets a warning. */
-#define GB_REPORT_CV_WARN 0.10
-/* NVML clock-event reasons that mean the GPU slowed itself down (power
- * cap, hardware slowdown, thermal, power brake): 0x4|0x8|0x20|0x40|0x80. */
-#define GB_REPORT_THROTTLE_MASK 0xECull
+/* The coefficient of variation of energy per item above which a
+ * configuration is suspect is the GB_VR_CV check's (greenbench/verdict.h),
+ * as are the throttle reasons that count (GB_VERDICT_THROTTLE_MASK). */
 
 struct gb_report_config {
 	size_t config;
 	char model[96], runtime[32], ep[32], label[96];
 	unsigned batch;
-	size_t n_ok, n_failed;
+	size_t n_ok, n_failed;	/* n_ok: runs in the statistics (not invalid) */
+	size_t n_suspect, n_invalid;	/* ok runs by verdict; invalid ones are left out */
+	enum gb_verdict_level verdict;	/* suspect when any run is, or the CV is high;
+					 * invalid when every ok run is */
+	uint32_t verdict_reasons;	/* 1 << enum gb_verdict_reason, over its runs and the CV */
 	char fail_reason[256];	/* the last failure's reason */
 	struct gb_ci m[GB_RM_COUNT];
 	char gpu_method[16], cpu_method[16], total_methods[48];
@@ -107,6 +111,9 @@ struct gb_report_corr {
 	int valid;
 	size_t n;
 	double rho, p;
+	/* True by construction, not a finding: time against energy where every
+	 * run's energy is estimated (power model x time). */
+	int by_construction;
 };
 
 struct gb_report {
@@ -118,6 +125,7 @@ struct gb_report {
 	struct gb_report_corr time_energy, util_power;
 	char **warnings;
 	size_t nwarnings;
+	size_t n_attempts;	/* failed attempts retried later (history) */
 	int has_accuracy;
 	/* The run whose power and utilisation are plotted (HTML). */
 	int64_t series_run;

@@ -489,8 +489,9 @@ static void open_meter(struct engine *e)
 	}
 }
 
-/* Open what opts names: the plan, the store and the campaign. */
-static int open_campaign(struct engine *e, char **text)
+/* Open what opts names: the plan, the store and the campaign; a new
+ * campaign is only left to create (*create), after its preflight. */
+static int open_campaign(struct engine *e, char **text, int *create)
 {
 	const struct gb_engine_opts *o = e->o;
 	size_t len = 0;
@@ -510,8 +511,26 @@ static int open_campaign(struct engine *e, char **text)
 		return ret;
 	if ((ret = gb_store_open(o->db, &e->st)))
 		return ret;
-	return o->resume ? gb_store_campaign_find(e->st, e->plan, *text, &e->id)
-			 : gb_store_campaign_create(e->st, e->plan, *text, &e->id);
+	*create = !o->resume;
+	return o->resume ? gb_store_campaign_find(e->st, e->plan, *text, &e->id) : 0;
+}
+
+/* The preflight of a campaign not yet in the store: all of its runs. */
+static int preflight_new(struct engine *e)
+{
+	struct gb_store_planned *pl = calloc(e->plan->nruns + 1, sizeof *pl);
+	int ret;
+
+	if (!pl)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < e->plan->nruns; i++) {
+		pl[i].seq = (int64_t)i;
+		pl[i].config = e->plan->runs[i].config;
+		pl[i].rep = e->plan->runs[i].rep;
+	}
+	ret = preflight(e, pl, e->plan->nruns);
+	free(pl);
+	return ret;
 }
 
 /* Mark the campaign finished once every planned run has a row, looking
@@ -543,19 +562,14 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 	struct engine e;
 	char *text = NULL;
 	size_t npl = 0, since_idle = 0;
-	int ret, first = 1;
+	int ret, first = 1, create = 0;
 
 	memset(&e, 0, sizeof e);
 	memset(sum, 0, sizeof *sum);
 	e.o = opts;
 	e.cb = cb ? cb : &no_callbacks;
 	e.ctx = ctx;
-	if ((ret = open_campaign(&e, &text)))
-		goto out;
-	e.pr.campaign = e.id;
-	if (opts->retry_failed && (ret = gb_store_runs_retry_failed(e.st, e.id, &sum->retried)))
-		goto out;
-	if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)))
+	if ((ret = open_campaign(&e, &text, &create)))
 		goto out;
 	if (opts->run_cmd)
 		snprintf(e.cmd, sizeof e.cmd, "%s", opts->run_cmd);
@@ -577,6 +591,14 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
+	/* A plan refused by its preflight leaves the database as it was. */
+	if (create && ((ret = preflight_new(&e)) || (ret = gb_store_campaign_create(e.st, e.plan, text, &e.id))))
+		goto out;
+	e.pr.campaign = e.id;
+	if (opts->retry_failed && (ret = gb_store_runs_retry_failed(e.st, e.id, &sum->retried)))
+		goto out;
+	if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)))
+		goto out;
 	e.pr.total = npl;
 	for (size_t i = 0; i < npl; i++) {
 		e.pr.done_before += pl[i].done != 0;
@@ -587,7 +609,7 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 
 		e.cb->campaign_start(ctx, &ev);
 	}
-	if (e.pr.todo && (ret = preflight(&e, pl, npl)))
+	if (!create && e.pr.todo && (ret = preflight(&e, pl, npl)))
 		goto out;
 	open_meter(&e);
 	e.t_start_ns = gb_now_ns();

@@ -252,9 +252,15 @@ static int campaign_run(struct camp *c)
 		fprintf(stderr, "campaign %lld: %zu failed runs run again (the failures are kept as history)\n",
 			(long long)pr->campaign, sum.retried);
 	if (!c->quiet)
-		fprintf(stderr, "campaign %lld: %zu runs recorded now (%zu ok, %zu failed; %zu suspect, %zu invalid), %zu in all; see: greenbench report --db %s --campaign %lld\n",
-			(long long)pr->campaign, pr->done_now, pr->ok, pr->failed, pr->suspect, pr->invalid,
+	{
+		char verdicts[64] = "";
+
+		if (pr->suspect || pr->invalid)
+			snprintf(verdicts, sizeof verdicts, "; %zu suspect, %zu invalid", pr->suspect, pr->invalid);
+		fprintf(stderr, "campaign %lld: %zu runs recorded now (%zu ok, %zu failed)%s, %zu in all; see: greenbench report --db %s --campaign %lld\n",
+			(long long)pr->campaign, pr->done_now, pr->ok, pr->failed, verdicts,
 			pr->done_before + pr->done_now, c->db, (long long)pr->campaign);
+	}
 	ret = pr->failed ? 3 : pr->invalid ? 4 : 0;
 out:
 	signal(SIGINT, SIG_DFL);

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
-#define ROW_REPORTED(id, field, key, title, div) \
-	[id] = { key, title, offsetof(struct gb_run_metrics, field), div },
+#define ROW_REPORTED(id, field, key, title, div, max) \
+	[id] = { key, title, offsetof(struct gb_run_metrics, field), div, max },
 #define ROW_UNREPORTED(...)
-#define ROW(field, since, from, rkey, rep, id, key, title, div) ROW_##rep(id, field, key, title, div)
+#define ROW(field, since, from, rkey, rep, id, key, title, div, max) ROW_##rep(id, field, key, title, div, max)
 const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT] = { GB_RUN_METRICS(ROW) };
 #undef ROW
 #undef ROW_REPORTED
@@ -99,8 +99,6 @@ static int add_values(struct gb_report_config *c, const struct gb_store_run *run
 		snprintf(c->cpu_method, sizeof c->cpu_method, "%s", run->m.cpu_energy_method);
 	if (!c->total_methods[0])
 		snprintf(c->total_methods, sizeof c->total_methods, "%s", run->m.total_energy_methods);
-	if (!isnan(run->m.throttle_reasons))
-		c->throttle |= (uint64_t)run->m.throttle_reasons;
 	c->n_ok++;
 	return 0;
 }
@@ -156,6 +154,43 @@ static int pairs(struct gb_report *r)
 	return 0;
 }
 
+/* Invalid runs are counted, not averaged. */
+static int run_invalid(const struct gb_store_run *run)
+{
+	return run->m.verdict == GB_VERDICT_INVALID;
+}
+
+/* Cut an interval to the quantity's range [0, max], saying so. */
+static void clamp(struct gb_ci *c, double max)
+{
+	if (!c->ci_valid)
+		return;
+	if (c->lo < 0) {
+		c->lo = 0;
+		c->clamped = 1;
+	}
+	if (c->hi > max) {
+		c->hi = max;
+		c->clamped = 1;
+	}
+}
+
+/* Every ok run's energy is an estimate (a power model times time): time
+ * per item then predicts energy per item by construction. */
+static int all_estimated(const struct gb_store_run *runs, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!runs[i].ok || run_invalid(&runs[i]) || isnan(runs[i].m.energy_per_item_mj))
+			continue;
+		if (strcmp(runs[i].m.total_energy_methods, gb_method_name(GB_METHOD_ESTIMATED)))
+			return 0;
+		k++;
+	}
+	return k > 0;
+}
+
 static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric kx,
 		      enum gb_rmetric ky, struct gb_report_corr *out)
 {
@@ -165,7 +200,7 @@ static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; x && y && i < n; i++) {
 		double a = gb_rmetric_value(&runs[i].m, kx), b = gb_rmetric_value(&runs[i].m, ky);
-		if (runs[i].ok && !isnan(a) && !isnan(b)) {
+		if (runs[i].ok && !run_invalid(&runs[i]) && !isnan(a) && !isnan(b)) {
 			x[k] = a;
 			y[k++] = b;
 		}
@@ -182,7 +217,7 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 {
 	struct gb_report *r = calloc(1, sizeof *r);
 	struct gb_store_run *runs = NULL;
-	size_t nruns = 0;
+	size_t nruns = 0, two_reps = 0;
 	int ret;
 
 	*out = NULL;
@@ -202,22 +237,46 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 		if (!runs[i].ok) {
 			c->n_failed++;
 			snprintf(c->fail_reason, sizeof c->fail_reason, "%s", runs[i].reason);
-		} else if ((ret = add_values(c, &runs[i], nruns))) {
-			goto out;
+			continue;
 		}
+		if (!isnan(runs[i].m.verdict_reasons))
+			c->verdict_reasons |= (uint32_t)runs[i].m.verdict_reasons;
+		if (!isnan(runs[i].m.throttle_reasons))
+			c->throttle |= (uint64_t)runs[i].m.throttle_reasons;
+		c->n_suspect += run_invalid(&runs[i]) ? 0 : runs[i].m.verdict == GB_VERDICT_SUSPECT;
+		if (run_invalid(&runs[i]))
+			c->n_invalid++;
+		else if ((ret = add_values(c, &runs[i], nruns)))
+			goto out;
 	}
 	qsort(r->cfgs, r->ncfgs, sizeof *r->cfgs, cmp_cfg);
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		struct gb_report_config *c = &r->cfgs[i];
-		for (int k = 0; k < GB_RM_COUNT; k++)
+		char why[128];
+		for (int k = 0; k < GB_RM_COUNT; k++) {
 			gb_stats_ci95(c->values[k], c->n_ok, &c->m[k]);
+			clamp(&c->m[k], gb_rmetrics[k].max);
+		}
 		r->has_accuracy |= c->m[GB_RM_TOP1].valid || c->m[GB_RM_TOP5].valid;
 		const struct gb_ci *e = &c->m[GB_RM_EPI];
 		c->cv_epi = e->ci_valid && e->mean != 0 ? e->sd / fabs(e->mean) : NAN;
-		if (c->cv_epi > GB_REPORT_CV_WARN)
+		two_reps += e->n == 2;
+		if (!isnan(c->cv_epi) && gb_verdict_level_of(GB_VR_CV, c->cv_epi * 100) != GB_VERDICT_VALID) {
+			c->verdict_reasons |= 1u << GB_VR_CV;
 			ret = warn(r, "%s b%u %s: energy per item varies a lot across repetitions (CV %.0f%% > %.0f%%); add reps or check for interference",
-				   c->model, c->batch, c->label, c->cv_epi * 100, GB_REPORT_CV_WARN * 100);
-		if (!ret && (c->throttle & GB_REPORT_THROTTLE_MASK))
+				   c->model, c->batch, c->label, c->cv_epi * 100, gb_verdict_reasons[GB_VR_CV].suspect);
+		}
+		c->verdict = !c->n_ok && c->n_invalid ? GB_VERDICT_INVALID
+			     : c->n_suspect || c->n_invalid || (c->verdict_reasons & (1u << GB_VR_CV)) ? GB_VERDICT_SUSPECT
+			     : GB_VERDICT_VALID;
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		if (!ret && c->n_invalid)
+			ret = warn(r, "%s b%u %s: %zu of %zu ok runs are invalid (%s) and left out of the statistics",
+				   c->model, c->batch, c->label, c->n_invalid, c->n_invalid + c->n_ok, why);
+		else if (!ret && c->n_suspect)
+			ret = warn(r, "%s b%u %s: %zu of %zu runs are suspect (%s)", c->model, c->batch, c->label,
+				   c->n_suspect, c->n_ok, why);
+		if (!ret && (c->throttle & GB_VERDICT_THROTTLE_MASK))
 			ret = warn(r, "%s b%u %s: the GPU throttled during its runs (reasons 0x%llx); its figures are not at full clocks",
 				   c->model, c->batch, c->label, (unsigned long long)c->throttle);
 		if (!ret && c->n_failed)
@@ -226,6 +285,12 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 		if (ret)
 			goto out;
 	}
+	if (two_reps &&
+	    (ret = warn(r, "%zu configuration%s only 2 runs: a 95%% Student-t interval from 2 values is 12.7 standard errors wide; use reps: 3 or more, or reps: auto",
+			two_reps, two_reps == 1 ? " has" : "s have")))
+		goto out;
+	if ((ret = gb_store_attempts_count(st, campaign, &r->n_attempts)))
+		goto out;
 	if (r->info.nruns_done < r->info.nruns_planned &&
 	    (ret = warn(r, "the campaign is incomplete: %zu of %zu runs recorded (resume it with --resume)",
 			r->info.nruns_done, r->info.nruns_planned)))
@@ -239,6 +304,7 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 	 * rho(1/throughput, e) = -rho(throughput, e) exactly. */
 	correlate(runs, nruns, GB_RM_THROUGHPUT, GB_RM_EPI, &r->time_energy);
 	r->time_energy.rho = -r->time_energy.rho;
+	r->time_energy.by_construction = all_estimated(runs, nruns);
 	correlate(runs, nruns, GB_RM_GPU_UTIL, GB_RM_GPU_POWER, &r->util_power);
 	*out = r;
 	r = NULL;

@@ -40,7 +40,14 @@ static void ci_cell(const struct gb_ci *c, const char *method, char *buf, size_t
 		return;
 	}
 	num(c->mean, m, sizeof m);
-	if (c->ci_valid) {
+	if (c->ci_valid && c->clamped) {
+		/* Cut to the quantity's range: no longer symmetric. */
+		char lo[32];
+
+		num(c->lo, lo, sizeof lo);
+		num(c->hi, h, sizeof h);
+		off = (size_t)snprintf(buf, len, "%s (%s to %s)", m, lo, h);
+	} else if (c->ci_valid) {
 		num(c->hi - c->mean, h, sizeof h);
 		off = (size_t)snprintf(buf, len, "%s ± %s", m, h);
 	} else {
@@ -114,7 +121,7 @@ static void table1(const struct gb_report *r, struct tb *b)
 		for (size_t i = 0; i < r->ncfgs && cols[k] <= GB_RM_GPU_ENERGY; i++)
 			any_gpu |= r->cfgs[i].m[cols[k]].valid;
 	}
-	b->t->ncols = 5;
+	b->t->ncols = 6;
 	for (size_t k = 0; k < ncols; k++) {
 		shown[k] = any_gpu || cols[k] > GB_RM_GPU_ENERGY;
 		b->t->ncols += (size_t)shown[k];
@@ -127,12 +134,18 @@ static void table1(const struct gb_report *r, struct tb *b)
 		if (shown[k])
 			cell(b, "%s", gb_rmetrics[cols[k]].title);
 	cell(b, "Rank");
+	cell(b, "Verdict");
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
+		char why[128];
 		cell(b, "%s", c->model);
 		cell(b, "%u", c->batch);
 		cell(b, "%s", c->label);
-		if (c->n_failed)
+		if (c->n_failed && c->n_invalid)
+			cell(b, "%zu (+%zu failed, %zu invalid)", c->n_ok, c->n_failed, c->n_invalid);
+		else if (c->n_invalid)
+			cell(b, "%zu (+%zu invalid)", c->n_ok, c->n_invalid);
+		else if (c->n_failed)
 			cell(b, "%zu (+%zu failed)", c->n_ok, c->n_failed);
 		else
 			cell(b, "%zu", c->n_ok);
@@ -149,9 +162,15 @@ static void table1(const struct gb_report *r, struct tb *b)
 			cell(b, "%d%s", c->rank, c->pareto ? " (Pareto)" : "");
 		else
 			cell(b, "-");
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		if (why[0])
+			cell(b, "%s: %s", gb_verdict_level_name(c->verdict), why);
+		else
+			cell(b, "%s", gb_verdict_level_name(c->verdict));
 	}
 	snprintf(b->t->note, sizeof b->t->note,
-		 "Mean ± half-width of the 95%% confidence interval over repetitions (Student t). "
+		 "Mean ± half-width of the 95%% confidence interval over repetitions (Student t); (a to b): the interval cut to the quantity's range. "
+		 "Invalid runs are left out of the figures; Verdict: the worst of the runs' (docs/measurement.md). "
 		 "[method] = how each energy figure was obtained: counter, integrated or estimated. "
 		 "Rank by energy per item within model and batch; Pareto = not beaten on both energy per item and latency within the model.%s",
 		 any_gpu ? "" : " No run has GPU figures (no GPU, or none readable), so the GPU columns are left out.");
@@ -250,7 +269,10 @@ void gb_report_corr_text(const struct gb_report *r, int which, char *buf, size_t
 	const struct gb_report_corr *c = which ? &r->util_power : &r->time_energy;
 	const char *what = which ? "GPU utilisation vs GPU power" : "time per item vs energy per item";
 
-	if (c->valid)
+	if (c->valid && c->by_construction)
+		snprintf(buf, len, "Spearman rho, %s: %.3f (n = %zu runs): true by construction, every energy figure "
+			 "is estimated as power x time; not a finding", what, c->rho, c->n);
+	else if (c->valid)
 		snprintf(buf, len, "Spearman rho, %s: %.3f (p = %.3g, n = %zu runs)", what, c->rho, c->p, c->n);
 	else
 		snprintf(buf, len, "Spearman rho, %s: not computable (%zu runs with both figures)", what, c->n);
