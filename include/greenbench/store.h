@@ -60,6 +60,9 @@ struct gb_store_planned {
 };
 int gb_store_planned_load(struct gb_store *st, int64_t campaign,
 			  struct gb_store_planned **out, size_t *n);
+/* Plan one more run of configuration config (repetition rep) at the end
+ * of the order (reps: auto); *seq is its position. */
+int gb_store_planned_add(struct gb_store *st, int64_t campaign, size_t config, unsigned rep, int64_t *seq);
 
 struct gb_store_run_in {
 	int64_t seq;

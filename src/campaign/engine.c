@@ -13,6 +13,7 @@
 #include "greenbench/paths.h"
 #include "greenbench/proc.h"
 #include "greenbench/record.h"
+#include "greenbench/report.h"
 #include "greenbench/store.h"
 #include "greenbench/time.h"
 
@@ -56,6 +57,8 @@ struct engine {
 	char **rt_errs;		/* per plan runtime: why it cannot run (preflight), or NULL */
 	double idle_busy;	/* others' CPU cores during the current baseline; NAN: unknown */
 	double idle_drift;	/* its change since the previous one, %; NAN: none */
+	int first;		/* no run started yet */
+	size_t since_idle;	/* runs since the last idle baseline */
 	uint64_t t_start_ns;
 	struct gb_engine_progress pr;
 };
@@ -489,6 +492,96 @@ static void open_meter(struct engine *e)
 	}
 }
 
+/* Run the selected planned runs without a row, in order, with idle
+ * baselines on their schedule and cooldowns between runs. */
+static int run_list(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	int ret;
+
+	for (size_t i = 0; i < npl && !stopping(e); i++) {
+		if (pl[i].done || !selected(e, &pl[i]))
+			continue;
+		if (e->first || (e->plan->idle_every && e->since_idle >= e->plan->idle_every)) {
+			idle_baseline(e, pl[i].seq);
+			e->since_idle = 0;
+		}
+		if (!e->first)
+			cooldown(e);
+		if (stopping(e))
+			break;
+		e->first = 0;
+		if (e->cb->run_start) {
+			struct gb_engine_run ev = run_event(e, &pl[i]);
+
+			e->cb->run_start(e->ctx, &ev);
+		}
+		if ((ret = run_one(e, &pl[i])))
+			return ret;
+		e->since_idle++;
+	}
+	return 0;
+}
+
+/* Is configuration c's energy per item known to within the plan's
+ * ci_pct? Its ok runs that are not invalid count. *none: it has no such
+ * run (more runs of a configuration that only fails tell nothing). */
+static int precise_enough(const struct engine *e, const struct gb_store_run *runs, size_t n, size_t c, int *none)
+{
+	double *x = malloc((n + 1) * sizeof *x);
+	struct gb_ci ci;
+	size_t k = 0;
+
+	*none = 0;
+	if (!x)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (runs[i].config == c && runs[i].ok && runs[i].m.verdict != GB_VERDICT_INVALID &&
+		    !isnan(runs[i].m.energy_per_item_mj))
+			x[k++] = runs[i].m.energy_per_item_mj;
+	gb_stats_ci95(x, k, &ci);
+	free(x);
+	*none = k == 0;
+	return ci.ci_valid && ci.mean > 0 && (ci.hi - ci.mean) / ci.mean * 100.0 <= e->plan->reps_ci_pct;
+}
+
+/* reps: auto: one more planned run for every configuration whose
+ * interval is still too wide and that has fewer than reps_max; *added
+ * says how many. */
+static int auto_round(struct engine *e, size_t *added)
+{
+	struct gb_store_planned *pl = NULL;
+	struct gb_store_run *runs = NULL;
+	size_t npl = 0, nruns = 0;
+	int ret;
+
+	*added = 0;
+	if ((ret = gb_store_planned_load(e->st, e->id, &pl, &npl)) ||
+	    (ret = gb_store_runs_load(e->st, e->id, &runs, &nruns)))
+		goto out;
+	for (size_t c = 0; c < e->plan->nconfigs; c++) {
+		unsigned planned = 0, pending = 0;
+		int64_t seq;
+		int none;
+
+		for (size_t i = 0; i < npl; i++)
+			if (pl[i].config == c) {
+				planned++;
+				pending += !pl[i].done;
+			}
+		if (pending || planned >= e->plan->reps_max || precise_enough(e, runs, nruns, c, &none) || none)
+			continue;
+		if ((ret = gb_store_planned_add(e->st, e->id, c, planned, &seq)))
+			goto out;
+		(*added)++;
+	}
+	e->pr.total += *added;
+	e->pr.todo += *added;
+out:
+	free(pl);
+	free(runs);
+	return ret;
+}
+
 /* Open what opts names: the plan, the store and the campaign; a new
  * campaign is only left to create (*create), after its preflight. */
 static int open_campaign(struct engine *e, char **text, int *create)
@@ -561,8 +654,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 	struct gb_store_planned *pl = NULL;
 	struct engine e;
 	char *text = NULL;
-	size_t npl = 0, since_idle = 0;
-	int ret, first = 1, create = 0;
+	size_t npl = 0;
+	int ret, create = 0;
 
 	memset(&e, 0, sizeof e);
 	memset(sum, 0, sizeof *sum);
@@ -584,6 +677,7 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		goto out;
 	}
 	e.idle_busy = e.idle_drift = NAN;
+	e.first = 1;
 	e.model_paths = calloc(e.plan->nmodels + 1, sizeof *e.model_paths);
 	e.model_errs = calloc(e.plan->nmodels + 1, sizeof *e.model_errs);
 	e.rt_errs = calloc(e.plan->nruntimes + 1, sizeof *e.rt_errs);
@@ -613,27 +707,21 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		goto out;
 	open_meter(&e);
 	e.t_start_ns = gb_now_ns();
-	for (size_t i = 0; i < npl && !stopping(&e); i++) {
-		if (pl[i].done || !selected(&e, &pl[i]))
-			continue;
-		if (first || (e.plan->idle_every && since_idle >= e.plan->idle_every)) {
-			idle_baseline(&e, pl[i].seq);
-			since_idle = 0;
-		}
-		if (!first)
-			cooldown(&e);
-		if (stopping(&e))
-			break;
-		first = 0;
-		if (e.cb->run_start) {
-			struct gb_engine_run ev = run_event(&e, &pl[i]);
+	if ((ret = run_list(&e, pl, npl)))
+		goto out;
+	/* reps: auto, over the whole campaign only (a share cannot judge). */
+	while (e.plan->reps_auto && !opts->first && !opts->last && !opts->select && !stopping(&e)) {
+		size_t added = 0;
 
-			e.cb->run_start(ctx, &ev);
-		}
-		if ((ret = run_one(&e, &pl[i])))
-			goto out;
-		since_idle++;
+		if ((ret = auto_round(&e, &added)) || !added)
+			break;
+		free(pl);
+		pl = NULL;
+		if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)) || (ret = run_list(&e, pl, npl)))
+			break;
 	}
+	if (ret)
+		goto out;
 	sum->stopped = stopping(&e);
 	if (!sum->stopped)
 		sum->finished = finish_if_complete(&e);

@@ -94,7 +94,7 @@ static void progress(struct camp *c, const struct gb_engine_run *ev, const char 
 		clear_line(c), (int)snprintf(NULL, 0, "%zu", pr->total),
 		pr->done_before + pr->done_now + (state ? 0 : 1), pr->total,
 		p->models[ev->config->model].name, p->runtimes[ev->config->runtime].label, ev->config->batch,
-		ev->planned->rep + 1, p->reps, state ? state : "", (int)el / 60, (int)el % 60, eta, last,
+		ev->planned->rep + 1, p->reps_auto ? p->reps_max : p->reps, state ? state : "", (int)el / 60, (int)el % 60, eta, last,
 		c->tty ? "" : "\n");
 	fflush(stderr);
 }
@@ -106,9 +106,15 @@ static void on_start(void *ctx, const struct gb_engine_start *ev)
 
 	if (c->quiet)
 		return;
-	fprintf(stderr, "campaign %lld '%s': %zu configurations x %u reps = %zu runs (seed %llu), db %s\n",
-		(long long)ev->progress.campaign, p->name, p->nconfigs, p->reps, ev->progress.total,
-		(unsigned long long)p->seed, c->db);
+	if (p->reps_auto)
+		fprintf(stderr, "campaign %lld '%s': %zu configurations x %u reps = %zu runs to start with, more up to %u reps "
+			"until energy per item is within +-%.0f%% (seed %llu), db %s\n",
+			(long long)ev->progress.campaign, p->name, p->nconfigs, p->reps, ev->progress.total, p->reps_max,
+			p->reps_ci_pct, (unsigned long long)p->seed, c->db);
+	else
+		fprintf(stderr, "campaign %lld '%s': %zu configurations x %u reps = %zu runs (seed %llu), db %s\n",
+			(long long)ev->progress.campaign, p->name, p->nconfigs, p->reps, ev->progress.total,
+			(unsigned long long)p->seed, c->db);
 	if (c->resume)
 		fprintf(stderr, "resuming: %zu of %zu runs already recorded\n", ev->progress.done_before,
 			ev->progress.total);

@@ -878,6 +878,42 @@ static int count_of(struct gb_store *st, const char *sql, int64_t campaign, size
 	return ret;
 }
 
+int gb_store_planned_add(struct gb_store *st, int64_t campaign, size_t config, unsigned rep, int64_t *seq)
+{
+	sqlite3_stmt *s = NULL;
+	size_t n = 0;
+	int ret;
+
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		return ret;
+	if ((ret = count_of(st, "SELECT coalesce(max(seq) + 1, 0) FROM planned WHERE campaign_id = ?", campaign, &n)) ||
+	    (ret = prep(st, "INSERT INTO planned(campaign_id, seq, config_idx, rep) VALUES(?,?,?,?)", &s)))
+		goto out;
+	sqlite3_bind_int64(s, 1, campaign);
+	sqlite3_bind_int64(s, 2, (int64_t)n);
+	sqlite3_bind_int64(s, 3, (int64_t)config);
+	sqlite3_bind_int64(s, 4, rep);
+	ret = step_done(st, s, "plan one more run");
+	s = NULL;
+	if (ret)
+		goto out;
+	if ((ret = prep(st, "UPDATE campaign SET nruns = nruns + 1, finished_at = NULL WHERE id = ?", &s)))
+		goto out;
+	sqlite3_bind_int64(s, 1, campaign);
+	ret = step_done(st, s, "count the planned runs");
+	s = NULL;
+	if (ret)
+		goto out;
+	*seq = (int64_t)n;
+	ret = exec(st, "COMMIT", "commit the planned run");
+out:
+	if (ret) {
+		sqlite3_finalize(s);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return ret;
+}
+
 int gb_store_runs_retry_failed(struct gb_store *st, int64_t campaign, size_t *n)
 {
 	/* A failed run's dependants (a failed record may have phases) go
