@@ -4,6 +4,7 @@
 #   make run        install missing packages, build, run the main job
 #   make check      install missing packages, build with ASan+UBSan, run all tests
 #   make bench      build and run the benchmarks under bench/
+#   make install    PREFIX=/usr/local DESTDIR=: the binary, workers, ORT, docs
 #
 # Feature fragments live in mk/*.mk (one per optional dependency or code
 # generator) so adding a backend does not mean editing this file.
@@ -70,6 +71,8 @@ TESTLIB_SRC := $(wildcard tests/lib/*.c)
 GEN_SRC :=
 # Extra files the tests need built first (fake shared libraries, models).
 TEST_DEPS :=
+# Shared libraries `make install` puts in PREFIX/lib/greenbench (mk/ort.mk).
+INSTALL_LIBS :=
 
 -include mk/*.mk
 
@@ -88,7 +91,7 @@ $(shell mkdir -p $(BUILD))
 $(file >$(BUILD)/.flags,$(FLAGS_LINE))
 endif
 
-.PHONY: all deps run check test bench clean clang-check fuzz fuzz-bins
+.PHONY: all deps run check test bench clean clang-check fuzz fuzz-bins install install-check
 .SECONDARY:
 all: $(BUILD)/greenbench
 
@@ -114,7 +117,11 @@ $(BUILD)/greenbench: $(CLI_OBJ) $(BUILD)/libgreenbench.a
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libgreenbench.a $(TESTLIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(LDFLAGS_MODE) $(LDFLAGS) -o $@ $< \
-		$(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
+		$(TEST_CLI_OBJ) $(TESTLIB_OBJ) $(BUILD)/libgreenbench.a -lcmocka $(LDLIBS)
+
+# The option parser is CLI code (it prints); its unit test links it too.
+$(BUILD)/tests/test_parse_options: TEST_CLI_OBJ = $(BUILD)/obj/src/cli/parse_options.o
+$(BUILD)/tests/test_parse_options: $(BUILD)/obj/src/cli/parse_options.o
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libgreenbench.a
 	@mkdir -p $(dir $@)
@@ -151,7 +158,29 @@ check: deps
 	@scripts/check-banned.sh
 	@$(MAKE) --no-print-directory clang-check
 	@$(MAKE) --no-print-directory MODE=asan test
+	@$(MAKE) --no-print-directory MODE=asan install-check
 	@$(MAKE) --no-print-directory fuzz
+
+# An installed greenbench finds everything relative to its own binary:
+# workers in ../share/greenbench/workers, ONNX Runtime in ../lib/greenbench
+# (src/runtime/worker_runtimes.c, ort_env.c), so PREFIX can be anywhere.
+PREFIX ?= /usr/local
+INSTALL ?= install
+install: $(BUILD)/greenbench
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/greenbench \
+		$(DESTDIR)$(PREFIX)/share/greenbench/workers $(DESTDIR)$(PREFIX)/share/greenbench/examples \
+		$(DESTDIR)$(PREFIX)/share/doc/greenbench
+	$(INSTALL) -m 755 $(BUILD)/greenbench $(DESTDIR)$(PREFIX)/bin/greenbench
+	$(INSTALL) -m 644 workers/*.py $(DESTDIR)$(PREFIX)/share/greenbench/workers/
+	$(INSTALL) -m 644 examples/*.yaml $(DESTDIR)$(PREFIX)/share/greenbench/examples/
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/greenbench/
+	cp -R docs/. $(DESTDIR)$(PREFIX)/share/doc/greenbench/
+	$(if $(INSTALL_LIBS),cp -P $(INSTALL_LIBS) $(DESTDIR)$(PREFIX)/lib/greenbench/)
+
+# `make install` into a temporary prefix, then a smoke test of that copy
+# alone (tests/install_smoke.sh; part of `make check`).
+install-check: $(BUILD)/greenbench $(TEST_DEPS)
+	@GB_BUILD=$(BUILD) MAKE="$(MAKE)" MODE=$(MODE) tests/install_smoke.sh
 
 # Catch what only clang warns about; compiles everything, links nothing.
 clang-check:

@@ -19,6 +19,9 @@ ifeq ($(ORT),off)
 else ifneq ($(ORT_HEADER),)
 CPPFLAGS += -DGB_HAVE_ORT=1 -I$(ORT_ROOT)/include \
 	-DGB_ORT_LIBDIR='"$(abspath $(ORT_ROOT))/lib"'
+# `make install` copies the library (and its provider plugins) to
+# PREFIX/lib/greenbench, which an installed binary tries first.
+INSTALL_LIBS += $(wildcard $(ORT_ROOT)/lib/libonnxruntime*.so*)
 else ifeq ($(ORT),on)
 $(error ORT=on but $(ORT_ROOT)/include/onnxruntime_c_api.h is missing: run 'make deps' or set ORT_ROOT)
 else

@@ -430,7 +430,7 @@ static const struct gbt_row rows[] = {
 	{ "report --db missing.db", 1, "error: cannot open database 'missing.db': No such file or directory" },
 	{ "report --format pdf", 129, "unknown format 'pdf' (expected table, md, csv, json, latex or html)" },
 	{ "report --campaign x", 129, "invalid --campaign 'x'" },
-	{ "report --campaign", 129, "--campaign needs a value" },
+	{ "report --campaign", 129, "option '--campaign' needs a value" },
 };
 
 static void test_cli_rows(void **st)

@@ -126,13 +126,21 @@ static void test_run_cmd_rules(void **st)
 static void test_workers_rules(void **st)
 {
 	struct gb_path_info pi;
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], exe[PATH_MAX], real[PATH_MAX];
+	ssize_t n;
 
 	(void)st;
-	/* build/tests/test_paths: ../../workers is the source tree's. */
+	/* build/tests/test_paths: ../../workers is the source tree's, named
+	 * canonically. */
 	assert_int_equal(gb_paths_resolve(GB_PATH_WORKERS, &pi), 0);
 	assert_int_equal(pi.source, GB_PATH_FROM_EXE);
-	assert_non_null(strstr(pi.path, "/../../workers"));
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(buf, sizeof buf, "%s/../../workers", exe);
+	assert_non_null(realpath(buf, real));
+	assert_string_equal(pi.path, real);
 	snprintf(buf, sizeof buf, "%s/torch_worker.py", pi.path);
 	assert_int_equal(access(buf, R_OK), 0);
 
@@ -144,6 +152,17 @@ static void test_workers_rules(void **st)
 	setenv("GREENBENCH_WORKERS_DIR", "/nonexistent/workers", 1);
 	assert_int_equal(gb_paths_workers_dir(buf, sizeof buf), -ENOENT);
 	assert_string_equal(gb_error_msg(), "GREENBENCH_WORKERS_DIR '/nonexistent/workers' is not a directory");
+}
+
+static void test_lib_rules(void **st)
+{
+	struct gb_path_info pi;
+
+	(void)st;
+	/* A build tree has no lib/greenbench next to it: the build's prefix. */
+	check(GB_PATH_LIB, GB_PATH_FROM_PREFIX, NULL, NULL);
+	assert_int_equal(gb_paths_resolve(GB_PATH_LIB, &pi), 0);
+	assert_string_equal(pi.path + strlen(pi.path) - strlen("/lib/greenbench"), "/lib/greenbench");
 }
 
 static void test_data_rules(void **st)
@@ -180,17 +199,27 @@ static void test_installed_layout(void **st)
 	(void)st;
 	gbt_write(dir, "share/greenbench/workers/torch_worker.py", "# fake\n");
 	gbt_write(dir, "bin/.keep", "\n");
+	gbt_write(dir, "lib/greenbench/libonnxruntime.so", "not a library\n");
 	snprintf(cmd, sizeof cmd, "cp /proc/%ld/exe '%s/bin/greenbench' && env -u GREENBENCH_WORKERS_DIR "
 		 "-u GREENBENCH_DATA_DIR -u GREENBENCH_RUN_CMD GREENBENCH_CACHE_DIR=/c '%s/bin/greenbench' --print-paths",
 		 (long)getpid(), dir, dir);
 	assert_int_equal(gbt_run(cmd, &out), 0);
-	snprintf(want, sizeof want, "data exe-relative %s/bin/../share/greenbench\n", dir);
+	/* Canonical paths: records and --version name them without "bin/..". */
+	snprintf(want, sizeof want, "data exe-relative %s/share/greenbench\n", dir);
 	assert_non_null(strstr(out, want));
-	snprintf(want, sizeof want, "workers exe-relative %s/bin/../share/greenbench/workers\n", dir);
+	snprintf(want, sizeof want, "workers exe-relative %s/share/greenbench/workers\n", dir);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof want, "lib exe-relative %s/lib/greenbench\n", dir);
 	assert_non_null(strstr(out, want));
 	snprintf(want, sizeof want, "run-command exe-relative %s/bin/greenbench\n", dir);
 	assert_non_null(strstr(out, want));
 	assert_non_null(strstr(out, "cache env /c\n"));
+	free(out);
+	/* Without lib/greenbench beside it: the build's prefix. */
+	snprintf(want, sizeof want, "%s/lib", dir);
+	gbt_rm_rf(want);
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	assert_non_null(strstr(out, "lib prefix "));
 	free(out);
 }
 
@@ -212,6 +241,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_run_cmd_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lib_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_installed_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 	};

@@ -12,6 +12,10 @@
  *   data     GREENBENCH_DATA_DIR, else ../share/greenbench next to the
  *            executable when it exists, else PREFIX/share/greenbench (the
  *            prefix the build was configured with, GB_PREFIX).
+ *   lib      greenbench's private libraries of an installed copy (ONNX
+ *            Runtime): ../lib/greenbench next to the executable when it
+ *            exists, else PREFIX/lib/greenbench. A build tree has none and
+ *            its users fall back to what the build found (GB_ORT_LIBDIR).
  *
  * gb_paths_resolve() reports a path together with the rule that chose it,
  * for `greenbench --version` and error messages; the other functions are
@@ -34,6 +38,7 @@ enum gb_path_kind {
 	GB_PATH_WORKERS,
 	GB_PATH_RUN_CMD,
 	GB_PATH_DATA,
+	GB_PATH_LIB,
 	GB_PATH_KIND_COUNT,
 };
 
@@ -58,7 +63,7 @@ struct gb_path_info {
 /* Resolve one kind of path with its rule. */
 int gb_paths_resolve(enum gb_path_kind kind, struct gb_path_info *out);
 
-/* "cache", "workers", "run-command", "data". */
+/* "cache", "workers", "run-command", "data", "lib". */
 const char *gb_path_kind_name(enum gb_path_kind kind);
 /* "config", "env", "xdg", "home", "exe-relative", "prefix". */
 const char *gb_path_source_name(enum gb_path_source source);

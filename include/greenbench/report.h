@@ -140,11 +140,29 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run);
 void gb_report_free(struct gb_report *r);
 
-enum gb_report_format {
-	GB_REPORT_TABLE, GB_REPORT_MD, GB_REPORT_CSV, GB_REPORT_JSON,
-	GB_REPORT_LATEX, GB_REPORT_HTML,
+/* ---- formats (src/report/formats.c) ---------------------------------- */
+
+enum gb_report_format_flags {
+	/* Plots a run's time series: call gb_report_load_series() first. */
+	GB_REPORT_FORMAT_SERIES = 1 << 0,
+	/* The Markdown flavour of the text writer. */
+	GB_REPORT_FORMAT_MARKDOWN = 1 << 1,
 };
-int gb_report_format_parse(const char *name, enum gb_report_format *out);
-int gb_report_write(const struct gb_report *r, enum gb_report_format f, FILE *out);
+
+/* One output format: a row of gb_report_formats[]. write() gets its own
+ * row, writes the whole report to out and returns 0 or a negative errno
+ * with the message set. */
+struct gb_report_format {
+	const char *name;	/* the --format value */
+	const char *summary;	/* one line for the help */
+	int (*write)(const struct gb_report_format *self, const struct gb_report *r, FILE *out);
+	unsigned flags;		/* enum gb_report_format_flags */
+};
+
+/* Every format, the default first, ending with a row whose name is NULL. */
+extern const struct gb_report_format gb_report_formats[];
+
+/* The format called name, or -EINVAL with a message listing the names. */
+int gb_report_format_find(const char *name, const struct gb_report_format **out);
 
 #endif

@@ -119,4 +119,9 @@ int gb_runtime_accepts_ep(const struct gb_runtime_ops *rt, const char *ep);
 void gb_runtime_join(const char *const *names, char *buf, size_t len);
 void gb_runtime_names(char *buf, size_t len);
 
+/* The ONNX Runtime library the ort runtime uses, loaded if need be (as its
+ * probe does): its path and version string, static for the process; 0, or
+ * a negative errno with why it cannot be loaded (both set to NULL). */
+int gb_ort_library(const char **path, const char **version);
+
 #endif

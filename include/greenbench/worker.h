@@ -81,6 +81,13 @@ int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
  * ../share/greenbench/workers; gb_paths_workers_dir() (greenbench/paths.h). */
 int gb_worker_dir(char *buf, size_t len);
 
+/* The interpreters a worker runtime tries, in order, into cands; returns
+ * how many: python=PATH of opt (may be NULL), else GREENBENCH_PYTHON, else
+ * python3 from PATH and then Debian's /usr/bin/python3 (where python3-torch
+ * goes when PATH's python3 is another one, e.g. a pyenv shim). Static or
+ * environment strings; nothing is run. */
+size_t gb_worker_pythons(const struct gb_runtime_options *opt, const char *cands[2]);
+
 /* Options a worker runtime takes for itself and never sends on:
  * python=PATH (interpreter), timeout=DUR, start_timeout=DUR. */
 int gb_worker_is_harness_option(const char *key);

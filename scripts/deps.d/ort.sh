@@ -6,6 +6,10 @@
 # two .so files are kept under third_party/ort; the rest of the 150 MB
 # package (iOS, macOS, Android, Windows builds) is thrown away.
 #
+# The tarball is pinned by hash: its SHA-256 and SHA-512 are committed
+# below (the SHA-512 is npm's dist.integrity, `npm view $pkg dist.integrity`,
+# in hex); a tarball that does not match stops the install.
+#
 # Skipped when ORT_ROOT is set (an official release tree, or the GPU tree
 # on the H100 machine) or when third_party/ort already holds the files.
 set -eu
@@ -15,6 +19,8 @@ pkg=com.github.asus4.onnxruntime@0.4.9
 dest=third_party/ort
 hdr='package/Plugins/iOS~/onnxruntime.xcframework/ios-arm64_x86_64-simulator/onnxruntime.framework/Headers'
 libdir=package/Plugins/Linux/x64
+sha256=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
+sha512=064cf176e499f4891e0cfe90f25cf64c553689eee1492bd2ed921fccca28131a2ad02373267bae19a509ec8b288c182a3b8a2e0f58d76a1f0e63225b08ddbd16
 
 if [ -n "${ORT_ROOT:-}" ]; then
 	[ -f "$ORT_ROOT/include/onnxruntime_c_api.h" ] ||
@@ -37,6 +43,15 @@ if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.log); then
 	exit 0
 fi
 tgz=$(ls "$tmp"/*.tgz)
+got256=$(sha256sum "$tgz" | cut -d' ' -f1)
+got512=$(sha512sum "$tgz" | cut -d' ' -f1)
+if [ "$got256" != "$sha256" ] || [ "$got512" != "$sha512" ]; then
+	echo "error: $pkg from npm does not match the hash pinned in $0:" >&2
+	echo "  expected sha256 $sha256" >&2
+	echo "       got sha256 $got256" >&2
+	echo "refusing to install it (a changed or corrupted package)" >&2
+	exit 1
+fi
 tar xzf "$tgz" -C "$tmp" "$hdr" "$libdir/libonnxruntime.so" "$libdir/libonnxruntime_providers_shared.so"
 mkdir -p "$dest/include" "$dest/lib"
 cp "$tmp/$hdr"/*.h "$dest/include/"

@@ -34,13 +34,7 @@ void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "fatal: <msg>", exit(128). */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* True if argv holds -h or --help before a "--". */
-int gb_cli_wants_help(int argc, char **argv);
-/* Print usage text to stdout (for --help) and return 0. */
-int gb_cli_usage(const char *text);
-/* Print "usage error" plus usage text to stderr and return 129 (git's code). */
-int gb_cli_usage_error(const char *text, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Options and usage text: src/cli/parse_options.h, for every command. */
 
 /* Flush stdout and report write errors (perf/git habit); returns status. */
 int gb_cli_finish(int status);

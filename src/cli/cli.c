@@ -43,35 +43,6 @@ void die(const char *fmt, ...)
 	exit(128);
 }
 
-int gb_cli_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return 0;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	}
-	return 0;
-}
-
-int gb_cli_usage(const char *text)
-{
-	fputs(text, stdout);
-	return 0;
-}
-
-int gb_cli_usage_error(const char *text, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(text, stderr);
-	return 129;
-}
-
 int gb_cli_finish(int status)
 {
 	if (fflush(stdout) || ferror(stdout)) {

@@ -16,6 +16,7 @@
  */
 #include "cli/builtin.h"
 #include "cli/meter_opts.h"
+#include "cli/parse_options.h"
 #include "greenbench/engine.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
@@ -27,22 +28,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: greenbench campaign run FILE [--db results.db] [--resume] [--retry-failed] [--keep-going]\n"
-	"\n"
+static const struct gb_usage run_usage = {
+	.synopsis = "greenbench campaign run FILE [--db results.db] [--resume] [--retry-failed] [--keep-going] [-q]\n",
+	.description =
 	"Run every configuration of an experiment file (models x runtimes x batches,\n"
 	"minus exclusions) `reps` times in a seeded random order, with an idle\n"
-	"baseline and cooldowns, and record each run in a SQLite database as it ends.\n"
-	"\n"
-	"    --db FILE     the database (default results.db); created if missing\n"
-	"    --resume      continue the newest campaign of this same file in the\n"
-	"                  database: finished runs are kept, the rest are run\n"
-	"    --retry-failed  with --resume: run the failed runs again (the failures\n"
-	"                  are kept as history)\n"
-	"    --keep-going  record the runs of runtimes or models that cannot run\n"
-	"                  here as failed, instead of refusing the plan\n"
-	"    -q, --quiet   no progress output\n"
-	"\n"
+	"baseline and cooldowns, and record each run in a SQLite database as it ends.\n",
+	.epilogue =
 	"Exit status: 0 every run ok and none invalid; 1 the campaign could not be\n"
 	"opened, checked or stored; 3 runs failed; 4 no run failed but some are\n"
 	"invalid (see their verdicts in the report); 129 usage; 130 interrupted.\n"
@@ -50,7 +42,8 @@ static const char usage[] =
 	"Environment: GREENBENCH_RUN_CMD runs each configuration with another\n"
 	"program instead of this greenbench; GREENBENCH_CACHE_DIR is where zoo\n"
 	"models are exported (default ~/.cache/greenbench). The file format is in\n"
-	"docs/campaigns.md; see the results with 'greenbench report'.\n";
+	"docs/campaigns.md; see the results with 'greenbench report'.\n",
+};
 
 static volatile sig_atomic_t stop_flag;
 
@@ -274,44 +267,78 @@ out:
 	return gb_cli_finish(ret);
 }
 
-int cmd_campaign(int argc, char **argv)
+static int campaign_run_cmd(int argc, char **argv)
 {
 	struct camp c;
-	const char *file = NULL, *db = "results.db";
+	const char *db = "results.db";
+	struct gb_option opts[] = {
+		GB_OPT_STRING(0, "db", &db, "FILE", "the database (default results.db); created if missing"),
+		GB_OPT_BOOL(0, "resume", &c.resume, "continue the newest campaign of this same file in the "
+			    "database: finished runs are kept, the rest are run"),
+		GB_OPT_BOOL(0, "retry-failed", &c.retry_failed, "with --resume: run the failed runs again (the "
+			    "failures are kept as history)"),
+		GB_OPT_BOOL(0, "keep-going", &c.keep_going, "record the runs of runtimes or models that cannot "
+			    "run here as failed, instead of refusing the plan"),
+		GB_OPT_BOOL('q', "quiet", &c.quiet, "no progress output"),
+		GB_OPT_END(),
+	};
+	int n;
 
 	memset(&c, 0, sizeof c);
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(usage);
-	if (argc < 2 || strcmp(argv[1], "run"))
-		return gb_cli_usage_error(usage, argc < 2 ? "missing subcommand: expected 'run'"
-					  : "unknown subcommand '%s': expected 'run'", argc < 2 ? "" : argv[1]);
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--db")) {
-			if (++i == argc)
-				return gb_cli_usage_error(usage, "--db needs a file");
-			db = argv[i];
-		} else if (!strncmp(argv[i], "--db=", 5)) {
-			db = argv[i] + 5;
-		} else if (!strcmp(argv[i], "--resume")) {
-			c.resume = 1;
-		} else if (!strcmp(argv[i], "--retry-failed")) {
-			c.retry_failed = 1;
-		} else if (!strcmp(argv[i], "--keep-going")) {
-			c.keep_going = 1;
-		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-			c.quiet = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[i]);
-		} else if (file) {
-			return gb_cli_usage_error(usage, "more than one experiment file ('%s', '%s')", file, argv[i]);
-		} else {
-			file = argv[i];
-		}
-	}
-	if (!file)
-		return gb_cli_usage_error(usage, "missing experiment file");
+	n = gb_parse_options(argc, argv, opts, &run_usage, 0);
+	if (n < 0)
+		return gb_parse_exit(n);
+	if (n == 0)
+		return gb_parse_exit(gb_usage_error(&run_usage, opts, "missing experiment file"));
+	if (n > 1)
+		return gb_parse_exit(gb_usage_error(&run_usage, opts, "more than one experiment file ('%s', '%s')",
+						    argv[0], argv[1]));
 	c.tty = isatty(2);
-	c.file = file;
+	c.file = argv[0];
 	c.db = db;
 	return campaign_run(&c);
+}
+
+/*
+ * The campaign subcommands: one row each. argv[0] of fn is the
+ * subcommand's name.
+ */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} subcommands[] = {
+	{ "run", campaign_run_cmd, "run an experiment file into a results database" },
+};
+#define NSUB (sizeof subcommands / sizeof subcommands[0])
+
+static void campaign_usage(FILE *f)
+{
+	fputs("usage: greenbench campaign <subcommand> [<args>]\n\nsubcommands:\n", f);
+	for (size_t i = 0; i < NSUB; i++)
+		fprintf(f, "   %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	fputs("\n'greenbench campaign <subcommand> --help' shows its options.\n", f);
+}
+
+int cmd_campaign(int argc, char **argv)
+{
+	char names[256];
+	size_t off = 0;
+
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
+		campaign_usage(stdout);
+		return gb_cli_finish(0);
+	}
+	for (size_t i = 0; argc >= 2 && i < NSUB; i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < NSUB && off < sizeof names; i++)
+		off += (size_t)snprintf(names + off, sizeof names - off, "%s'%s'", i ? ", " : "", subcommands[i].name);
+	if (argc < 2)
+		error("missing subcommand: expected %s", names);
+	else
+		error("unknown subcommand '%s': expected %s", argv[1], names);
+	fputc('\n', stderr);
+	campaign_usage(stderr);
+	return 129;
 }

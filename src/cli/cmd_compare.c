@@ -27,43 +27,24 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: greenbench compare [options] -- A-OPTIONS -- B-OPTIONS\n"
-	"\n"
+static const struct gb_usage usage = {
+	.synopsis = "greenbench compare [options] -- A-OPTIONS -- B-OPTIONS\n",
+	.description =
 	"Run two configurations on the same inputs and report top-1 agreement and the\n"
 	"max/mean |difference| of their outputs (the first float32 output of each,\n"
 	"read as [batch, scores]). Inputs are generated from --seed like 'run', or are\n"
-	"the items of --data; with labelled data each side's accuracy is shown too.\n"
-	"\n"
-	"Options before the first '--' are common to both sides:\n"
-	"    -b, --batch N            items per batch (default 1)\n"
-	"        --batches N          generated batches (default 4; seeds N, N+1, ...)\n"
-	"        --seed N             seed of the generated inputs (default 42)\n"
-	"        --vocab N            generated token ids in [0, N) (default 30522)\n"
-	"        --dim NAME=N         value of a symbolic dim, both sides, repeatable\n"
-	"        --json               print one JSON object\n"
-	"\n"
-	GB_CLI_DATA_HELP
-	"\n"
-	"Each side's options (between the '--'s):\n"
-	"    -m, --model FILE|NAME    the model\n"
-	"        --runtime NAME       runtime (default ort; see 'greenbench devices')\n"
-	"        --ep EP[:N]          execution provider or device (default cpu)\n"
-	"        --ep-option K=V      provider option, repeatable\n"
-	"        --io host|device     where inputs live (default host)\n"
-	"        --threads N[,M]      intra-op (and inter-op) threads; 0: default\n"
-	"        --opt-level L        graph optimization: none, basic, extended, layout, all\n"
-	"\n"
+	"the items of --data; with labelled data each side's accuracy is shown too.\n",
+	.epilogue =
 	"Examples:\n"
 	"    greenbench compare -- --model m.onnx -- --model m_fp16.onnx\n"
 	"    greenbench compare --batch 8 -- --model resnet50.onnx --ep cuda \\\n"
 	"        -- --runtime torch --model resnet50 --ep cuda\n"
 	"    greenbench compare --data val/ --limit 500 --batch 32 \\\n"
-	"        -- --model a.onnx -- --model b.onnx\n";
+	"        -- --model a.onnx -- --model b.onnx\n",
+};
 
 struct side {
 	const char *label;
@@ -78,22 +59,11 @@ struct side {
 
 struct compare_opts {
 	uint64_t batch, batches, seed, vocab;
-	struct gb_dim dims[GB_MAX_DIMS];
-	size_t ndims;
+	struct gb_cli_dims dims;
 	int json;
 	struct gb_cli_data data;
 	struct side side[2];
 };
-
-static int add_dim(struct gb_dim *dims, size_t *n, const char *text)
-{
-	if (*n == GB_MAX_DIMS)
-		return gb_cli_usage_error(usage, "too many --dim (at most %d)", GB_MAX_DIMS);
-	if (gb_dim_parse(text, &dims[*n]) < 0)
-		return gb_cli_usage_error(usage, "%s", gb_error_msg());
-	(*n)++;
-	return 0;
-}
 
 /* The index of the next "--" from i, or argc. */
 static int next_sep(int argc, char **argv, int i)
@@ -103,78 +73,46 @@ static int next_sep(int argc, char **argv, int i)
 	return i;
 }
 
+/* One side's options, argv[0] being the "--" before them. */
 static int parse_side(int argc, char **argv, struct side *s)
 {
-	static const struct option longopts[] = {
-		GB_CLI_RUNTIME_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
+	const struct gb_option opts[] = {
+		GB_CLI_RUNTIME_OPTIONS(&s->opt),
+		GB_OPT_END(),
 	};
-	int c, ret;
+	char prefix[16];
+	struct gb_usage u = usage;
+	int ret;
 
+	snprintf(prefix, sizeof prefix, "side %s: ", s->label);
+	u.error_prefix = prefix;
 	gb_cli_runtime_init(&s->opt);
-	optind = 0;	/* a new argv: glibc re-initialises on 0 */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:", longopts, NULL)) != -1) {
-		if (c == ':')
-			return gb_cli_usage_error(usage, "side %s: option '%s' needs a value", s->label,
-						  argv[optind - 1]);
-		if (c == '?')
-			return gb_cli_usage_error(usage, "side %s: unknown option '%s'", s->label, argv[optind - 1]);
-		ret = gb_cli_runtime_option(&s->opt, c, optarg, usage);
-		if (ret)
-			return ret;
-	}
-	if (optind < argc)
-		return gb_cli_usage_error(usage, "side %s: unexpected argument '%s'", s->label, argv[optind]);
+	ret = gb_parse_options(argc, argv, opts, &u, GB_PARSE_NO_ARGS);
+	if (ret < 0)
+		return ret;
 	if (!s->opt.ro.model)
-		return gb_cli_usage_error(usage, "side %s: no model given: use --model FILE", s->label);
+		return gb_usage_error(&u, opts, "no model given: use --model FILE");
 	return 0;
 }
 
-static int parse_common(int argc, char **argv, struct compare_opts *o)
-{
-	enum { O_BATCHES = 256, O_SEED, O_VOCAB, O_DIM, O_JSON };
-	static const struct option longopts[] = {
-		{ "batch", required_argument, NULL, 'b' },
-		{ "batches", required_argument, NULL, O_BATCHES },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "vocab", required_argument, NULL, O_VOCAB },
-		{ "dim", required_argument, NULL, O_DIM },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		GB_CLI_DATA_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, ret = 0;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b': ret = gb_cli_parse_u64(usage, "--batch", optarg, 1, &o->batch); break;
-		case O_BATCHES: ret = gb_cli_parse_u64(usage, "--batches", optarg, 1, &o->batches); break;
-		case O_SEED: ret = gb_cli_parse_u64(usage, "--seed", optarg, 0, &o->seed); break;
-		case O_VOCAB: ret = gb_cli_parse_u64(usage, "--vocab", optarg, 1, &o->vocab); break;
-		case O_DIM: ret = add_dim(o->dims, &o->ndims, optarg); break;
-		case O_JSON: o->json = 1; break;
-		case 'h': gb_cli_usage(usage); return -1;
-		case ':': return gb_cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (c >= GB_OPT_DATA && c < GB_OPT_DATA_END)
-				ret = gb_cli_data_option(&o->data, c, optarg, usage);
-			else
-				return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		}
-		if (ret)
-			return ret;
-	}
-	if (optind < argc)
-		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	return gb_cli_data_check(&o->data, usage);
-}
-
+/* 0, or GB_PARSE_HELP / GB_PARSE_ERROR (printed). */
 static int parse_opts(int argc, char **argv, struct compare_opts *o)
 {
+	struct gb_cli_runtime listed; /* the side rows' help only: never set */
+	const struct gb_option opts[] = {
+		GB_OPT_GROUP("Options before the first '--' are common to both sides:"),
+		GB_OPT_UINT('b', "batch", &o->batch, "N", "items per batch (default 1)", 1),
+		GB_OPT_UINT(0, "batches", &o->batches, "N", "generated batches (default 4; seeds N, N+1, ...)", 1),
+		GB_OPT_UINT(0, "seed", &o->seed, "N", "seed of the generated inputs (default 42)", 0),
+		GB_OPT_UINT(0, "vocab", &o->vocab, "N", "generated token ids in [0, N) (default 30522)", 1),
+		GB_OPT_CALLBACK(0, "dim", &o->dims, "NAME=N", "value of a symbolic dim, both sides, repeatable",
+				gb_cli_dim_option),
+		GB_OPT_BOOL(0, "json", &o->json, "print one JSON object"),
+		GB_CLI_DATA_OPTIONS(&o->data),
+		GB_OPT_GROUP_LIST_ONLY("Each side's options (between the '--'s):"),
+		GB_CLI_RUNTIME_OPTIONS(&listed),
+		GB_OPT_END(),
+	};
 	int a = next_sep(argc, argv, 1), b, ret;
 
 	o->batch = 1;
@@ -183,21 +121,20 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 	o->side[0].label = "a";
 	o->side[1].label = "b";
 	gb_cli_data_init(&o->data);
-	if (gb_cli_wants_help(argc, argv)) {
-		gb_cli_usage(usage);
-		return -1;
-	}
-	ret = parse_common(a, argv, o);
+	ret = gb_parse_options(a, argv, opts, &usage, GB_PARSE_NO_ARGS);
+	if (ret < 0)
+		return ret;
+	ret = gb_cli_data_check(&o->data, &usage, opts);
 	if (ret)
 		return ret;
 	if (a >= argc)
-		return gb_cli_usage_error(usage, "give both sides: compare [options] -- A-OPTIONS -- B-OPTIONS");
+		return gb_usage_error(&usage, opts, "give both sides: compare [options] -- A-OPTIONS -- B-OPTIONS");
 	b = next_sep(argc, argv, a + 1);
 	if (b >= argc)
-		return gb_cli_usage_error(usage, "side b is missing: add '-- B-OPTIONS'");
+		return gb_usage_error(&usage, opts, "side b is missing: add '-- B-OPTIONS'");
 	if (next_sep(argc, argv, b + 1) < argc)
-		return gb_cli_usage_error(usage, "too many '--': two sides only");
-	/* getopt wants argv[0]: the "--" before each side stands in for it. */
+		return gb_usage_error(&usage, opts, "too many '--': two sides only");
+	/* the "--" before each side stands in for argv[0] */
 	ret = parse_side(b - a, argv + a, &o->side[0]);
 	if (!ret)
 		ret = parse_side(argc - b, argv + b, &o->side[1]);
@@ -276,8 +213,8 @@ static int compare_generated(struct compare_opts *o, struct tally *ty)
 	gb_input_config_init(&ic);
 	ic.batch = o->batch;
 	ic.vocab = o->vocab;
-	ic.dims = o->dims;
-	ic.ndims = o->ndims;
+	ic.dims = o->dims.dim;
+	ic.ndims = o->dims.n;
 	for (uint64_t i = 0; !ret && i < o->batches; i++) {
 		ic.seed = o->seed + i;
 		if (gb_bench_explain_oom(gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch), o->batch) < 0)
@@ -430,7 +367,7 @@ int cmd_compare(int argc, char **argv)
 	memset(&ty, 0, sizeof ty);
 	ret = parse_opts(argc, argv, &o);
 	if (ret)
-		return ret < 0 ? gb_cli_finish(0) : ret;
+		return gb_cli_finish(gb_parse_exit(ret));
 	gb_agreement_init(&ty.g);
 	gb_accuracy_init(&o.side[0].acc);
 	gb_accuracy_init(&o.side[1].acc);

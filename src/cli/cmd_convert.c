@@ -7,32 +7,25 @@
  *   wrote resnet50.onnx: 102.1 MB, opset 17, torch 1.13.0a0, weights random (seed 0), 4.2 s
  */
 #include "cli/builtin.h"
+#include "cli/parse_options.h"
 
 #include "greenbench/error.h"
 #include "greenbench/time.h"
 #include "greenbench/worker.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage[] =
-	"usage: greenbench convert torch2onnx --model MODEL [--weights FILE] [--opset N]\n"
-	"                          [--seq N] [--seed N] -o FILE.onnx\n"
-	"\n"
+static const struct gb_usage usage = {
+	.synopsis =
+	"greenbench convert torch2onnx --model MODEL [--weights FILE] [--opset N]\n"
+	"                          [--seq N] [--seed N] -o FILE.onnx\n",
+	.description =
 	"Export a PyTorch model to ONNX with torch.onnx.export, in the torch worker\n"
 	"(workers/torch_worker.py; see docs/worker-protocol.md). The batch dimension\n"
-	"(and nothing else) is dynamic; inputs are named as the torch runtime names them.\n"
-	"\n"
-	"    --model MODEL     resnet50, mobilenetv2, bert-base, or a TorchScript file\n"
-	"    --weights FILE    weights (.safetensors or a torch state dict); default:\n"
-	"                      random, from --seed\n"
-	"    --opset N         ONNX opset (default 17)\n"
-	"    --seq N           BERT sequence length (default 128)\n"
-	"    --seed N          seed of the random weights (default 0)\n"
-	"    -o, --output FILE the ONNX file to write\n";
+	"(and nothing else) is dynamic; inputs are named as the torch runtime names them.\n",
+};
 
 static const char *meta_get(struct gb_worker *w, const char *key)
 {
@@ -89,62 +82,36 @@ static int convert_torch2onnx(const char *model, const char *weights, const char
 
 int cmd_convert(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' }, { "weights", required_argument, NULL, 'w' },
-		{ "opset", required_argument, NULL, 'p' }, { "seq", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },  { "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+	const char *model = NULL, *weights = NULL, *out = NULL;
+	uint64_t seed = 0, seq = 0;
+	int opset = 17, n;
+	char seqbuf[32];
+	const struct gb_option opts[] = {
+		GB_OPT_STRING(0, "model", &model, "MODEL", "resnet50, mobilenetv2, bert-base, or a TorchScript file"),
+		GB_OPT_STRING(0, "weights", &weights, "FILE",
+			      "weights (.safetensors or a torch state dict); default: random, from --seed"),
+		GB_OPT_INT_RANGE(0, "opset", &opset, "N", "ONNX opset (default 17)", 7, 30),
+		GB_OPT_UINT(0, "seq", &seq, "N", "BERT sequence length (default 128)", 1),
+		GB_OPT_UINT(0, "seed", &seed, "N", "seed of the random weights (default 0)", 0),
+		GB_OPT_STRING('o', "output", &out, "FILE", "the ONNX file to write"),
+		GB_OPT_END(),
 	};
-	const char *model = NULL, *weights = NULL, *seq = NULL, *out = NULL;
-	unsigned long long seed = 0;
-	long opset = 17;
-	char *end;
-	int c;
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(usage);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			model = optarg;
-			break;
-		case 'w':
-			weights = optarg;
-			break;
-		case 's':
-			if (strtol(optarg, &end, 10) <= 0 || *end)
-				return gb_cli_usage_error(usage, "invalid --seq '%s'", optarg);
-			seq = optarg;
-			break;
-		case 'p':
-			opset = strtol(optarg, &end, 10);
-			if (*end || opset < 7 || opset > 30)
-				return gb_cli_usage_error(usage, "invalid --opset '%s'", optarg);
-			break;
-		case 'S':
-			errno = 0;
-			seed = strtoull(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-')
-				return gb_cli_usage_error(usage, "invalid --seed '%s'", optarg);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return gb_cli_usage_error(usage, "no conversion given (torch2onnx)");
-	if (strcmp(argv[optind], "torch2onnx"))
-		return gb_cli_usage_error(usage, "unknown conversion '%s' (torch2onnx)", argv[optind]);
-	if (optind + 1 < argc)
-		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
-	if (!model)
-		return gb_cli_usage_error(usage, "no --model given");
-	if (!out)
-		return gb_cli_usage_error(usage, "no output file given (-o FILE.onnx)");
-	return gb_cli_finish(convert_torch2onnx(model, weights, seq, (int)opset, seed, out));
+	n = gb_parse_options(argc, argv, opts, &usage, 0);
+	if (n < 0)
+		return gb_cli_finish(gb_parse_exit(n));
+	if (n < 1)
+		n = gb_usage_error(&usage, opts, "no conversion given (torch2onnx)");
+	else if (strcmp(argv[0], "torch2onnx"))
+		n = gb_usage_error(&usage, opts, "unknown conversion '%s' (torch2onnx)", argv[0]);
+	else if (n > 1)
+		n = gb_usage_error(&usage, opts, "unexpected argument '%s'", argv[1]);
+	else if (!model)
+		n = gb_usage_error(&usage, opts, "no --model given");
+	else if (!out)
+		n = gb_usage_error(&usage, opts, "no output file given (-o FILE.onnx)");
+	if (n < 0)
+		return gb_parse_exit(n);
+	snprintf(seqbuf, sizeof seqbuf, "%llu", (unsigned long long)seq);
+	return gb_cli_finish(convert_torch2onnx(model, weights, seq ? seqbuf : NULL, opset, seed, out));
 }

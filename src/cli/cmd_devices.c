@@ -21,23 +21,20 @@
 #include "greenbench/runtime.h"
 
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: greenbench devices [--json] [--cpu-tdp W]\n"
-	"\n"
+static const struct gb_usage usage = {
+	.synopsis = "greenbench devices [--json] [--cpu-tdp W]\n",
+	.description =
 	"List every energy and telemetry source (RAPL through powercap, perf or MSRs;\n"
 	"NVIDIA GPUs through NVML; the CPU estimator), whether it works here and why\n"
 	"not, the domains that will be measured with the method of each, and the\n"
-	"inference runtimes that can start.\n"
-	"\n"
-	"    --json          print one JSON object instead of the table\n"
-	"    --cpu-tdp W     package TDP for the CPU estimator (overrides the table)\n"
-	"\n"
+	"inference runtimes that can start.\n",
+	.epilogue =
 	"Environment: GREENBENCH_SYSFS_ROOT (default /) prefixes /sys, /proc and /dev;\n"
-	"GREENBENCH_NVML_LIB names the NVML library to load.\n";
+	"GREENBENCH_NVML_LIB names the NVML library to load.\n",
+};
 
 static const char *state_name(enum gb_source_state s)
 {
@@ -170,31 +167,19 @@ static void print_table(struct gb_meter *m)
 
 int cmd_devices(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "cpu-tdp", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct gb_meter_config cfg;
 	struct gb_meter *m = NULL;
-	int json = 0, c, ret;
+	int json = 0, ret;
+	const struct gb_option opts[] = {
+		GB_OPT_BOOL(0, "json", &json, "print one JSON object instead of the table"),
+		GB_CLI_CPU_TDP_OPTION(&cfg),
+		GB_OPT_END(),
+	};
 
 	gb_meter_config_init(&cfg);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'T':
-			if (gb_cli_parse_tdp(optarg, &cfg.cpu_tdp_w) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case 'h': return gb_cli_usage(usage);
-		default: return gb_cli_usage_error(usage, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	ret = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_NO_ARGS);
+	if (ret < 0)
+		return gb_cli_finish(gb_parse_exit(ret));
 	gb_cli_meter_config_env(&cfg);
 	ret = gb_meter_open(&cfg, &m);
 	if (ret < 0)

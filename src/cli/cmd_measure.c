@@ -27,27 +27,22 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: greenbench measure [-i DURATION] [--idle DURATION] [-o FILE.csv] [--json]\n"
-	"                          [--cpu-tdp W] -- COMMAND [ARGS...]\n"
-	"\n"
+static const struct gb_usage usage = {
+	.synopsis =
+	"greenbench measure [-i DURATION] [--idle DURATION] [-o FILE.csv] [--json]\n"
+	"                          [--cpu-tdp W] -- COMMAND [ARGS...]\n",
+	.description =
 	"Run COMMAND and report the energy it used, per domain, with the method of\n"
 	"each figure (counter, integrated or estimated), average and peak power, GPU\n"
 	"utilization and memory, and the command's CPU time. Counters are armed\n"
 	"before COMMAND starts; signals are forwarded to it; the exit status is\n"
-	"COMMAND's (127 if it cannot be started, 128+N if killed by signal N).\n"
-	"\n"
-	"    -i, --interval DURATION  sampling period (default 20ms)\n"
-	"        --idle DURATION      measure idle power first; report net energy too\n"
-	"    -o, --output FILE.csv    write the sampled time series as CSV\n"
-	"        --json               print one JSON object instead of the table\n"
-	"        --cpu-tdp W          package TDP for the CPU estimator\n";
+	"COMMAND's (127 if it cannot be started, 128+N if killed by signal N).\n",
+};
 
 static volatile sig_atomic_t child_pid;
 
@@ -202,52 +197,30 @@ struct measure_opts {
 	int json;
 };
 
-static int parse_opts(int argc, char **argv, struct measure_opts *o, int *first_cmd)
+/* The number of COMMAND words (moved to argv[0..n)), or GB_PARSE_HELP /
+ * GB_PARSE_ERROR (printed). */
+static int parse_opts(int argc, char **argv, struct measure_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "idle", required_argument, NULL, 'I' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "cpu-tdp", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct gb_option opts[] = {
+		GB_OPT_DURATION('i', "interval", &o->cfg.interval_ns, "DURATION", "sampling period (default 20ms)",
+				GB_NS_PER_MS),
+		GB_OPT_DURATION(0, "idle", &o->idle_ns, "DURATION", "measure idle power first; report net energy too",
+				0),
+		GB_OPT_STRING('o', "output", &o->csv, "FILE.csv", "write the sampled time series as CSV"),
+		GB_OPT_BOOL(0, "json", &o->json, "print one JSON object instead of the table"),
+		GB_CLI_CPU_TDP_OPTION(&o->cfg),
+		GB_OPT_END(),
 	};
-	int c;
+	int n;
 
 	memset(o, 0, sizeof *o);
 	gb_meter_config_init(&o->cfg);
-	optind = 1;
-	opterr = 0;
-	/* '+': stop at the first non-option so COMMAND's own flags stay its. */
-	while ((c = getopt_long(argc, argv, "+i:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (gb_duration_parse(optarg, &o->cfg.interval_ns) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			if (o->cfg.interval_ns < GB_NS_PER_MS)
-				return gb_cli_usage_error(usage, "interval '%s' is below 1ms", optarg);
-			break;
-		case 'I':
-			if (gb_duration_parse(optarg, &o->idle_ns) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case 'o': o->csv = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'T':
-			if (gb_cli_parse_tdp(optarg, &o->cfg.cpu_tdp_w) < 0)
-				return gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case 'h': gb_cli_usage(usage); return -1;
-		default:
-			return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return gb_cli_usage_error(usage, "no command given: put it after '--'");
-	*first_cmd = optind;
+	/* COMMAND's own flags stay its own */
+	n = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_STOP_AT_NON_OPTION);
+	if (n == 0)
+		return gb_usage_error(&usage, opts, "no command given: put it after '--'");
 	gb_cli_meter_config_env(&o->cfg);
-	return 0;
+	return n;
 }
 
 int cmd_measure(int argc, char **argv)
@@ -258,14 +231,14 @@ int cmd_measure(int argc, char **argv)
 	struct gb_domain_energy *e = NULL;
 	struct child_result cr = { .exit_code = 127 };
 	struct gb_proc child = GB_PROC_INIT;
-	int first = 0, ret, status = 127;
+	int ret, status = 127;
 	char **cmdv;
 	FILE *csv = NULL;
 
-	ret = parse_opts(argc, argv, &o, &first);
-	if (ret)
-		return ret < 0 ? 0 : ret;
-	cmdv = argv + first;
+	ret = parse_opts(argc, argv, &o);
+	if (ret < 0)
+		return gb_cli_finish(gb_parse_exit(ret));
+	cmdv = argv;
 	if (o.csv) {
 		csv = fopen(o.csv, "w");
 		if (!csv) {

@@ -13,6 +13,7 @@
  *   ...
  */
 #include "cli/builtin.h"
+#include "cli/parse_options.h"
 #include "greenbench/error.h"
 #include "greenbench/report.h"
 #include "greenbench/store.h"
@@ -23,68 +24,61 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: greenbench report [--db results.db] [--campaign ID] [--format FMT] [--run ID] [-o FILE]\n"
-	"\n"
+static const char synopsis[] =
+	"greenbench report [--db results.db] [--campaign ID] [--format FMT] [--run ID] [-o FILE]\n";
+static const char description[] =
 	"Tables and statistics of a campaign: Table 1 per model, batch size and\n"
 	"runtime/EP (means with 95% confidence intervals over repetitions, the\n"
 	"method of every energy figure), Table 3 comparing execution providers,\n"
 	"Table 2 for accuracy when runs have it, Spearman correlations, pairwise\n"
-	"Mann-Whitney U tests with Cliff's delta, ranks, Pareto fronts, warnings.\n"
-	"\n"
-	"    --db FILE        the database (default results.db)\n"
-	"    --campaign ID    which campaign (default: the newest)\n"
-	"    --format FMT     table (default), md, csv, json, latex or html\n"
-	"    --run ID         html: plot power and utilisation of this run\n"
-	"                     (default: the first run with a time series)\n"
-	"    -o FILE          write to FILE instead of standard output\n"
-	"\n"
-	"HTML is one self-contained file (inline CSS and SVG, nothing loaded from\n"
-	"elsewhere). Columns are explained in docs/report.md.\n";
+	"Mann-Whitney U tests with Cliff's delta, ranks, Pareto fronts, warnings.\n";
 
-static int parse_id(const char *s, long long *out)
+/* --format FMT: a row of the format table. */
+static int format_option(const struct gb_option *opt, const char *arg)
 {
-	char *end;
+	return gb_report_format_find(arg, opt->value);
+}
 
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return !*s || *end || errno || *out <= 0 ? -1 : 0;
+/* "formats:" and one line per row of the format table. */
+static void format_list(char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "formats:\n");
+
+	for (const struct gb_report_format *f = gb_report_formats; f->name && used < len; f++)
+		used += (size_t)snprintf(buf + used, len - used, "    %-8s %s%s\n", f->name, f->summary,
+					 f == gb_report_formats ? " (default)" : "");
+	if (used < len)
+		snprintf(buf + used, len - used, "\nColumns are explained in docs/report.md.\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
-	const char *db = "results.db", *outpath = NULL, *fmtname = "table";
-	long long campaign = 0, run = 0;
-	enum gb_report_format fmt;
+	const char *db = "results.db", *outpath = NULL;
+	int64_t campaign = 0, run = 0;
+	const struct gb_report_format *fmt = gb_report_formats;
 	struct gb_store *st = NULL;
 	struct gb_report *r = NULL;
 	FILE *out = stdout;
+	char epilogue[2048];
+	const struct gb_usage usage = { synopsis, description, epilogue, NULL };
+	const struct gb_option opts[] = {
+		GB_OPT_STRING(0, "db", &db, "FILE", "the database (default results.db)"),
+		GB_OPT_INT_RANGE(0, "campaign", &campaign, "ID", "which campaign (default: the newest)", 1, INT64_MAX),
+		GB_OPT_CALLBACK(0, "format", &fmt, "FMT", "output format (default table; see below)", format_option),
+		GB_OPT_INT_RANGE(0, "run", &run, "ID",
+				 "html: plot power and utilisation of this run (default: the first run with a time series)",
+				 1, INT64_MAX),
+		GB_OPT_STRING('o', NULL, &outpath, "FILE", "write to FILE instead of standard output"),
+		GB_OPT_END(),
+	};
 	int64_t id;
-	int ret = 1;
+	int ret;
 
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(usage);
-	for (int i = 1; i < argc; i++) {
-		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(opt, "--db") || !strcmp(opt, "--campaign") || !strcmp(opt, "--format") ||
-		    !strcmp(opt, "-o") || !strcmp(opt, "--run")) {
-			if (!val)
-				return gb_cli_usage_error(usage, "%s needs a value", opt);
-			i++;
-			if (!strcmp(opt, "--db"))
-				db = val;
-			else if (!strcmp(opt, "-o"))
-				outpath = val;
-			else if (!strcmp(opt, "--format"))
-				fmtname = val;
-			else if (parse_id(val, !strcmp(opt, "--run") ? &run : &campaign))
-				return gb_cli_usage_error(usage, "invalid %s '%s': expected a positive number", opt, val);
-		} else {
-			return gb_cli_usage_error(usage, "unknown argument '%s'", opt);
-		}
-	}
-	if (gb_report_format_parse(fmtname, &fmt))
-		return gb_cli_usage_error(usage, "%s", gb_error_msg());
+	format_list(epilogue, sizeof epilogue);
+	ret = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_NO_ARGS);
+	if (ret < 0)
+		return gb_cli_finish(gb_parse_exit(ret));
+	ret = 1;
 	if (access(db, R_OK)) {
 		error("cannot open database '%s': %s", db, strerror(errno));
 		goto out;
@@ -102,7 +96,7 @@ int cmd_report(int argc, char **argv)
 		error("%s", gb_error_msg());
 		goto out;
 	}
-	if (fmt == GB_REPORT_HTML && gb_report_load_series(r, st, run)) {
+	if ((fmt->flags & GB_REPORT_FORMAT_SERIES) && gb_report_load_series(r, st, run)) {
 		error("%s", gb_error_msg());
 		goto out;
 	}
@@ -111,7 +105,7 @@ int cmd_report(int argc, char **argv)
 		error("cannot open '%s' for writing: %s", outpath, strerror(errno));
 		goto out;
 	}
-	if (gb_report_write(r, fmt, out)) {
+	if (fmt->write(fmt, r, out)) {
 		error("%s", gb_error_msg());
 		goto out;
 	}

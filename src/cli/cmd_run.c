@@ -35,54 +35,26 @@
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-	"usage: greenbench run --model M.onnx [--runtime ort] [--ep cpu|cuda|tensorrt]\n"
+static const struct gb_usage usage = {
+	.synopsis =
+	"greenbench run --model M.onnx [--runtime ort] [--ep cpu|cuda|tensorrt]\n"
 	"                      [--batch N] [--dim NAME=N]... [--warmup N|DURATION]\n"
 	"                      [--iterations N] [--min-duration DURATION] [--json]\n"
-	"                      [-o FILE.jsonl] [options]\n"
-	"\n"
+	"                      [-o FILE.jsonl] [options]\n",
+	.description =
 	"Benchmark one configuration: load the model (load phase), run one batch\n"
 	"(first), warm up, then measure for at least --iterations batches AND at least\n"
 	"--min-duration. Each phase reports its time and energy per domain; the\n"
-	"measured phase also gives latency per batch, throughput and energy per item.\n"
-	"\n"
-	"    -m, --model FILE         ONNX model\n"
-	"        --runtime NAME       runtime (default ort)\n"
-	"        --ep EP[:N]          execution provider: cpu (default), cuda, tensorrt;\n"
-	"                             :N picks device N\n"
-	"        --ep-option K=V      provider option, repeatable: provider_lib=PATH,\n"
-	"                             device_id=N, cudnn_conv_algo_search=EXHAUSTIVE|\n"
-	"                             HEURISTIC|DEFAULT, enable_cuda_graph=0|1,\n"
-	"                             session.* (ORT session config entries), ...\n"
-	"        --io host|device     inputs copied from host every run (default), or\n"
-	"                             bound once in device memory (IO binding)\n"
-	"    -b, --batch N            value of the symbolic batch dim (default 1)\n"
-	"        --dim NAME=N         value of another symbolic dim, repeatable\n"
-	"        --vocab N            token ids are drawn in [0, N) (default 30522)\n"
-	"        --seed N             seed of the generated inputs (default 42)\n"
-	"        --warmup N|DURATION  warm-up batches, or time with a unit (default 10)\n"
-	"    -n, --iterations N       measured batches, at least (default 100)\n"
-	"        --min-duration DUR   measured time, at least (default 10s)\n"
-	"        --threads N[,M]      intra-op (and inter-op) threads; 0: default\n"
-	"        --opt-level L        graph optimization: none, basic, extended,\n"
-	"                             layout, all (default), or 0, 1, 2, 3, 99\n"
-	"        --idle DURATION      measure idle power first; report net energy too\n"
-	"        --no-meter           measure no energy (for overhead benchmarks)\n"
-	"        --series             add the measured phase's sampled time series to the record\n"
-	"        --cpu-tdp W          package TDP for the CPU estimator\n"
-	"        --json               print the run record (one JSON line)\n"
-	"    -o, --output FILE.jsonl  append the run record (successful runs only)\n"
-	"\n"
-	GB_CLI_DATA_HELP
-	"\n"
+	"measured phase also gives latency per batch, throughput and energy per item.\n",
+	.epilogue =
 	"With --data, the dataset is read and preprocessed (into the cache) before\n"
 	"anything is measured; after the measured phase an \"accuracy\" phase runs\n"
 	"every item through the same session, in batches of --batch (the last one\n"
@@ -95,7 +67,8 @@ static const char usage[] =
 	"    greenbench run --model bert.onnx --data aclImdb --vocab-file vocab.txt \\\n"
 	"        --vocab 30522 --seq 128\n"
 	"\n"
-	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n";
+	"Environment: GREENBENCH_ORT_LIB names libonnxruntime.so to load.\n",
+};
 
 struct run_opts {
 	struct gb_bench_config cfg;
@@ -105,20 +78,31 @@ struct run_opts {
 	int json;
 	int no_meter;
 	int series;
-	struct gb_dim dims[GB_MAX_DIMS];
+	struct gb_cli_dims dims;
 	struct gb_cli_data data;
 };
 
-static int parse_warmup(const char *text, struct gb_bench_config *cfg)
+/* --warmup N (batches) or --warmup DURATION (with a unit). */
+static int warmup_option(const struct gb_option *opt, const char *arg)
 {
-	if (gb_duration_has_unit(text)) {
-		if (gb_duration_parse(text, &cfg->warmup_ns) < 0)
-			return gb_cli_usage_error(usage, "%s", gb_error_msg());
+	struct gb_bench_config *cfg = opt->value;
+	unsigned long long n;
+	char *end;
+
+	if (gb_duration_has_unit(arg)) {
+		if (gb_duration_parse(arg, &cfg->warmup_ns) < 0)
+			return -EINVAL;
 		cfg->warmup_iterations = 0;
 		return 0;
 	}
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno)
+		return gb_error_set(-EINVAL, "invalid --warmup '%s': expected a number of batches or a duration such as 2s",
+				    arg);
 	cfg->warmup_ns = 0;
-	return gb_cli_parse_u64(usage, "--warmup", text, 0, &cfg->warmup_iterations);
+	cfg->warmup_iterations = n;
+	return 0;
 }
 
 /* Can FILE be appended to? Checked before a long run, without creating it. */
@@ -133,91 +117,49 @@ static int check_output(const char *path)
 	return access(dir, W_OK) == 0 ? 0 : -errno;
 }
 
+/* 0, or GB_PARSE_HELP / GB_PARSE_ERROR (printed). */
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_DIM = 256, O_VOCAB, O_SEED, O_WARMUP, O_MINDUR, O_IDLE, O_NOMETER, O_TDP, O_JSON, O_SERIES };
-	static const struct option longopts[] = {
-		GB_CLI_RUNTIME_LONGOPTS,
-		{ "batch", required_argument, NULL, 'b' },
-		{ "dim", required_argument, NULL, O_DIM },
-		{ "vocab", required_argument, NULL, O_VOCAB },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "warmup", required_argument, NULL, O_WARMUP },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "min-duration", required_argument, NULL, O_MINDUR },
-		{ "idle", required_argument, NULL, O_IDLE },
-		{ "no-meter", no_argument, NULL, O_NOMETER },
-		{ "series", no_argument, NULL, O_SERIES },
-		{ "cpu-tdp", required_argument, NULL, O_TDP },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		GB_CLI_DATA_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct gb_bench_config *cfg = &o->cfg;
-	int c, ret = 0;
+	const struct gb_option opts[] = {
+		GB_CLI_RUNTIME_OPTIONS(&o->rt),
+		GB_OPT_UINT('b', "batch", &cfg->inputs.batch, "N", "value of the symbolic batch dim (default 1)", 1),
+		GB_OPT_CALLBACK(0, "dim", &o->dims, "NAME=N", "value of another symbolic dim, repeatable",
+				gb_cli_dim_option),
+		GB_OPT_UINT(0, "vocab", &cfg->inputs.vocab, "N", "token ids are drawn in [0, N) (default 30522)", 1),
+		GB_OPT_UINT(0, "seed", &cfg->inputs.seed, "N", "seed of the generated inputs (default 42)", 0),
+		GB_OPT_CALLBACK(0, "warmup", cfg, "N|DURATION", "warm-up batches, or time with a unit (default 10)",
+				warmup_option),
+		GB_OPT_UINT('n', "iterations", &cfg->iterations, "N", "measured batches, at least (default 100)", 1),
+		GB_OPT_DURATION(0, "min-duration", &cfg->min_duration_ns, "DUR", "measured time, at least (default 10s)",
+				0),
+		GB_OPT_DURATION(0, "idle", &cfg->idle_ns, "DURATION", "measure idle power first; report net energy too",
+				0),
+		GB_OPT_BOOL(0, "no-meter", &o->no_meter, "measure no energy (for overhead benchmarks)"),
+		GB_OPT_BOOL(0, "series", &o->series, "add the measured phase's sampled time series to the record"),
+		GB_CLI_CPU_TDP_OPTION(&o->mcfg),
+		GB_OPT_BOOL(0, "json", &o->json, "print the run record (one JSON line)"),
+		GB_OPT_STRING('o', "output", &o->output, "FILE.jsonl", "append the run record (successful runs only)"),
+		GB_CLI_DATA_OPTIONS(&o->data),
+		GB_OPT_END(),
+	};
+	int ret;
 
 	gb_bench_config_init(cfg);
 	gb_meter_config_init(&o->mcfg);
 	gb_cli_data_init(&o->data);
 	gb_cli_runtime_init(&o->rt);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:b:n:o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b': ret = gb_cli_parse_u64(usage, "--batch", optarg, 1, &cfg->inputs.batch); break;
-		case O_DIM:
-			if (cfg->inputs.ndims == GB_MAX_DIMS)
-				ret = gb_cli_usage_error(usage, "too many --dim (at most %d)", GB_MAX_DIMS);
-			else if (gb_dim_parse(optarg, &o->dims[cfg->inputs.ndims]) < 0)
-				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
-			else
-				cfg->inputs.ndims++;
-			cfg->inputs.dims = o->dims;
-			break;
-		case O_VOCAB: ret = gb_cli_parse_u64(usage, "--vocab", optarg, 1, &cfg->inputs.vocab); break;
-		case O_SEED: ret = gb_cli_parse_u64(usage, "--seed", optarg, 0, &cfg->inputs.seed); break;
-		case O_WARMUP: ret = parse_warmup(optarg, cfg); break;
-		case 'n': ret = gb_cli_parse_u64(usage, "--iterations", optarg, 1, &cfg->iterations); break;
-		case O_MINDUR:
-			if (gb_duration_parse(optarg, &cfg->min_duration_ns) < 0)
-				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case O_IDLE:
-			if (gb_duration_parse(optarg, &cfg->idle_ns) < 0)
-				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case O_NOMETER: o->no_meter = 1; break;
-		case O_SERIES: o->series = 1; break;
-		case O_TDP:
-			if (gb_cli_parse_tdp(optarg, &o->mcfg.cpu_tdp_w) < 0)
-				ret = gb_cli_usage_error(usage, "%s", gb_error_msg());
-			break;
-		case O_JSON: o->json = 1; break;
-		case 'o': o->output = optarg; break;
-		case 'h': gb_cli_usage(usage); return -1;
-		case ':':
-			return gb_cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
-		default:
-			if (c == 'm' || (c >= GB_OPT_RUNTIME && c < GB_OPT_RUNTIME_END))
-				ret = gb_cli_runtime_option(&o->rt, c, optarg, usage);
-			else if (c >= GB_OPT_DATA && c < GB_OPT_DATA_END)
-				ret = gb_cli_data_option(&o->data, c, optarg, usage);
-			else
-				return gb_cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		}
-		if (ret)
-			return ret;
-	}
-	if (optind < argc)
-		return gb_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	ret = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_NO_ARGS);
+	if (ret < 0)
+		return ret;
+	cfg->inputs.dims = o->dims.dim;
+	cfg->inputs.ndims = o->dims.n;
 	cfg->ropt = o->rt.ro;
 	if (!cfg->ropt.model)
-		return gb_cli_usage_error(usage, "no model given: use --model FILE");
+		return gb_usage_error(&usage, opts, "no model given: use --model FILE");
 	if (o->no_meter && cfg->idle_ns)
-		return gb_cli_usage_error(usage, "--idle needs the meter: drop --no-meter");
-	ret = gb_cli_data_check(&o->data, usage);
+		return gb_usage_error(&usage, opts, "--idle needs the meter: drop --no-meter");
+	ret = gb_cli_data_check(&o->data, &usage, opts);
 	if (ret)
 		return ret;
 	cfg->data_path = o->data.path;
@@ -483,19 +425,19 @@ out:
  * generated inputs' "seq" dim too, unless --dim seq was given. */
 static int open_data(struct run_opts *o)
 {
-	struct gb_input_config *in = &o->cfg.inputs;
+	struct gb_cli_dims *d = &o->dims;
 
 	if (gb_cli_data_open(&o->data, &o->cfg.data) < 0)
 		return -1;
 	if (gb_dataset_kind(o->cfg.data) != GB_DATASET_TEXT)
 		return 0;
-	for (size_t i = 0; i < in->ndims; i++)
-		if (!strcmp(in->dims[i].name, "seq"))
+	for (size_t i = 0; i < d->n; i++)
+		if (!strcmp(d->dim[i].name, "seq"))
 			return 0;
-	if (in->ndims < GB_MAX_DIMS) {
-		snprintf(o->dims[in->ndims].name, sizeof o->dims[in->ndims].name, "seq");
-		o->dims[in->ndims++].value = (int64_t)o->data.o.seq;
-		in->dims = o->dims;
+	if (d->n < GB_MAX_DIMS) {
+		snprintf(d->dim[d->n].name, sizeof d->dim[d->n].name, "seq");
+		d->dim[d->n++].value = (int64_t)o->data.o.seq;
+		o->cfg.inputs.ndims = d->n;
 	}
 	return 0;
 }
@@ -512,7 +454,7 @@ int cmd_run(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	ret = parse_opts(argc, argv, &o);
 	if (ret)
-		return ret < 0 ? gb_cli_finish(0) : ret;
+		return gb_cli_finish(gb_parse_exit(ret));
 	gb_run_result_init(&res);
 	o.cfg.rt = gb_runtime_find(o.rt.runtime);
 	if (!o.cfg.rt) {

@@ -13,33 +13,25 @@
  *   wrote resnet50.onnx: resnet50, float32, 25,557,032 parameters, random weights (seed 0), 97.7 MiB
  */
 #include "cli/builtin.h"
+#include "cli/parse_options.h"
 #include "greenbench/error.h"
 #include "greenbench/zoo.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const char zoo_usage[] =
-	"usage: greenbench zoo list\n"
+static const struct gb_usage usage = {
+	.synopsis =
+	"greenbench zoo list\n"
 	"   or: greenbench zoo info NAME [--seq N] [--labels N] [--batch N] [--dtype fp32|fp16]\n"
 	"   or: greenbench zoo export NAME -o FILE.onnx [--weights FILE.safetensors]\n"
-	"                             [--dtype fp32|fp16] [--batch N] [--seq N] [--labels N] [--seed N]\n"
-	"\n"
+	"                             [--dtype fp32|fp16] [--batch N] [--seq N] [--labels N] [--seed N]\n",
+	.description =
 	"Write the study's models as ONNX (opset 17): resnet50 and mobilenetv2 (torchvision,\n"
 	"input [batch,3,224,224]) and bert-base (Hugging Face BertForSequenceClassification,\n"
-	"inputs input_ids, attention_mask, token_type_ids of [batch,seq]).\n"
-	"\n"
-	"    -o, --output FILE   where to write the model (written whole or not at all)\n"
-	"    --weights FILE      take weights from a safetensors file with the reference model's\n"
-	"                        state_dict names; default: deterministic random weights\n"
-	"    --seed N            seed of the random weights (default 0)\n"
-	"    --dtype T           fp32 (default) or fp16 (weights, inputs and outputs)\n"
-	"    --batch N           fix the batch size (default: symbolic 'batch')\n"
-	"    --seq N             bert-base: fix the sequence length (default: symbolic 'seq';\n"
-	"                        MACs are given at 128)\n"
-	"    --labels N          classes of the head (default 1000, bert-base 2)\n";
+	"inputs input_ids, attention_mask, token_type_ids of [batch,seq]).\n",
+};
 
 static void thousands(char *buf, size_t len, uint64_t v)
 {
@@ -66,100 +58,73 @@ static void print_tensor(const char *what, const struct gb_tensor_info *t)
 	printf("]\n");
 }
 
-static int parse_count(const char *opt, const char *text, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno || end == text || *end || v <= 0)
-		return gb_cli_usage_error(zoo_usage, "option '%s' wants a positive integer, not '%s'", opt, text);
-	*out = v;
-	return 0;
-}
+static const struct gb_option_choice dtypes[] = {
+	{ "fp32", GB_DTYPE_F32 }, { "float32", GB_DTYPE_F32 },
+	{ "fp16", GB_DTYPE_F16 }, { "float16", GB_DTYPE_F16 },
+	{ NULL, 0 },
+};
 
 struct zoo_args {
 	const char *name, *output;
 	struct gb_zoo_options o;
 };
 
-/* Options shared by info and export; returns 0 or an exit status. */
-static int parse_args(int argc, char **argv, struct zoo_args *a, int export)
+#define ZOO_NOPTS 15
+
+/* The options of `zoo info` (export = 0) or `zoo export`, setting a. Both
+ * list the export rows, so every zoo command has the same help. */
+static void zoo_options(struct zoo_args *a, int export, struct gb_option opts[ZOO_NOPTS])
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} counts[] = {
-		{ "--batch", offsetof(struct gb_zoo_options, batch) },
-		{ "--seq", offsetof(struct gb_zoo_options, seq) },
-		{ "--labels", offsetof(struct gb_zoo_options, labels) },
-		/* Test-only geometry (docs/zoo.md); not in the usage text. */
-		{ "--layers", offsetof(struct gb_zoo_options, layers) },
-		{ "--hidden", offsetof(struct gb_zoo_options, hidden) },
-		{ "--heads", offsetof(struct gb_zoo_options, heads) },
-		{ "--intermediate", offsetof(struct gb_zoo_options, intermediate) },
-		{ "--vocab", offsetof(struct gb_zoo_options, vocab) },
+	const struct gb_option rows[] = {
+		GB_OPT_CHOICE(0, "dtype", &a->o.dtype, "T", "fp32 (default) or fp16 (weights, inputs and outputs)",
+			      dtypes),
+		GB_OPT_INT_RANGE(0, "batch", &a->o.batch, "N", "fix the batch size (default: symbolic 'batch')", 1,
+				 INT64_MAX),
+		GB_OPT_INT_RANGE(0, "seq", &a->o.seq, "N",
+				 "bert-base: fix the sequence length (default: symbolic 'seq'; MACs are given at 128)",
+				 1, INT64_MAX),
+		GB_OPT_INT_RANGE(0, "labels", &a->o.labels, "N", "classes of the head (default 1000, bert-base 2)", 1,
+				 INT64_MAX),
+		/* test-only geometry (docs/zoo.md) */
+		GB_OPT_GROUP_HIDDEN(),
+		GB_OPT_INT_RANGE(0, "layers", &a->o.layers, "N", NULL, 1, INT64_MAX),
+		GB_OPT_INT_RANGE(0, "hidden", &a->o.hidden, "N", NULL, 1, INT64_MAX),
+		GB_OPT_INT_RANGE(0, "heads", &a->o.heads, "N", NULL, 1, INT64_MAX),
+		GB_OPT_INT_RANGE(0, "intermediate", &a->o.intermediate, "N", NULL, 1, INT64_MAX),
+		GB_OPT_INT_RANGE(0, "vocab", &a->o.vocab, "N", NULL, 1, INT64_MAX),
+		export ? (struct gb_option)GB_OPT_GROUP("export only:")
+		       : (struct gb_option)GB_OPT_GROUP_LIST_ONLY("export only:"),
+		GB_OPT_STRING('o', "output", &a->output, "FILE", "where to write the model (written whole or not at all)"),
+		GB_OPT_STRING(0, "weights", &a->o.weights, "FILE",
+			      "take weights from a safetensors file with the reference model's state_dict names; "
+			      "default: deterministic random weights"),
+		GB_OPT_UINT(0, "seed", &a->o.seed, "N", "seed of the random weights (default 0)", 0),
+		GB_OPT_END(),
 	};
 
-	gb_zoo_options_init(&a->o);
-	for (int i = 2; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-		char key[32];
-		const char *eq = strchr(arg, '=');
-		int matched = 0, ret;
+	_Static_assert(sizeof rows / sizeof rows[0] == ZOO_NOPTS, "ZOO_NOPTS counts the rows");
+	memcpy(opts, rows, sizeof rows);
+}
 
-		if (arg[0] != '-') {
-			if (a->name)
-				return gb_cli_usage_error(zoo_usage, "unexpected argument '%s'", arg);
-			a->name = arg;
-			continue;
-		}
-		if (eq && !strncmp(arg, "--", 2)) {
-			snprintf(key, sizeof key, "%.*s", (int)(eq - arg), arg);
-			val = eq + 1;
-		} else {
-			snprintf(key, sizeof key, "%s", arg);
-			if (i + 1 < argc)
-				val = argv[i + 1], i++;
-		}
-		if (!val)
-			return gb_cli_usage_error(zoo_usage, "option '%s' needs a value", key);
-		for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
-			if (!strcmp(key, counts[k].name)) {
-				ret = parse_count(key, val, (int64_t *)((char *)&a->o + counts[k].off));
-				if (ret)
-					return ret;
-				matched = 1;
-			}
-		}
-		if (matched)
-			continue;
-		if (!strcmp(key, "--dtype")) {
-			if (!strcmp(val, "fp32") || !strcmp(val, "float32"))
-				a->o.dtype = GB_DTYPE_F32;
-			else if (!strcmp(val, "fp16") || !strcmp(val, "float16"))
-				a->o.dtype = GB_DTYPE_F16;
-			else
-				return gb_cli_usage_error(zoo_usage, "unknown dtype '%s' (fp32 or fp16)", val);
-		} else if (export && (!strcmp(key, "-o") || !strcmp(key, "--output"))) {
-			a->output = val;
-		} else if (export && !strcmp(key, "--weights")) {
-			a->o.weights = val;
-		} else if (export && !strcmp(key, "--seed")) {
-			char *end;
-			errno = 0;
-			a->o.seed = strtoull(val, &end, 10);
-			if (errno || end == val || *end || val[0] == '-')
-				return gb_cli_usage_error(zoo_usage, "option '--seed' wants an integer, not '%s'", val);
-		} else {
-			return gb_cli_usage_error(zoo_usage, "unknown option '%s'", key);
-		}
-	}
-	if (!a->name)
-		return gb_cli_usage_error(zoo_usage, "which model? (see 'greenbench zoo list')");
+/* `info|export NAME [options]` (argv[0] the subcommand). Returns 0,
+ * GB_PARSE_HELP / GB_PARSE_ERROR (printed), or 1 for an unknown model. */
+static int parse_args(int argc, char **argv, struct zoo_args *a, int export)
+{
+	struct gb_option opts[ZOO_NOPTS];
+	int n;
+
+	zoo_options(a, export, opts);
+	gb_zoo_options_init(&a->o);
+	n = gb_parse_options(argc, argv, opts, &usage, 0);
+	if (n < 0)
+		return n;
+	if (n > 1)
+		return gb_usage_error(&usage, opts, "unexpected argument '%s'", argv[1]);
+	if (!n)
+		return gb_usage_error(&usage, opts, "which model? (see 'greenbench zoo list')");
+	a->name = argv[0];
 	if (export && !a->output)
-		return gb_cli_usage_error(zoo_usage, "export needs -o FILE.onnx");
+		return gb_usage_error(&usage, opts, "export needs -o FILE.onnx");
 	if (!gb_zoo_find(a->name)) {
 		error("no model '%s' in the zoo (see 'greenbench zoo list')", a->name);
 		return 1;
@@ -181,10 +146,10 @@ static int zoo_info(int argc, char **argv)
 	struct gb_zoo_summary s;
 	struct zoo_args a = { 0 };
 	char p[32], b[32], m[32];
-	int ret = parse_args(argc, argv, &a, 0);
+	int ret = parse_args(argc - 1, argv + 1, &a, 0);
 
 	if (ret)
-		return ret;
+		return ret < 0 ? gb_cli_finish(gb_parse_exit(ret)) : ret;
 	if (gb_zoo_info(a.name, &a.o, &s) < 0) {
 		error("%s", gb_error_msg());
 		return 1;
@@ -212,10 +177,10 @@ static int zoo_export(int argc, char **argv)
 	struct zoo_args a = { 0 };
 	struct stat sb;
 	char p[32], how[96];
-	int ret = parse_args(argc, argv, &a, 1);
+	int ret = parse_args(argc - 1, argv + 1, &a, 1);
 
 	if (ret)
-		return ret;
+		return ret < 0 ? gb_cli_finish(gb_parse_exit(ret)) : ret;
 	if (gb_zoo_export(a.name, &a.o, a.output, &s) < 0) {
 		error("%s", gb_error_msg());
 		return 1;
@@ -231,20 +196,33 @@ static int zoo_export(int argc, char **argv)
 	return gb_cli_finish(0);
 }
 
+static int is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
 int cmd_zoo(int argc, char **argv)
 {
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage(zoo_usage);
-	if (argc < 2)
-		return gb_cli_usage_error(zoo_usage, "zoo needs a subcommand: list, info or export");
-	if (!strcmp(argv[1], "list")) {
-		if (argc > 2)
-			return gb_cli_usage_error(zoo_usage, "unexpected argument '%s'", argv[2]);
-		return zoo_list();
-	}
-	if (!strcmp(argv[1], "info"))
+	const char *sub = argc >= 2 ? argv[1] : NULL;
+	struct gb_option opts[ZOO_NOPTS];
+	struct zoo_args unused = { 0 };
+	char *help[] = { argv[0], "--help", NULL };
+	int ret;
+
+	if (sub && !strcmp(sub, "info"))
 		return zoo_info(argc, argv);
-	if (!strcmp(argv[1], "export"))
+	if (sub && !strcmp(sub, "export"))
 		return zoo_export(argc, argv);
-	return gb_cli_usage_error(zoo_usage, "unknown zoo subcommand '%s'", argv[1]);
+	if (sub && !strcmp(sub, "list") && argc == 2)
+		return zoo_list();
+	if (sub && (is_help(sub) || (!strcmp(sub, "list") && is_help(argv[2]))))
+		return gb_cli_finish(gb_parse_exit(parse_args(2, help, &unused, 1)));
+	zoo_options(&unused, 1, opts);
+	if (!sub)
+		ret = gb_usage_error(&usage, opts, "zoo needs a subcommand: list, info or export");
+	else if (!strcmp(sub, "list"))
+		ret = gb_usage_error(&usage, opts, "unexpected argument '%s'", argv[2]);
+	else
+		ret = gb_usage_error(&usage, opts, "unknown zoo subcommand '%s'", sub);
+	return gb_parse_exit(ret);
 }

@@ -5,7 +5,6 @@
  *   $ greenbench measure --json -- python3 train.py
  */
 #include "cli/builtin.h"
-#include "greenbench/version.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -108,14 +107,6 @@ int cmd_help(int argc, char **argv)
 		return unknown_command(argv[1]);
 	sub[0] = argv[1];
 	return c->fn(2, sub);
-}
-
-int cmd_version(int argc, char **argv)
-{
-	if (gb_cli_wants_help(argc, argv))
-		return gb_cli_usage("usage: greenbench version\n\nPrint greenbench's version and git revision.\n");
-	printf("greenbench %s\n", gb_version_string());
-	return gb_cli_finish(0);
 }
 
 int main(int argc, char **argv)

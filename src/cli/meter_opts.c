@@ -28,3 +28,8 @@ int gb_cli_parse_tdp(const char *text, double *watts)
 	*watts = v;
 	return 0;
 }
+
+int gb_cli_tdp_option(const struct gb_option *opt, const char *arg)
+{
+	return gb_cli_parse_tdp(arg, opt->value);
+}

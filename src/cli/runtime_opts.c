@@ -1,7 +1,8 @@
 /* Runtime options shared by run and compare (runtime_opts.h). */
 #include "cli/runtime_opts.h"
-#include "cli/builtin.h"
+#include "greenbench/error.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,66 +14,67 @@ void gb_cli_runtime_init(struct gb_cli_runtime *r)
 	r->runtime = "ort";
 }
 
-int gb_cli_parse_u64(const char *usage, const char *opt, const char *text, uint64_t min,
-		     uint64_t *out)
+/* One thread count, 0..4096, ending at *end (',' or '\0'). */
+static int thread_count(const char *text, const char **end, int *out)
 {
-	unsigned long long v;
-	char *end;
+	char *e;
+	unsigned long v;
 
+	if (!isdigit((unsigned char)*text))
+		return -EINVAL;
 	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (!*text || *text == '-' || *end || errno || v < min)
-		return gb_cli_usage_error(usage, "invalid %s '%s': expected an integer >= %llu", opt,
-					  text, (unsigned long long)min);
-	*out = v;
+	v = strtoul(text, &e, 10);
+	if (errno || v > 4096)
+		return -ERANGE;
+	*end = e;
+	*out = (int)v;
 	return 0;
 }
 
-static int parse_threads(const char *usage, const char *text, struct gb_runtime_options *ro)
+int gb_cli_threads_option(const struct gb_option *opt, const char *arg)
 {
-	uint64_t a, b = 0;
-	const char *comma = strchr(text, ',');
-	char first[32];
+	struct gb_runtime_options *ro = opt->value;
+	const char *end = arg;
+	int a = 0, b = 0, ret;
 
-	snprintf(first, sizeof first, "%.*s", comma ? (int)(comma - text) : (int)strlen(text), text);
-	if (gb_cli_parse_u64(usage, "--threads", first, 0, &a) ||
-	    (comma && gb_cli_parse_u64(usage, "--threads", comma + 1, 0, &b)))
-		return 129;
-	if (a > 4096 || b > 4096)
-		return gb_cli_usage_error(usage, "invalid --threads '%s': too many threads", text);
-	ro->intra_op_threads = (int)a;
-	ro->inter_op_threads = (int)b;
+	ret = thread_count(arg, &end, &a);
+	if (!ret && *end == ',')
+		ret = thread_count(end + 1, &end, &b);
+	if (!ret && *end)
+		ret = -EINVAL;
+	if (ret == -ERANGE)
+		return gb_error_set(ret, "invalid --threads '%s': too many threads", arg);
+	if (ret)
+		return gb_error_set(ret, "invalid --threads '%s': expected N or N,M (0: the runtime's default)",
+				    arg);
+	ro->intra_op_threads = a;
+	ro->inter_op_threads = b;
 	return 0;
 }
 
-static int parse_opt_level(const char *usage, const char *text, int *level)
-{
-	static const struct {
-		const char *name;
-		int level;
-	} names[] = { { "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 },
-		      { "all", 99 },  { "0", 0 },     { "1", 1 },	  { "2", 2 },
-		      { "3", 3 },     { "99", 99 } };
+const struct gb_option_choice gb_cli_opt_level_choices[] = {
+	{ "none", 0 }, { "basic", 1 }, { "extended", 2 }, { "layout", 3 }, { "all", 99 },
+	{ "0", 0 },    { "1", 1 },     { "2", 2 },	      { "3", 3 },      { "99", 99 },
+	{ NULL, 0 },
+};
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(text, names[i].name)) {
-			*level = names[i].level;
-			return 0;
-		}
-	return gb_cli_usage_error(usage, "invalid --opt-level '%s': expected none, basic, extended, layout or all",
-				  text);
-}
+const struct gb_option_choice gb_cli_io_choices[] = {
+	{ "host", GB_IO_HOST },
+	{ "device", GB_IO_DEVICE },
+	{ NULL, 0 },
+};
 
-static int parse_ep_option(const char *usage, struct gb_cli_runtime *r, const char *text)
+int gb_cli_ep_option(const struct gb_option *opt, const char *arg)
 {
-	const char *eq = strchr(text, '=');
+	struct gb_cli_runtime *r = opt->value;
+	const char *eq = strchr(arg, '=');
 	size_t i = r->ro.n_ep_options;
 
-	if (!eq || eq == text || (size_t)(eq - text) >= sizeof r->keys[0])
-		return gb_cli_usage_error(usage, "invalid --ep-option '%s': expected KEY=VALUE", text);
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof r->keys[0])
+		return gb_error_set(-EINVAL, "invalid --ep-option '%s': expected KEY=VALUE", arg);
 	if (i == GB_CLI_EP_OPTIONS_MAX)
-		return gb_cli_usage_error(usage, "too many --ep-option (at most %d)", GB_CLI_EP_OPTIONS_MAX);
-	snprintf(r->keys[i], sizeof r->keys[i], "%.*s", (int)(eq - text), text);
+		return gb_error_set(-E2BIG, "too many --ep-option (at most %d)", GB_CLI_EP_OPTIONS_MAX);
+	snprintf(r->keys[i], sizeof r->keys[i], "%.*s", (int)(eq - arg), arg);
 	r->kv[i].key = r->keys[i];
 	r->kv[i].value = eq + 1;
 	r->ro.ep_options = r->kv;
@@ -80,23 +82,14 @@ static int parse_ep_option(const char *usage, struct gb_cli_runtime *r, const ch
 	return 0;
 }
 
-int gb_cli_runtime_option(struct gb_cli_runtime *r, int c, const char *arg, const char *usage)
+int gb_cli_dim_option(const struct gb_option *opt, const char *arg)
 {
-	switch (c) {
-	case 'm': r->ro.model = arg; return 0;
-	case GB_OPT_RUNTIME: r->runtime = arg; return 0;
-	case GB_OPT_EP: r->ro.ep = arg; return 0;
-	case GB_OPT_EP_OPTION: return parse_ep_option(usage, r, arg);
-	case GB_OPT_IO:
-		if (!strcmp(arg, "host"))
-			r->ro.io = GB_IO_HOST;
-		else if (!strcmp(arg, "device"))
-			r->ro.io = GB_IO_DEVICE;
-		else
-			return gb_cli_usage_error(usage, "invalid --io '%s': expected host or device", arg);
-		return 0;
-	case GB_OPT_THREADS: return parse_threads(usage, arg, &r->ro);
-	case GB_OPT_OPT_LEVEL: return parse_opt_level(usage, arg, &r->ro.graph_opt_level);
-	default: return gb_cli_usage_error(usage, "internal error: runtime option %d", c);
-	}
+	struct gb_cli_dims *d = opt->value;
+
+	if (d->n == GB_MAX_DIMS)
+		return gb_error_set(-E2BIG, "too many --dim (at most %d)", GB_MAX_DIMS);
+	if (gb_dim_parse(arg, &d->dim[d->n]) < 0)
+		return -EINVAL;
+	d->n++;
+	return 0;
 }

@@ -23,6 +23,7 @@ static const char *const kind_names[GB_PATH_KIND_COUNT] = {
 	[GB_PATH_WORKERS] = "workers",
 	[GB_PATH_RUN_CMD] = "run-command",
 	[GB_PATH_DATA] = "data",
+	[GB_PATH_LIB] = "lib",
 };
 
 static const char *const source_names[] = {
@@ -112,9 +113,11 @@ static int resolve_workers(struct gb_path_info *o)
 	}
 	if (!exe_dir(exe, sizeof exe)) {
 		for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+			char real[PATH_MAX];
+
 			ret = put(o, GB_PATH_FROM_EXE, NULL, exe, rel[i]);
 			if (!ret && is_dir(o->path))
-				return 0;
+				return realpath(o->path, real) ? put(o, GB_PATH_FROM_EXE, NULL, real, "") : 0;
 		}
 	}
 	o->path[0] = '\0';
@@ -137,17 +140,29 @@ static int resolve_run_cmd(struct gb_path_info *o)
 	return 0;
 }
 
+/* An installed copy's folder: EXEDIR/../<sub> if it is a directory, else
+ * PREFIX/<sub>. The first is made canonical, so that records name it
+ * without "bin/..". */
+static int resolve_installed(struct gb_path_info *o, const char *sub)
+{
+	char exe[PATH_MAX], real[PATH_MAX];
+
+	if (!exe_dir(exe, sizeof exe) && !put(o, GB_PATH_FROM_EXE, NULL, exe, "/..") &&
+	    strlen(o->path) + strlen(sub) + 2 < sizeof o->path) {
+		snprintf(o->path + strlen(o->path), sizeof o->path - strlen(o->path), "/%s", sub);
+		if (is_dir(o->path))
+			return realpath(o->path, real) ? put(o, GB_PATH_FROM_EXE, NULL, real, "") : 0;
+	}
+	return put(o, GB_PATH_FROM_PREFIX, NULL, GB_PREFIX "/", sub);
+}
+
 static int resolve_data(struct gb_path_info *o)
 {
 	const char *v = env_get("GREENBENCH_DATA_DIR");
-	char exe[PATH_MAX];
 
 	if (v)
 		return put(o, GB_PATH_FROM_ENV, "GREENBENCH_DATA_DIR", v, "");
-	if (!exe_dir(exe, sizeof exe) && !put(o, GB_PATH_FROM_EXE, NULL, exe, "/../share/greenbench") &&
-	    is_dir(o->path))
-		return 0;
-	return put(o, GB_PATH_FROM_PREFIX, NULL, GB_PREFIX, "/share/greenbench");
+	return resolve_installed(o, "share/greenbench");
 }
 
 int gb_paths_resolve(enum gb_path_kind kind, struct gb_path_info *out)
@@ -163,6 +178,8 @@ int gb_paths_resolve(enum gb_path_kind kind, struct gb_path_info *out)
 		return resolve_run_cmd(out);
 	case GB_PATH_DATA:
 		return resolve_data(out);
+	case GB_PATH_LIB:
+		return resolve_installed(out, "lib/greenbench");
 	default:
 		return gb_error_set(-EINVAL, "unknown kind of path %d", (int)kind);
 	}

@@ -398,15 +398,3 @@ void gb_report_free(struct gb_report *r)
 	free(r->series_util);
 	free(r);
 }
-
-int gb_report_format_parse(const char *name, enum gb_report_format *out)
-{
-	static const char *const names[] = { "table", "md", "csv", "json", "latex", "html" };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(name, names[i])) {
-			*out = (enum gb_report_format)i;
-			return 0;
-		}
-	return gb_error_set(-EINVAL, "unknown format '%s' (expected table, md, csv, json, latex or html)", name);
-}

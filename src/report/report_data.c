@@ -35,7 +35,7 @@ static void csv_num(FILE *f, int valid, double v)
 		fprintf(f, "%.17g", v);
 }
 
-int gb_report_write_csv(const struct gb_report *r, FILE *f)
+int gb_report_write_csv(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
 	fputs("campaign,model,batch,runtime,ep,label,runs_ok,runs_failed,runs_suspect,runs_invalid,verdict,verdict_reasons", f);
 	for (int k = 0; k < GB_RM_COUNT; k++)
@@ -147,7 +147,7 @@ static cJSON *corr_json(const struct gb_report_corr *c)
 	return o;
 }
 
-int gb_report_write_json(const struct gb_report *r, FILE *f)
+int gb_report_write_json(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
 	cJSON *root = cJSON_CreateObject(), *camp, *cfgs, *prs, *cor, *w;
 	char *text;
@@ -195,17 +195,4 @@ int gb_report_write_json(const struct gb_report *r, FILE *f)
 	fputc('\n', f);
 	free(text);
 	return 0;
-}
-
-int gb_report_write(const struct gb_report *r, enum gb_report_format fmt, FILE *f)
-{
-	switch (fmt) {
-	case GB_REPORT_TABLE: return gb_report_write_text(r, f, 0);
-	case GB_REPORT_MD: return gb_report_write_text(r, f, 1);
-	case GB_REPORT_CSV: return gb_report_write_csv(r, f);
-	case GB_REPORT_JSON: return gb_report_write_json(r, f);
-	case GB_REPORT_LATEX: return gb_report_write_latex(r, f);
-	case GB_REPORT_HTML: return gb_report_write_html(r, f);
-	}
-	return gb_error_set(-EINVAL, "unknown report format");
 }

@@ -227,7 +227,7 @@ static const char css[] =
 	"svg .series-util{fill:none;stroke:#7a4a2c;stroke-width:1.5;stroke-dasharray:5 3}"
 	"figure{display:inline-block;margin:1em}figcaption{font-size:12px;max-width:640px}";
 
-int gb_report_write_html(const struct gb_report *r, FILE *f)
+int gb_report_write_html(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
 	struct rtable *t = NULL;
 	size_t nt = 0;

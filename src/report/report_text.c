@@ -43,8 +43,9 @@ static void footer(const struct gb_report *r, FILE *f, int md)
 		fprintf(f, "%swarning: %s\n", md ? "- " : "  ", r->warnings[i]);
 }
 
-int gb_report_write_text(const struct gb_report *r, FILE *f, int md)
+int gb_report_write_text(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
+	int md = (self->flags & GB_REPORT_FORMAT_MARKDOWN) != 0;
 	struct rtable *t = NULL;
 	size_t nt = 0, *w = NULL;
 	int ret;
@@ -118,7 +119,7 @@ static void latex_escape(FILE *f, const char *s)
 	}
 }
 
-int gb_report_write_latex(const struct gb_report *r, FILE *f)
+int gb_report_write_latex(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
 	struct rtable *t = NULL;
 	size_t nt = 0;

@@ -483,6 +483,13 @@ static int ort_open_unavailable(const struct gb_runtime_ops *self,
 	return ort_unavailable(self);
 }
 
+int gb_ort_library(const char **path, const char **version)
+{
+	*path = NULL;
+	*version = NULL;
+	return ort_unavailable(NULL);
+}
+
 /* Same facts as the built row: plans stay valid wherever they are read. */
 const struct gb_runtime_ops gb_runtime_ort = {
 	.name = "ort",

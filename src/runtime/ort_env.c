@@ -15,11 +15,14 @@ const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
 
 #include "runtime/ort_internal.h"
 #include "greenbench/error.h"
+#include "greenbench/paths.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -78,6 +81,19 @@ static void *try_open(const char *path, char *err, size_t len)
 	return try_open_flags(path, RTLD_NOW | RTLD_LOCAL, err, len);
 }
 
+/* An installed greenbench (make install) keeps its ORT beside itself:
+ * PREFIX/bin/greenbench loads PREFIX/lib/greenbench/libonnxruntime.so. */
+static int installed_lib(char *buf, size_t len)
+{
+	struct gb_path_info pi;
+
+	if (gb_paths_resolve(GB_PATH_LIB, &pi) || pi.source != GB_PATH_FROM_EXE)
+		return -ENOENT;
+	if ((size_t)snprintf(buf, len, "%s/libonnxruntime.so", pi.path) >= len || access(buf, R_OK))
+		return -ENOENT;
+	return 0;
+}
+
 static int load_locked(void)
 {
 	const char *env_path = getenv("GREENBENCH_ORT_LIB");
@@ -94,8 +110,10 @@ static int load_locked(void)
 	if (env_path && *env_path) {
 		ort.handle = try_open(env_path, err, sizeof err);
 	} else {
+		if (installed_lib(built, sizeof built) == 0)
+			ort.handle = try_open(built, err, sizeof err);
 		snprintf(built, sizeof built, "%s/libonnxruntime.so", GB_ORT_LIBDIR);
-		if (GB_ORT_LIBDIR[0] && access(built, R_OK) == 0)
+		if (GB_ORT_LIBDIR[0] && !ort.handle && access(built, R_OK) == 0)
 			ort.handle = try_open(built, err, sizeof err);
 		if (!ort.handle)
 			ort.handle = try_open("libonnxruntime.so.1", err, sizeof err);
@@ -163,6 +181,15 @@ const char *gb_ort_lib_dir(void)
 const char *gb_ort_version(void)
 {
 	return ort.api ? ort.version : NULL;
+}
+
+int gb_ort_library(const char **path, const char **version)
+{
+	int ret = gb_ort_load(NULL);
+
+	*path = ret ? NULL : ort.path;
+	*version = ret ? NULL : ort.version;
+	return ret;
 }
 
 int gb_ort_check(OrtStatus *st, const char *what)

@@ -7,8 +7,10 @@
  * `greenbench devices` can say why ORT is missing instead of the loader
  * refusing to start the program. Search order:
  *   1. GREENBENCH_ORT_LIB (a path to the library; no fallback when set),
- *   2. GB_ORT_LIBDIR/libonnxruntime.so, the tree greenbench was built with,
- *   3. libonnxruntime.so.1, then libonnxruntime.so, on the loader's path.
+ *   2. ../lib/greenbench/libonnxruntime.so from the executable's directory,
+ *      where `make install` puts it,
+ *   3. GB_ORT_LIBDIR/libonnxruntime.so, the tree greenbench was built with,
+ *   4. libonnxruntime.so.1, then libonnxruntime.so, on the loader's path.
  * The library is never unloaded (ORT's static state does not survive it).
  *
  * One OrtEnv is shared by every session of the process (ORT wants one per

@@ -90,15 +90,22 @@ static int probe_one(const char *python, const char *script, char *msg, size_t l
 	return -ENOENT;
 }
 
-/* Pick the interpreter: python=..., else GREENBENCH_PYTHON, else python3
- * from PATH, else Debian's /usr/bin/python3 (where python3-torch goes when
- * PATH's python3 is another one, e.g. a pyenv shim). */
+size_t gb_worker_pythons(const struct gb_runtime_options *opt, const char *cands[2])
+{
+	const char *forced = option(opt, "python"), *env = getenv("GREENBENCH_PYTHON");
+
+	cands[0] = forced && *forced ? forced : env && *env ? env : "python3";
+	cands[1] = "/usr/bin/python3";
+	return (forced && *forced) || (env && *env) ? 1 : 2;
+}
+
+/* Pick the first interpreter of gb_worker_pythons() that can run the
+ * worker's probe. */
 static int pick_python(const char *script_name, const struct gb_runtime_options *opt,
 		       char *python, size_t plen, char *script, size_t slen)
 {
-	const char *forced = option(opt, "python"), *env = getenv("GREENBENCH_PYTHON");
-	const char *cands[2] = { "python3", "/usr/bin/python3" };
-	size_t ncand = 2;
+	const char *cands[2];
+	size_t ncand = gb_worker_pythons(opt, cands);
 	char dir[PATH_MAX], msg[512], first[512] = "";
 	int rc;
 
@@ -108,13 +115,6 @@ static int pick_python(const char *script_name, const struct gb_runtime_options 
 	snprintf(script, slen, "%s/%s", dir, script_name);
 	if (access(script, R_OK))
 		return gb_error_set(-ENOENT, "cannot find worker '%s': %s", script, strerror(errno));
-	if (forced && *forced) {
-		cands[0] = forced;
-		ncand = 1;
-	} else if (env && *env) {
-		cands[0] = env;
-		ncand = 1;
-	}
 	for (size_t i = 0; i < ncand; i++) {
 		rc = probe_one(cands[i], script, msg, sizeof msg);
 		if (!rc) {
