@@ -258,6 +258,21 @@ struct cJSON *gb_measure_record(const struct gb_measure_run *run, const struct g
  * adding its own checks. */
 int gb_record_verdict_write(struct cJSON *rec, const struct gb_verdict *v);
 
+/* A figure over `measure -r N`'s repetitions: mean and 95% interval (the
+ * caller computes them; ci_valid: at least two values). */
+struct gb_record_interval {
+	size_t n;
+	double mean, lo, hi;
+	int ci_valid;
+};
+
+/* Add "repeat" to a `measure --json` object: n runs, their duration and
+ * each domain's energy (energy has gb_meter_domain_count(m) entries; an
+ * entry with n 0 is left out). */
+int gb_measure_record_add_repeat(struct cJSON *rec, const struct gb_meter *m, size_t n,
+				 const struct gb_record_interval *duration_s,
+				 const struct gb_record_interval *energy_j);
+
 /* ---- readers ------------------------------------------------------------ */
 
 /* The verdict of rec, from its "checks" under this program's limits (so

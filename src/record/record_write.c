@@ -466,3 +466,36 @@ out:
 	free(idle_w);
 	return root;
 }
+
+static cJSON *interval_json(const struct gb_record_interval *v)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, GB_RK_LAT_N, (double)v->n);
+	cJSON_AddNumberToObject(o, "mean", v->mean);
+	if (v->ci_valid) {
+		cJSON_AddNumberToObject(o, "ci95_lo", v->lo);
+		cJSON_AddNumberToObject(o, "ci95_hi", v->hi);
+	}
+	return o;
+}
+
+int gb_measure_record_add_repeat(cJSON *rec, const struct gb_meter *m, size_t n,
+				 const struct gb_record_interval *duration_s,
+				 const struct gb_record_interval *energy_j)
+{
+	cJSON *o = cJSON_CreateObject(), *en;
+
+	if (!o)
+		return gb_error_set(-ENOMEM, "out of memory");
+	cJSON_AddNumberToObject(o, "runs", (double)n);
+	cJSON_AddItemToObject(o, GB_RK_DURATION, interval_json(duration_s));
+	en = cJSON_AddObjectToObject(o, GB_RK_ENERGY);
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++)
+		if (energy_j[d].n)
+			cJSON_AddItemToObject(en, gb_meter_domain(m, d)->name, interval_json(&energy_j[d]));
+	cJSON_AddItemToObject(rec, "repeat", o);
+	return 0;
+}
