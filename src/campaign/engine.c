@@ -351,8 +351,15 @@ static int run_one(struct engine *e, const struct gb_store_planned *pl)
 			in.record_json = judged;
 	}
 record:
-	if ((ret = gb_store_run_insert(e->st, e->id, &in)))
+	if ((ret = gb_store_run_insert(e->st, e->id, &in))) {
+		/* Say which run and how it ended: it is not in the store. */
+		const struct gb_plan_config *cf = &e->plan->configs[pl->config];
+
+		gb_error_wrap(ret, "run %lld (%s %s b%u rep %u) %s but was not stored", (long long)pl->seq + 1,
+			      e->plan->models[cf->model].name, e->plan->runtimes[cf->runtime].label, cf->batch,
+			      pl->rep + 1, in.ok ? "ended ok" : "failed");
 		goto out;
+	}
 	e->pr.done_now++;
 	res.ok = in.ok;
 	res.reason = in.reason;

@@ -106,8 +106,16 @@ GB_RUN_METRICS_TEXT(TEXT_SINCE_OK)
 static int db_err(struct gb_store *st, int rc, const char *what)
 {
 	int err = rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_CONSTRAINT ? -EEXIST :
-		  rc == SQLITE_BUSY ? -EBUSY : -EIO;
+		  (rc & 0xff) == SQLITE_BUSY ? -EBUSY : (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+	int base = rc & 0xff;
 
+	/* What a person can do about it, for the failures that are theirs. */
+	if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB)
+		return gb_error_set(-EIO, "cannot %s in '%s': the database is damaged (%s); nothing was changed: "
+				    "restore it from a copy, or use a new --db", what, st->path, sqlite3_errstr(rc));
+	if (base == SQLITE_FULL)
+		return gb_error_set(err, "cannot %s in '%s': the disk is full (%s); what was stored before is intact",
+				    what, st->path, sqlite3_errstr(rc));
 	return gb_error_set(err, "cannot %s in '%s': %s", what, st->path, sqlite3_errmsg(st->db));
 }
 
@@ -387,6 +395,10 @@ int gb_store_open(const char *path, struct gb_store **out)
 		goto out;
 	}
 	if (version == 0 && (ret = check_unversioned(st)))
+		goto out;
+	/* Read every table's schema once: a damaged file says so now, before
+	 * anything is written. */
+	if ((ret = exec(st, "SELECT count(*) FROM sqlite_master", "read the schema")))
 		goto out;
 	if ((ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 			"set up the journal")))
