@@ -47,14 +47,18 @@ struct gb_cpu_load {
 	uint64_t t_ns;
 	double busy_s;		/* all CPUs, since boot */
 	double tree_s;		/* the tree's CPU time */
+	/* What a difference of two samples can be off by: each CPU's count
+	 * lags by up to one tick at each end (2 x CPUs / USER_HZ s). */
+	double slack_s;
 };
 
 /* Sample the load now for the tree of this process. */
 int gb_cpu_load_read(struct gb_cpu_load *out);
 
-/* CPU time of processes outside the tree between a and b, per second of
- * wall time (cores, at least 0). -ENODATA when either sample is invalid
- * or b is not after a. */
+/* CPU time of processes outside the tree between a and b, less the
+ * samples' slack (so tick rounding never reads as interference), per
+ * second of wall time (cores, at least 0). -ENODATA when either sample is
+ * invalid or b is not after a. */
 int gb_cpu_load_foreign(const struct gb_cpu_load *a, const struct gb_cpu_load *b, double *cores);
 
 #endif

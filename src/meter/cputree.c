@@ -132,7 +132,7 @@ int gb_cpu_load_read(struct gb_cpu_load *out)
 	struct gb_proc_tree t;
 	struct gb_cpu_times ct;
 	char path[512], buf[8192];
-	long hz = sysconf(_SC_CLK_TCK);
+	long hz = sysconf(_SC_CLK_TCK), ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
 	memset(out, 0, sizeof *out);
@@ -145,6 +145,7 @@ int gb_cpu_load_read(struct gb_cpu_load *out)
 	out->t_ns = gb_now_ns();
 	out->busy_s = (double)ct.busy / (double)(hz > 0 ? hz : 100);
 	out->tree_s = t.cpu_s;
+	out->slack_s = 2.0 * (double)(ncpu > 0 ? ncpu : 1) / (double)(hz > 0 ? hz : 100);
 	out->valid = 1;
 	gb_proc_tree_release(&t);
 	return 0;
@@ -156,7 +157,7 @@ int gb_cpu_load_foreign(const struct gb_cpu_load *a, const struct gb_cpu_load *b
 
 	if (!a->valid || !b->valid || b->t_ns <= a->t_ns)
 		return -ENODATA;
-	others = (b->busy_s - a->busy_s) - (b->tree_s - a->tree_s);
+	others = (b->busy_s - a->busy_s) - (b->tree_s - a->tree_s) - b->slack_s;
 	*cores = (others > 0 ? others : 0) / ((double)(b->t_ns - a->t_ns) / 1e9);
 	return 0;
 }
