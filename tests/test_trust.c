@@ -557,6 +557,74 @@ static void test_disk_full_while_storing(void **st)
 	assert_int_equal(q_int(db, "SELECT count(DISTINCT seq) FROM run"), 72);
 }
 
+/* The GPU's idle power climbs between baselines (the fake NVML's profile
+ * ramps 380 W/s): every run after the first baseline is marked with the
+ * drift; the first has nothing to compare with. */
+static void test_idle_drift_marks_runs(void **st)
+{
+	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL, extra[4400];
+
+	(void)st;
+	gbt_write(dir, "i.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 3\n"
+		  "idle_baseline: {duration: 100ms, every: 1}\n");
+	snprintf(extra, sizeof extra, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=0:20000,1000:400000 "
+		 "FAKE_NVML_ENERGY_PERIOD_MS=0", lib);
+	run_gb(extra, "campaign run i.yaml --db i.db -q", &out);
+	free(out);
+	assert_int_equal(q_int("i.db", "SELECT count(DISTINCT before_seq) FROM idle WHERE domain = 'gpu0'"), 3);
+	assert_int_equal(q_int("i.db", "SELECT count(*) FROM run WHERE seq = 0 AND"
+				   " json_extract(record_json, '$.verdict.checks.idle_drift') IS NULL"), 1);
+	snprintf(extra, sizeof extra, "SELECT count(*) FROM run WHERE seq > 0 AND"
+		 " json_extract(record_json, '$.verdict.checks.idle_drift') > %g"
+		 " AND (CAST(verdict_reasons AS INTEGER) & %u) != 0",
+		 gb_verdict_reasons[GB_VR_IDLE_DRIFT].suspect, 1u << GB_VR_IDLE_DRIFT);
+	assert_int_equal(q_int("i.db", extra), 2);
+	free(lib);
+}
+
+/* A damaged database: a message a person can act on, and the file as it
+ * was. */
+static void test_damaged_database(void **st)
+{
+	char path[4200], *before, *after, *out = NULL;
+	size_t n0, n1;
+	FILE *f;
+
+	(void)st;
+	gbt_write(dir, "d.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1, 2, 4, 8]\nreps: 3\n");
+	assert_int_equal(run_gb("", "campaign run d.yaml --db d.db -q", &out) & ~4, 0);
+	free(out);
+	/* Fold the WAL in, then scribble over every page after the first. */
+	assert_int_equal(q_int("d.db", "SELECT count(*) FROM run"), 12);
+	{
+		sqlite3 *h;
+
+		snprintf(path, sizeof path, "%s/d.db", dir);
+		assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+	}
+	snprintf(path, sizeof path, "%s/d.db", dir);
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
+	for (int i = 0; i < 16 * 4096; i++)
+		fputc((i * 131) & 0xff, f);
+	assert_int_equal(fclose(f), 0);
+	before = gbt_read_file(path, &n0);
+	assert_int_equal(run_gb("", "report --db d.db", &out), 1);
+	if (!strstr(out, "the database is damaged"))
+		fail_msg("unexpected message:\n%s", out);
+	free(out);
+	assert_int_equal(run_gb("", "campaign run d.yaml --db d.db --resume -q", &out), 1);
+	assert_non_null(strstr(out, "the database is damaged"));
+	free(out);
+	after = gbt_read_file(path, &n1);
+	assert_true(n0 == n1 && !memcmp(before, after, n0));
+	free(before);
+	free(after);
+}
+
 static void test_retry_failed_keeps_history(void **st)
 {
 	char *out = NULL;
@@ -632,6 +700,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report_clamps_and_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_at_random_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full_while_storing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_drift_marks_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_failed_keeps_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_preflight_refuses_or_keeps_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reps_auto, setup, teardown),
