@@ -566,7 +566,7 @@ static void test_real_record_through_store_and_report(void **st)
 
 		/* The configuration's label only names it; the GPU is the fake's,
 		 * whose energy counter moves every 100 ms. */
-		text[seq] = cuda ? real_record(gpu_env, "250ms") : real_record(cpu_env, "0");
+		text[seq] = cuda ? real_record(gpu_env, "250ms") : real_record(cpu_env, "50ms");
 		db_insert(&d, seq, text[seq]);
 	}
 	assert_int_equal(gb_report_build(d.st, d.id, &rep), 0);
