@@ -25,7 +25,7 @@ int gb_section_table1(const struct gb_report_section *self, const struct gb_repo
 		for (size_t i = 0; i < r->ncfgs && cols[k] <= GB_RM_GPU_ENERGY; i++)
 			any_gpu |= r->cfgs[i].m[cols[k]].valid;
 	}
-	b->t->ncols = 5;
+	b->t->ncols = 6;
 	for (size_t k = 0; k < ncols; k++) {
 		shown[k] = any_gpu || cols[k] > GB_RM_GPU_ENERGY;
 		b->t->ncols += (size_t)shown[k];
@@ -38,12 +38,18 @@ int gb_section_table1(const struct gb_report_section *self, const struct gb_repo
 		if (shown[k])
 			gb_rtable_add(b, "%s", gb_rmetrics[cols[k]].title);
 	gb_rtable_add(b, "Rank");
+	gb_rtable_add(b, "Verdict");
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
+		char why[128];
 		gb_rtable_add(b, "%s", c->model);
 		gb_rtable_add(b, "%u", c->batch);
 		gb_rtable_add(b, "%s", c->label);
-		if (c->n_failed)
+		if (c->n_failed && c->n_invalid)
+			gb_rtable_add(b, "%zu (+%zu failed, %zu invalid)", c->n_ok, c->n_failed, c->n_invalid);
+		else if (c->n_invalid)
+			gb_rtable_add(b, "%zu (+%zu invalid)", c->n_ok, c->n_invalid);
+		else if (c->n_failed)
 			gb_rtable_add(b, "%zu (+%zu failed)", c->n_ok, c->n_failed);
 		else
 			gb_rtable_add(b, "%zu", c->n_ok);
@@ -60,9 +66,15 @@ int gb_section_table1(const struct gb_report_section *self, const struct gb_repo
 			gb_rtable_add(b, "%d%s", c->rank, c->pareto ? " (Pareto)" : "");
 		else
 			gb_rtable_add(b, "-");
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		if (why[0])
+			gb_rtable_add(b, "%s: %s", gb_verdict_level_name(c->verdict), why);
+		else
+			gb_rtable_add(b, "%s", gb_verdict_level_name(c->verdict));
 	}
 	snprintf(b->t->note, sizeof b->t->note,
-		 "Mean ± half-width of the 95%% confidence interval over repetitions (Student t). "
+		 "Mean ± half-width of the 95%% confidence interval over repetitions (Student t); (a to b): the interval cut to the quantity's range. "
+		 "Invalid runs are left out of the figures; Verdict: the worst of the runs' (docs/measurement.md). "
 		 "[method] = how each energy figure was obtained: counter, integrated or estimated. "
 		 "Rank by energy per item within model and batch; Pareto = not beaten on both energy per item and latency within the model.%s",
 		 any_gpu ? "" : " No run has GPU figures (no GPU, or none readable), so the GPU columns are left out.");
