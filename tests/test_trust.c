@@ -258,22 +258,31 @@ static void test_hog_beside_a_campaign(void **st)
 	char *out = NULL;
 
 	(void)st;
-	gbt_write(dir, "hog.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 2\n");
+	gbt_write(dir, "hog.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 2\n"
+		  "idle_baseline: 100ms\n");
 	hogs_start();
 	/* 4: no run failed, some are invalid. */
 	assert_int_equal(run_gb("GB_FAKE_WORK_MS=300", "campaign run hog.yaml --db h.db", &out), 4);
 	hogs_stop();
-	assert_non_null(strstr(out, "is invalid: foreign_cpu"));
+	/* The baseline was measured 3 times, then kept and its runs marked. */
+	assert_non_null(strstr(out, "warning: the machine was not idle for the idle baseline"));
+	assert_non_null(strstr(out, "is invalid: foreign_cpu, idle_busy"));
 	assert_non_null(strstr(out, "2 runs recorded now (2 ok, 0 failed); 0 suspect, 2 invalid"));
 	free(out);
-	assert_int_equal(q_int("h.db", "SELECT count(*) FROM run WHERE verdict = 2 AND verdict_reasons = 1"), 2);
+	{
+		char sql[256];
+
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM run WHERE verdict = %d AND verdict_reasons = %u",
+			 GB_VERDICT_INVALID, (1u << GB_VR_FOREIGN_CPU) | (1u << GB_VR_IDLE_BUSY));
+		assert_int_equal(q_int("h.db", sql), 2);
+	}
 	/* Every format shows it. */
 	assert_int_equal(run_gb("", "report --db h.db", &out), 0);
-	assert_non_null(strstr(out, "invalid: foreign_cpu"));
+	assert_non_null(strstr(out, "invalid: foreign_cpu, idle_busy"));
 	assert_non_null(strstr(out, "0 (+2 invalid)"));
 	free(out);
 	assert_int_equal(run_gb("", "report --db h.db --format csv", &out), 0);
-	assert_non_null(strstr(out, ",0,0,0,2,invalid,foreign_cpu,"));
+	assert_non_null(strstr(out, ",0,0,0,2,invalid,foreign_cpu+idle_busy,"));
 	free(out);
 	assert_int_equal(run_gb("", "report --db h.db --format json", &out), 0);
 	assert_non_null(strstr(out, "\"runs_invalid\":\t2"));
