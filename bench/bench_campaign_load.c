@@ -4,7 +4,9 @@
  * process's resident memory sampled as runs are stored (it must stay
  * flat: the meter samples only around idle baselines and its series is
  * dropped after), every run counted in the database, then the report of
- * the campaign timed (median of 3, text and JSON).
+ * the campaign timed (median of 3, text and JSON). First, the cost of one
+ * interference sample (greenbench/cputree.h: /proc/stat and a walk of
+ * /proc), which every run takes twice outside its measured phase.
  *
  *   build/bench/bench_campaign_load [RUNS] [DIR]
  *
@@ -13,6 +15,7 @@
  * docs/perf.md.
  */
 #include "bench_util.h"
+#include "greenbench/cputree.h"
 #include "greenbench/time.h"
 
 #include <errno.h>
@@ -71,6 +74,31 @@ static double time_cmd_s(const char *cmd)
 	return (double)(gb_now_ns() - t0) / 1e9;
 }
 
+/* Median wall and CPU time of one gb_cpu_load_read(), and the processes
+ * it walked. */
+static void load_sample_cost(void)
+{
+	double wall[101], cpu[101];
+	struct gb_cpu_load l;
+	long procs = 0;
+	FILE *f = popen("ls -d /proc/[0-9]* | wc -l", "r");
+
+	if (f && fscanf(f, "%ld", &procs) != 1)
+		procs = 0;
+	if (f)
+		pclose(f);
+	for (int i = 0; i < 101; i++) {
+		uint64_t t0 = gb_now_ns(), c0 = bench_thread_cpu_ns();
+
+		if (gb_cpu_load_read(&l))
+			return;
+		wall[i] = (double)(gb_now_ns() - t0) / 1e3;
+		cpu[i] = (double)(bench_thread_cpu_ns() - c0) / 1e3;
+	}
+	printf("interference sample: %.0f us wall, %.0f us CPU (median of 101) with %ld processes\n",
+	       bench_median(wall, 101), bench_median(cpu, 101), procs);
+}
+
 int main(int argc, char **argv)
 {
 	long runs = argc > 1 ? atol(argv[1]) : 2000, reps, stored = 0, at[RSS_POINTS], rss[RSS_POINTS];
@@ -97,6 +125,7 @@ int main(int argc, char **argv)
 	}
 	snprintf(fake, sizeof fake, "%s/tests/fake-run", gb);
 	snprintf(gb + strlen(gb), sizeof gb - strlen(gb), "/greenbench");
+	load_sample_cost();
 	reps = runs / 20 > 0 ? runs / 20 : 1;
 	snprintf(plan, sizeof plan, "%s/load.yaml", dir);
 	snprintf(db, sizeof db, "%s/load.db", dir);

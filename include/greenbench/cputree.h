@@ -6,7 +6,7 @@
  * descendant, from /proc/[pid]/stat); the difference between two samples,
  * over the time between them, is what others used, in cores.
  *
- * Cost: a sample walks /proc (about 10 us per process), so it is taken at
+ * Cost: a sample walks /proc (about 6 us per process), so it is taken at
  * phase boundaries, outside the measured window, never by the sampler.
  *
  * Ownership: gb_proc_tree_read() fills a caller-owned struct whose pid
