@@ -651,6 +651,9 @@ static void test_retry_failed_keeps_history(void **st)
 	assert_int_equal(run_gb("", "report --db r.db --format json", &out), 0);
 	assert_non_null(strstr(out, "\"failed_attempts_retried\":\t2"));
 	free(out);
+	assert_int_equal(run_gb("", "report --db r.db", &out), 0);
+	assert_non_null(strstr(out, "2 failed runs were retried (--retry-failed); the failures are kept as history"));
+	free(out);
 }
 
 static void test_preflight_refuses_or_keeps_going(void **st)

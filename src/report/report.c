@@ -289,7 +289,9 @@ int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **ou
 	    (ret = warn(r, "%zu configuration%s only 2 runs: a 95%% Student-t interval from 2 values is 12.7 standard errors wide; use reps: 3 or more, or reps: auto",
 			two_reps, two_reps == 1 ? " has" : "s have")))
 		goto out;
-	if ((ret = gb_store_attempts_count(st, campaign, &r->n_attempts)))
+	if ((ret = gb_store_attempts_count(st, campaign, &r->n_attempts)) ||
+	    (r->n_attempts && (ret = warn(r, "%zu failed run%s retried (--retry-failed); the failures are kept as history",
+					  r->n_attempts, r->n_attempts == 1 ? " was" : "s were"))))
 		goto out;
 	if (r->info.nruns_done < r->info.nruns_planned &&
 	    (ret = warn(r, "the campaign is incomplete: %zu of %zu runs recorded (resume it with --resume)",
