@@ -110,6 +110,9 @@ static void test_measure_repeat_json(void **st)
 	assert_non_null(cpu);
 	assert_int_equal(gbt_json_num(cpu, "n"), 3);
 	assert_true(gbt_json_num(cpu, "ci95_lo") >= 0);
+	/* The last run's verdict: others' CPU time over the command. */
+	assert_true(gbt_json_num(j, "verdict.checks.foreign_cpu") >= 0);
+	assert_non_null(strstr("valid suspect invalid", gbt_json_str(j, "verdict.status")));
 	cJSON_Delete(j);
 	free(out);
 }

@@ -14,14 +14,7 @@
 set -uo pipefail
 . bench/device/env.sh
 gb=$GREENBENCH
-sum=$OUT/summary.txt
-fails=0
-log() { echo "$@" | tee -a "$sum"; }
-check() { # check NAME CMD...: log ok/FAIL
-	local name=$1; shift
-	if "$@" >> "$OUT/checks.log" 2>&1; then log "ok   $name"; else log "FAIL $name"; fails=$((fails + 1)); fi
-}
-: > "$sum"
+. bench/device/checks.sh
 
 log "== $(date -u +%FT%TZ) $(hostname)"
 nvidia-smi --query-gpu=name,driver_version,power.draw,temperature.gpu --format=csv,noheader | tee -a "$sum"

@@ -13,14 +13,7 @@
 set -uo pipefail
 . bench/device/env.sh
 gb=$GREENBENCH
-sum=$OUT/summary.txt
-fails=0
-log() { echo "$@" | tee -a "$sum"; }
-check() { # check NAME CMD...
-	local name=$1; shift
-	if "$@" >> "$OUT/checks.log" 2>&1; then log "ok   $name"; else log "FAIL $name"; fails=$((fails + 1)); fi
-}
-: > "$sum"
+. bench/device/checks.sh
 log "== $(date -u +%FT%TZ) $(hostname) $(nproc) CPUs"
 nvidia-smi --query-gpu=name,driver_version,power.draw --format=csv,noheader | tee -a "$sum"
 "$gb" zoo export resnet50 -o /tmp/resnet50.onnx > /dev/null

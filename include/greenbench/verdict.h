@@ -11,9 +11,10 @@
  * check a run result can answer (the CPU time of other processes, other
  * processes on the GPU, the window against the counter's update period,
  * throttling, the energy counter against integrated power, the idle
- * baseline's own interference); the campaign engine adds what only it
- * knows (the idle baseline's drift, a busy campaign baseline) and the
- * report adds the spread across repetitions.
+ * baseline's own interference); `measure` checks its command's window
+ * the same way (gb_verdict_window() and others' CPU time); the campaign
+ * engine adds what only it knows (the idle baseline's drift, a busy
+ * campaign baseline) and the report adds the spread across repetitions.
  *
  * Ownership: plain values; no allocation. Thread-safety: no state.
  */
@@ -24,6 +25,8 @@
 #include <stdint.h>
 
 struct gb_run_result;
+struct gb_domain_info;
+struct gb_domain_energy;
 
 enum gb_verdict_level {
 	GB_VERDICT_VALID,
@@ -101,6 +104,11 @@ int gb_verdict_reason_parse(const char *name, enum gb_verdict_reason *out);
 
 /* Join the names of the reasons in bits with sep into buf ("" if none). */
 void gb_verdict_reasons_join(uint32_t bits, const char *sep, char *buf, size_t len);
+
+/* The checks of one window of dur_ns over n domains (dom[i], e[i]): the
+ * counter's updates in it, GPU throttling, counter against power. */
+void gb_verdict_window(struct gb_verdict *v, const struct gb_domain_info *dom, size_t n,
+		       const struct gb_domain_energy *e, uint64_t dur_ns);
 
 /* Run every check that r's fields answer into r->verdict (see above). */
 void gb_verdict_run_result(struct gb_run_result *r);

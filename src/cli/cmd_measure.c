@@ -18,6 +18,8 @@
  */
 #include "cli/builtin.h"
 #include "cli/meter_opts.h"
+#include "cli/verdict_print.h"
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/proc.h"
@@ -232,9 +234,11 @@ static int parse_opts(int argc, char **argv, struct measure_opts *o)
 /* One run of the command between marks a and b, its window into e. 0,
  * or 127 when it could not be started (said). */
 static int measure_once(struct gb_meter *m, char **cmdv, struct gb_mark *a, struct gb_mark *b,
-			struct gb_domain_energy *e, struct child_result *cr)
+			struct gb_domain_energy *e, struct child_result *cr, struct gb_verdict *v)
 {
 	struct gb_proc child = GB_PROC_INIT;
+	struct gb_cpu_load la, lb;
+	double others;
 
 	memset(cr, 0, sizeof *cr);
 	cr->exit_code = 127;
@@ -244,11 +248,17 @@ static int measure_once(struct gb_meter *m, char **cmdv, struct gb_mark *a, stru
 	}
 	child_pid = child.pid;
 	install_forwarding();
+	/* Others' CPU time over the command: the samples bracket the marks,
+	 * the command (our child, reaped into our children's time) is ours. */
+	if (gb_cpu_load_read(&la))
+		la.valid = 0;
 	if (gb_meter_mark(m, a) < 0)
 		warning("%s", gb_error_msg());
 	gb_proc_release(&child);
 	wait_child(&child, cr);
 	gb_meter_mark(m, b);
+	if (!gb_cpu_load_read(&lb) && !gb_cpu_load_foreign(&la, &lb, &others))
+		gb_verdict_check(v, GB_VR_FOREIGN_CPU, others);
 	child_pid = 0;
 	restore_signals();
 	gb_proc_close_fds(&child);
@@ -257,6 +267,8 @@ static int measure_once(struct gb_meter *m, char **cmdv, struct gb_mark *a, stru
 		return 127;
 	}
 	gb_meter_window(m, a, b, e);
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++)
+		gb_verdict_window(v, gb_meter_domain(m, d), 1, &e[d], b->t_ns - a->t_ns);
 	return 0;
 }
 
@@ -330,6 +342,7 @@ int cmd_measure(int argc, char **argv)
 	struct child_result cr = { .exit_code = 127 };
 	int ret, status = 127;
 	size_t nd = 0, runs = 0;
+	struct gb_verdict v;
 	double *x = NULL;
 	char **cmdv;
 	FILE *csv = NULL;
@@ -369,7 +382,8 @@ int cmd_measure(int argc, char **argv)
 	for (runs = 0; runs < o.repeat;) {
 		if (runs)
 			gb_meter_series_clear(m);	/* the CSV holds the last run */
-		if ((status = measure_once(m, cmdv, &a, &b, e, &cr)))
+		gb_verdict_init(&v);	/* the last run's, as the figures shown */
+		if ((status = measure_once(m, cmdv, &a, &b, e, &cr, &v)))
 			goto out;
 		x[runs * (nd + 1)] = (b.t_ns - a.t_ns) / 1e9;
 		for (size_t d = 0; d < nd; d++)
@@ -388,7 +402,7 @@ int cmd_measure(int argc, char **argv)
 		cJSON *j = gb_measure_record(&mr, m, e);
 		char *text = NULL;
 
-		if (j && (o.repeat == 1 || !report_repeat(m, cmdv, x, runs, j)))
+		if (j && !gb_record_verdict_write(j, &v) && (o.repeat == 1 || !report_repeat(m, cmdv, x, runs, j)))
 			text = cJSON_Print(j);
 		cJSON_Delete(j);
 		if (!text) {
@@ -400,6 +414,7 @@ int cmd_measure(int argc, char **argv)
 		free(text);
 	} else {
 		print_human(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns != 0);
+		gb_cli_print_verdict(&v);
 		if (o.repeat > 1 && report_repeat(m, cmdv, x, runs, NULL))
 			error("%s", gb_error_msg());
 	}

@@ -23,6 +23,7 @@
  * appends it to a JSON Lines file, only when the run succeeded.
  */
 #include "cli/builtin.h"
+#include "cli/verdict_print.h"
 #include "cli/data_opts.h"
 #include "cli/meter_opts.h"
 #include "cli/runtime_opts.h"
@@ -366,28 +367,6 @@ static void print_human(const struct gb_run_result *r)
 			       r->domains[d].name);
 }
 
-/* The verdict and, for each reason, what was measured against what. */
-static void print_verdict(const struct gb_run_result *r)
-{
-	const struct gb_verdict *v = &r->verdict;
-
-	printf("  %-14s %s", "verdict", gb_verdict_level_name(v->level));
-	for (int c = 0; c < GB_VR_COUNT; c++) {
-		const struct gb_verdict_info *in = &gb_verdict_reasons[c];
-		enum gb_verdict_level l = gb_verdict_level_of((enum gb_verdict_reason)c, v->value[c]);
-
-		if (l == GB_VERDICT_VALID)
-			continue;
-		if (in->dir == GB_VD_BITS)
-			printf("; %s 0x%llx", in->name, (unsigned long long)v->value[c]);
-		else
-			printf("; %s %.3g %s (%s %s %.3g)", in->name, v->value[c], in->unit, gb_verdict_level_name(l),
-			       in->dir == GB_VD_BELOW ? "below" : "above",
-			       l == GB_VERDICT_INVALID ? in->invalid : in->suspect);
-	}
-	putchar('\n');
-}
-
 static void print_accuracy(const struct gb_run_result *r)
 {
 	const struct gb_run_accuracy *a = &r->accuracy;
@@ -529,7 +508,7 @@ int cmd_run(int argc, char **argv)
 	} else {
 		print_human(&res);
 		print_accuracy(&res);
-		print_verdict(&res);
+		gb_cli_print_verdict(&res.verdict);
 	}
 	status = o.output ? append_line(o.output, line) : 0;
 out:

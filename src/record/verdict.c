@@ -112,23 +112,17 @@ void gb_verdict_reasons_join(uint32_t bits, const char *sep, char *buf, size_t l
 		}
 }
 
-/* The measured phase's domains: the fewest counter updates in the window,
- * the GPUs' throttle reasons, the worst counter/power disagreement. */
-static void phase_checks(const struct gb_run_result *r, const struct gb_phase *ph, struct gb_verdict *v)
+void gb_verdict_window(struct gb_verdict *v, const struct gb_domain_info *dom, size_t n,
+		       const struct gb_domain_energy *e, uint64_t dur_ns)
 {
-	double dur_ns = (double)(ph->t_end_ns - ph->t_start_ns);
-
-	for (size_t d = 0; d < r->ndomains; d++) {
-		const struct gb_domain_info *di = &r->domains[d];
-		const struct gb_domain_energy *e = &ph->energy[d];
-
-		if (di->energy_update_ns && di->method == GB_METHOD_COUNTER)
-			gb_verdict_check(v, GB_VR_COUNTER_UPDATES, floor(dur_ns / (double)di->energy_update_ns));
-		if (di->kind == GB_DOMAIN_GPU && e->throttle_valid)
-			gb_verdict_check(v, GB_VR_THROTTLE, (double)e->throttle_reasons_or);
-		if (e->cross_valid && e->cross_counter_w > 0)
+	for (size_t d = 0; d < n; d++) {
+		if (dom[d].energy_update_ns && dom[d].method == GB_METHOD_COUNTER)
+			gb_verdict_check(v, GB_VR_COUNTER_UPDATES, floor((double)dur_ns / (double)dom[d].energy_update_ns));
+		if (dom[d].kind == GB_DOMAIN_GPU && e[d].throttle_valid)
+			gb_verdict_check(v, GB_VR_THROTTLE, (double)e[d].throttle_reasons_or);
+		if (e[d].cross_valid && e[d].cross_counter_w > 0)
 			gb_verdict_check(v, GB_VR_COUNTER_POWER,
-					 100.0 * fabs(e->cross_power_w - e->cross_counter_w) / e->cross_counter_w);
+					 100.0 * fabs(e[d].cross_power_w - e[d].cross_counter_w) / e[d].cross_counter_w);
 	}
 }
 
@@ -141,5 +135,5 @@ void gb_verdict_run_result(struct gb_run_result *r)
 	gb_verdict_check(v, GB_VR_IDLE_BUSY, r->interference.idle_cpu_cores);
 	gb_verdict_check(v, GB_VR_FOREIGN_GPU, r->interference.gpu_processes);
 	if (ph->done && ph->energy)
-		phase_checks(r, ph, v);
+		gb_verdict_window(v, r->domains, r->ndomains, ph->energy, ph->t_end_ns - ph->t_start_ns);
 }
