@@ -29,6 +29,7 @@
 
 enum gb_phase_id {
 	GB_PHASE_LOAD,
+	GB_PHASE_BUILD,		/* the first batch, when it builds an engine (TensorRT) */
 	GB_PHASE_FIRST,
 	GB_PHASE_WARMUP,
 	GB_PHASE_MEASURED,

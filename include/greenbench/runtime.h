@@ -27,6 +27,7 @@
 #ifndef GREENBENCH_RUNTIME_H
 #define GREENBENCH_RUNTIME_H
 
+#include "greenbench/inputs.h"
 #include "greenbench/tensor.h"
 
 #include <stddef.h>
@@ -43,6 +44,9 @@ struct gb_runtime_options {
 	int inter_op_threads;		/* 0: runtime default */
 	int graph_opt_level;		/* -1: default; 0 none, 1 basic, 2 extended, 99 all */
 	uint64_t seed;
+	/* The run's batch and --dim values, for a runtime that builds per
+	 * shape (TensorRT engines); NULL: not known. Borrowed. */
+	const struct gb_input_config *shapes;
 };
 
 void gb_runtime_options_init(struct gb_runtime_options *opt);
@@ -94,6 +98,11 @@ struct gb_runtime_ops {
 	/* Optional (NULL): the last phase as clocked by the runtime (added for
 	 * worker runtimes; a NULL entry means "use the caller's own marks"). */
 	int (*last_phase)(void *session, struct gb_runtime_phase *out);
+	/* Optional (NULL): 1 when the session's first run_batches() also
+	 * builds (or loads from a cache) what the device runs, e.g. a TensorRT
+	 * engine, so the caller clocks that batch as a "build" phase of its
+	 * own; 0 when there is nothing to build or open() built it. */
+	int (*builds_on_first_run)(void *session);
 };
 
 /* The runtime table (src/runtime/runtimes.c): static rows, never freed;
@@ -123,5 +132,10 @@ void gb_runtime_names(char *buf, size_t len);
  * probe does): its path and version string, static for the process; 0, or
  * a negative errno with why it cannot be loaded (both set to NULL). */
 int gb_ort_library(const char **path, const char **version);
+
+/* TensorRT's version ("10.15.1", from libnvinfer.so.10's
+ * getInferLibVersion()) into buf; -ENOENT with the loader's reason and how
+ * to get TensorRT when it cannot be loaded. Thread-safe. */
+int gb_trt_version(char *buf, size_t len);
 
 #endif

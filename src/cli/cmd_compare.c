@@ -361,6 +361,7 @@ int cmd_compare(int argc, char **argv)
 	struct compare_opts o;
 	struct gb_dataset *ds = NULL;
 	struct tally ty;
+	struct gb_input_config shapes;
 	int ret, status = 1;
 
 	memset(&o, 0, sizeof o);
@@ -375,6 +376,12 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	if (o.data.path && gb_cli_data_open(&o.data, &ds) < 0)
 		goto out;
+	/* The run's shapes, as run gives them (TensorRT names engines by them). */
+	gb_input_config_init(&shapes);
+	shapes.batch = o.batch;
+	shapes.dims = o.dims.dim;
+	shapes.ndims = o.dims.n;
+	o.side[0].opt.ro.shapes = o.side[1].opt.ro.shapes = &shapes;
 	if (open_side(&o.side[0]) < 0 || open_side(&o.side[1]) < 0)
 		goto out;
 	ret = ds ? compare_data(&o, ds, &ty) : compare_generated(&o, &ty);

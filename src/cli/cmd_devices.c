@@ -13,6 +13,8 @@
  *   CPU energy: estimated (no CPU energy counter could be read)
  *   runtimes
  *     ort         available    ONNX Runtime 1.29.0
+ *   libraries
+ *     tensorrt    unavailable  cannot load libnvinfer.so.10: ...; TensorRT 10 ... is not installed: ...
  */
 #include "cli/builtin.h"
 #include "cli/meter_opts.h"
@@ -46,6 +48,19 @@ static const char *state_name(enum gb_source_state s)
 	}
 }
 
+/* TensorRT, which ort --ep tensorrt needs: its version into ver, or ""
+ * with the reason in gb_error_msg(). */
+static int trt_probe(char *ver, size_t len)
+{
+	int ret;
+
+	gb_error_clear();
+	ret = gb_trt_version(ver, len);
+	if (ret)
+		ver[0] = '\0';
+	return ret;
+}
+
 /* Which method CPU energy will use, and why, in one line. */
 static const char *cpu_method(const struct gb_meter *m, const char **why)
 {
@@ -68,8 +83,9 @@ static const char *cpu_method(const struct gb_meter *m, const char **why)
 
 static int print_json(struct gb_meter *m)
 {
-	cJSON *root = cJSON_CreateObject(), *srcs, *doms, *rts;
+	cJSON *root = cJSON_CreateObject(), *srcs, *doms, *rts, *libs, *trt;
 	const char *why, *method;
+	char ver[32];
 	char *text;
 
 	srcs = cJSON_AddArrayToObject(root, "sources");
@@ -118,6 +134,12 @@ static int print_json(struct gb_meter *m)
 					ret == 0 ? rt->summary : gb_error_msg());
 		cJSON_AddItemToArray(rts, o);
 	}
+	libs = cJSON_AddArrayToObject(root, "libraries");
+	trt = cJSON_CreateObject();
+	cJSON_AddStringToObject(trt, "name", "tensorrt");
+	cJSON_AddBoolToObject(trt, "available", trt_probe(ver, sizeof ver) == 0);
+	cJSON_AddStringToObject(trt, ver[0] ? "version" : "reason", ver[0] ? ver : gb_error_msg());
+	cJSON_AddItemToArray(libs, trt);
 	text = cJSON_Print(root);
 	puts(text);
 	free(text);
@@ -128,6 +150,7 @@ static int print_json(struct gb_meter *m)
 static void print_table(struct gb_meter *m)
 {
 	const char *why, *method;
+	char ver[32];
 
 	puts("energy sources");
 	for (size_t i = 0; i < gb_meter_source_count(m); i++) {
@@ -163,6 +186,12 @@ static void print_table(struct gb_meter *m)
 		printf("  %-11s %-12s %s\n", rt->name, ret == 0 ? "available" : "unavailable",
 		       ret == 0 ? rt->summary : gb_error_msg());
 	}
+	puts("libraries");
+	if (trt_probe(ver, sizeof ver) == 0)
+		printf("  %-11s %-12s TensorRT %s (libnvinfer.so.10, for ort --ep tensorrt)\n",
+		       "tensorrt", "available", ver);
+	else
+		printf("  %-11s %-12s %s\n", "tensorrt", "unavailable", gb_error_msg());
 }
 
 int cmd_devices(int argc, char **argv)

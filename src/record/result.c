@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const phase_names[GB_PHASE_COUNT] = { "load", "first", "warmup", "measured",
-							 "accuracy" };
+static const char *const phase_names[GB_PHASE_COUNT] = { "load", "build", "first", "warmup",
+							 "measured", "accuracy" };
 
 const char *gb_phase_name(enum gb_phase_id p)
 {

@@ -147,6 +147,19 @@ static void copy_kv(struct gb_result_kv *dst, size_t *n, const struct gb_kv *src
 	}
 }
 
+/* The runtime's facts, replacing those read before (some are known only
+ * after the first batch). */
+static void record_meta(const struct gb_runtime_ops *rt, void *session, struct gb_run_result *r)
+{
+	const struct gb_kv *meta = NULL;
+	size_t nmeta = 0;
+
+	if (!rt->metadata || rt->metadata(session, &meta, &nmeta))
+		return;
+	r->n_runtime_meta = 0;
+	copy_kv(r->runtime_meta, &r->n_runtime_meta, meta, nmeta);
+}
+
 /* The config half of the record, before anything runs. */
 static void record_config(const struct gb_bench_config *cfg, struct gb_run_result *r)
 {
@@ -307,29 +320,42 @@ static void cpu_foreign(const struct gb_cpu_load *a, double *cores)
 		*cores = NAN;
 }
 
+/* A phase of one batch (build, first). */
+static int one_batch_phase(struct run_ctx *c, void *session, enum gb_phase_id p)
+{
+	uint64_t lat_ns = 0;
+	int ret = phase_begin(c, p);
+
+	if (!ret)
+		ret = c->cfg->rt->run_batches(session, 1, &lat_ns);
+	if (!ret)
+		ret = phase_end(c, p, 1);
+	return ret;
+}
+
 static int run_phases(struct run_ctx *c, void **session)
 {
 	const struct gb_bench_config *cfg = c->cfg;
 	const struct gb_runtime_ops *rt = cfg->rt;
 	struct gb_run_result *r = c->res;
 	const struct gb_tensor_info *in = NULL, *outs = NULL;
-	const struct gb_kv *meta = NULL;
 	struct gb_cpu_load load;
+	struct gb_runtime_options ropt = cfg->ropt;
 	struct gb_tensor *t = NULL;
-	uint64_t *lat = NULL, nlat = 0, first_lat = 0, t0, t1, batch = cfg->inputs.batch;
-	size_t nin = 0, nout = 0, nmeta = 0;
+	uint64_t *lat = NULL, nlat = 0, t0, t1, batch = cfg->inputs.batch;
+	size_t nin = 0, nout = 0;
 	int ret;
 
 	/* load */
+	ropt.shapes = &cfg->inputs;
 	ret = phase_begin(c, GB_PHASE_LOAD);
 	if (!ret)
-		ret = gb_runtime_open(rt, &cfg->ropt, session);
+		ret = gb_runtime_open(rt, &ropt, session);
 	if (!ret)
 		ret = phase_end(c, GB_PHASE_LOAD, 0);
 	if (ret)
 		goto out;
-	if (rt->metadata && rt->metadata(*session, &meta, &nmeta) == 0)
-		copy_kv(r->runtime_meta, &r->n_runtime_meta, meta, nmeta);
+	record_meta(rt, *session, r);
 
 	/* inputs: in no phase */
 	ret = rt->describe(*session, &in, &nin, &outs, &nout);
@@ -343,14 +369,16 @@ static int run_phases(struct run_ctx *c, void **session)
 	if (ret)
 		goto out;
 
-	/* first inference */
-	ret = phase_begin(c, GB_PHASE_FIRST);
-	if (!ret)
-		ret = rt->run_batches(*session, 1, &first_lat);
-	if (!ret)
-		ret = phase_end(c, GB_PHASE_FIRST, 1);
+	/* engine build (the first batch, where the runtime builds there),
+	 * then the first inference */
+	if (rt->builds_on_first_run && rt->builds_on_first_run(*session) == 1 &&
+	    (ret = one_batch_phase(c, *session, GB_PHASE_BUILD)))
+		goto out;
+	ret = one_batch_phase(c, *session, GB_PHASE_FIRST);
 	if (ret)
 		goto out;
+	/* Facts known once the engine exists (built or reused). */
+	record_meta(rt, *session, r);
 
 	/* warm-up: a count, or a duration */
 	ret = phase_begin(c, GB_PHASE_WARMUP);

@@ -1,12 +1,14 @@
 /*
  * ONNX Runtime through its C API: the `ort` row of the runtime table.
  *
- * Execution providers: "cpu" (ORT's default provider), and "cuda" and
- * "tensorrt", which in ORT 1.29 builds are plugin libraries registered with
+ * Execution providers: "cpu" (ORT's default provider); "cuda", which in
+ * ORT 1.29 builds is a plugin library registered with
  * RegisterExecutionProviderLibrary and added with
  * SessionOptionsAppendExecutionProvider_V2 (the older
  * SessionOptionsAppendExecutionProvider_CUDA_V2 answers "not enabled in
- * this build" there). "cuda:1" selects the second CUDA device.
+ * this build" there); "tensorrt", a provider-bridge library added with
+ * SessionOptionsAppendExecutionProvider_TensorRT_V2 (ort_trt.c). "cuda:1"
+ * selects the second CUDA device.
  *
  * EP options (--ep-option k=v): provider_lib=PATH and device_id=N are ours;
  * session.* keys become session config entries; every other key goes to the
@@ -191,6 +193,8 @@ static int apply_ep_options(struct gb_ort_session *s, const struct gb_runtime_op
 {
 	static const char *const algo[] = { "EXHAUSTIVE", "HEURISTIC", "DEFAULT", NULL };
 	static const char *const bool01[] = { "0", "1", NULL };
+	const struct gb_ort_plugin *p = gb_ort_plugin_find(s->ep);
+	int tensorrt = p && p->how == GB_ORT_EP_TENSORRT_V2;
 	char *end;
 	int ret;
 
@@ -208,6 +212,9 @@ static int apply_ep_options(struct gb_ort_session *s, const struct gb_runtime_op
 		if (!strcmp(s->ep, "cpu"))
 			return gb_error_set(-EINVAL, "ep 'cpu' has no option '%s' (only session.* config entries)",
 					    k);
+		/* TensorRT's own are ort_trt.c's (trt.h). */
+		if (tensorrt && strcmp(k, "device_id"))
+			continue;
 		if (!strcmp(k, "provider_lib")) {
 			snprintf(s->provider_lib, sizeof s->provider_lib, "%s", v);
 			continue;
@@ -260,7 +267,7 @@ static int set_threads_and_level(struct gb_ort_session *s, const struct gb_runti
 	return ret;
 }
 
-static void add_meta(struct gb_ort_session *s, const char *k, const char *v)
+void gb_ort_meta_add(struct gb_ort_session *s, const char *k, const char *v)
 {
 	if (s->nmeta < GB_ORT_META_MAX && v && *v)
 		s->meta[s->nmeta++] = (struct gb_kv){ k, v };
@@ -275,6 +282,7 @@ static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_o
 	const OrtApi *api = NULL;
 	OrtSessionOptions *so = NULL;
 	const OrtEpDevice *dev = NULL;
+	const struct gb_ort_plugin *plugin = NULL;
 	const char **keys = NULL, **vals = NULL;
 	size_t nkv = 0;
 	char what[4300];
@@ -323,13 +331,18 @@ static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_o
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto fail;
 	}
+	plugin = gb_ort_plugin_find(s->ep);
 	ret = apply_ep_options(s, opt, so, keys, vals, &nkv);
 	if (!ret)
 		ret = set_threads_and_level(s, opt, so);
 	if (ret)
 		goto fail;
-	if (strcmp(s->ep, "cpu")) {
-		const struct gb_ort_plugin *p = gb_ort_plugin_find(s->ep);
+	if (plugin && plugin->how == GB_ORT_EP_TENSORRT_V2) {
+		ret = gb_ort_trt_append(s, opt, so);
+		if (ret)
+			goto fail;
+	} else if (plugin) {
+		const struct gb_ort_plugin *p = plugin;
 		char used[4096];
 
 		ret = gb_ort_plugin_device(s->env, p, s->provider_lib, s->device_id, &dev, used,
@@ -365,15 +378,17 @@ static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_o
 	if (ret)
 		goto fail;
 
-	add_meta(s, "ort_version", gb_ort_version());
-	add_meta(s, "ort_library", gb_ort_lib_path());
-	add_meta(s, "ep_name", s->ep_name);
+	gb_ort_meta_add(s, "ort_version", gb_ort_version());
+	gb_ort_meta_add(s, "ort_library", gb_ort_lib_path());
+	gb_ort_meta_add(s, "ep_name", s->ep_name);
 	if (strcmp(s->ep, "cpu"))
-		add_meta(s, "provider_lib", s->provider_lib);
-	add_meta(s, "io", s->io == GB_IO_DEVICE ? "device" : "host");
-	add_meta(s, "graph_opt_level", s->opt_level);
-	add_meta(s, "intra_op_threads", s->intra);
-	add_meta(s, "inter_op_threads", s->inter);
+		gb_ort_meta_add(s, "provider_lib", s->provider_lib);
+	gb_ort_meta_add(s, "io", s->io == GB_IO_DEVICE ? "device" : "host");
+	gb_ort_meta_add(s, "graph_opt_level", s->opt_level);
+	gb_ort_meta_add(s, "intra_op_threads", s->intra);
+	gb_ort_meta_add(s, "inter_op_threads", s->inter);
+	if (s->trt)
+		gb_ort_trt_describe(s);
 	*session = s;
 	s = NULL;
 fail:
@@ -406,6 +421,7 @@ static int ort_metadata(void *session, const struct gb_kv **kv, size_t *n)
 {
 	struct gb_ort_session *s = session;
 
+	gb_ort_trt_refresh(s);
 	*kv = s->meta;
 	*n = s->nmeta;
 	return 0;
@@ -427,6 +443,7 @@ static void ort_close(void *session)
 	if (!s)
 		return;
 	gb_ort_release_io(s);
+	gb_ort_trt_free(s);
 	if (s->sess)
 		s->api->ReleaseSession(s->sess);
 	if (s->cpu_mem)
@@ -459,6 +476,7 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.outputs = gb_ort_outputs,
 	.metadata = ort_metadata,
 	.close = ort_close,
+	.builds_on_first_run = gb_ort_trt_builds_on_first_run,
 };
 
 #else /* !GB_HAVE_ORT */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define GB_ORT_EP_NAME(ep, ep_name, lib, needs, needs_what) ep,
+#define GB_ORT_EP_NAME(ep, ep_name, lib, needs, needs_what, how) ep,
 
 const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
 
@@ -34,6 +34,8 @@ const char *const gb_ort_eps[] = { GB_ORT_PROVIDERS(GB_ORT_EP_NAME) NULL };
 #define MAX_PLUGINS 4
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* ORT logs from inside calls made under lock (registration): its own. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
 	void *handle;
@@ -50,9 +52,11 @@ static struct {
 	} registered[MAX_PLUGINS];
 	size_t nregistered;
 	char last_log[512];
+	FILE *log_file;		/* GREENBENCH_ORT_LOG; kept open for the process */
 } ort;
 
-#define GB_ORT_PLUGIN_ROW(ep, ep_name, lib, needs, needs_what) { ep, ep_name, lib, needs, needs_what },
+#define GB_ORT_PLUGIN_ROW(ep, ep_name, lib, needs, needs_what, how) \
+	{ ep, ep_name, lib, needs, needs_what, how },
 
 /* Every provider, the built-in cpu included (lib_file NULL): not a plugin. */
 static const struct gb_ort_plugin plugins[] = { GB_ORT_PROVIDERS(GB_ORT_PLUGIN_ROW) };
@@ -259,6 +263,15 @@ static void ORT_API_CALL log_cb(void *param, OrtLoggingLevel severity, const cha
 	(void)category;
 	(void)logid;
 	(void)code_location;
+	if (ort.log_file) {
+		static const char sev[] = "VIWEF";
+
+		pthread_mutex_lock(&log_lock);
+		fprintf(ort.log_file, "%c %s %s\n", sev[severity >= 0 && severity <= 4 ? severity : 4],
+			category ? category : "", message ? message : "");
+		fflush(ort.log_file);
+		pthread_mutex_unlock(&log_lock);
+	}
 	if (severity < ORT_LOGGING_LEVEL_WARNING)
 		return;
 	pthread_mutex_lock(&lock);
@@ -275,8 +288,15 @@ int gb_ort_env_acquire(OrtEnv **env)
 	if (ret)
 		goto out;
 	if (!ort.env) {
+		const char *log_path = getenv("GREENBENCH_ORT_LOG");
+
+		/* The one way to see ORT's (and TensorRT's) own log, e.g. why an
+		 * engine did not build; a file, since the library never prints. */
+		if (log_path && *log_path && !ort.log_file)
+			ort.log_file = fopen(log_path, "ae");
 		ret = gb_ort_check(ort.api->CreateEnvWithCustomLogger(log_cb, NULL,
-								      ORT_LOGGING_LEVEL_WARNING,
+								      ort.log_file ? ORT_LOGGING_LEVEL_INFO
+										   : ORT_LOGGING_LEVEL_WARNING,
 								      "greenbench", &ort.env),
 				   "cannot create the ONNX Runtime environment");
 		if (ret)
@@ -309,7 +329,7 @@ void gb_ort_env_release(void)
 /* Loading the library ourselves gives the loader's own words about what is
  * missing ("libcudnn.so.9: cannot open shared object file"), which ORT's
  * registration error does not always carry. */
-static int check_loadable(const struct gb_ort_plugin *p, const char *path)
+int gb_ort_provider_check(const struct gb_ort_plugin *p, const char *path)
 {
 	char err[1024];
 	void *h;
@@ -352,7 +372,7 @@ static int register_locked(OrtEnv *env, const struct gb_ort_plugin *p, const cha
 	}
 	if (ort.nregistered == MAX_PLUGINS)
 		return gb_error_set(-ENOSPC, "too many execution provider libraries");
-	ret = check_loadable(p, path);
+	ret = gb_ort_provider_check(p, path);
 	if (ret)
 		return ret;
 	snprintf(what, sizeof what, "ep '%s': cannot register provider library '%s'", p->ep, path);

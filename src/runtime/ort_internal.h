@@ -59,10 +59,16 @@ struct gb_ort_plugin {
 	const char *lib_file;	/* default file name in the ORT lib dir; NULL: built in */
 	const char *needs;	/* a system library it cannot work without, or NULL */
 	const char *needs_what;	/* what that library is ("TensorRT") */
+	enum gb_ort_ep_how how;
 };
 
 /* The plugin provider called ep; NULL for cpu (built in) and unknown names. */
 const struct gb_ort_plugin *gb_ort_plugin_find(const char *ep);
+
+/* Load p's needs and then path (lazily) once, so a missing dependency is
+ * named by the loader ("libcudnn.so.9: cannot open shared object file");
+ * -ENOENT with that message. */
+int gb_ort_provider_check(const struct gb_ort_plugin *p, const char *path);
 
 /* Register p's library (lib_path, or <ORT lib dir>/p->lib_file when NULL)
  * in env if not done yet, and return the device_id-th OrtEpDevice of its
@@ -73,7 +79,7 @@ int gb_ort_plugin_device(OrtEnv *env, const struct gb_ort_plugin *p, const char 
 
 /* ---- sessions (ort.c opens and closes, ort_run.c feeds and runs) ---- */
 
-#define GB_ORT_META_MAX 16
+#define GB_ORT_META_MAX 24
 
 struct gb_ort_session {
 	const OrtApi *api;
@@ -106,9 +112,32 @@ struct gb_ort_session {
 	char provider_lib[4096];
 	int device_id;
 	char opt_level[8], intra[16], inter[16];
+	uint64_t batches_run;		/* by run_batches(), successful ones */
+	struct gb_ort_trt *trt;		/* ep tensorrt only (ort_trt.c) */
 	struct gb_kv meta[GB_ORT_META_MAX];
 	size_t nmeta;
 };
+
+/* Add k=v (borrowed, must outlive the session) to the session's
+ * metadata; empty or NULL values and entries past GB_ORT_META_MAX are
+ * left out. */
+void gb_ort_meta_add(struct gb_ort_session *s, const char *k, const char *v);
+
+/* ---- ep tensorrt (ort_trt.c) ---- */
+
+/* Parse the TensorRT options of opt (trt.h), check that TensorRT and the
+ * provider library load, and add the provider to so; s->trt is set.
+ * Before CreateSession. */
+int gb_ort_trt_append(struct gb_ort_session *s, const struct gb_runtime_options *opt,
+		      OrtSessionOptions *so);
+/* After CreateSession and the signature: the metadata entries. */
+void gb_ort_trt_describe(struct gb_ort_session *s);
+/* 1 when the first Run() builds the engine (dynamic input dims and no
+ * explicit profile), else 0. */
+int gb_ort_trt_builds_on_first_run(void *session);
+/* Refresh the engine state (built, reused, pending) from the cache. */
+void gb_ort_trt_refresh(struct gb_ort_session *s);
+void gb_ort_trt_free(struct gb_ort_session *s);
 
 enum gb_dtype gb_ort_dtype_from(ONNXTensorElementDataType t);
 ONNXTensorElementDataType gb_ort_dtype_to(enum gb_dtype t);

@@ -11,13 +11,23 @@
 #ifndef GB_RUNTIME_ORT_PROVIDERS_H
 #define GB_RUNTIME_ORT_PROVIDERS_H
 
-/* X(greenbench name, ORT's name, plugin library or NULL for built-in,
- *   a system library the plugin cannot work without or NULL, what it is) */
+/* How a provider is added to a session. */
+enum gb_ort_ep_how {
+	GB_ORT_EP_BUILTIN,	/* ORT's own (cpu) */
+	GB_ORT_EP_PLUGIN,	/* RegisterExecutionProviderLibrary + AppendExecutionProvider_V2 */
+	GB_ORT_EP_TENSORRT_V2,	/* provider bridge: SessionOptionsAppendExecutionProvider_TensorRT_V2,
+				 * which loads lib from beside libonnxruntime.so */
+};
+
+/* X(greenbench name, ORT's name, provider library or NULL for built-in,
+ *   a system library the provider cannot work without or NULL, what it is,
+ *   how it is added) */
 #define GB_ORT_PROVIDERS(X)                                                                   \
-	X("cpu", "CPUExecutionProvider", NULL, NULL, NULL)                                    \
-	X("cuda", "CUDAExecutionProvider", "libonnxruntime_providers_cuda.so", NULL, NULL)    \
+	X("cpu", "CPUExecutionProvider", NULL, NULL, NULL, GB_ORT_EP_BUILTIN)                 \
+	X("cuda", "CUDAExecutionProvider", "libonnxruntime_providers_cuda.so", NULL, NULL,    \
+	  GB_ORT_EP_PLUGIN)                                                                   \
 	X("tensorrt", "TensorrtExecutionProvider", "libonnxruntime_providers_tensorrt.so",    \
-	  "libnvinfer.so.10", "TensorRT")
+	  "libnvinfer.so.10", "TensorRT", GB_ORT_EP_TENSORRT_V2)
 
 /* The greenbench names of GB_ORT_PROVIDERS, NULL-terminated (ort_env.c). */
 extern const char *const gb_ort_eps[];

@@ -217,6 +217,7 @@ int gb_ort_run_batches(void *session, uint64_t n, uint64_t *lat_ns)
 		if (lat_ns)
 			lat_ns[i] = t1 - t0;
 		t0 = t1;
+		s->batches_run++;
 	}
 	return 0;
 }
