@@ -58,7 +58,7 @@ endif
 ALL_CFLAGS = $(CFLAGS_COMMON) $(CFLAGS_MODE) $(CFLAGS)
 LDLIBS += -lcjson -ldl -lm -lpthread
 
-LIB_DIRS := src/common src/meter src/runtime src/model src/workload src/campaign src/store src/record src/report
+LIB_DIRS := src/common src/meter src/runtime src/model src/workload src/campaign src/store src/record src/report src/advise
 LIB_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -153,6 +153,11 @@ run: deps
 
 test: $(BUILD)/greenbench $(TEST_BIN) $(TEST_DEPS)
 	@GB_BUILD=$(BUILD) tests/run.sh $(TEST_BIN)
+
+# Rewrite the report's golden files (tests/golden/) from the fake campaign
+# of test_report; review the diff before committing it.
+golden: $(BUILD)/greenbench $(BUILD)/tests/test_report $(TEST_DEPS)
+	@GB_GOLDEN_UPDATE=1 GB_BUILD=$(BUILD) tests/run.sh $(BUILD)/tests/test_report
 
 check: deps
 	@scripts/check-banned.sh

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 extern const struct gb_source_ops gb_source_estimator;
 
@@ -116,6 +117,67 @@ static void test_source_integrates_busy_time(void **st)
 	free(root);
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Per process (shared nodes, several runs at once): this process's CPU
+ * time, not the node's /proc/stat, and no idle share; package counters
+ * are left out of the meter. */
+static void test_per_process(void **st)
+{
+	struct gb_meter_config cfg;
+	struct gb_domain_info di;
+	struct gb_meter *m = NULL;
+	struct gb_sample s;
+	char *root = fake_root();
+	void *state = NULL;
+	volatile uint64_t x = 0;
+	uint64_t c0;
+	int rapl_disabled = 0;
+
+	(void)st;
+	gb_meter_config_init(&cfg);
+	cfg.sysfs_root = root;
+	cfg.cpu_per_process = 1;
+	assert_int_equal(gb_source_estimator.open(&cfg, &state), 0);
+	gb_source_estimator.domain_info(state, 0, &di);
+	assert_non_null(strstr(di.label, "estimated per process"));
+	assert_int_equal(gb_source_estimator.read(state, 1000000000ULL, &s), 0);
+	/* The node is fully busy, but not because of us. */
+	gbt_write(root, "proc/stat", "cpu  1100 0 0 900 0 0 0 0 0 0\n");
+	for (c0 = cpu_ns(); cpu_ns() - c0 < 50000000ULL;)
+		x++;
+	assert_int_equal(gb_source_estimator.read(state, 2000000000ULL, &s), 0);
+	assert_true(s.valid & GB_SAMPLE_POWER);
+	/* At least 5% of one CPU for the 1 s the reads are apart, times the
+	 * dynamic 70% of 280 W: 9.8 W; far below the node's (280 W). */
+	assert_true(s.power_mw >= 9800);
+	assert_true(s.power_mw < 100000);
+	assert_int_equal(s.energy_uj, (uint64_t)s.power_mw * 1000);
+	gb_source_estimator.close(state);
+
+	cfg.nvml_lib = "/nonexistent/libnvidia-ml.so.1";
+	assert_int_equal(gb_meter_open(&cfg, &m), 0);
+	for (size_t i = 0; i < gb_meter_source_count(m); i++) {
+		const struct gb_source_status *ss = gb_meter_source(m, i);
+
+		if (ss->ops->group == GB_GROUP_CPU_RAPL) {
+			assert_int_equal(ss->state, GB_SOURCE_DISABLED);
+			assert_non_null(strstr(ss->reason, "per process"));
+			rapl_disabled++;
+		}
+	}
+	assert_true(rapl_disabled > 0);
+	gb_meter_free(m);
+	gbt_rm_rf(root);
+	free(root);
+}
+
 static void test_source_missing_proc(void **st)
 {
 	struct gb_meter_config cfg;
@@ -138,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_tdp_and_power),
 		cmocka_unit_test(test_source_integrates_busy_time),
 		cmocka_unit_test(test_source_missing_proc),
+		cmocka_unit_test(test_per_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

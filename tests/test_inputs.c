@@ -245,11 +245,67 @@ static void test_half_and_bool(void **st)
 	gb_inputs_free(t, 3);
 }
 
+/* The free dims are the values the generated inputs get, name by name:
+ * what a runtime fixes before loading is what it is then fed. */
+static void test_free_dims(void **st)
+{
+	static const int64_t img[] = { -1, 3, -1, 8 }, unnamed[] = { -1 };
+	static const char *const img_p[] = { "N", NULL, "h", NULL }, *const none[] = { NULL };
+	struct gb_tensor_info in[4], out[4];
+	struct gb_input_config cfg;
+	struct gb_dim given[2] = { { "seq", 5 }, { "h", 9 } }, fd[8];
+	uint64_t batch;
+	size_t n;
+
+	(void)st;
+	gb_input_config_init(&cfg);
+	in[0] = info("input_ids", GB_DTYPE_I64, 2, bs_seq, bs_seq_p);
+	in[1] = info("attention_mask", GB_DTYPE_I64, 2, bs_seq, bs_seq_p);
+	in[2] = info("img", GB_DTYPE_F32, 4, img, img_p);
+	in[3] = info("u", GB_DTYPE_F32, 1, unnamed, none);
+	cfg.batch = 3;
+	cfg.dims = given;
+	cfg.ndims = 2;
+	assert_int_equal(gb_inputs_free_dims(in, 4, &cfg, 0, fd, 8, &n), 0);
+	/* once per name, fixed dims and the unnamed one left out */
+	assert_int_equal(n, 4);
+	assert_string_equal(fd[0].name, "batch");
+	assert_int_equal(fd[0].value, 3);
+	assert_string_equal(fd[1].name, "seq");
+	assert_int_equal(fd[1].value, 5);
+	assert_string_equal(fd[2].name, "N");
+	assert_int_equal(fd[2].value, 3);
+	assert_string_equal(fd[3].name, "h");
+	assert_int_equal(fd[3].value, 9);
+	assert_int_equal(gb_inputs_resolve(in, 4, &cfg, out, &batch), 0);
+	assert_int_equal(out[3].dims[0], 3);
+	for (size_t i = 0; i < 4; i++)
+		for (int d = 0; d < in[i].rank; d++)
+			for (size_t k = 0; k < n; k++)
+				if (!strcmp(in[i].dim_params[d], fd[k].name))
+					assert_int_equal(out[i].dims[d], fd[k].value);
+	/* no --dim seq: an error as the inputs give it, or left out */
+	cfg.ndims = 0;
+	assert_int_equal(gb_inputs_free_dims(in, 2, &cfg, 0, fd, 8, &n), -EINVAL);
+	assert_non_null(strstr(gb_error_msg(), "set --dim seq=N"));
+	assert_int_equal(gb_inputs_free_dims(in, 2, &cfg, GB_FREE_DIMS_KNOWN, fd, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(fd[0].name, "batch");
+	/* no batch given: symbolic batches get 1, as the inputs do */
+	cfg.batch = 0;
+	assert_int_equal(gb_inputs_free_dims(in, 2, &cfg, GB_FREE_DIMS_KNOWN, fd, 8, &n), 0);
+	assert_int_equal(fd[0].value, 1);
+	cfg.dims = given;
+	cfg.ndims = 2;
+	assert_int_equal(gb_inputs_free_dims(in, 3, &cfg, 0, fd, 2, &n), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dim_parse),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_free_dims),
 		cmocka_unit_test(test_fixed_and_errors),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_half_and_bool),

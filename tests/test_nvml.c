@@ -10,6 +10,7 @@
 #include "greenbench/time.h"
 #include "meter/nvml_abi.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,50 @@ static void test_domains_and_symbols(void **state)
 	gb_source_nvml.close(fx.st);
 	fx.st = NULL;
 	assert_int_equal(fx.init_depth(), 0);
+}
+
+static int src_open_gpus(const char *gpus)
+{
+	struct gb_meter_config cfg;
+
+	gb_meter_config_init(&cfg);
+	cfg.nvml_lib = fx.path;
+	cfg.gpus = gpus;
+	gb_error_clear();
+	return gb_source_nvml.open(&cfg, &fx.st);
+}
+
+/* A task given GPUs 3 and 1 of 4 (by index or UUID) measures those two
+ * only, under their NVML names; a list naming none opens no source. */
+static void test_restricted_to_visible_gpus(void **state)
+{
+	struct gb_domain_info di;
+	struct gb_sample s[4];
+
+	setenv("FAKE_NVML_GPUS", "4", 1);
+	setenv("FAKE_NVML_GPU1_POWER_MW", "100000", 1);
+	setenv("FAKE_NVML_GPU3_POWER_MW", "300000", 1);
+	if (src_open_gpus("3,GPU-fa4e0000-0000-4000-8000-000000000001") < 0)
+		fail_msg("open: %s", gb_error_msg());
+	assert_int_equal(gb_source_nvml.domain_count(fx.st), 2);
+	gb_source_nvml.domain_info(fx.st, 0, &di);
+	assert_string_equal(di.name, "gpu3");
+	assert_int_equal(di.device_index, 3);
+	assert_string_equal(di.device_uuid, "GPU-fa4e0000-0000-4000-8000-000000000003");
+	gb_source_nvml.domain_info(fx.st, 1, &di);
+	assert_string_equal(di.name, "gpu1");
+	/* Each domain reads its own GPU's counter (the other two are never asked). */
+	mark_at_ms(0, s);
+	mark_at_ms(1000, s);
+	assert_int_equal(s[0].energy_uj, 300000 * 1000ULL);
+	assert_int_equal(s[1].energy_uj, 100000 * 1000ULL);
+	gb_source_nvml.close(fx.st);
+	fx.st = NULL;
+	assert_int_equal(src_open_gpus("NoDevFiles"), -ENODEV);
+	assert_non_null(strstr(gb_error_msg(), "no GPU is visible"));
+	assert_int_equal(src_open_gpus("GPU-ffff"), -ENODEV);
+	assert_non_null(strstr(gb_error_msg(), "no GPU has the UUID"));
+	fx.st = NULL;
 }
 
 static void test_describe_groups_alike_gpus(void **state)
@@ -381,6 +426,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memory_v1_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transient_retried_permanent_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_telemetry_period, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restricted_to_visible_gpus, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

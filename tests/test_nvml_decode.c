@@ -1,5 +1,6 @@
 /* Pure NVML decoding: return codes, counter deltas, integration, fields, reasons. */
 #include "lib/gbtest.h"
+#include "greenbench/error.h"
 #include "meter/nvml_decode.h"
 
 #include <errno.h>
@@ -145,6 +146,62 @@ static void test_reason_names(void **st)
 	assert_int_equal(strlen(small), sizeof small - 1);
 }
 
+/* Visible-device lists as CUDA and Slurm write them, against 4 GPUs. */
+static void test_visible_devices(void **st)
+{
+	static const char *const uuids[] = {
+		"GPU-8f6c1a2b-0000-1111-2222-333344445555", "GPU-8f6d9e00-aaaa-bbbb-cccc-ddddeeeeffff",
+		"GPU-12345678-9abc-def0-1234-56789abcdef0", NULL,
+	};
+	unsigned ix[8];
+	size_t n = 99;
+
+	(void)st;
+	assert_int_equal(gb_nvml_visible_parse("2,0", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ix[0], 2);
+	assert_int_equal(ix[1], 0);
+	assert_int_equal(gb_nvml_visible_parse(" 3 , 1", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ix[0], 3);
+	/* Full UUIDs, and unambiguous prefixes with or without "GPU-". */
+	assert_int_equal(gb_nvml_visible_parse("GPU-12345678-9abc-def0-1234-56789abcdef0,GPU-8f6d", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ix[0], 2);
+	assert_int_equal(ix[1], 1);
+	assert_int_equal(gb_nvml_visible_parse("8f6c1", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ix[0], 0);
+	/* Mixed indices and UUIDs. */
+	assert_int_equal(gb_nvml_visible_parse("3,GPU-1234", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ix[1], 2);
+	/* CUDA: an invalid index ends the list; "" and NoDevFiles name none. */
+	assert_int_equal(gb_nvml_visible_parse("1,7,0", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ix[0], 1);
+	assert_int_equal(gb_nvml_visible_parse("-1", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(gb_nvml_visible_parse("", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(gb_nvml_visible_parse("NoDevFiles", uuids, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 0);
+	/* Errors. */
+	assert_int_equal(gb_nvml_visible_parse("GPU-8f6", uuids, 4, ix, 8, &n), -EINVAL);
+	assert_non_null(strstr(gb_error_msg(), "several"));
+	assert_int_equal(gb_nvml_visible_parse("GPU-ffff", uuids, 4, ix, 8, &n), -ENODEV);
+	assert_int_equal(gb_nvml_visible_parse("1,1", uuids, 4, ix, 8, &n), -EINVAL);
+	assert_int_equal(gb_nvml_visible_parse("1,,2", uuids, 4, ix, 8, &n), -EINVAL);
+	assert_int_equal(gb_nvml_visible_parse("1x", uuids, 4, ix, 8, &n), -ENODEV);
+	assert_int_equal(gb_nvml_visible_parse("MIG-8f6c1a2b-0000-1111-2222-333344445555", uuids, 4, ix, 8, &n),
+			 -ENOTSUP);
+	assert_int_equal(gb_nvml_visible_parse("0,1,2", uuids, 4, ix, 2, &n), -ENOSPC);
+	/* Without UUIDs (an old driver), only indices work. */
+	assert_int_equal(gb_nvml_visible_parse("GPU-8f6c", NULL, 4, ix, 8, &n), -ENODEV);
+	assert_int_equal(gb_nvml_visible_parse("1", NULL, 4, ix, 8, &n), 0);
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_trapezoid),
 		cmocka_unit_test(test_field_values),
 		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_visible_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,127 @@ static void test_testdata_models(void **st)
 	}
 }
 
+static const char *meta_value(void *s, const char *key)
+{
+	const struct gb_kv *kv;
+	size_t n;
+
+	assert_int_equal(ort->metadata(s, &kv, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].value;
+	return NULL;
+}
+
+/* slice_bound.onnx is the pattern that crashes ORT 1.29's CUDA EP (issue
+ * 10): a Slice whose end is Shape(ids) -> Gather -> Unsqueeze, computed at
+ * run time. With the run's shape given, the ort runtime fixes batch and seq
+ * before loading (static_dims, the default), so ORT's constant folding
+ * leaves no Shape node in its optimised graph (the CUDA EP never sees the
+ * pattern); with static_dims=0 the Shape stays. Both compute y = ids + pos
+ * right on the CPU. */
+static void test_free_dims_slice_bound(void **st)
+{
+	struct gb_dim seq = { "seq", 8 };
+	const char *const flags[] = { "1", "0" };
+	char *path = model("slice_bound.onnx");
+
+	(void)st;
+	if (!need_ort()) {
+		free(path);
+		skip();
+	}
+	for (int f = 0; f < 2; f++) {
+		struct gb_kv kv[2] = { { "static_dims", flags[f] },
+				       { "session.optimized_model_filepath", "opt.onnx" } };
+		struct gb_runtime_options opt;
+		struct gb_input_config cfg;
+		const struct gb_tensor_info *in;
+		const struct gb_tensor *out;
+		struct gb_tensor *t = NULL;
+		uint64_t batch;
+		size_t nin, nout;
+		void *s = NULL;
+
+		gb_input_config_init(&cfg);
+		cfg.batch = 2;
+		cfg.dims = &seq;
+		cfg.ndims = 1;
+		gb_runtime_options_init(&opt);
+		opt.model = path;
+		opt.intra_op_threads = 1;
+		opt.ep_options = kv;
+		opt.n_ep_options = 2;
+		opt.shapes = &cfg;
+		unlink("opt.onnx");
+		if (gb_runtime_open(ort, &opt, &s))
+			fail_msg("static_dims=%s: %s", flags[f], gb_error_msg());
+		assert_string_equal(meta_value(s, "static_dims"), flags[f]);
+		assert_int_equal(ort->describe(s, &in, &nin, NULL, NULL), 0);
+		assert_int_equal(nin, 1);
+		if (f == 0) {
+			assert_string_equal(meta_value(s, "free_dims"), "batch=2,seq=8");
+			/* ORT describes the fixed dims */
+			assert_int_equal(in[0].dims[0], 2);
+			assert_int_equal(in[0].dims[1], 8);
+			assert_int_equal(gbt_onnx_count_op("opt.onnx", "Shape"), 0);
+		} else {
+			assert_null(meta_value(s, "free_dims"));
+			assert_int_equal(in[0].dims[0], -1);
+			assert_int_equal(in[0].dims[1], -1);
+			assert_int_equal(gbt_onnx_count_op("opt.onnx", "Shape"), 1);
+		}
+		assert_int_equal(gb_inputs_new(in, nin, &cfg, &t, &batch), 0);
+		assert_int_equal(ort->set_inputs(s, t, nin), 0);
+		if (ort->run_batches(s, 1, NULL))
+			fail_msg("static_dims=%s: %s", flags[f], gb_error_msg());
+		assert_int_equal(ort->outputs(s, &out, &nout), 0);
+		assert_int_equal(out[0].info.dims[0], 2);
+		assert_int_equal(out[0].info.dims[1], 8);
+		for (int i = 0; i < 16; i++)
+			assert_int_equal(((const int64_t *)out[0].data)[i],
+					 ((const int64_t *)t[0].data)[i] + i % 8);
+		gb_inputs_free(t, nin);
+		ort->close(s);
+	}
+	free(path);
+}
+
+/* IR 3 lists initializers among the inputs: only x is fixed. A dim the
+ * shape does not value (no --dim seq) stays symbolic rather than failing
+ * the open: a dataset may fill it. */
+static void test_free_dims_partial(void **st)
+{
+	struct gb_runtime_options opt;
+	struct gb_input_config cfg;
+	char *ir3 = model("ir3.onnx"), *tokens = model("tokens.onnx");
+	void *s = NULL;
+
+	(void)st;
+	if (!need_ort()) {
+		free(ir3);
+		free(tokens);
+		skip();
+	}
+	gb_input_config_init(&cfg);
+	cfg.batch = 4;
+	gb_runtime_options_init(&opt);
+	opt.intra_op_threads = 1;
+	opt.shapes = &cfg;
+	opt.model = ir3;
+	if (gb_runtime_open(ort, &opt, &s))
+		fail_msg("%s: %s", ir3, gb_error_msg());
+	assert_string_equal(meta_value(s, "free_dims"), "batch=4");
+	ort->close(s);
+	opt.model = tokens;
+	if (gb_runtime_open(ort, &opt, &s))
+		fail_msg("%s: %s", tokens, gb_error_msg());
+	assert_string_equal(meta_value(s, "free_dims"), "batch=4");
+	ort->close(s);
+	free(ir3);
+	free(tokens);
+}
+
 static void expect_open_error(const char *path, const char *ep, const struct gb_kv *kv, size_t nkv,
 			      const char *pattern)
 {
@@ -302,6 +423,7 @@ static void test_open_errors(void **st)
 	const struct gb_kv nolib = { "provider_lib", "/nonexistent/libonnxruntime_providers_cuda.so" };
 	const struct gb_kv algo = { "cudnn_conv_algo_search", "FASTEST" };
 	const struct gb_kv cpu_opt = { "enable_cuda_graph", "1" };
+	const struct gb_kv dims2 = { "static_dims", "2" };
 	char *dir, bad[4200], *mlp;
 
 	(void)st;
@@ -320,6 +442,8 @@ static void test_open_errors(void **st)
 			  "cannot open provider library '/nonexistent/libonnxruntime_providers_cuda.so'");
 	expect_open_error(mlp, "cuda", &algo, 1, "invalid value 'FASTEST' for ep option 'cudnn_conv_algo_search'");
 	expect_open_error(mlp, "cpu", &cpu_opt, 1, "ep 'cpu' has no option 'enable_cuda_graph'");
+	expect_open_error(mlp, "cpu", &dims2, 1, "invalid value '2' for ep option 'static_dims' (0 or 1)");
+	expect_open_error(mlp, "cuda", &dims2, 1, "invalid value '2' for ep option 'static_dims' (0 or 1)");
 	gbt_rm_rf(dir);
 	free(dir);
 	free(mlp);
@@ -414,6 +538,8 @@ int main(void)
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_dtypes),
 		cmocka_unit_test(test_testdata_models),
+		cmocka_unit_test(test_free_dims_slice_bound),
+		cmocka_unit_test(test_free_dims_partial),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_gpu_eps_missing),
 		cmocka_unit_test(test_set_inputs_checks),

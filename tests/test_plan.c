@@ -28,6 +28,7 @@ static const char good[] =
 	"  - zoo: bert-base\n"
 	"    dims: {seq: 32}\n"
 	"  - file: models/tiny.onnx\n"
+	"    convert: torch2onnx\n"
 	"    data: val\n"
 	"    limit: 100\n"
 	"    data_args: [--resize, '32', --crop, '32']\n"
@@ -82,6 +83,9 @@ static void test_good_file(void **st)
 	assert_string_equal(p->models[1].file, "dir/models/tiny.onnx");
 	assert_string_equal(p->models[1].name, "tiny.onnx");
 	assert_null(p->models[1].zoo);
+	/* What it was converted from, for the report's RQ2 pairs. */
+	assert_string_equal(p->models[1].convert, "torch2onnx");
+	assert_null(p->models[0].convert);
 	/* Accuracy data: relative to the file too, with its limit and flags. */
 	assert_string_equal(p->models[1].data, "dir/val");
 	assert_int_equal(p->models[1].limit, 100);
@@ -123,6 +127,45 @@ static void test_run_argv_data(void **st)
 		off += (size_t)snprintf(joined + off, sizeof joined - off, " %s", *a);
 	assert_non_null(strstr(joined, " --data dir/val --limit 100 --resize 32 --crop 32"));
 	assert_non_null(strstr(joined, " --series --json"));
+	gb_campaign_argv_free(argv);
+	gb_plan_free(p);
+}
+
+/* Sweep axes: lists of option values expand into one runtime entry per
+ * combination (the last option fastest), labelled by the swept values;
+ * a declared axis with a flag of its own reaches `run` as that flag. */
+static void test_sweep_axes(void **st)
+{
+	static const char text[] =
+		"models: [resnet50]\n"
+		"runtimes:\n"
+		"  - {runtime: ort, ep: cpu, options: {threads: [1, 2], opt_level: [1, 99], session.x: y}}\n"
+		"  - {runtime: torch, options: {channels_last: [0, 1]}, label: tl}\n"
+		"batches: [1, 8]\n"
+		"exclude: [{runtime: 'ort/cpu threads=2 opt_level=1', batch: 8}]\n";
+	static const char *const labels[] = {
+		"ort/cpu threads=1 opt_level=1", "ort/cpu threads=1 opt_level=99",
+		"ort/cpu threads=2 opt_level=1", "ort/cpu threads=2 opt_level=99",
+		"tl channels_last=0", "tl channels_last=1",
+	};
+	struct gb_plan *p = parse(text, "s.yaml");
+	char **argv = NULL, joined[4096] = "";
+	size_t off = 0;
+
+	(void)st;
+	assert_int_equal(p->nruntimes, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(p->runtimes[i].label, labels[i]);
+	assert_int_equal(p->runtimes[2].noptions, 3);
+	assert_string_equal(p->runtimes[2].options[0].value, "2");
+	assert_string_equal(p->runtimes[2].options[1].value, "1");
+	assert_string_equal(p->runtimes[2].options[2].key, "session.x");
+	assert_int_equal(p->nconfigs, 6 * 2 - 1);
+	assert_int_equal(p->configs[0].runtime, 0);
+	assert_int_equal(gb_campaign_run_argv(p, 0, "gb", "m.onnx", &argv), 0);
+	for (char **a = argv; *a; a++)
+		off += (size_t)snprintf(joined + off, sizeof joined - off, " %s", *a);
+	assert_non_null(strstr(joined, " --threads 1 --opt-level 1 --ep-option session.x=y "));
 	gb_campaign_argv_free(argv);
 	gb_plan_free(p);
 }
@@ -189,6 +232,15 @@ static const struct bad {
 	{ "models: [resnet50]\nruntimes: [ort/cpu, ort/cpu]\nbatches: [1]\n",
 	  "bad.yaml:2:21: runtime label 'ort/cpu' is used twice" },
 	{ "", "bad.yaml:1:1: empty experiment file" },
+	{ "models: [resnet50]\nruntimes: [{runtime: ort, ep: cpu, options: {threads: []}}]\nbatches: [1]\n",
+	  "bad.yaml:2:55: expected a list of option values, found an empty list" },
+	{ "models: [resnet50]\nruntimes: [{runtime: ort, ep: cpu, options: {threads: [1, [2]]}}]\nbatches: [1]\n",
+	  "bad.yaml:2:59: expected an option value, found a list" },
+	{ "models: [resnet50]\nruntimes: [{runtime: ort, ep: cuda, options: {dtype: [fp16]}}]\nbatches: [1]\n",
+	  "bad.yaml:2:47: option 'dtype' of ort needs a model converted to it" },
+	{ "models: [resnet50]\nruntimes:\n  - {runtime: ort, ep: cpu, options: {threads: [1, 2]}}\n"
+	  "  - {runtime: ort, ep: cpu, options: {threads: 2}, label: 'ort/cpu threads=2'}\nbatches: [1]\n",
+	  "bad.yaml:4:5: runtime label 'ort/cpu threads=2' is used twice" },
 	{ "models: [{zoo: resnet50, limit: 10}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
 	  "bad.yaml:1:33: limit needs data" },
 	{ "models: [{zoo: resnet50, data: v, limit: x}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
@@ -398,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_run_argv_data),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_sweep_axes),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_validated_by_tables),
 		cmocka_unit_test(test_load_missing_file),

@@ -485,7 +485,7 @@ static void test_throttle_reaches_report(void **st)
 		cJSON_Delete(rec);
 		gb_run_result_release(&r);
 	}
-	assert_int_equal(gb_report_build(d.st, d.id, &rep), 0);
+	assert_int_equal(gb_report_build(d.st, d.id, NULL, &rep), 0);
 	assert_true(warned(rep, "ort/cuda", "the GPU throttled during its runs (reasons 0x40)"));
 	assert_false(warned(rep, "ort/cpu", "throttled"));
 	gb_report_free(rep);
@@ -569,7 +569,7 @@ static void test_real_record_through_store_and_report(void **st)
 		text[seq] = cuda ? real_record(gpu_env, "250ms") : real_record(cpu_env, "50ms");
 		db_insert(&d, seq, text[seq]);
 	}
-	assert_int_equal(gb_report_build(d.st, d.id, &rep), 0);
+	assert_int_equal(gb_report_build(d.st, d.id, NULL, &rep), 0);
 	assert_int_equal(gb_store_runs_load(d.st, d.id, &runs, &nruns), 0);
 	assert_int_equal(nruns, 2);
 	for (int64_t seq = 0; seq < 2; seq++) {

@@ -309,6 +309,12 @@ static void test_v1_database_migrates(void **state)
 	assert_true(runs[0].ok && runs[0].m.energy_per_item_mj == 12500 && runs[0].m.items == 8);
 	assert_string_equal(runs[0].m.total_energy_methods, "counter+estimated");
 	assert_true(isnan(runs[0].m.gpu_energy_j));
+	/* Not converted as far as anyone knows, and no idle baseline: no net. */
+	assert_string_equal(runs[0].converted_from, "");
+	assert_string_equal(runs[0].zoo, "resnet50");
+	assert_true(isnan(runs[0].net_energy_j));
+	/* Its record has no checks: no verdict, which is not valid. */
+	assert_true(isnan(runs[0].m.verdict) && isnan(runs[0].m.verdict_reasons));
 	free(runs);
 	/* Its domains got their kind from the stored record. */
 	assert_int_equal(gb_store_run_domains(st, 1, "gpu", &gpus), 0);
@@ -327,6 +333,12 @@ static void test_v1_database_migrates(void **state)
 	old_schema = schema_of(old);
 	assert_string_equal(old_schema, fresh_schema);
 	assert_non_null(strstr(fresh_schema, "energy|kind|TEXT|"));
+	assert_non_null(strstr(fresh_schema, "configuration|converted_from|TEXT|"));
+	/* 4 -> 5 after the advisor's 2 -> 3 and 3 -> 4: verdicts and attempts. */
+	assert_non_null(strstr(fresh_schema, "advice_screen|label|TEXT|"));
+	assert_non_null(strstr(fresh_schema, "run|verdict|REAL|"));
+	assert_non_null(strstr(fresh_schema, "run|verdict_reasons|REAL|"));
+	assert_non_null(strstr(fresh_schema, "attempt|retried_at|TEXT|"));
 	free(fresh_schema);
 	free(old_schema);
 	/* Opening it again changes nothing. */

@@ -422,7 +422,7 @@ static void test_report_clamps_and_labels(void **st)
 	/* GPU utilisation 5 and 95: the t interval of 2 values, 50 +- 572,
 	 * is cut to [0, 100]. */
 	store_two(s, id, 5, 95, 0);
-	assert_int_equal(gb_report_build(s, id, &rep), 0);
+	assert_int_equal(gb_report_build(s, id, NULL, &rep), 0);
 	assert_true(rep->cfgs[0].m[GB_RM_GPU_UTIL].clamped);
 	assert_true(rep->cfgs[0].m[GB_RM_GPU_UTIL].lo == 0 && rep->cfgs[0].m[GB_RM_GPU_UTIL].hi == 100);
 	assert_false(rep->time_energy.by_construction);
@@ -444,7 +444,7 @@ static void test_report_clamps_and_labels(void **st)
 	assert_int_equal(gb_store_open(line, &s), 0);
 	assert_int_equal(gb_store_campaign_create(s, p, plan, &id), 0);
 	store_two(s, id, 0, 0, 1);
-	assert_int_equal(gb_report_build(s, id, &rep), 0);
+	assert_int_equal(gb_report_build(s, id, NULL, &rep), 0);
 	assert_true(rep->time_energy.by_construction);
 	text = NULL;
 	f = open_memstream(&text, &len);
@@ -683,7 +683,7 @@ static void test_reps_auto(void **st)
 	/* Identical repetitions (one noise seed): precise at the minimum. */
 	gbt_write(dir, "a.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\n"
 		  "reps: {auto: true, ci_pct: 1, min: 3, max: 5}\n");
-	assert_int_equal(run_gb("GB_FAKE_NOISE_SEED=7", "campaign run a.yaml --db a.db -q", &out), 0);
+	assert_int_equal(run_gb("GB_FAKE_NOISE_SEED=7 GB_FAKE_LOG=", "campaign run a.yaml --db a.db -q", &out), 0);
 	free(out);
 	assert_int_equal(q_int("a.db", "SELECT count(*) FROM run"), 6);
 	/* Noisy ones: more runs, up to the maximum, and no further. */

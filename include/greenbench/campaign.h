@@ -34,6 +34,12 @@ struct gb_plan;
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *zoo_dir, char *buf, size_t len);
 
+/* The zoo model `zoo` as ONNX in zoo_dir (NAME.onnx, or NAME.DTYPE.onnx
+ * with dtype "fp16": `<cmd> zoo export NAME --dtype DTYPE`), exported on
+ * first use; its path in buf. */
+int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, const char *zoo_dir,
+			   char *buf, size_t len);
+
 /* True when the configuration's runtime takes a zoo model by name (torch
  * builds the framework's own model) rather than as an exported file. */
 int gb_campaign_model_by_name(const struct gb_plan *p, size_t config);
@@ -63,6 +69,12 @@ struct gb_run_outcome {
 int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
 		     volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
 		     struct gb_run_outcome *out);
+/* The same with "KEY=VALUE" entries added to the child's environment
+ * (NULL-terminated; may be NULL): a run pinned to its GPU. Thread-safe
+ * for distinct outcomes (the engine's slots run several at once). */
+int gb_campaign_exec_env(char *const argv[], const char *const *env_add, uint64_t timeout_ns,
+			 volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
+			 struct gb_run_outcome *out);
 void gb_run_outcome_release(struct gb_run_outcome *o);
 
 #endif

@@ -24,6 +24,11 @@
  * summary.stopped set. Setting *stop from a callback is the way to stop
  * after some event.
  *
+ * Where runs go: the store, or a sink (a Slurm task writes its records
+ * to a file of its own, never SQLite on a shared filesystem: see
+ * greenbench/shard.h). With a sink the caller gives the plan and the
+ * planned runs (with their done flags) instead of a store.
+ *
  * Ownership: opts, its strings, a caller's plan and store are borrowed for
  * the call; what the engine opens it closes. Event structs and every
  * pointer in them are valid only during the callback. Callbacks may be
@@ -35,7 +40,8 @@
  * be stored; runs that fail are not errors, they are stored as failed.
  * Units: nanoseconds (_ns), watts, degrees C, millijoules per item.
  * Thread-safety: one call per store handle at a time; callbacks run on
- * the calling thread.
+ * the calling thread (with opts.gpus the children are waited for on
+ * threads of the engine's, which never call back or write the store).
  */
 #ifndef GREENBENCH_ENGINE_H
 #define GREENBENCH_ENGINE_H
@@ -51,6 +57,16 @@
 
 struct gb_meter_config;
 struct gb_domain_info;
+
+/* Where finished runs and idle baselines go instead of the store. Each
+ * returns 0 or negative errno with gb_error_msg() set; a run that cannot
+ * be written ends the call, as a store write would. */
+struct gb_engine_sink {
+	int (*run)(void *sink_ctx, const struct gb_store_run_in *in);
+	int (*idle)(void *sink_ctx, int64_t before_seq, double duration_s, const char *domain,
+		    double power_w, double temp_c);
+	void *ctx;
+};
 
 struct gb_engine_opts {
 	/* A campaign the caller opened ... */
@@ -82,6 +98,21 @@ struct gb_engine_opts {
 	/* Move the campaign's failed runs to its history (the store's
 	 * attempt table) first, so this call runs them again. */
 	int retry_failed;
+	/* With a sink (plan given, store NULL): the planned runs, as
+	 * gb_store_planned_load() would give them; done ones are skipped. */
+	const struct gb_engine_sink *sink;
+	const struct gb_store_planned *planned;
+	size_t nplanned;
+
+	/* Several GPUs of one host ("0,1,2,3", NVML indices or UUIDs): one
+	 * run per GPU at a time, each child pinned to its GPU and measuring
+	 * only it, CPU energy estimated per process (more than one GPU).
+	 * Cooldowns are per GPU (a GPU's own power and temperature against its
+	 * own idle baseline, or a fixed pause after its own run); idle
+	 * baselines are measured with every GPU idle (the engine waits for the
+	 * runs in flight first). The meter should watch the same GPUs, in
+	 * this order (meter->gpus). NULL: one run at a time, unpinned. */
+	const char *gpus;
 };
 
 /* Counters as of an event. */
@@ -124,6 +155,7 @@ struct gb_engine_cooldown {
 	size_t ngpus;		/* UNTIL_IDLE: GPU domains watched (0: nothing to wait for) */
 	int timed_out;		/* UNTIL_IDLE: not back within margin_pct before the timeout */
 	double margin_pct;
+	const char *gpu;	/* opts.gpus: the GPU that cooled down; else NULL */
 };
 
 struct gb_engine_run {
@@ -131,6 +163,7 @@ struct gb_engine_run {
 	const struct gb_store_planned *planned;	/* seq, config, rep (0-based) */
 	const struct gb_plan_config *config;	/* plan->configs[planned->config] */
 	struct gb_engine_progress progress;
+	const char *gpu;	/* opts.gpus: the GPU it runs on; else NULL */
 };
 
 struct gb_engine_result {

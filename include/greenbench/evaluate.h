@@ -25,6 +25,7 @@
 
 #include "greenbench/accuracy.h"
 #include "greenbench/dataset.h"
+#include "greenbench/inputs.h"
 #include "greenbench/runtime.h"
 
 #include <stddef.h>
@@ -41,6 +42,42 @@ int gb_eval_map_inputs(const struct gb_tensor_info *in, size_t nin, const struct
  * *ncls floats (rows <= the batch's first dim; padded rows are ignored). */
 int gb_eval_scores(const struct gb_runtime_ops *rt, void *session, const struct gb_tensor *in,
 		   size_t nin, size_t rows, const float **scores, size_t *ncls);
+
+/* ---- comparing two sessions (compare, the advisor's agreement check) --- */
+
+/* One side: an open session, its model inputs (describe()'s), the
+ * tensors bound to them, and its accuracy when labels are given. A side
+ * whose model outputs float16 or bfloat16 (an fp16 conversion) is compared
+ * on those widened to float, in conv (the side's; gb_eval_side_release()). */
+struct gb_eval_side {
+	const struct gb_runtime_ops *rt;
+	void *session;
+	const struct gb_tensor_info *in;
+	size_t nin;
+	struct gb_tensor bound[GB_EVAL_MAX_INPUTS];
+	struct gb_accuracy acc;
+	float *conv;
+	size_t conv_cap;
+};
+
+void gb_eval_side_release(struct gb_eval_side *s);
+
+struct gb_eval_tally {
+	struct gb_agreement g;
+	uint64_t batches, items;
+	size_t ncls;		/* scores per item */
+};
+
+/* Both sides (s[0], s[1]) on one batch t of nt tensors, rows scored: the
+ * agreement of their scores into ty; with labels (may be NULL) each side's
+ * accuracy too. On error *failed is the side (0, 1), or -1 when the sides
+ * give different numbers of scores. */
+int gb_eval_compare_batch(struct gb_eval_side *s, const struct gb_tensor *t, size_t nt, size_t rows,
+			  const int64_t *labels, struct gb_eval_tally *ty, int *failed);
+/* nbatches generated batches (seeds ic->seed, ic->seed + 1, ...), shaped
+ * and named after side 0's inputs (side 1 takes them by name or position). */
+int gb_eval_compare_generated(struct gb_eval_side *s, const struct gb_input_config *ic,
+			      uint64_t nbatches, struct gb_eval_tally *ty, int *failed);
 
 /* A dataset read in batches for one session. */
 struct gb_eval {

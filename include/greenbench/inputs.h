@@ -58,6 +58,22 @@ int gb_inputs_resolve(const struct gb_tensor_info *in, size_t n,
 		      const struct gb_input_config *cfg, struct gb_tensor_info *out,
 		      uint64_t *batch);
 
+/* The value of each named symbolic dim of in[0..n-1] under the shape rule
+ * above, once per name in order of first use, into out[0..cap-1] (*nout of
+ * them). It is the rule gb_inputs_resolve() applies, so a runtime that
+ * fixes these dims before loading (ORT's free-dimension overrides) fixes
+ * the very values the generated inputs get. A name used on several axes
+ * gets one value: where the rule gives it one, it is the same on each.
+ * Unnamed symbolic dims have no name to fix and are left out.
+ * flags: GB_FREE_DIMS_KNOWN leaves out the dims the rule cannot value
+ * (no --dim for them: inputs from a dataset may still fill them) instead
+ * of failing as gb_inputs_resolve() would.
+ * Errors: -EINVAL as gb_inputs_resolve(), -E2BIG for more than cap names. */
+#define GB_FREE_DIMS_KNOWN (1u << 0)
+int gb_inputs_free_dims(const struct gb_tensor_info *in, size_t n,
+			const struct gb_input_config *cfg, unsigned flags, struct gb_dim *out,
+			size_t cap, size_t *nout);
+
 /* Resolve and fill. *out gets n tensors. */
 int gb_inputs_new(const struct gb_tensor_info *in, size_t n, const struct gb_input_config *cfg,
 		  struct gb_tensor **out, uint64_t *batch);

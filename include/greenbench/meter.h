@@ -91,6 +91,7 @@ struct gb_domain_info {
 	 * parent are shown but never added into totals. */
 	int parent;
 	int device_index;	  /* socket, die or GPU number; -1 if none */
+	char device_uuid[GB_NAME_MAX]; /* a GPU's UUID ("GPU-8f6c..."); "" if none */
 	uint32_t telemetry;	  /* GB_SAMPLE_* bits this domain can provide */
 	/* How often the energy figure itself moves (NVML's counter: ~100 ms);
 	 * a window shorter than this has no meaningful energy. 0: fine-grained. */
@@ -103,12 +104,30 @@ struct gb_domain_info {
 struct gb_meter_config {
 	const char *sysfs_root;	/* NULL: gb_sys_root() */
 	const char *nvml_lib;	/* NULL: GREENBENCH_NVML_LIB, else libnvidia-ml.so.1 */
+	/* The GPUs to measure, as CUDA_VISIBLE_DEVICES or Slurm lists them:
+	 * NVML indices or UUIDs, comma-separated; NULL: every GPU. A list that
+	 * names none leaves the meter without GPUs (see gb_meter_gpus_env()). */
+	const char *gpus;
+	const char *gpus_from;	/* the variable gpus came from, or NULL */
+	/* CPU energy: 0 = the node's (a package counter, else the estimate
+	 * of all CPUs); 1 = this process's only, estimated from its CPU time
+	 * (shared nodes, several runs at once: a package counter cannot be
+	 * attributed). */
+	int cpu_per_process;
 	uint64_t interval_ns;	/* sampler period; 0: 20 ms */
 	double cpu_tdp_w;	/* estimator override per package; 0: table */
 	unsigned disable;	/* 1 << index in the source table: do not open */
 };
 
 void gb_meter_config_init(struct gb_meter_config *cfg);
+
+/* The environment's say on what a process measures. GB_ENV_GPUS, else
+ * CUDA_VISIBLE_DEVICES, else SLURM_STEP_GPUS, else SLURM_JOB_GPUS gives
+ * cfg->gpus (unless set; gpus_from names the variable); GB_ENV_CPU_ENERGY
+ * "process" sets cpu_per_process. The strings are the environment's. */
+#define GB_ENV_GPUS "GREENBENCH_GPUS"
+#define GB_ENV_CPU_ENERGY "GREENBENCH_CPU_ENERGY"	/* "node" (default) | "process" */
+void gb_meter_config_env(struct gb_meter_config *cfg);
 
 /* ---- Sources: one ops row per backend ------------------------------- */
 
@@ -177,6 +196,8 @@ struct gb_source_status {
 
 int gb_meter_open(const struct gb_meter_config *cfg, struct gb_meter **out);
 void gb_meter_free(struct gb_meter *m);
+/* The configuration the meter was opened with (its strings as given). */
+const struct gb_meter_config *gb_meter_config_get(const struct gb_meter *m);
 
 size_t gb_meter_source_count(const struct gb_meter *m);
 const struct gb_source_status *gb_meter_source(const struct gb_meter *m, size_t i);

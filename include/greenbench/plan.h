@@ -30,6 +30,7 @@ struct gb_plan_model {
 	char *name;	/* label in reports: zoo name or file base name */
 	char *zoo;	/* zoo model name, or NULL */
 	char *file;	/* model path, or NULL (zoo models are exported on use) */
+	char *convert;	/* the converter that made it ("tf2onnx", "torch2onnx"), or NULL */
 	struct gb_plan_kv *dims;	/* symbolic dims: "seq" -> "32" */
 	size_t ndims;
 	char *data;	/* labelled data for accuracy (run --data), or NULL */

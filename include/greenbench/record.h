@@ -72,6 +72,15 @@ struct gb_run_result;
 #define GB_RK_KERNEL "kernel"
 #define GB_RK_GPUS "gpus"
 #define GB_RK_RUNTIME "runtime"
+#define GB_RK_GPU_UUID "uuid"			/* in a gpus entry */
+#define GB_RK_GPUS_VISIBLE "gpus_visible"	/* the GPU list measured, as given */
+#define GB_RK_GPUS_FROM "gpus_from"		/* the variable that gave it */
+#define GB_RK_CPU_ENERGY_SCOPE "cpu_energy_scope" /* "node" | "process" */
+#define GB_RK_CLUSTER "cluster"			/* {job_id, array_job_id, array_task_id, node} */
+#define GB_RK_JOB_ID "job_id"
+#define GB_RK_ARRAY_JOB_ID "array_job_id"
+#define GB_RK_ARRAY_TASK_ID "array_task_id"
+#define GB_RK_NODE "node"
 
 /* A phase (and `measure`'s top level for duration and CPU time). */
 #define GB_RK_NAME "name"
@@ -135,6 +144,26 @@ struct gb_run_result;
 #define GB_RK_ROWS "rows"
 #define GB_RK_T_NS "t_ns"
 
+/* A campaign task's line (one JSON object per line of its records file). */
+#define GB_RK_LINE "line"			/* "start" | "run" | "idle" */
+#define GB_RK_CAMPAIGN "campaign"
+#define GB_RK_SEQ "seq"
+#define GB_RK_CONFIG "config"
+#define GB_RK_REP "rep"
+#define GB_RK_OK "ok"
+#define GB_RK_REASON "reason"
+#define GB_RK_STDERR_TAIL "stderr_tail"
+#define GB_RK_WALL "wall_s"
+#define GB_RK_RECORD "record"			/* the whole run record */
+#define GB_RK_BEFORE_SEQ "before_seq"
+#define GB_RK_DOMAIN "domain"
+#define GB_RK_POWER_W "power_w"
+#define GB_RK_TEMP_C "temp_c"
+#define GB_RK_SUBMISSION "submission"
+#define GB_RK_TASK "task"
+#define GB_RK_PID "pid"
+#define GB_RK_TIME "time_unix"
+
 /* ---- the study's per-run figures ---------------------------------------- */
 
 /*
@@ -171,15 +200,15 @@ struct gb_run_result;
 	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -, -) \
 	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1, INFINITY) \
 	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6, INFINITY) \
-	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, UNREPORTED, -, -, -, -, -) \
-	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, UNREPORTED, -, -, -, -, -) \
+	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, REPORTED, GB_RM_LATENCY_P50_MS, "latency_p50_ms", "p50 latency (ms)", 1e6, INFINITY) \
+	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, REPORTED, GB_RM_LATENCY_P99_MS, "latency_p99_ms", "p99 latency (ms)", 1e6, INFINITY) \
 	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1, INFINITY) \
 	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1, 1) \
 	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1, 1) \
 	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -, -) \
 	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
-	X(verdict, 3, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
-	X(verdict_reasons, 3, DERIVED, NULL, UNREPORTED, -, -, -, -, -)
+	X(verdict, 5, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
+	X(verdict_reasons, 5, DERIVED, NULL, UNREPORTED, -, -, -, -, -)
 
 /*
  * The per-run texts: X(field, size, since, from, key), stored as TEXT
@@ -195,7 +224,7 @@ struct gb_run_result;
  * throttle_reasons: the NVML clock-event bits of every GPU in the measured
  * phase, ORed, as a number. verdict: the enum gb_verdict_level of the
  * record's checks under this program's limits, verdict_reasons its bits
- * (NAN both: a record without a verdict, older than schema 3 stores). */
+ * (NAN both: a record without a verdict, older than schema 5 stores). */
 struct gb_run_metrics {
 #define GB_RUN_METRIC_FIELD(field, ...) double field;
 	GB_RUN_METRICS(GB_RUN_METRIC_FIELD)
@@ -272,6 +301,53 @@ struct gb_record_interval {
 int gb_measure_record_add_repeat(struct cJSON *rec, const struct gb_meter *m, size_t n,
 				 const struct gb_record_interval *duration_s,
 				 const struct gb_record_interval *energy_j);
+/*
+ * A campaign task's line: what a Slurm array task writes instead of a
+ * store row (greenbench/shard.h). A run line holds everything the store's
+ * run insert needs, the record included whole, so collecting it stores
+ * exactly what `campaign run` would have.
+ */
+enum gb_task_line_kind {
+	GB_TASK_LINE_START,	/* a task began (job, node, pid): status shows it */
+	GB_TASK_LINE_RUN,	/* a finished run, ok or failed */
+	GB_TASK_LINE_IDLE,	/* one domain's idle baseline */
+};
+
+/* A run line's fields that are also the store's run row (struct
+ * gb_store_run_in has the same names): one list, so the task's sink and
+ * the collector copy them with one macro and a field added to both cannot
+ * be left behind. */
+#define GB_TASK_RUN_FIELDS(X) X(seq) X(config) X(rep) X(ok) X(reason) X(stderr_tail) X(record_json) X(wall_s)
+
+struct gb_task_line {
+	enum gb_task_line_kind kind;
+	int64_t campaign;
+	/* start */
+	int submission, task;
+	long pid;
+	int64_t time_unix;
+	const char *job_id, *node;	/* "" when unknown */
+	/* run */
+	int64_t seq;
+	size_t config;
+	unsigned rep;
+	int ok;
+	const char *reason, *stderr_tail;	/* may be NULL */
+	const char *record_json;		/* may be NULL: the run printed none */
+	double wall_s;
+	/* idle */
+	int64_t before_seq;
+	double duration_s, power_w, temp_c;	/* NAN: none */
+	const char *domain;
+};
+
+/* One line of JSON, without its newline (malloc'd; NULL when out of
+ * memory or when record_json does not parse). */
+char *gb_task_line_format(const struct gb_task_line *l);
+/* Parse one line. Its strings point into *owner (a parsed tree freed
+ * with cJSON_Delete(), record_json excepted: malloc'd, freed by the
+ * caller with free()). -EINVAL for text that is not a line of this kind. */
+int gb_task_line_parse(const char *text, struct gb_task_line *out, struct cJSON **owner);
 
 /* ---- readers ------------------------------------------------------------ */
 

@@ -7,7 +7,10 @@
  * configuration (model, batch, runtime/EP), each figure's mean with a 95%
  * confidence interval over its repetitions (Student t), the energy
  * methods, ranks and the Pareto front; across configurations Spearman
- * correlations and pairwise Mann-Whitney U tests with Cliff's delta.
+ * correlations, pairwise Mann-Whitney U tests with Cliff's delta, the
+ * RQ2 pairs (a framework's model against its converted model), the
+ * study's findings judged on the campaign's numbers, and the environments
+ * the runs were measured in.
  *
  * Ownership: the report owns everything inside; gb_report_free() frees it.
  * Writers write to a FILE the caller owns and never print elsewhere.
@@ -66,6 +69,16 @@ enum gb_rmetric {
 #undef GB_RM_ENUM_REPORTED
 #undef GB_RM_ENUM_UNREPORTED
 
+/* Figures the report derives from each run (not stored): they follow the
+ * stored ones in struct gb_report_config's m[] and values[]. */
+enum gb_rderived {
+	GB_RD_GPU_EPI = GB_RM_COUNT,	/* GPU energy / items, mJ */
+	GB_RD_CPU_EPI,			/* CPU energy / items, mJ */
+	GB_RD_NET_EPI,			/* net (idle-subtracted) energy / items, mJ */
+	GB_RD_TIME_PER_ITEM,		/* inference time / items, ms */
+	GB_RF_COUNT
+};
+
 struct gb_rmetric_info {
 	const char *key;	/* JSON/CSV name: "energy_per_item_mj" */
 	const char *title;	/* column title: "Energy/item (mJ)" */
@@ -73,32 +86,38 @@ struct gb_rmetric_info {
 	double div;		/* shown = stored / div (ns -> ms: 1e6) */
 	double max;		/* the quantity lies in [0, max] (shown unit) */
 };
-extern const struct gb_rmetric_info gb_rmetrics[GB_RM_COUNT];
+/* Every figure, stored then derived (off is unused for derived ones). */
+extern const struct gb_rmetric_info gb_rmetrics[GB_RF_COUNT];
 
-/* A run's value of figure k, in the report's unit; NAN when absent. */
+/* A run's value of stored figure k (< GB_RM_COUNT), in the report's unit;
+ * NAN when absent. */
 double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k);
 
 /* The coefficient of variation of energy per item above which a
  * configuration is suspect is the GB_VR_CV check's (greenbench/verdict.h),
  * as are the throttle reasons that count (GB_VERDICT_THROTTLE_MASK). */
+/* The workload of a model the zoo does not know (a model file). */
+#define GB_REPORT_STUDY_ITEMS 10000u
 
 struct gb_report_config {
 	size_t config;
 	char model[96], runtime[32], ep[32], label[96];
+	char zoo[64], converted_from[32];	/* "" when none */
 	unsigned batch;
+	unsigned per_items;	/* the workload figures are normalised to (--per, or the study's) */
 	size_t n_ok, n_failed;	/* n_ok: runs in the statistics (not invalid) */
 	size_t n_suspect, n_invalid;	/* ok runs by verdict; invalid ones are left out */
 	enum gb_verdict_level verdict;	/* suspect when any run is, or the CV is high;
 					 * invalid when every ok run is */
 	uint32_t verdict_reasons;	/* 1 << enum gb_verdict_reason, over its runs and the CV */
 	char fail_reason[256];	/* the last failure's reason */
-	struct gb_ci m[GB_RM_COUNT];
+	struct gb_ci m[GB_RF_COUNT];
 	char gpu_method[16], cpu_method[16], total_methods[48];
-	double *values[GB_RM_COUNT];	/* per ok run, NAN where absent */
+	double *values[GB_RF_COUNT];	/* per ok run, NAN where absent */
 	double cv_epi;		/* NAN when fewer than 2 values */
 	uint64_t throttle;	/* union of throttle reasons seen */
 	int rank;		/* by energy per item within model and batch; 0: none */
-	int pareto;		/* on its model's energy/item vs latency front */
+	int pareto;		/* on its model and batch's energy/item vs latency front */
 };
 
 struct gb_report_pair {
@@ -116,6 +135,78 @@ struct gb_report_corr {
 	int by_construction;
 };
 
+/* RQ2: a framework's own model (a) against the model converted from it
+ * (b), same model, batch and EP. Changes are (b - a) / a in percent, with
+ * the 95% Welch interval of the difference of means over a's mean. */
+struct gb_report_conversion {
+	size_t a, b;		/* indices into cfgs */
+	struct {
+		int valid, ci_valid;
+		double pct, lo_pct, hi_pct;
+		int excludes_zero;
+	} energy, time;		/* energy per item, time per item */
+};
+
+/* The study's qualitative findings the campaign can test. */
+enum gb_claim {
+	GB_CLAIM_TIME_ENERGY,	/* time and energy correlate strongly (rho 0.99) */
+	GB_CLAIM_UTIL_POWER,	/* GPU utilisation and power correlate (rho 0.81) */
+	GB_CLAIM_ONNX_SMALL_BATCH, /* converting to ONNX saves energy at batch 1 */
+	GB_CLAIM_ONNX_LARGE_BATCH, /* at batch 64 a converted model can cost more */
+	GB_CLAIM_TRT_CUDA,	/* TensorRT uses less energy than CUDA */
+	GB_CLAIM_CPU_SHARE,	/* CPU energy is a large share of GPU energy */
+	GB_CLAIM_COUNT
+};
+
+enum gb_finding_verdict {
+	GB_FINDING_HOLDS,
+	GB_FINDING_FAILS,	/* the campaign's numbers contradict it */
+	GB_FINDING_UNTESTABLE,	/* the campaign has nothing to test it with */
+};
+
+struct gb_report_finding {
+	enum gb_claim claim;
+	enum gb_finding_verdict verdict;
+	size_t n;		/* runs, pairs or configurations looked at */
+	size_t n_for;		/* of which agree with the claim */
+	double value;		/* rho, median ratio ...; NAN when none */
+	double p;		/* its p-value; NAN when none */
+	char detail[320];	/* the numbers in words, or why it cannot be tested */
+};
+
+struct gb_claim_info {
+	const char *id;		/* "time-energy" */
+	const char *statement;	/* the claim in the study's words */
+};
+extern const struct gb_claim_info gb_claims[GB_CLAIM_COUNT];
+const char *gb_finding_verdict_name(enum gb_finding_verdict v);	/* "holds", "does not hold", "cannot be tested" */
+
+/* Thresholds a finding is judged by (docs/report.md). */
+#define GB_FINDING_RHO_STRONG 0.7	/* time-energy */
+#define GB_FINDING_RHO 0.5		/* util-power */
+#define GB_FINDING_ALPHA 0.05
+#define GB_FINDING_CPU_SHARE 0.2	/* CPU / GPU energy */
+#define GB_FINDING_LARGE_BATCH 64
+
+struct gb_report_run {
+	int64_t id;
+	size_t cfg;		/* index into cfgs */
+	unsigned rep;		/* 0-based */
+	int ok;
+	int verdict;		/* enum gb_verdict_level of an ok run; -1: none (failed, or an older record) */
+};
+
+/* One sampled column of one run: power (W) or GPU utilisation (%). */
+struct gb_report_series {
+	int64_t run;
+	char column[64];	/* as stored: "gpu0.power_mw" */
+	char domain[48];	/* "gpu0" */
+	int is_util;		/* 1: GPU utilisation in %; 0: power in W */
+	double *t_s;		/* s since the run's first sample */
+	double *v;
+	size_t n;
+};
+
 struct gb_report {
 	struct gb_store_campaign_info info;
 	struct gb_report_config *cfgs;
@@ -126,19 +217,45 @@ struct gb_report {
 	char **warnings;
 	size_t nwarnings;
 	size_t n_attempts;	/* failed attempts retried later (history) */
+	struct gb_report_conversion *conversions;
+	size_t nconversions;
+	struct gb_report_finding findings[GB_CLAIM_COUNT];
+	struct gb_store_environment *envs;	/* distinct environments, run order */
+	size_t nenvs;
 	int has_accuracy;
-	/* The run whose power and utilisation are plotted (HTML). */
+	int has_net;		/* some configuration has a net energy figure */
+	/* Every run, in execution order (for the charts). */
+	struct gb_report_run *runs;
+	size_t nruns;
+	/* Energy per run and phase (gb_report_build). */
+	struct gb_store_phase_energy *phases;
+	size_t nphases;
+	/* Power and utilisation over time of every run that recorded them
+	 * (gb_report_load_series), and the run shown first. */
+	struct gb_report_series *series;
+	size_t nseries;
 	int64_t series_run;
-	char series_label[160];
-	double *series_tp, *series_power;	/* s since the first sample, W */
-	double *series_tu, *series_util;	/* s, % */
-	size_t nseries_power, nseries_util;
 };
 
-int gb_report_build(struct gb_store *st, int64_t campaign, struct gb_report **out);
-/* Load the series of run `run` (0: the first ok run that has one). */
+struct gb_report_options {
+	/* Items the workload figures of Table 1 are for; 0: the study's
+	 * (10,000 images, 25,000 reviews: the zoo model's study_items, 10,000
+	 * for a model file). */
+	unsigned per_items;
+};
+
+/* opt may be NULL (defaults). */
+int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_report_options *opt,
+		    struct gb_report **out);
+/* Load the power and utilisation series of every run; `run` (0: the
+ * first ok run that has one) is the one the report shows first. -ENOENT
+ * when run is not in the campaign or has no series. */
 int gb_report_load_series(struct gb_report *r, struct gb_store *st, int64_t run);
 void gb_report_free(struct gb_report *r);
+
+/* The chart library compiled in for HTML reports ("vega 6.2.0, vega-lite
+ * 6.4.1, vega-embed 7.1.0"), or NULL when built without (static text). */
+const char *gb_report_chart_library(void);
 
 /* ---- formats (src/report/formats.c) ---------------------------------- */
 

@@ -101,6 +101,13 @@ struct gb_run_result {
 	/* environment */
 	char host[128], cpu[160], kernel[160];
 	char gpu_driver[64];		/* "" if unknown */
+	/* Where it ran on a cluster ("" outside Slurm): SLURM_JOB_ID,
+	 * SLURM_ARRAY_JOB_ID, SLURM_ARRAY_TASK_ID, SLURMD_NODENAME. */
+	char job_id[32], array_job_id[32], array_task_id[16], node[128];
+	/* The GPUs the meter was restricted to (gb_meter_config.gpus) and the
+	 * variable that said so; "" when it measured every GPU. */
+	char gpus_visible[128], gpus_from[32];
+	int cpu_per_process;		/* CPU energy estimated for this process only */
 	struct gb_result_kv runtime_meta[GB_RESULT_KV_MAX]; /* ort_version, ... */
 	size_t n_runtime_meta;
 
@@ -140,8 +147,10 @@ void gb_run_result_release(struct gb_run_result *r);
 void gb_run_result_unavailable(struct gb_run_result *r, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Fill host, cpu, kernel and, from the meter's sources (m may be NULL),
- * the GPU driver version. Best effort: what cannot be read stays "". */
+/* Fill host, cpu, kernel, the Slurm job and node (from the environment)
+ * and, from the meter (m may be NULL), the GPU driver version, the GPU
+ * restriction and the CPU energy scope. Best effort: what cannot be read
+ * stays "". */
 void gb_run_result_environment(struct gb_run_result *r, const struct gb_meter *m);
 
 /* Measured-phase duration in seconds (0 if it did not run). */

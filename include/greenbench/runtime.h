@@ -45,7 +45,9 @@ struct gb_runtime_options {
 	int graph_opt_level;		/* -1: default; 0 none, 1 basic, 2 extended, 99 all */
 	uint64_t seed;
 	/* The run's batch and --dim values, for a runtime that builds per
-	 * shape (TensorRT engines); NULL: not known. Borrowed. */
+	 * shape (TensorRT engines) or fixes the model's symbolic dims to them
+	 * (ort, ep option static_dims, default 1); NULL: not known. Borrowed
+	 * until open() returns. */
 	const struct gb_input_config *shapes;
 };
 
@@ -58,6 +60,48 @@ struct gb_runtime_phase {
 	uint64_t t_start_ns, t_end_ns;
 	int cpu_valid;			/* CPU time known (else absent) */
 	uint64_t cpu_user_ns, cpu_system_ns; /* the runtime's processes, this phase */
+};
+
+/* ---- Tunable axes ------------------------------------------------------
+ *
+ * A row lists the options worth searching (`greenbench advise`, sweeps in
+ * experiment files) as data. Each axis says what its values do, so a search
+ * knows which candidates must be checked against the reference outputs
+ * (NUMERIC) and which may share a loaded session (RUN_TIME). The advisor
+ * enumerates candidates from these tables only: a new row brings its own. */
+
+enum gb_axis_effect {
+	GB_AXIS_SPEED,		/* changes speed only: outputs stay bit-for-bit */
+	GB_AXIS_NUMERIC,	/* may change the outputs (precision, fusion, algorithms) */
+};
+
+enum gb_axis_scope {
+	GB_AXIS_SESSION,	/* set when the session is opened: a new value needs a new session */
+	GB_AXIS_RUN_TIME,	/* may change on an open session */
+};
+
+/* Where a value goes, in struct gb_runtime_options and on `greenbench run`. */
+enum gb_axis_via {
+	GB_AXIS_VIA_OPTION,	/* an --ep-option KEY=VALUE (provider or worker option) */
+	GB_AXIS_VIA_THREADS,	/* --threads N (intra_op_threads) */
+	GB_AXIS_VIA_OPT_LEVEL,	/* --opt-level N (graph_opt_level) */
+	GB_AXIS_VIA_IO,		/* --io host|device */
+	GB_AXIS_VIA_MODEL_DTYPE, /* a model converted to this dtype (zoo export --dtype) */
+};
+
+struct gb_runtime_axis {
+	const char *name;		/* the option's key: "threads", "dtype", "prefer_nhwc" */
+	const char *default_value;	/* what leaving it unset means, for people */
+	/* Values to try besides the default, NULL-terminated; NULL: the
+	 * integers 1, 2, 4, ... up to range_max (0: the online CPUs). */
+	const char *const *values;
+	unsigned range_max;
+	const char *const *eps;		/* EPs it applies to (NULL-terminated); NULL: every EP */
+	enum gb_axis_effect effect;
+	enum gb_axis_scope scope;
+	enum gb_axis_via via;
+	const char *requires;		/* "io=device": another axis value it needs; NULL */
+	int pins_batch;			/* a session with it set keeps its batch (CUDA graphs) */
 };
 
 struct gb_runtime_ops {
@@ -74,6 +118,9 @@ struct gb_runtime_ops {
 	/* Takes a zoo model by its name (the framework builds its own model,
 	 * the study's "original model") instead of the exported ONNX file. */
 	int zoo_by_name;
+	/* Tunable axes (greenbench/runtime.h above), ended by a NULL name;
+	 * NULL: none. Declared beside the rows in src/runtime/runtimes.c. */
+	const struct gb_runtime_axis *axes;
 	/* Can this runtime start here? 0, or -errno with the reason set
 	 * (e.g. "python3 has no module torch"). Cheap; used by `devices`. */
 	int (*probe)(const struct gb_runtime_ops *self);
@@ -127,6 +174,29 @@ int gb_runtime_accepts_ep(const struct gb_runtime_ops *rt, const char *ep);
  * (a row's eps), or every row's name (gb_runtime_names). Truncated to len. */
 void gb_runtime_join(const char *const *names, char *buf, size_t len);
 void gb_runtime_names(char *buf, size_t len);
+
+/* The axes of rt that apply on ep (NULL: any), in table order: up to max
+ * pointers into the row; returns how many. */
+size_t gb_runtime_axes(const struct gb_runtime_ops *rt, const char *ep,
+		       const struct gb_runtime_axis **out, size_t max);
+/* rt's axis called name, or NULL. */
+const struct gb_runtime_axis *gb_runtime_axis_find(const struct gb_runtime_ops *rt, const char *name);
+/* The values of an axis to try besides its default: the table's, or the
+ * range expanded for ncpus (1, 2, 4, ..., ncpus). Up to max strings,
+ * written into store (max entries of 16 bytes) when generated; returns
+ * how many. */
+size_t gb_runtime_axis_values(const struct gb_runtime_axis *a, unsigned ncpus, const char **out,
+			      char (*store)[16], size_t max);
+/* The `greenbench run` flag of a via (--threads, --opt-level, --io), or
+ * NULL for an option passed as --ep-option KEY=VALUE or a model dtype. */
+const char *gb_runtime_axis_flag(enum gb_axis_via via);
+/* Set one axis value in opt: threads, opt level and io in place; an
+ * option appended to kv (cap entries, *nkv used; opt->ep_options then
+ * points at kv). The strings are borrowed. A model dtype is the caller's
+ * (it names another model file): -EINVAL. -EINVAL naming the value when
+ * it does not parse, -E2BIG when kv is full. */
+int gb_runtime_axis_apply(const struct gb_runtime_axis *a, const char *value,
+			  struct gb_runtime_options *opt, struct gb_kv *kv, size_t cap, size_t *nkv);
 
 /* The ONNX Runtime library the ort runtime uses, loaded if need be (as its
  * probe does): its path and version string, static for the process; 0, or

@@ -32,7 +32,7 @@ struct cJSON;
 struct gb_store;
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define GB_STORE_SCHEMA_VERSION 3
+#define GB_STORE_SCHEMA_VERSION 5
 
 /* Open or create a results database, migrating an older one to
  * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
@@ -87,6 +87,11 @@ int gb_store_attempts_count(struct gb_store *st, int64_t campaign, size_t *n);
 
 int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
 			 double duration_s, const char *domain, double power_w, double temp_c);
+/* The same, unless the campaign has this domain's baseline before this seq
+ * already: then nothing is written and -EEXIST returned (collecting a
+ * task's records twice). */
+int gb_store_idle_insert_once(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			      double duration_s, const char *domain, double power_w, double temp_c);
 
 /* A stored run joined with its configuration, for reports. */
 struct gb_store_run {
@@ -97,10 +102,35 @@ struct gb_store_run {
 	char model[96], runtime[32], ep[32], label[96];
 	unsigned batch;
 	char reason[256];
+	char zoo[64];		/* the zoo model; "" for a file */
+	char converted_from[32]; /* the plan model's convert ("tf2onnx"); "" when none */
+	double net_energy_j;	/* measured phase less idle (GPU and CPU domains); NAN: no baseline */
 	struct gb_run_metrics m;
 };
 int gb_store_runs_load(struct gb_store *st, int64_t campaign,
 		       struct gb_store_run **out, size_t *n);
+
+/* The distinct environments a campaign's runs were measured in (one row
+ * per host, CPU, kernel, GPUs, runtime and version), in run order. The
+ * JSON texts are the records' "gpus" and "runtime" objects, cut at their
+ * size. */
+struct gb_store_environment {
+	char host[128], cpu[128], kernel[128], version[64], runtime[32];
+	char gpus_json[1024], runtime_json[2048];
+	size_t nruns;
+};
+int gb_store_campaign_environment(struct gb_store *st, int64_t campaign, struct gb_store_environment **out,
+				  size_t *n);
+
+/* A run's energy in one phase: the sum over its GPU and CPU domains
+ * (kinds gpu, cpu, package, dram), in phase order. */
+struct gb_store_phase_energy {
+	int64_t run;
+	char phase[32];		/* "load", "first", "warmup", "measured" */
+	double joules;
+};
+int gb_store_phase_energy_load(struct gb_store *st, int64_t campaign, struct gb_store_phase_energy **out,
+			       size_t *n);
 
 struct gb_store_campaign_info {
 	int64_t id;
@@ -118,5 +148,37 @@ int gb_store_series_columns(struct gb_store *st, int64_t run, char **names);
 /* Names of a run's domains of one kind (gb_domain_kind_name(): "gpu"), in
  * record order, newline-separated, malloc'd ("" when none). */
 int gb_store_run_domains(struct gb_store *st, int64_t run, const char *kind, char **names);
+
+/* ---- the advisor's state (greenbench/advise.h) ---------------------------
+ * An advice is keyed by the options that shape it; it keeps the time spent
+ * across resumes, its candidates' screening and each measured round's
+ * campaign, and its answer (JSON) once finished. */
+
+/* The newest unfinished advice with this key; -ENOENT if none. */
+int gb_store_advice_find(struct gb_store *st, const char *key, int64_t *id, uint64_t *spent_ns);
+int gb_store_advice_create(struct gb_store *st, const char *key, const char *model, int64_t *id);
+/* The time spent so far; with answer_json (else NULL), also finished. */
+int gb_store_advice_update(struct gb_store *st, int64_t id, uint64_t spent_ns, const char *answer_json);
+
+/* One candidate's screening; NAN: absent. */
+struct gb_store_screen {
+	size_t idx;
+	char label[256];
+	char status[16];	/* started (not finished), ok, rejected, failed, slow */
+	char reason[320];
+	unsigned batch;
+	double energy_per_item_mj;
+	char methods[48];
+	double throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s;
+};
+/* Replaces the candidate's earlier row (its "started" one). */
+int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_store_screen *r);
+/* Drop a candidate's row (an interrupted screening, to be redone). */
+int gb_store_screen_forget(struct gb_store *st, int64_t advice, size_t idx);
+/* All of an advice's, by idx; *out malloc'd (NULL when none). */
+int gb_store_screen_load(struct gb_store *st, int64_t advice, struct gb_store_screen **out, size_t *n);
+int gb_store_advice_round_insert(struct gb_store *st, int64_t advice, unsigned round, int64_t campaign);
+/* The campaign of each round, in round order; *campaigns malloc'd. */
+int gb_store_advice_rounds_load(struct gb_store *st, int64_t advice, int64_t **campaigns, size_t *n);
 
 #endif

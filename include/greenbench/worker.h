@@ -116,16 +116,21 @@ void gb_worker_rt_close(void *session);
  * (docs/worker-protocol.md) plus one
  *   GB_WORKER_RUNTIME("name", "name_worker.py", "summary", eps, by_name)
  * row in src/runtime/runtimes.c. eps: NULL-terminated list of the devices
- * it takes (NULL: any); by_name: it takes zoo models by name. */
-#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_)                         \
+ * it takes (NULL: any); by_name: it takes zoo models by name;
+ * GB_WORKER_RUNTIME_AXES adds its tunable axes (greenbench/runtime.h). */
+#define GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, axes_)            \
 	{                                                                                   \
 		.name = (name_), .summary = (summary_), .worker_script = (script_),        \
-		.eps = (eps_), .ep_required = 0, .zoo_by_name = (by_name_),                 \
+		.eps = (eps_), .ep_required = 0, .zoo_by_name = (by_name_), .axes = (axes_), \
 		.probe = gb_worker_rt_probe, .open = gb_worker_rt_open,                     \
 		.describe = gb_worker_rt_describe, .set_inputs = gb_worker_rt_set_inputs,   \
 		.run_batches = gb_worker_rt_run_batches, .outputs = gb_worker_rt_outputs,   \
 		.metadata = gb_worker_rt_metadata, .close = gb_worker_rt_close,             \
 		.last_phase = gb_worker_rt_last_phase,                                      \
 	}
+
+/* A worker row with no tunable axes. */
+#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_) \
+	GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, NULL)
 
 #endif

@@ -25,6 +25,7 @@ struct gb_zoo_model {
 	const char *summary;
 	const char *reference;	/* "torchvision.models.resnet50" */
 	int64_t default_labels;	/* classes of the head */
+	unsigned study_items;	/* the study's workload: 10,000 images, 25,000 reviews */
 };
 
 /* The zoo table (src/model/zoo.c). */

@@ -30,28 +30,13 @@ fi
 if [ -f "$dest/include/onnxruntime_c_api.h" ] && [ -f "$dest/lib/libonnxruntime.so" ]; then
 	exit 0
 fi
-if ! command -v npm >/dev/null; then
-	echo "warning: npm not found: ONNX Runtime not fetched (the ort runtime will be left out)" >&2
-	exit 0
-fi
+. scripts/npm-pinned.sh
+npm_or_warn "ONNX Runtime not fetched (the ort runtime will be left out)" || exit 0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "fetching ONNX Runtime ($pkg) from npm"
-if ! (cd "$tmp" && npm pack --silent "$pkg" >/dev/null 2>npm.log); then
-	echo "warning: npm pack $pkg failed: $(tail -n 1 "$tmp/npm.log")" >&2
-	exit 0
-fi
-tgz=$(ls "$tmp"/*.tgz)
-got256=$(sha256sum "$tgz" | cut -d' ' -f1)
-got512=$(sha512sum "$tgz" | cut -d' ' -f1)
-if [ "$got256" != "$sha256" ] || [ "$got512" != "$sha512" ]; then
-	echo "error: $pkg from npm does not match the hash pinned in $0:" >&2
-	echo "  expected sha256 $sha256" >&2
-	echo "       got sha256 $got256" >&2
-	echo "refusing to install it (a changed or corrupted package)" >&2
-	exit 1
-fi
+npm_pinned "$pkg" "$sha256" "$sha512" "$tmp" || exit 0
+tgz=$npm_tgz
 tar xzf "$tgz" -C "$tmp" "$hdr" "$libdir/libonnxruntime.so" "$libdir/libonnxruntime_providers_shared.so"
 mkdir -p "$dest/include" "$dest/lib"
 cp "$tmp/$hdr"/*.h "$dest/include/"

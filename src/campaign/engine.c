@@ -7,6 +7,8 @@
  */
 #include "greenbench/engine.h"
 
+#include "campaign/slots.h"
+
 #include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
@@ -103,6 +105,24 @@ static void pause_ns(const struct engine *e, uint64_t ns)
 	}
 }
 
+/* The store, or the caller's sink. */
+static int store_idle(struct engine *e, int64_t before_seq, double secs, const char *domain, double power_w,
+		      double temp_c)
+{
+	const struct gb_engine_sink *k = e->o->sink;
+
+	if (k)
+		return k->idle ? k->idle(k->ctx, before_seq, secs, domain, power_w, temp_c) : 0;
+	return gb_store_idle_insert(e->st, e->id, before_seq, secs, domain, power_w, temp_c);
+}
+
+static int store_run(struct engine *e, const struct gb_store_run_in *in)
+{
+	const struct gb_engine_sink *k = e->o->sink;
+
+	return k ? k->run(k->ctx, in) : gb_store_run_insert(e->st, e->id, in);
+}
+
 /* One idle measurement with the others' CPU time over it (NAN: unknown). */
 static int idle_measure(struct engine *e, double *busy)
 {
@@ -170,7 +190,7 @@ static void idle_baseline(struct engine *e, int64_t before_seq)
 		}
 		e->idle.power_w[d] = ev.power_w;
 		e->idle.temp_c[d] = ev.temp_c;
-		if (gb_store_idle_insert(e->st, e->id, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
+		if (store_idle(e, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
 			warn(e, GB_ENGINE_WARN_STORE, gb_error_msg());
 		if (e->cb->idle_domain)
 			e->cb->idle_domain(e->ctx, &ev);
@@ -181,13 +201,24 @@ static void idle_baseline(struct engine *e, int64_t before_seq)
 	gb_mark_release(&mk);
 }
 
+/* Domain d of a mark is within factor f of its idle power and temperature. */
+static int gpu_settled(const struct engine *e, const struct gb_mark *mk, size_t d, double f)
+{
+	if ((mk->s[d].valid & GB_SAMPLE_POWER) && !isnan(e->idle.power_w[d]) &&
+	    mk->s[d].power_mw / 1000.0 > e->idle.power_w[d] * f)
+		return 0;
+	if ((mk->s[d].valid & GB_SAMPLE_TEMP) && !isnan(e->idle.temp_c[d]) && mk->s[d].temp_c > e->idle.temp_c[d] * f)
+		return 0;
+	return 1;
+}
+
 /* Wait until every GPU is within margin of its idle power and temperature. */
 static void cooldown_until_idle(struct engine *e)
 {
 	const struct gb_plan *p = e->plan;
 	uint64_t t0 = gb_now_ns(), deadline = t0 + p->cooldown_ns;
 	double f = 1.0 + p->cooldown_margin_pct / 100.0;
-	struct gb_engine_cooldown ev = { GB_COOLDOWN_UNTIL_IDLE, 0, 0, 0, p->cooldown_margin_pct };
+	struct gb_engine_cooldown ev = { GB_COOLDOWN_UNTIL_IDLE, 0, 0, 0, p->cooldown_margin_pct, NULL };
 	struct gb_mark mk = { 0 };
 
 	if (!e->meter || !e->idle.have || gb_mark_init(&mk, e->meter))
@@ -202,12 +233,7 @@ static void cooldown_until_idle(struct engine *e)
 			if (gb_meter_domain(e->meter, d)->kind != GB_DOMAIN_GPU)
 				continue;
 			ev.ngpus++;
-			if ((mk.s[d].valid & GB_SAMPLE_POWER) && !isnan(e->idle.power_w[d]) &&
-			    mk.s[d].power_mw / 1000.0 > e->idle.power_w[d] * f)
-				settled = 0;
-			if ((mk.s[d].valid & GB_SAMPLE_TEMP) && !isnan(e->idle.temp_c[d]) &&
-			    mk.s[d].temp_c > e->idle.temp_c[d] * f)
-				settled = 0;
+			settled &= gpu_settled(e, &mk, d, f);
 		}
 		if (settled || !ev.ngpus)
 			break;
@@ -226,7 +252,7 @@ static void cooldown(struct engine *e)
 	const struct gb_plan *p = e->plan;
 
 	if (p->cooldown == GB_COOLDOWN_FIXED) {
-		struct gb_engine_cooldown ev = { GB_COOLDOWN_FIXED, 0, 0, 0, 0 };
+		struct gb_engine_cooldown ev = { GB_COOLDOWN_FIXED, 0, 0, 0, 0, NULL };
 		uint64_t t0 = gb_now_ns();
 
 		pause_ns(e, p->cooldown_ns);
@@ -245,7 +271,7 @@ struct tick_arg {
 
 static struct gb_engine_run run_event(struct engine *e, const struct gb_store_planned *pl)
 {
-	struct gb_engine_run ev = { e->plan, pl, &e->plan->configs[pl->config], progress(e) };
+	struct gb_engine_run ev = { e->plan, pl, &e->plan->configs[pl->config], progress(e), NULL };
 
 	return ev;
 }
@@ -306,52 +332,39 @@ static void judge(struct engine *e, const char *record, struct gb_verdict *v, ch
 	cJSON_Delete(rec);
 }
 
-static int run_one(struct engine *e, const struct gb_store_planned *pl)
+/* Store a run as it ended and tell the caller: o is how its child ended,
+ * or NULL when none ran because its runtime or model could not be had (why);
+ * gpu the GPU it ran on (slots), or NULL. */
+static int run_record(struct engine *e, const struct gb_store_planned *pl, const struct gb_run_outcome *o,
+		      const char *why, const char *gpu)
 {
 	struct gb_engine_result res = { 0, NULL, NULL, NAN, "", NULL };
-	struct gb_run_outcome o = { 0 };
 	struct gb_store_run_in in = { 0 };
-	struct tick_arg ta = { e, pl };
 	struct gb_run_metrics m;
 	struct gb_engine_run ev;
 	struct gb_verdict v;
-	char **argv = NULL, *judged = NULL;
-	const char *model, *model_err, *rt_err = e->rt_errs[e->plan->configs[pl->config].runtime];
+	char *judged = NULL;
 	int ret;
 
+	gb_verdict_init(&v);
 	in.seq = pl->seq;
 	in.config = pl->config;
 	in.rep = pl->rep;
-	if (rt_err) {
-		in.reason = rt_err;
-		goto record;
+	in.reason = why;
+	if (o) {
+		res.outcome = o;
+		in.ok = o->ok;
+		in.reason = o->ok ? NULL : o->reason;
+		in.stderr_tail = o->stderr_tail;
+		in.record_json = o->record_json;
+		in.wall_s = o->wall_s;
 	}
-	if ((ret = model_for(e, pl->config, &model, &model_err)))
-		goto out;
-	if (model_err) {
-		in.reason = model_err;
-		goto record;
-	}
-	if ((ret = gb_campaign_run_argv(e->plan, pl->config, e->cmd, model, &argv)))
-		goto out;
-	if ((ret = gb_campaign_exec(argv, e->plan->run_timeout_ns, e->o->stop, e->cb->run_tick ? tick : NULL,
-				    &ta, &o)))
-		goto out;
-	if (o.interrupted)
-		goto out;
-	res.outcome = &o;
-	in.ok = o.ok;
-	in.reason = o.ok ? NULL : o.reason;
-	in.stderr_tail = o.stderr_tail;
-	in.record_json = o.record_json;
-	in.wall_s = o.wall_s;
 	if (in.ok && in.record_json) {
 		judge(e, in.record_json, &v, &judged);
 		if (judged)
 			in.record_json = judged;
 	}
-record:
-	if ((ret = gb_store_run_insert(e->st, e->id, &in))) {
+	if ((ret = store_run(e, &in))) {
 		/* Say which run and how it ended: it is not in the store. */
 		const struct gb_plan_config *cf = &e->plan->configs[pl->config];
 
@@ -378,10 +391,43 @@ record:
 		e->pr.failed++;
 	}
 	ev = run_event(e, pl);
+	ev.gpu = gpu;
 	if (e->cb->run_end)
 		e->cb->run_end(e->ctx, &ev, &res);
 out:
 	free(judged);
+	return ret;
+}
+
+static int run_one(struct engine *e, const struct gb_store_planned *pl)
+{
+	struct gb_run_outcome o = { 0 };
+	struct tick_arg ta = { e, pl };
+	char **argv = NULL;
+	const char *model, *model_err, *rt_err = e->rt_errs[e->plan->configs[pl->config].runtime];
+	int ret;
+
+	if (rt_err) {
+		ret = run_record(e, pl, NULL, rt_err, NULL);
+		goto out;
+	}
+	if ((ret = model_for(e, pl->config, &model, &model_err)))
+		goto out;
+	if (model_err) {
+		ret = run_record(e, pl, NULL, model_err, NULL);
+		goto out;
+	}
+	if ((ret = gb_campaign_run_argv(e->plan, pl->config, e->cmd, model, &argv)))
+		goto out;
+	if ((ret = gb_campaign_exec(argv, e->plan->run_timeout_ns, e->o->stop, e->cb->run_tick ? tick : NULL,
+				    &ta, &o)))
+		goto out;
+	/* A run that ended as the stop came (scancel's SIGTERM reaches the
+	 * whole job, the run too) is not recorded: a resume runs it again. */
+	if (o.interrupted || stopping(e))
+		goto out;
+	ret = run_record(e, pl, &o, NULL, NULL);
+out:
 	gb_campaign_argv_free(argv);
 	gb_run_outcome_release(&o);
 	return ret;
@@ -493,6 +539,9 @@ static void open_meter(struct engine *e)
 	else
 		gb_meter_config_init(&mc);
 	/* The sampler starts only for idle baselines (idle_baseline()). */
+	/* Slots watch their GPUs in the list's order: the k-th GPU domain is slot k's. */
+	if (e->o->gpus)
+		mc.gpus = e->o->gpus;
 	if (gb_meter_open(&mc, &e->meter)) {
 		warn(e, GB_ENGINE_WARN_NO_METER, gb_error_msg());
 		e->meter = NULL;
@@ -598,8 +647,8 @@ static int open_campaign(struct engine *e, char **text, int *create)
 	int ret;
 
 	if (o->plan) {
-		if (!o->store)
-			return gb_error_set(-EINVAL, "a campaign engine given a plan needs its store");
+		if (!o->store && (!o->sink || !o->sink->run))
+			return gb_error_set(-EINVAL, "a campaign engine given a plan needs its store or a sink");
 		e->plan = o->plan;
 		e->st = o->store;
 		e->id = o->campaign;
@@ -654,6 +703,244 @@ static int finish_if_complete(struct engine *e)
 	return 1;
 }
 
+/* ---- several GPUs of one host: one run per GPU at a time --------------
+ * The policy over slots.c's mechanics: which run goes to which GPU, when a
+ * GPU has cooled down, when every GPU is idle for a baseline. Children run
+ * on the slots' threads; everything else stays on this thread. */
+
+struct gpu_slot {
+	const struct gb_store_planned *pl;	/* the run in flight */
+	char **argv;
+	int used;		/* has run once: cool down before the next */
+	int cooling;
+	uint64_t cool_t0_ns, ready_ns;	/* FIXED: ready at ready_ns; UNTIL_IDLE: give up then */
+	long domain;		/* its GPU's domain in the engine's meter, or -1 */
+};
+
+/* The k-th GPU domain of the meter is the k-th GPU of opts.gpus. */
+static long gpu_domain(const struct engine *e, size_t k)
+{
+	for (size_t d = 0; e->meter && d < gb_meter_domain_count(e->meter) && d < MAX_DOMAINS; d++)
+		if (gb_meter_domain(e->meter, d)->kind == GB_DOMAIN_GPU && !k--)
+			return (long)d;
+	return -1;
+}
+
+/* Whether slot k may take a run now; ends its cooldown when it is over. */
+static int slot_ready(struct engine *e, struct gb_slots *sl, struct gpu_slot *g, size_t k, struct gb_mark *mk,
+		      int have_mark)
+{
+	const struct gb_plan *p = e->plan;
+	struct gb_engine_cooldown ev = { p->cooldown, 0, 0, 0, p->cooldown_margin_pct, gb_slots_gpu(sl, k) };
+	uint64_t now = gb_now_ns();
+
+	if (gb_slots_busy(sl, k))
+		return 0;
+	if (!g->cooling)
+		return 1;
+	if (p->cooldown == GB_COOLDOWN_UNTIL_IDLE) {
+		ev.ngpus = g->domain >= 0 && e->idle.have && have_mark;
+		if (ev.ngpus && now < g->ready_ns &&
+		    !gpu_settled(e, mk, (size_t)g->domain, 1.0 + p->cooldown_margin_pct / 100.0))
+			return 0;
+		ev.timed_out = ev.ngpus && now >= g->ready_ns;
+	} else if (now < g->ready_ns) {
+		return 0;
+	}
+	g->cooling = 0;
+	ev.waited_ns = now - g->cool_t0_ns;
+	if (e->cb->cooldown_end)
+		e->cb->cooldown_end(e->ctx, &ev);
+	return 1;
+}
+
+static void slot_cool(struct engine *e, struct gpu_slot *g)
+{
+	const struct gb_plan *p = e->plan;
+
+	g->cool_t0_ns = gb_now_ns();
+	g->ready_ns = g->cool_t0_ns + p->cooldown_ns;
+	g->cooling = p->cooldown != GB_COOLDOWN_NONE;
+}
+
+/* Start pl on slot k, or record it failed at once when its runtime or
+ * model cannot be had (no child, the slot stays free). */
+static int slot_start(struct engine *e, struct gb_slots *sl, struct gpu_slot *g, size_t k,
+		      const struct gb_store_planned *pl)
+{
+	struct gb_engine_run ev = run_event(e, pl);
+	const char *model, *model_err, *rt_err = e->rt_errs[e->plan->configs[pl->config].runtime];
+	int ret;
+
+	ev.gpu = gb_slots_gpu(sl, k);
+	if (e->cb->run_start)
+		e->cb->run_start(e->ctx, &ev);
+	if (rt_err)
+		return run_record(e, pl, NULL, rt_err, gb_slots_gpu(sl, k));
+	if ((ret = model_for(e, pl->config, &model, &model_err)))
+		return ret;
+	if (model_err)
+		return run_record(e, pl, NULL, model_err, gb_slots_gpu(sl, k));
+	if ((ret = gb_campaign_run_argv(e->plan, pl->config, e->cmd, model, &g->argv)))
+		return ret;
+	if ((ret = gb_slots_start(sl, k, g->argv, e->plan->run_timeout_ns, e->o->stop))) {
+		gb_campaign_argv_free(g->argv);
+		g->argv = NULL;
+		return ret;
+	}
+	g->pl = pl;
+	g->used = 1;
+	return 0;
+}
+
+/* Slot k's child ended: record it (unless stopped) and start its cooldown. */
+static int slot_end(struct engine *e, struct gb_slots *sl, struct gpu_slot *g, size_t k)
+{
+	struct gb_run_outcome *o;
+	int ret = gb_slots_finish(sl, k, &o);
+
+	if (!ret && !o->interrupted && !stopping(e))
+		ret = run_record(e, g->pl, o, NULL, gb_slots_gpu(sl, k));
+	gb_campaign_argv_free(g->argv);
+	g->argv = NULL;
+	g->pl = NULL;
+	slot_cool(e, g);
+	return ret;
+}
+
+static void slot_ticks(struct engine *e, struct gb_slots *sl, struct gpu_slot *g, size_t n)
+{
+	for (size_t k = 0; k < n && e->cb->run_tick; k++) {
+		if (gb_slots_busy(sl, k)) {
+			struct gb_engine_run ev = run_event(e, g[k].pl);
+
+			ev.gpu = gb_slots_gpu(sl, k);
+			e->cb->run_tick(e->ctx, &ev);
+		}
+	}
+}
+
+static int run_slots(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	struct gb_slots *sl = NULL;
+	struct gpu_slot *g = NULL;
+	struct gb_mark mk = { 0 };
+	size_t n = 0, next = 0, busy = 0;
+	uint64_t last_tick = gb_now_ns();
+	int ret, have_mk = 0;
+
+	if ((ret = gb_slots_new(e->o->gpus, &sl)))
+		return ret;
+	n = gb_slots_count(sl);
+	if (!(g = calloc(n, sizeof *g))) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		g[k].domain = gpu_domain(e, k);
+	if (e->meter && !gb_mark_init(&mk, e->meter))
+		have_mk = 1;
+	for (;;) {
+		size_t k, done;
+		int want_idle;
+
+		while (next < npl && (pl[next].done || !selected(e, &pl[next])))
+			next++;
+		if (stopping(e) || (next == npl && !busy))
+			break;
+		want_idle = next < npl && (e->first || (e->plan->idle_every && e->since_idle >= e->plan->idle_every));
+		if (want_idle && !busy) {
+			/* Every GPU idle: a baseline of each, then none cools down. */
+			idle_baseline(e, pl[next].seq);
+			e->since_idle = 0;
+			e->first = 0;
+			want_idle = 0;
+			for (k = 0; k < n; k++)
+				g[k].cooling = 0;
+		}
+		if (have_mk && gb_meter_mark(e->meter, &mk))
+			have_mk = 0;
+		if (e->meter)
+			gb_meter_series_clear(e->meter);	/* marks append to it: memory stays flat */
+		for (k = 0; k < n && next < npl && !want_idle && !stopping(e); k++) {
+			if (!slot_ready(e, sl, &g[k], k, &mk, have_mk))
+				continue;
+			if ((ret = slot_start(e, sl, &g[k], k, &pl[next++])))
+				goto drain;
+			busy += gb_slots_busy(sl, k) != 0;
+			e->since_idle++;
+			want_idle = e->plan->idle_every && e->since_idle >= e->plan->idle_every;
+			while (next < npl && (pl[next].done || !selected(e, &pl[next])))
+				next++;
+		}
+		/* Half a second at most: ticks once a second, cooldowns polled. */
+		ret = gb_slots_wait(sl, GB_NS_PER_S / 2, &done);
+		if (ret == 0) {
+			busy--;
+			if ((ret = slot_end(e, sl, &g[done], done)))
+				goto drain;
+		} else if (ret != -ETIMEDOUT && ret != -ENOENT) {
+			goto drain;
+		} else if (ret == -ENOENT && next < npl) {
+			/* All free but cooling: wait without spinning. */
+			pause_ns(e, GB_NS_PER_S / 10);
+		}
+		ret = 0;
+		if (gb_now_ns() - last_tick >= GB_NS_PER_S) {
+			last_tick = gb_now_ns();
+			slot_ticks(e, sl, g, n);
+		}
+	}
+drain:
+	/* On a stop the children are being killed; on an error too. */
+	while (busy) {
+		size_t k;
+		int r = gb_slots_wait(sl, GB_NS_PER_S, &k);
+
+		if (r == 0) {
+			struct gb_run_outcome *o;
+
+			gb_slots_finish(sl, k, &o);
+			/* An error ended the loop: keep what finished anyway. */
+			if (!ret && !o->interrupted && !stopping(e))
+				ret = run_record(e, g[k].pl, o, NULL, gb_slots_gpu(sl, k));
+			gb_campaign_argv_free(g[k].argv);
+			g[k].argv = NULL;
+			busy--;
+		} else if (r == -ENOENT) {
+			break;
+		}
+	}
+out:
+	gb_mark_release(&mk);
+	free(g);
+	gb_slots_free(sl);
+	return ret;
+}
+
+/* The planned runs: the store's, or a copy of the caller's. */
+/* The planned runs: the store's, or a copy of the caller's. */
+static int planned_load(struct engine *e, struct gb_store_planned **pl, size_t *n)
+{
+	const struct gb_engine_opts *o = e->o;
+
+	if (e->st)
+		return gb_store_planned_load(e->st, e->id, pl, n);
+	*pl = malloc((o->nplanned ? o->nplanned : 1) * sizeof **pl);
+	if (!*pl)
+		return gb_error_set(-ENOMEM, "out of memory");
+	if (o->nplanned)
+		memcpy(*pl, o->planned, o->nplanned * sizeof **pl);
+	*n = o->nplanned;
+	return 0;
+}
+
+/* The runs of pl not done yet: on the GPUs' slots, or one at a time. */
+static int run_planned(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	return e->o->gpus ? run_slots(e, pl, npl) : run_list(e, pl, npl);
+}
+
 int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_engine_callbacks *cb,
 			   void *ctx, struct gb_engine_summary *sum)
 {
@@ -696,9 +983,9 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 	if (create && ((ret = preflight_new(&e)) || (ret = gb_store_campaign_create(e.st, e.plan, text, &e.id))))
 		goto out;
 	e.pr.campaign = e.id;
-	if (opts->retry_failed && (ret = gb_store_runs_retry_failed(e.st, e.id, &sum->retried)))
+	if (opts->retry_failed && e.st && (ret = gb_store_runs_retry_failed(e.st, e.id, &sum->retried)))
 		goto out;
-	if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)))
+	if ((ret = planned_load(&e, &pl, &npl)))
 		goto out;
 	e.pr.total = npl;
 	for (size_t i = 0; i < npl; i++) {
@@ -714,23 +1001,24 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		goto out;
 	open_meter(&e);
 	e.t_start_ns = gb_now_ns();
-	if ((ret = run_list(&e, pl, npl)))
+	if ((ret = run_planned(&e, pl, npl)))
 		goto out;
 	/* reps: auto, over the whole campaign only (a share cannot judge). */
-	while (e.plan->reps_auto && !opts->first && !opts->last && !opts->select && !stopping(&e)) {
+	while (e.plan->reps_auto && e.st && !opts->first && !opts->last && !opts->select && !stopping(&e)) {
 		size_t added = 0;
 
 		if ((ret = auto_round(&e, &added)) || !added)
 			break;
 		free(pl);
 		pl = NULL;
-		if ((ret = gb_store_planned_load(e.st, e.id, &pl, &npl)) || (ret = run_list(&e, pl, npl)))
+		if ((ret = planned_load(&e, &pl, &npl)) || (ret = run_planned(&e, pl, npl)))
 			break;
 	}
 	if (ret)
 		goto out;
 	sum->stopped = stopping(&e);
-	if (!sum->stopped)
+	/* With a sink, the collector marks the campaign finished. */
+	if (!sum->stopped && e.st)
 		sum->finished = finish_if_complete(&e);
 out:
 	sum->progress = progress(&e);

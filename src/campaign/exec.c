@@ -89,11 +89,19 @@ int gb_campaign_exec(char *const argv[], uint64_t timeout_ns,
 		     volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
 		     struct gb_run_outcome *o)
 {
+	return gb_campaign_exec_env(argv, NULL, timeout_ns, stop, tick, arg, o);
+}
+
+int gb_campaign_exec_env(char *const argv[], const char *const *env_add, uint64_t timeout_ns,
+			 volatile sig_atomic_t *stop, void (*tick)(void *arg), void *arg,
+			 struct gb_run_outcome *o)
+{
 	/* Own process group: a terminal's Ctrl-C reaches only the campaign,
 	 * which then stops the run itself; PR_SET_PDEATHSIG: a campaign
 	 * killed outright takes its run along. */
 	const struct gb_proc_spec spec = {
 		.argv = argv,
+		.env_add = env_add,
 		.out = GB_PROC_CAPTURE,
 		.err = GB_PROC_TAIL,
 		.own_group = 1,

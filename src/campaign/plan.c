@@ -270,7 +270,7 @@ static int parse_model_data(struct pctx *c, const yaml_node_t *n, struct gb_plan
 
 static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_model *m)
 {
-	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args", NULL };
+	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args", "convert", NULL };
 	char list[256];
 	yaml_node_t *v;
 	int ret;
@@ -289,6 +289,8 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 	if ((v = lookup(c, n, "dims")) && (ret = get_kvs(c, v, "a mapping of dimension names to sizes", 1, &m->dims, &m->ndims)))
 		return ret;
 	if ((v = lookup(c, n, "name")) && (ret = get_str(c, v, "a model name", &m->name)))
+		return ret;
+	if ((v = lookup(c, n, "convert")) && (ret = get_str(c, v, "a converter name", &m->convert)))
 		return ret;
 	if ((ret = parse_model_data(c, n, m)))
 		return ret;
@@ -348,10 +350,102 @@ static int make_label(struct gb_plan_runtime *r)
 	return 0;
 }
 
-static int parse_runtime(struct pctx *c, const yaml_node_t *n, struct gb_plan_runtime *r)
+/* Sweep axes: an option given a list of values makes one runtime entry per
+ * combination, the first listed option varying slowest. *n is how many. */
+static int sweep_count(struct pctx *c, const yaml_node_t *entry, size_t *n)
+{
+	yaml_node_t *opts = entry->type == YAML_MAPPING_NODE ? lookup(c, entry, "options") : NULL;
+
+	*n = 1;
+	if (!opts || opts->type != YAML_MAPPING_NODE)
+		return 0;
+	for (yaml_node_pair_t *pr = opts->data.mapping.pairs.start; pr < opts->data.mapping.pairs.top; pr++) {
+		yaml_node_t *v = node_at(c, pr->value);
+		size_t len;
+
+		if (v->type != YAML_SEQUENCE_NODE)
+			continue;
+		len = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		if (!len)
+			return perr(c, v, "expected a list of option values, found an empty list");
+		*n *= len;
+		if (*n > 1000)
+			return perr(c, v, "the sweep of this runtime has more than 1000 combinations");
+	}
+	return 0;
+}
+
+/* The options of combination `combo` (sweep_count), the last option
+ * varying fastest; swept gets " key=value" for each option given a list. */
+static int get_options(struct pctx *c, const yaml_node_t *n, size_t combo, struct gb_plan_runtime *r,
+		       char *swept, size_t len)
+{
+	const struct gb_runtime_ops *rt = gb_runtime_find(r->runtime);
+	const yaml_node_pair_t *pairs = n->data.mapping.pairs.start;
+	size_t cnt, stride = 1, strides[64], off = 0;
+	int ret = want(c, n, YAML_MAPPING_NODE, "a mapping of option names to values");
+
+	if (ret)
+		return ret;
+	swept[0] = '\0';
+	cnt = (size_t)(n->data.mapping.pairs.top - pairs);
+	if (cnt > 64)
+		return perr(c, n, "too many options (at most 64)");
+	for (size_t i = cnt; i-- > 0;) {
+		const yaml_node_t *v = node_at(c, pairs[i].value);
+
+		strides[i] = stride;
+		if (v->type == YAML_SEQUENCE_NODE)
+			stride *= (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	}
+	r->options = calloc(cnt ? cnt : 1, sizeof *r->options);
+	if (!r->options)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *k = node_at(c, pairs[i].key), *v = node_at(c, pairs[i].value);
+		struct gb_plan_kv *kv = &r->options[r->noptions++];
+		const struct gb_runtime_axis *ax;
+
+		if ((ret = get_str(c, k, "an option name", &kv->key)))
+			return ret;
+		ax = rt ? gb_runtime_axis_find(rt, kv->key) : NULL;
+		if (ax && ax->via == GB_AXIS_VIA_MODEL_DTYPE)
+			return perr(c, k, "option '%s' of %s needs a model converted to it: write one with "
+				    "'greenbench zoo export NAME --dtype VALUE -o FILE' and list it under models",
+				    kv->key, r->runtime);
+		if (v->type != YAML_SEQUENCE_NODE) {
+			if ((ret = get_str(c, v, "an option value or a list of them", &kv->value)))
+				return ret;
+			continue;
+		}
+		size_t items = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+
+		v = node_at(c, v->data.sequence.items.start[(combo / strides[i]) % items]);
+		if ((ret = get_str(c, v, "an option value", &kv->value)))
+			return ret;
+		off += (size_t)snprintf(swept + off, off < len ? len - off : 0, " %s=%s", kv->key, kv->value);
+	}
+	return 0;
+}
+
+static int add_suffix(char **label, const char *suffix)
+{
+	size_t len = strlen(*label) + strlen(suffix) + 1;
+	char *l = malloc(len);
+
+	if (!l)
+		return gb_error_set(-ENOMEM, "out of memory");
+	snprintf(l, len, "%s%s", *label, suffix);
+	free(*label);
+	*label = l;
+	return 0;
+}
+
+static int parse_runtime(struct pctx *c, const yaml_node_t *n, size_t combo, struct gb_plan_runtime *r)
 {
 	static const char *const keys[] = { "runtime", "ep", "options", "args", "label", NULL };
 	yaml_node_t *v, *rn, *en = NULL;
+	char swept[256] = "";
 	int ret;
 
 	if (n->type == YAML_SCALAR_NODE) {
@@ -380,13 +474,15 @@ static int parse_runtime(struct pctx *c, const yaml_node_t *n, struct gb_plan_ru
 		return ret;
 	if ((ret = check_runtime(c, rn, en, r)))
 		return ret;
-	if ((v = lookup(c, n, "options")) && (ret = get_kvs(c, v, "a mapping of option names to values", 0, &r->options, &r->noptions)))
+	if ((v = lookup(c, n, "options")) && (ret = get_options(c, v, combo, r, swept, sizeof swept)))
 		return ret;
 	if ((v = lookup(c, n, "label")) && (ret = get_str(c, v, "a label", &r->label)))
 		return ret;
 	if ((v = lookup(c, n, "args")) && (ret = get_str_list(c, v, "a list of arguments", &r->args, &r->nargs)))
 		return ret;
-	return make_label(r);
+	if ((ret = make_label(r)) || !swept[0])
+		return ret;
+	return add_suffix(&r->label, swept);
 }
 
 /* Parse a list node with one callback per item into a freshly allocated array. */
@@ -419,9 +515,39 @@ static int model_item(struct pctx *c, const yaml_node_t *n, void *out)
 	return parse_model(c, n, out);
 }
 
-static int runtime_item(struct pctx *c, const yaml_node_t *n, void *out)
+/* The runtimes list, each entry expanded into its sweep's combinations. */
+static int parse_runtimes(struct pctx *c, const yaml_node_t *n)
 {
-	return parse_runtime(c, n, out);
+	struct gb_plan *p = c->p;
+	size_t total = 0, k;
+	int ret;
+
+	if ((ret = want(c, n, YAML_SEQUENCE_NODE, "a list of runtimes")))
+		return ret;
+	if (n->data.sequence.items.top == n->data.sequence.items.start)
+		return perr(c, n, "expected a list of runtimes, found an empty list");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		if ((ret = sweep_count(c, node_at(c, *it), &k)))
+			return ret;
+		total += k;
+	}
+	p->runtimes = calloc(total, sizeof *p->runtimes);
+	if (!p->runtimes)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		sweep_count(c, node_at(c, *it), &k);
+		for (size_t j = 0; j < k; j++) {
+			struct gb_plan_runtime *r = &p->runtimes[p->nruntimes++];
+
+			if ((ret = parse_runtime(c, node_at(c, *it), j, r)))
+				return ret;
+			for (struct gb_plan_runtime *q = p->runtimes; q < r; q++)
+				if (!strcmp(q->label, r->label))
+					return perr(c, node_at(c, *it), "runtime label '%s' is used twice (give one a label)",
+						    r->label);
+		}
+	}
+	return 0;
 }
 
 static int batch_item(struct pctx *c, const yaml_node_t *n, void *out)
@@ -732,13 +858,8 @@ static int parse_root(struct pctx *c, yaml_node_t *root)
 					    "model name '%s' is used twice (give one a name)", p->models[i].name);
 	if (!(v = lookup(c, root, "runtimes")))
 		return perr(c, root, "missing 'runtimes': expected a list such as [ort/cpu]");
-	if ((ret = parse_list(c, v, "a list of runtimes", sizeof *p->runtimes, (void **)&p->runtimes, &p->nruntimes, runtime_item)))
+	if ((ret = parse_runtimes(c, v)))
 		return ret;
-	for (size_t i = 0; i < p->nruntimes; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(p->runtimes[i].label, p->runtimes[j].label))
-				return perr(c, node_at(c, v->data.sequence.items.start[i]),
-					    "runtime label '%s' is used twice (give one a label)", p->runtimes[i].label);
 	if (!(v = lookup(c, root, "batches")))
 		return perr(c, root, "missing 'batches': expected a list of batch sizes");
 	if ((ret = parse_list(c, v, "a list of batch sizes", sizeof *p->batches, (void **)&p->batches, &p->nbatches, batch_item)))
@@ -870,6 +991,7 @@ void gb_plan_free(struct gb_plan *p)
 		free(p->models[i].name);
 		free(p->models[i].zoo);
 		free(p->models[i].file);
+		free(p->models[i].convert);
 		free_kvs(p->models[i].dims, p->models[i].ndims);
 		free(p->models[i].data);
 		for (size_t j = 0; j < p->models[i].ndata_args; j++)

@@ -28,13 +28,39 @@ int gb_campaign_model_by_name(const struct gb_plan *p, size_t config)
 	return p->models[c->model].zoo && rt && rt->zoo_by_name;
 }
 
+int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, const char *zoo_dir,
+			   char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 32];
+	struct gb_run_outcome o;
+	int ret;
+
+	snprintf(buf, len, "%s/%s%s%s.onnx", zoo_dir, zoo, dtype ? "." : "", dtype ? dtype : "");
+	if (!access(buf, R_OK))
+		return 0;
+	if ((ret = gb_paths_mkdir(zoo_dir)))
+		return ret;
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
+	char *argv[] = { (char *)cmd, "zoo", "export", (char *)zoo, "-o", tmp,
+			 dtype ? "--dtype" : NULL, (char *)dtype, NULL };
+	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
+		return ret;
+	gb_run_outcome_release(&o);
+	/* Export prints no record: success is exit 0 and the file written. */
+	if (access(tmp, R_OK) || !o.end.exited || o.end.exit_code || o.end.timed_out) {
+		unlink(tmp);
+		return gb_error_set(-EIO, "cannot export zoo model '%s': %s", zoo,
+				    o.stderr_tail[0] ? o.stderr_tail : o.reason);
+	}
+	if (rename(tmp, buf))
+		return gb_error_set(-errno, "cannot write '%s': %s", buf, strerror(errno));
+	return 0;
+}
+
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *zoo_dir, char *buf, size_t len)
 {
 	const struct gb_plan_model *m = &p->models[model];
-	char tmp[PATH_MAX + 32];
-	struct gb_run_outcome o;
-	int ret;
 
 	if (m->file) {
 		if (access(m->file, R_OK))
@@ -42,25 +68,7 @@ int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cm
 		snprintf(buf, len, "%s", m->file);
 		return 0;
 	}
-	snprintf(buf, len, "%s/%s.onnx", zoo_dir, m->zoo);
-	if (!access(buf, R_OK))
-		return 0;
-	if ((ret = gb_paths_mkdir(zoo_dir)))
-		return ret;
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
-	char *argv[] = { (char *)cmd, "zoo", "export", m->zoo, "-o", tmp, NULL };
-	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
-		return ret;
-	gb_run_outcome_release(&o);
-	/* Export prints no record: success is exit 0 and the file written. */
-	if (access(tmp, R_OK) || !o.end.exited || o.end.exit_code || o.end.timed_out) {
-		unlink(tmp);
-		return gb_error_set(-EIO, "cannot export zoo model '%s': %s", m->zoo,
-				    o.stderr_tail[0] ? o.stderr_tail : o.reason);
-	}
-	if (rename(tmp, buf))
-		return gb_error_set(-errno, "cannot write '%s': %s", buf, strerror(errno));
-	return 0;
+	return gb_campaign_zoo_export(cmd, m->zoo, NULL, zoo_dir, buf, len);
 }
 
 struct argv_b {
@@ -100,6 +108,7 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 	const struct gb_plan_config *c = &p->configs[config];
 	const struct gb_plan_model *m = &p->models[c->model];
 	const struct gb_plan_runtime *r = &p->runtimes[c->runtime];
+	const struct gb_runtime_ops *rt = gb_runtime_find(r->runtime);
 	struct argv_b a = { 0 };
 	char num[32];
 
@@ -114,8 +123,13 @@ int gb_campaign_run_argv(const struct gb_plan *p, size_t config, const char *cmd
 		add(&a, r->ep, NULL);
 	}
 	for (size_t i = 0; i < r->noptions; i++) {
-		add(&a, "--ep-option", NULL);
-		add(&a, r->options[i].key, r->options[i].value);
+		/* an option the row declares as an axis with a flag of its own
+		 * (threads, opt_level, io) is passed as that flag */
+		const struct gb_runtime_axis *ax = rt ? gb_runtime_axis_find(rt, r->options[i].key) : NULL;
+		const char *flag = ax ? gb_runtime_axis_flag(ax->via) : NULL;
+
+		add(&a, flag ? flag : "--ep-option", NULL);
+		add(&a, flag ? r->options[i].value : r->options[i].key, flag ? NULL : r->options[i].value);
 	}
 	snprintf(num, sizeof num, "%u", c->batch);
 	add(&a, "--batch", NULL);

@@ -23,6 +23,7 @@ int cmd_campaign(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_advise(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -15,6 +15,7 @@
  * file parses arguments, handles signals and prints the engine's events.
  */
 #include "cli/builtin.h"
+#include "cli/campaign_cli.h"
 #include "cli/meter_opts.h"
 #include "cli/parse_options.h"
 #include "greenbench/engine.h"
@@ -29,7 +30,7 @@
 #include <unistd.h>
 
 static const struct gb_usage run_usage = {
-	.synopsis = "greenbench campaign run FILE [--db results.db] [--resume] [--retry-failed] [--keep-going] [-q]\n",
+	.synopsis = "greenbench campaign run FILE [--db results.db] [--resume] [--retry-failed] [--keep-going] [--gpus LIST] [-q]\n",
 	.description =
 	"Run every configuration of an experiment file (models x runtimes x batches,\n"
 	"minus exclusions) `reps` times in a seeded random order, with an idle\n"
@@ -45,29 +46,36 @@ static const struct gb_usage run_usage = {
 	"docs/campaigns.md; see the results with 'greenbench report'.\n",
 };
 
-static volatile sig_atomic_t stop_flag;
+volatile sig_atomic_t gb_cli_campaign_stop;
 
 static void on_signal(int sig)
 {
-	stop_flag = 1;
+	gb_cli_campaign_stop = 1;
 	/* A second Ctrl-C ends at once: stored runs are safe either way. */
 	signal(sig, SIG_DFL);
 }
 
-/* What the progress line shows, kept from the engine's events. */
-struct camp {
-	const char *file, *db;
-	int tty, quiet, resume, retry_failed, keep_going;
-	double last_epi;
-	char last_method[48];
-};
+void gb_cli_campaign_signals(int on)
+{
+	struct sigaction sa;
 
-static const char *clear_line(const struct camp *c)
+	if (!on) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		return;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: waits wake up */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static const char *clear_line(const struct gb_cli_camp *c)
 {
 	return c->tty ? "\r\033[K" : "";
 }
 
-static void progress(struct camp *c, const struct gb_engine_run *ev, const char *state)
+static void progress(struct gb_cli_camp *c, const struct gb_engine_run *ev, const char *state)
 {
 	const struct gb_plan *p = ev->plan;
 	const struct gb_engine_progress *pr = &ev->progress;
@@ -94,7 +102,7 @@ static void progress(struct camp *c, const struct gb_engine_run *ev, const char 
 
 static void on_start(void *ctx, const struct gb_engine_start *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 	const struct gb_plan *p = ev->plan;
 
 	if (c->quiet)
@@ -115,7 +123,7 @@ static void on_start(void *ctx, const struct gb_engine_start *ev)
 
 static void on_idle_start(void *ctx, const struct gb_engine_idle_start *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (!c->quiet)
 		fprintf(stderr, "%smeasuring the idle baseline (%.1f s)...%s", clear_line(c),
@@ -124,7 +132,7 @@ static void on_idle_start(void *ctx, const struct gb_engine_idle_start *ev)
 
 static void on_idle_domain(void *ctx, const struct gb_engine_idle_domain *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (!c->quiet && ev->before_seq == 0 && !isnan(ev->power_w))
 		fprintf(stderr, "%sidle baseline: %s %.2f W (%s)\n", clear_line(c), ev->info->name, ev->power_w,
@@ -133,7 +141,7 @@ static void on_idle_domain(void *ctx, const struct gb_engine_idle_domain *ev)
 
 static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (ev->kind != GB_COOLDOWN_UNTIL_IDLE || !ev->ngpus)
 		return;
@@ -147,7 +155,7 @@ static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 /* As a run starts and once a second while it runs: the status line. */
 static void on_run_going(void *ctx, const struct gb_engine_run *ev)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 
 	if (c->tty)
 		progress(c, ev, NULL);
@@ -155,7 +163,7 @@ static void on_run_going(void *ctx, const struct gb_engine_run *ev)
 
 static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct gb_engine_result *res)
 {
-	struct camp *c = ctx;
+	struct gb_cli_camp *c = ctx;
 	const struct gb_plan *p = ev->plan;
 
 	if (res->ok) {
@@ -176,7 +184,7 @@ static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct g
 			p->models[ev->config->model].name, p->runtimes[ev->config->runtime].label,
 			ev->config->batch, ev->planned->rep + 1, res->reason);
 	}
-	if (!stop_flag && !c->tty)
+	if (!gb_cli_campaign_stop && !c->tty)
 		progress(c, ev, res->ok ? "ok " : "FAILED ");
 }
 
@@ -205,7 +213,7 @@ static void on_warning(void *ctx, const struct gb_engine_warning *ev)
 	}
 }
 
-static const struct gb_engine_callbacks printer = {
+const struct gb_engine_callbacks gb_cli_campaign_printer = {
 	.campaign_start = on_start,
 	.idle_start = on_idle_start,
 	.idle_domain = on_idle_domain,
@@ -216,25 +224,24 @@ static const struct gb_engine_callbacks printer = {
 	.warning = on_warning,
 };
 
-static int campaign_run(struct camp *c)
+static int campaign_run(struct gb_cli_camp *c)
 {
 	struct gb_meter_config mc;
 	struct gb_engine_opts o = { .file = c->file, .db = c->db, .resume = c->resume || c->retry_failed,
-				    .meter = &mc, .stop = &stop_flag, .keep_going = c->keep_going,
-				    .retry_failed = c->retry_failed };
+				    .meter = &mc, .stop = &gb_cli_campaign_stop, .gpus = c->gpus,
+				    .keep_going = c->keep_going, .retry_failed = c->retry_failed };
 	struct gb_engine_summary sum;
 	const struct gb_engine_progress *pr = &sum.progress;
-	struct sigaction sa;
 	int ret;
 
 	gb_meter_config_init(&mc);
 	gb_cli_meter_config_env(&mc);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: waits wake up */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* The engine's own meter (idle baselines, cooldowns) watches the same GPUs. */
+	if (c->gpus)
+		mc.gpus = c->gpus;
+	gb_cli_campaign_signals(1);
 	c->last_epi = NAN;
-	if (gb_campaign_engine_run(&o, &printer, c, &sum)) {
+	if (gb_campaign_engine_run(&o, &gb_cli_campaign_printer, c, &sum)) {
 		error("%s", gb_error_msg());
 		ret = 1;
 		goto out;
@@ -262,14 +269,13 @@ static int campaign_run(struct camp *c)
 	}
 	ret = pr->failed ? 3 : pr->invalid ? 4 : 0;
 out:
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	gb_cli_campaign_signals(0);
 	return gb_cli_finish(ret);
 }
 
 static int campaign_run_cmd(int argc, char **argv)
 {
-	struct camp c;
+	struct gb_cli_camp c;
 	const char *db = "results.db";
 	struct gb_option opts[] = {
 		GB_OPT_STRING(0, "db", &db, "FILE", "the database (default results.db); created if missing"),
@@ -279,6 +285,8 @@ static int campaign_run_cmd(int argc, char **argv)
 			    "failures are kept as history)"),
 		GB_OPT_BOOL(0, "keep-going", &c.keep_going, "record the runs of runtimes or models that cannot "
 			    "run here as failed, instead of refusing the plan"),
+		GB_OPT_STRING(0, "gpus", &c.gpus, "LIST", "one run per GPU at a time, each pinned to its GPU "
+			      "(NVML indices or UUIDs: 0,1,2,3) and measuring only it"),
 		GB_OPT_BOOL('q', "quiet", &c.quiet, "no progress output"),
 		GB_OPT_END(),
 	};
@@ -309,6 +317,11 @@ static const struct {
 	const char *summary;
 } subcommands[] = {
 	{ "run", campaign_run_cmd, "run an experiment file into a results database" },
+	/* On a Slurm cluster (cmd_campaign_cluster.c). */
+	{ "submit", gb_cli_campaign_submit, "store the plan and submit it as a Slurm job array" },
+	{ "task", gb_cli_campaign_task, "run one array task's share (what the job's script runs)" },
+	{ "collect", gb_cli_campaign_collect, "merge the tasks' records into the database" },
+	{ "status", gb_cli_campaign_status, "the tasks' progress, from their records and from Slurm" },
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 

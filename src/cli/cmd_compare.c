@@ -49,12 +49,6 @@ static const struct gb_usage usage = {
 struct side {
 	const char *label;
 	struct gb_cli_runtime opt;
-	const struct gb_runtime_ops *rt;
-	void *session;
-	const struct gb_tensor_info *in;
-	size_t nin;
-	struct gb_tensor bound[GB_EVAL_MAX_INPUTS];
-	struct gb_accuracy acc;
 };
 
 struct compare_opts {
@@ -63,6 +57,7 @@ struct compare_opts {
 	int json;
 	struct gb_cli_data data;
 	struct side side[2];
+	struct gb_eval_side ev[2];	/* the sessions, beside their options */
 };
 
 /* The index of the next "--" from i, or argc. */
@@ -144,98 +139,72 @@ static int parse_opts(int argc, char **argv, struct compare_opts *o)
 /* ---- running ----------------------------------------------------------- */
 
 /* Both runtimes are looked up before either model is opened. */
-static int find_side(struct side *s)
+static int find_side(struct side *s, struct gb_eval_side *ev)
 {
-	s->rt = gb_runtime_find(s->opt.runtime);
-	if (!s->rt)
+	ev->rt = gb_runtime_find(s->opt.runtime);
+	if (!ev->rt)
 		return error("side %s: unknown runtime '%s' (see 'greenbench devices')", s->label, s->opt.runtime);
-	if (gb_runtime_probe(s->rt) < 0)
+	if (gb_runtime_probe(ev->rt) < 0)
 		return error("side %s: runtime '%s' is not available: %s", s->label, s->opt.runtime, gb_error_msg());
 	return 0;
 }
 
-static int open_side(struct side *s)
+static int open_side(struct side *s, struct gb_eval_side *ev)
 {
 	const struct gb_tensor_info *outs;
 	size_t nout;
 
-	if (gb_runtime_open(s->rt, &s->opt.ro, &s->session) < 0) {
-		s->session = NULL;
+	if (gb_runtime_open(ev->rt, &s->opt.ro, &ev->session) < 0) {
+		ev->session = NULL;
 		return error("side %s: %s", s->label, gb_error_msg());
 	}
-	if (s->rt->describe(s->session, &s->in, &s->nin, &outs, &nout) < 0)
+	if (ev->rt->describe(ev->session, &ev->in, &ev->nin, &outs, &nout) < 0)
 		return error("side %s: %s", s->label, gb_error_msg());
-	if (s->nin > GB_EVAL_MAX_INPUTS)
-		return error("side %s: the model has %zu inputs (at most %d)", s->label, s->nin, GB_EVAL_MAX_INPUTS);
+	if (ev->nin > GB_EVAL_MAX_INPUTS)
+		return error("side %s: the model has %zu inputs (at most %d)", s->label, ev->nin, GB_EVAL_MAX_INPUTS);
 	return 0;
 }
 
 struct tally {
-	struct gb_agreement g;
-	uint64_t batches, items;
-	size_t ncls;
+	struct gb_eval_tally t;
 	int labelled;
 };
 
-/* One batch (rows scored) on both sides; labels may be NULL. */
-static int compare_batch(struct compare_opts *o, const struct gb_tensor *t, size_t nt, size_t rows,
-			 const int64_t *labels, struct tally *ty)
+/* A comparison's error, naming the side that failed (-1: neither). */
+static int side_error(const struct compare_opts *o, int failed)
 {
-	const float *sc[2];
-	size_t ncls[2];
-
-	for (int i = 0; i < 2; i++) {
-		struct side *s = &o->side[i];
-
-		if (gb_eval_map_inputs(s->in, s->nin, t, nt, s->bound) < 0 ||
-		    gb_eval_scores(s->rt, s->session, s->bound, s->nin, rows, &sc[i], &ncls[i]) < 0 ||
-		    (labels && gb_accuracy_add(&s->acc, sc[i], rows, ncls[i], labels) < 0))
-			return error("side %s: %s", s->label, gb_error_msg());
-	}
-	if (ncls[0] != ncls[1])
-		return error("the outputs differ in size: a gives %zu scores per item, b %zu", ncls[0], ncls[1]);
-	gb_agreement_add(&ty->g, sc[0], sc[1], rows, ncls[0]);
-	ty->ncls = ncls[0];
-	ty->batches++;
-	ty->items += rows;
-	return 0;
+	if (failed < 0)
+		return error("%s", gb_error_msg());
+	return error("side %s: %s", o->side[failed].label, gb_error_msg());
 }
 
 static int compare_generated(struct compare_opts *o, struct tally *ty)
 {
 	struct gb_input_config ic;
-	struct gb_tensor *t = NULL;
-	uint64_t batch = 0;
-	int ret = 0;
+	int failed = -1;
 
-	/* shaped and named after side a's inputs; side b takes them by name
-	 * or position */
 	gb_input_config_init(&ic);
 	ic.batch = o->batch;
 	ic.vocab = o->vocab;
 	ic.dims = o->dims.dim;
 	ic.ndims = o->dims.n;
-	for (uint64_t i = 0; !ret && i < o->batches; i++) {
-		ic.seed = o->seed + i;
-		if (gb_bench_explain_oom(gb_inputs_new(o->side[0].in, o->side[0].nin, &ic, &t, &batch), o->batch) < 0)
-			return error("side a: %s", gb_error_msg());
-		ret = compare_batch(o, t, o->side[0].nin, batch, NULL, ty);
-		gb_inputs_free(t, o->side[0].nin);
-	}
-	return ret;
+	ic.seed = o->seed;
+	if (gb_eval_compare_generated(o->ev, &ic, o->batches, &ty->t, &failed) < 0)
+		return side_error(o, failed);
+	return 0;
 }
 
 static int compare_data(struct compare_opts *o, struct gb_dataset *ds, struct tally *ty)
 {
 	struct gb_eval e;
 	size_t got;
-	int ret;
+	int ret = 0, failed = -1;
 
 	/* gb_eval pads for side a's fixed batch; side b must agree */
-	if (gb_eval_init(&e, o->side[0].rt, o->side[0].session, ds, o->batch) < 0)
+	if (gb_eval_init(&e, o->ev[0].rt, o->ev[0].session, ds, o->batch) < 0)
 		return error("side a: %s", gb_error_msg());
-	for (size_t i = 0; i < o->side[1].nin; i++) {
-		const struct gb_tensor_info *t = &o->side[1].in[i];
+	for (size_t i = 0; i < o->ev[1].nin; i++) {
+		const struct gb_tensor_info *t = &o->ev[1].in[i];
 
 		if (t->rank >= 1 && t->dims[0] >= 0 && (uint64_t)t->dims[0] != o->batch) {
 			gb_eval_release(&e);
@@ -254,9 +223,10 @@ static int compare_data(struct compare_opts *o, struct gb_dataset *ds, struct ta
 		}
 		if (!got)
 			break;
-		ret = compare_batch(o, e.data, e.ndata, got, e.labels, ty);
-		if (ret)
+		if (gb_eval_compare_batch(o->ev, e.data, e.ndata, got, e.labels, &ty->t, &failed) < 0) {
+			ret = side_error(o, failed);
 			break;
+		}
 	}
 	gb_eval_release(&e);
 	return ret;
@@ -264,7 +234,7 @@ static int compare_data(struct compare_opts *o, struct gb_dataset *ds, struct ta
 
 /* ---- output ------------------------------------------------------------ */
 
-static cJSON *side_json(const struct side *s, int labelled, int images)
+static cJSON *side_json(const struct side *s, const struct gb_accuracy *acc, int labelled, int images)
 {
 	cJSON *j = cJSON_CreateObject();
 
@@ -272,27 +242,27 @@ static cJSON *side_json(const struct side *s, int labelled, int images)
 	cJSON_AddStringToObject(j, "model", s->opt.ro.model);
 	cJSON_AddStringToObject(j, "ep", s->opt.ro.ep ? s->opt.ro.ep : "cpu");
 	cJSON_AddStringToObject(j, "io", s->opt.ro.io == GB_IO_DEVICE ? "device" : "host");
-	if (labelled && s->acc.n) {
+	if (labelled && acc->n) {
 		cJSON *a = cJSON_AddObjectToObject(j, "accuracy");
 
-		cJSON_AddNumberToObject(a, "top1", (double)s->acc.top1 / (double)s->acc.n);
+		cJSON_AddNumberToObject(a, "top1", (double)acc->top1 / (double)acc->n);
 		if (images)
-			cJSON_AddNumberToObject(a, "top5", (double)s->acc.top5 / (double)s->acc.n);
-		cJSON_AddNumberToObject(a, "n", (double)s->acc.n);
-		cJSON_AddNumberToObject(a, "correct_top1", (double)s->acc.top1);
+			cJSON_AddNumberToObject(a, "top5", (double)acc->top5 / (double)acc->n);
+		cJSON_AddNumberToObject(a, "n", (double)acc->n);
+		cJSON_AddNumberToObject(a, "correct_top1", (double)acc->top1);
 	}
 	return j;
 }
 
 static int print_json(const struct compare_opts *o, const struct gb_dataset *ds, const struct tally *ty)
 {
-	const struct gb_agreement *g = &ty->g;
+	const struct gb_agreement *g = &ty->t.g;
 	int images = ds && gb_dataset_kind(ds) == GB_DATASET_IMAGES;
 	cJSON *j = cJSON_CreateObject(), *in;
 	char *line;
 
-	cJSON_AddItemToObject(j, "a", side_json(&o->side[0], ty->labelled, images));
-	cJSON_AddItemToObject(j, "b", side_json(&o->side[1], ty->labelled, images));
+	cJSON_AddItemToObject(j, "a", side_json(&o->side[0], &o->ev[0].acc, ty->labelled, images));
+	cJSON_AddItemToObject(j, "b", side_json(&o->side[1], &o->ev[1].acc, ty->labelled, images));
 	in = cJSON_AddObjectToObject(j, "inputs");
 	if (ds) {
 		struct gb_dataset_stats st;
@@ -306,9 +276,9 @@ static int print_json(const struct compare_opts *o, const struct gb_dataset *ds,
 		cJSON_AddNumberToObject(in, "seed", (double)o->seed);
 	}
 	cJSON_AddNumberToObject(in, "batch", (double)o->batch);
-	cJSON_AddNumberToObject(in, "batches", (double)ty->batches);
+	cJSON_AddNumberToObject(in, "batches", (double)ty->t.batches);
 	cJSON_AddNumberToObject(j, "n", (double)g->n);
-	cJSON_AddNumberToObject(j, "scores_per_item", (double)ty->ncls);
+	cJSON_AddNumberToObject(j, "scores_per_item", (double)ty->t.ncls);
 	cJSON_AddNumberToObject(j, "top1_agree", (double)g->top1_agree);
 	cJSON_AddNumberToObject(j, "top1_agreement", g->n ? (double)g->top1_agree / (double)g->n : 0);
 	cJSON_AddNumberToObject(j, "values", (double)g->values);
@@ -326,18 +296,18 @@ static int print_json(const struct compare_opts *o, const struct gb_dataset *ds,
 
 static void print_human(const struct compare_opts *o, const struct gb_dataset *ds, const struct tally *ty)
 {
-	const struct gb_agreement *g = &ty->g;
+	const struct gb_agreement *g = &ty->t.g;
 
 	for (int i = 0; i < 2; i++)
 		printf("\n %s  %s/%s  %s", o->side[i].label, o->side[i].opt.runtime,
 		       o->side[i].opt.ro.ep ? o->side[i].opt.ro.ep : "cpu", o->side[i].opt.ro.model);
 	if (ds)
 		printf("\n inputs  %s %s, %llu batches of %llu\n\n", gb_dataset_kind_name(gb_dataset_kind(ds)),
-		       o->data.path, (unsigned long long)ty->batches, (unsigned long long)o->batch);
+		       o->data.path, (unsigned long long)ty->t.batches, (unsigned long long)o->batch);
 	else
 		printf("\n inputs  generated, seed %llu, %llu batches of %llu\n\n", (unsigned long long)o->seed,
-		       (unsigned long long)ty->batches, (unsigned long long)o->batch);
-	printf("  %-16s %llu (%zu scores each)\n", "items", (unsigned long long)g->n, ty->ncls);
+		       (unsigned long long)ty->t.batches, (unsigned long long)o->batch);
+	printf("  %-16s %llu (%zu scores each)\n", "items", (unsigned long long)g->n, ty->t.ncls);
 	printf("  %-16s %.2f%% (%llu/%llu)\n", "top-1 agreement", g->n ? 100.0 * g->top1_agree / g->n : 0,
 	       (unsigned long long)g->top1_agree, (unsigned long long)g->n);
 	printf("  %-16s %.4g\n", "max |diff|", g->max_abs_diff);
@@ -346,7 +316,7 @@ static void print_human(const struct compare_opts *o, const struct gb_dataset *d
 	if (g->nan_mismatch)
 		printf("  %-16s %llu values NaN on one side only\n", "NaN", (unsigned long long)g->nan_mismatch);
 	for (int i = 0; ty->labelled && i < 2; i++) {
-		const struct gb_accuracy *a = &o->side[i].acc;
+		const struct gb_accuracy *a = &o->ev[i].acc;
 		char k[32];
 
 		snprintf(k, sizeof k, "accuracy %s", o->side[i].label);
@@ -369,10 +339,10 @@ int cmd_compare(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret)
 		return gb_cli_finish(gb_parse_exit(ret));
-	gb_agreement_init(&ty.g);
-	gb_accuracy_init(&o.side[0].acc);
-	gb_accuracy_init(&o.side[1].acc);
-	if (find_side(&o.side[0]) < 0 || find_side(&o.side[1]) < 0)
+	gb_agreement_init(&ty.t.g);
+	gb_accuracy_init(&o.ev[0].acc);
+	gb_accuracy_init(&o.ev[1].acc);
+	if (find_side(&o.side[0], &o.ev[0]) < 0 || find_side(&o.side[1], &o.ev[1]) < 0)
 		goto out;
 	if (o.data.path && gb_cli_data_open(&o.data, &ds) < 0)
 		goto out;
@@ -382,7 +352,7 @@ int cmd_compare(int argc, char **argv)
 	shapes.dims = o.dims.dim;
 	shapes.ndims = o.dims.n;
 	o.side[0].opt.ro.shapes = o.side[1].opt.ro.shapes = &shapes;
-	if (open_side(&o.side[0]) < 0 || open_side(&o.side[1]) < 0)
+	if (open_side(&o.side[0], &o.ev[0]) < 0 || open_side(&o.side[1], &o.ev[1]) < 0)
 		goto out;
 	ret = ds ? compare_data(&o, ds, &ty) : compare_generated(&o, &ty);
 	if (ret)
@@ -394,8 +364,10 @@ int cmd_compare(int argc, char **argv)
 		print_human(&o, ds, &ty);
 out:
 	for (int i = 0; i < 2; i++)
-		if (o.side[i].session)
-			o.side[i].rt->close(o.side[i].session);
+		if (o.ev[i].session)
+			o.ev[i].rt->close(o.ev[i].session);
+	for (int i = 0; i < 2; i++)
+		gb_eval_side_release(&o.ev[i]);
 	gb_dataset_free(ds);
 	return gb_cli_finish(status);
 }

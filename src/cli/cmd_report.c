@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 static const char synopsis[] =
-	"greenbench report [--db results.db] [--campaign ID] [--format FMT] [--run ID] [-o FILE]\n";
+	"greenbench report [--db results.db] [--campaign ID] [--format FMT] [--per N] [--run ID] [-o FILE]\n";
 static const char description[] =
 	"Tables and statistics of a campaign: Table 1 per model, batch size and\n"
 	"runtime/EP (means with 95% confidence intervals over repetitions, the\n"
@@ -54,7 +54,7 @@ static void format_list(char *buf, size_t len)
 int cmd_report(int argc, char **argv)
 {
 	const char *db = "results.db", *outpath = NULL;
-	int64_t campaign = 0, run = 0;
+	int64_t campaign = 0, run = 0, per = 0;
 	const struct gb_report_format *fmt = gb_report_formats;
 	struct gb_store *st = NULL;
 	struct gb_report *r = NULL;
@@ -66,11 +66,15 @@ int cmd_report(int argc, char **argv)
 		GB_OPT_INT_RANGE(0, "campaign", &campaign, "ID", "which campaign (default: the newest)", 1, INT64_MAX),
 		GB_OPT_CALLBACK(0, "format", &fmt, "FMT", "output format (default table; see below)", format_option),
 		GB_OPT_INT_RANGE(0, "run", &run, "ID",
-				 "html: plot power and utilisation of this run (default: the first run with a time series)",
+				 "html: the run whose power and utilisation are shown first (default: the first ok run with a series)",
 				 1, INT64_MAX),
+		GB_OPT_INT_RANGE(0, "per", &per, "N",
+				 "Table 1's energy and time for N items (default: the study's, 10000 images or 25000 reviews)",
+				 1, UINT32_MAX),
 		GB_OPT_STRING('o', NULL, &outpath, "FILE", "write to FILE instead of standard output"),
 		GB_OPT_END(),
 	};
+	struct gb_report_options opt = { 0 };
 	int64_t id;
 	int ret;
 
@@ -79,6 +83,10 @@ int cmd_report(int argc, char **argv)
 	if (ret < 0)
 		return gb_cli_finish(gb_parse_exit(ret));
 	ret = 1;
+	if (run && !(fmt->flags & GB_REPORT_FORMAT_SERIES)) {
+		error("--run chooses the run a chart shows: it needs --format html");
+		goto out;
+	}
 	if (access(db, R_OK)) {
 		error("cannot open database '%s': %s", db, strerror(errno));
 		goto out;
@@ -92,7 +100,8 @@ int cmd_report(int argc, char **argv)
 		error("%s", gb_error_msg());
 		goto out;
 	}
-	if (gb_report_build(st, id, &r)) {
+	opt.per_items = (unsigned)per;
+	if (gb_report_build(st, id, &opt, &r)) {
 		error("%s", gb_error_msg());
 		goto out;
 	}

@@ -10,6 +10,7 @@
  *     cache     /home/me/.cache/greenbench (home: HOME)
  *     ort       /usr/local/lib/greenbench/libonnxruntime.so (ONNX Runtime 1.29.0)
  *     python    /usr/bin/python3 (python3 on PATH), else /usr/bin/python3
+ *     charts    vega 6.2.0, vega-lite 6.4.1, vega-embed 7.1.0
  *
  * The paths and the rule that chose each come from greenbench/paths.h.
  */
@@ -17,6 +18,7 @@
 #include "cli/parse_options.h"
 #include "greenbench/error.h"
 #include "greenbench/paths.h"
+#include "greenbench/report.h"
 #include "greenbench/runtime.h"
 #include "greenbench/version.h"
 #include "greenbench/worker.h"
@@ -125,5 +127,9 @@ int cmd_version(int argc, char **argv)
 		row("ort", line);
 	}
 	print_python();
+	if (gb_report_chart_library())
+		row("charts", gb_report_chart_library());
+	else
+		missing("charts", "built without Vega: HTML reports have no charts (make deps)");
 	return gb_cli_finish(0);
 }

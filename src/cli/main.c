@@ -19,6 +19,7 @@ const struct gb_cmd gb_commands[] = {
 	{ "devices", cmd_devices, "list energy sources, GPUs and runtimes, and why any is missing" },
 	{ "measure", cmd_measure, "run a command and report the energy it used" },
 	{ "run", cmd_run, "benchmark one model configuration: latency, throughput, energy" },
+	{ "advise", cmd_advise, "find the configuration with the least energy per item, by measuring" },
 	{ "compare", cmd_compare, "run two configurations on the same inputs: top-1 agreement, |diff|" },
 	{ "convert", cmd_convert, "export a framework model to ONNX (torch2onnx)" },
 	{ "zoo", cmd_zoo, "write the built-in models (ResNet-50, MobileNetV2, BERT-base) as ONNX" },

@@ -12,6 +12,7 @@ void gb_cli_meter_config_env(struct gb_meter_config *cfg)
 
 	if (!cfg->nvml_lib && lib && *lib)
 		cfg->nvml_lib = lib;
+	gb_meter_config_env(cfg);
 }
 
 int gb_cli_parse_tdp(const char *text, double *watts)

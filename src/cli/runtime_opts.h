@@ -31,7 +31,8 @@ void gb_cli_runtime_init(struct gb_cli_runtime *r);
 	GB_OPT_STRING(0, "ep", &(r)->ro.ep, "EP[:N]",                                               \
 		      "execution provider: cpu (default), cuda, tensorrt; :N picks device N"),       \
 	GB_OPT_CALLBACK(0, "ep-option", (r), "K=V",                                                 \
-			"provider option, repeatable: provider_lib=PATH, device_id=N, "              \
+			"provider option, repeatable: static_dims=0|1 (fix symbolic dims to the "    \
+			"run's shape, default 1), provider_lib=PATH, device_id=N, "                  \
 			"cudnn_conv_algo_search=EXHAUSTIVE|HEURISTIC|DEFAULT, enable_cuda_graph=0|1, " \
 			"session.* (ORT session config entries), ...",                               \
 			gb_cli_ep_option),                                                           \

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 struct est_state {
 	char root[4096];
@@ -29,6 +30,11 @@ struct est_state {
 	double last_util;
 	int util_valid;
 	struct gb_sample last_sample;
+	/* Per process: the busy fraction is this process's CPU time (and its
+	 * waited-for children's) over all CPUs, and power is its dynamic
+	 * share only: the node's idle power belongs to no one process. */
+	int per_process;
+	uint64_t proc_cpu_ns;
 };
 
 static int read_big(const char *path, char **out)
@@ -58,6 +64,18 @@ static int read_big(const char *path, char **out)
 	}
 	*out = buf;
 	return 0;
+}
+
+#define TV_NS(tv) ((uint64_t)(tv).tv_sec * 1000000000ULL + (uint64_t)(tv).tv_usec * 1000ULL)
+
+/* CPU time of this process and its waited-for children. */
+static uint64_t proc_cpu_ns(void)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	return TV_NS(self.ru_utime) + TV_NS(self.ru_stime) + TV_NS(kids.ru_utime) + TV_NS(kids.ru_stime);
 }
 
 static int read_times(struct est_state *s, struct gb_cpu_times *t)
@@ -96,6 +114,8 @@ static int est_open(const struct gb_meter_config *cfg, void **state)
 	ret = read_times(s, &s->last);
 	if (ret < 0)
 		goto out;
+	s->per_process = cfg->cpu_per_process;
+	s->proc_cpu_ns = proc_cpu_ns();
 	if (cfg->cpu_tdp_w > 0) {
 		s->tdp_w = cfg->cpu_tdp_w;
 		snprintf(s->tdp_source, sizeof s->tdp_source, "--cpu-tdp %.0f W per package", s->tdp_w);
@@ -129,7 +149,8 @@ static void est_domain_info(void *state, size_t i, struct gb_domain_info *out)
 
 	memset(out, 0, sizeof *out);
 	snprintf(out->name, sizeof out->name, "cpu");
-	snprintf(out->label, sizeof out->label, "%s x%u (estimated)", s->cpu.name, s->cpu.packages);
+	snprintf(out->label, sizeof out->label, "%s x%u (estimated%s)", s->cpu.name, s->cpu.packages,
+		 s->per_process ? " per process" : "");
 	out->kind = GB_DOMAIN_CPU_ESTIMATED;
 	out->method = GB_METHOD_ESTIMATED;
 	out->parent = -1;
@@ -147,6 +168,14 @@ static void est_domain_info(void *state, size_t i, struct gb_domain_info *out)
 #define EST_POLL_NS (100 * 1000000ULL)
 
 static int est_read_now(struct est_state *s, uint64_t t_ns, struct gb_sample *out);
+
+/* Per process, only the dynamic share: no idle power. */
+static uint32_t est_power_mw(const struct est_state *s)
+{
+	if (s->per_process)
+		return gb_est_power_mw(s->tdp_w * (1.0 - GB_EST_IDLE_FRAC), s->cpu.packages, 0, s->last_util);
+	return gb_est_power_mw(s->tdp_w, s->cpu.packages, GB_EST_IDLE_FRAC, s->last_util);
+}
 
 static int est_read(void *state, uint64_t t_ns, struct gb_sample *out)
 {
@@ -176,13 +205,21 @@ static int est_read_now(struct est_state *s, uint64_t t_ns, struct gb_sample *ou
 		return ret;
 	/* /proc/stat ticks every 10 ms; between ticks the last busy fraction
 	 * still describes the interval best. */
-	if (gb_est_util(&s->last, &now, &u) == 0) {
+	if (s->per_process) {
+		uint64_t c = proc_cpu_ns();
+
+		if (s->have_last && t_ns > s->last_t_ns) {
+			s->last_util = (double)(c - s->proc_cpu_ns) / ((double)(t_ns - s->last_t_ns) * s->cpu.threads);
+			s->util_valid = 1;
+		}
+		s->proc_cpu_ns = c;
+	} else if (gb_est_util(&s->last, &now, &u) == 0) {
 		s->last_util = u;
 		s->util_valid = 1;
 		s->last = now;
 	}
 	if (s->have_last && s->util_valid && t_ns > s->last_t_ns) {
-		uint32_t p = gb_est_power_mw(s->tdp_w, s->cpu.packages, GB_EST_IDLE_FRAC, s->last_util);
+		uint32_t p = est_power_mw(s);
 		s->energy_uj += (double)p * (double)(t_ns - s->last_t_ns) / 1e6;
 	}
 	s->last_t_ns = t_ns;
@@ -191,7 +228,7 @@ static int est_read_now(struct est_state *s, uint64_t t_ns, struct gb_sample *ou
 	out->energy_uj = (uint64_t)s->energy_uj;
 	if (s->util_valid) {
 		out->valid |= GB_SAMPLE_POWER | GB_SAMPLE_UTIL_CPU;
-		out->power_mw = gb_est_power_mw(s->tdp_w, s->cpu.packages, GB_EST_IDLE_FRAC, s->last_util);
+		out->power_mw = est_power_mw(s);
 		out->util_cpu_permille = (uint32_t)(s->last_util * 1000.0 + 0.5);
 	}
 	s->last_sample = *out;

@@ -59,6 +59,31 @@ void gb_meter_config_init(struct gb_meter_config *cfg)
 	cfg->interval_ns = DEFAULT_INTERVAL_NS;
 }
 
+void gb_meter_config_env(struct gb_meter_config *cfg)
+{
+	/* CUDA_VISIBLE_DEVICES before Slurm's lists: where Slurm confines
+	 * devices by cgroup it renumbers CUDA's (and NVML's) view from 0
+	 * while SLURM_*_GPUS keep the node's numbers. */
+	static const char *const vars[] = {
+		GB_ENV_GPUS, "CUDA_VISIBLE_DEVICES", "SLURM_STEP_GPUS", "SLURM_JOB_GPUS",
+	};
+	const char *v = getenv(GB_ENV_CPU_ENERGY);
+
+	if (!cfg->gpus) {
+		for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+			const char *g = getenv(vars[i]);
+
+			if (g) {
+				cfg->gpus = g;
+				cfg->gpus_from = vars[i];
+				break;
+			}
+		}
+	}
+	if (v && !strcmp(v, "process"))
+		cfg->cpu_per_process = 1;
+}
+
 const char *gb_method_name(enum gb_energy_method m)
 {
 	switch (m) {
@@ -161,6 +186,13 @@ static int open_sources(struct gb_meter *m)
 		if (m->cfg.disable & (1u << i)) {
 			st->state = GB_SOURCE_DISABLED;
 			snprintf(st->reason, sizeof st->reason, "disabled by configuration");
+			continue;
+		}
+		if (ops->group == GB_GROUP_CPU_RAPL && m->cfg.cpu_per_process) {
+			/* A package counter sees every process of the node. */
+			st->state = GB_SOURCE_DISABLED;
+			snprintf(st->reason, sizeof st->reason,
+				 "CPU energy is estimated per process (shared node or several runs at once)");
 			continue;
 		}
 		if (ops->group == GB_GROUP_CPU_ESTIMATE && rapl_used) {
@@ -291,6 +323,11 @@ size_t gb_meter_source_count(const struct gb_meter *m)
 const struct gb_source_status *gb_meter_source(const struct gb_meter *m, size_t i)
 {
 	return i < m->nsrc ? &m->status[i] : NULL;
+}
+
+const struct gb_meter_config *gb_meter_config_get(const struct gb_meter *m)
+{
+	return &m->cfg;
 }
 
 size_t gb_meter_domain_count(const struct gb_meter *m)

@@ -43,6 +43,9 @@
 /* Integration needs points; the counter needs none (64-bit mJ never wraps). */
 #define NV_INTEGRATE_MAX_INTERVAL_NS (100 * GB_NS_PER_MS)
 
+/* NVML_DEVICE_UUID_V2_BUFFER_SIZE */
+#define NV_UUID_LEN 96
+
 #define NV_SLOW_BITS (GB_SAMPLE_UTIL_GPU | GB_SAMPLE_UTIL_MEM | GB_SAMPLE_MEM | \
 		      GB_SAMPLE_SM_CLOCK | GB_SAMPLE_TEMP | GB_SAMPLE_THROTTLE)
 
@@ -53,6 +56,7 @@ struct nv_api {
 	nvmlReturn_t (*get_count)(unsigned int *);
 	nvmlReturn_t (*get_handle)(unsigned int, nvmlDevice_t *);
 	nvmlReturn_t (*get_name)(nvmlDevice_t, char *, unsigned int);
+	nvmlReturn_t (*get_uuid)(nvmlDevice_t, char *, unsigned int);
 	const char *(*error_string)(nvmlReturn_t);
 	nvmlReturn_t (*get_energy)(nvmlDevice_t, unsigned long long *);
 	nvmlReturn_t (*get_power)(nvmlDevice_t, unsigned int *);
@@ -68,7 +72,7 @@ struct nv_api {
 	nvmlReturn_t (*compute_procs)(nvmlDevice_t, unsigned int *, nvmlProcessInfo_t *);
 	nvmlReturn_t (*graphics_procs)(nvmlDevice_t, unsigned int *, nvmlProcessInfo_t *);
 	const char *init_name, *shutdown_name, *get_count_name, *get_handle_name,
-		*get_name_name, *error_string_name, *get_energy_name, *get_power_name,
+		*get_name_name, *get_uuid_name, *error_string_name, *get_energy_name, *get_power_name,
 		*get_fields_name, *get_util_name, *get_memory_v2_name, *get_memory_name,
 		*get_clock_name, *get_temp_name, *get_reasons_name, *driver_version_name,
 		*nvml_version_name, *compute_procs_name, *graphics_procs_name;
@@ -89,6 +93,7 @@ static const struct nv_sym nv_syms[] = {
 	NV_SYM(get_count, 1, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount"),
 	NV_SYM(get_handle, 1, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex"),
 	NV_SYM(get_name, 1, "nvmlDeviceGetName"),
+	NV_SYM(get_uuid, 0, "nvmlDeviceGetUUID"),
 	NV_SYM(error_string, 1, "nvmlErrorString"),
 	NV_SYM(get_energy, 0, "nvmlDeviceGetTotalEnergyConsumption"),
 	NV_SYM(get_power, 0, "nvmlDeviceGetPowerUsage"),
@@ -113,6 +118,7 @@ struct nv_gpu {
 	nvmlDevice_t dev;
 	unsigned index;
 	char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
+	char uuid[NV_UUID_LEN];	/* "" when NVML gives none */
 	uint32_t supported;	/* GB_SAMPLE_* bits still worth asking for */
 	enum gb_energy_method method;
 	struct gb_nvml_counter counter;
@@ -377,6 +383,8 @@ static int nv_gpu_open(struct nv_state *s, unsigned i, struct nv_gpu *g)
 	ret = NV_CALL(s, NULL, 0, get_name, g->dev, g->name, sizeof g->name);
 	if (ret < 0)
 		return ret;
+	if (!s->api.get_uuid || s->api.get_uuid(g->dev, g->uuid, sizeof g->uuid) != NVML_SUCCESS)
+		g->uuid[0] = '\0';
 	g->supported = nv_symbol_bits(&s->api);
 	g->method = GB_METHOD_COUNTER;
 	nv_read_gpu(s, g, gb_now_ns(), 0, 1, &probe);
@@ -407,11 +415,46 @@ static void nv_close(void *state)
 	free(s);
 }
 
+/* The NVML indices of the GPUs cfg->gpus names (all when NULL). UUIDs
+ * are asked only when the list may hold some. */
+static int nv_select(struct nv_state *s, const struct gb_meter_config *cfg, unsigned count,
+		     unsigned *sel, size_t *nsel)
+{
+	char (*uuids)[NV_UUID_LEN] = NULL;
+	const char **u = NULL;
+	nvmlDevice_t dev;
+	int ret;
+
+	if (!cfg->gpus) {
+		for (unsigned i = 0; i < count; i++)
+			sel[i] = i;
+		*nsel = count;
+		return 0;
+	}
+	uuids = calloc(count, sizeof *uuids);
+	u = calloc(count, sizeof *u);
+	if (!uuids || !u) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < count && s->api.get_uuid && strpbrk(cfg->gpus, "GMabcdefABCDEF"); i++)
+		if (s->api.get_handle(i, &dev) == NVML_SUCCESS &&
+		    s->api.get_uuid(dev, uuids[i], sizeof uuids[i]) == NVML_SUCCESS)
+			u[i] = uuids[i];
+	ret = gb_nvml_visible_parse(cfg->gpus, u, count, sel, count, nsel);
+	if (ret == 0 && *nsel == 0)
+		ret = gb_error_set(-ENODEV, "no GPU is visible to this process (GPUs '%s')", cfg->gpus);
+out:
+	free(uuids);
+	free(u);
+	return ret;
+}
+
 static int nv_open(const struct gb_meter_config *cfg, void **state)
 {
 	struct nv_state *s = calloc(1, sizeof *s);
-	unsigned count = 0, i;
-	size_t used = 0;
+	unsigned count = 0, i, *sel = NULL;
+	size_t used = 0, nsel = 0;
 	int ret;
 
 	if (!s)
@@ -437,11 +480,15 @@ static int nv_open(const struct gb_meter_config *cfg, void **state)
 		goto out;
 	}
 	s->gpus = calloc(count, sizeof *s->gpus);
-	if (!s->gpus) {
+	sel = calloc(count, sizeof *sel);
+	if (!s->gpus || !sel) {
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < count; i++) {
+	if ((ret = nv_select(s, cfg, count, sel, &nsel)) < 0)
+		goto out;
+	for (size_t k = 0; k < nsel; k++) {
+		i = sel[k];
 		ret = nv_gpu_open(s, i, &s->gpus[s->ngpus]);
 		if (ret == 0) {
 			s->ngpus++;
@@ -461,6 +508,7 @@ static int nv_open(const struct gb_meter_config *cfg, void **state)
 	}
 	ret = 0;
 out:
+	free(sel);
 	if (ret < 0)
 		nv_close(s);
 	else
@@ -494,6 +542,7 @@ static void nv_domain_info(void *state, size_t i, struct gb_domain_info *out)
 	out->method = g->method;
 	out->parent = -1;
 	out->device_index = (int)g->index;
+	snprintf(out->device_uuid, sizeof out->device_uuid, "%s", g->uuid);
 	out->telemetry = g->supported;
 	/* The H100/H200 counter moves every ~100 ms (measured, docs/perf.md). */
 	out->energy_update_ns = g->method == GB_METHOD_COUNTER ? 100 * GB_NS_PER_MS : 0;

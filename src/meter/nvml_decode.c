@@ -1,8 +1,11 @@
 #include "meter/nvml_decode.h"
+#include "greenbench/error.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct ret_row {
 	nvmlReturn_t r;
@@ -205,4 +208,78 @@ int gb_nvml_reasons_format(uint64_t bits, char *buf, size_t len)
 		n += (size_t)w;
 	}
 	return (int)n;
+}
+
+/* The device whose UUID starts with id (with or without "GPU-"), or -1;
+ * -2 when several do. */
+static long visible_uuid(const char *id, size_t len, const char *const *uuids, size_t ndev)
+{
+	long found = -1;
+
+	for (size_t i = 0; i < ndev; i++) {
+		const char *u = uuids ? uuids[i] : NULL;
+
+		if (!u)
+			continue;
+		if (strncmp(id, "GPU-", 4) && !strncmp(u, "GPU-", 4))
+			u += 4;
+		if (strlen(u) < len || strncmp(u, id, len))
+			continue;
+		if (found >= 0)
+			return -2;
+		found = (long)i;
+	}
+	return found;
+}
+
+int gb_nvml_visible_parse(const char *list, const char *const *uuids, size_t ndev, unsigned *out,
+			  size_t cap, size_t *nout)
+{
+	const char *p = list;
+	size_t n = 0;
+
+	*nout = 0;
+	if (!strcmp(list, "NoDevFiles"))
+		return 0;
+	while (*p) {
+		const char *end = p + strcspn(p, ","), *b = p, *e = end;
+		long dev;
+
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (b == e)
+			return gb_error_set(-EINVAL, "empty entry in the GPU list '%s'", list);
+		if (*b == '-' || (*b >= '0' && *b <= '9' && strspn(b, "0123456789") >= (size_t)(e - b))) {
+			char *stop;
+			long v = strtol(b, &stop, 10);
+
+			if (stop != e)
+				return gb_error_set(-EINVAL, "invalid GPU '%.*s' in '%s'", (int)(e - b), b, list);
+			/* CUDA's rule: an invalid index hides it and all after it. */
+			if (v < 0 || (size_t)v >= ndev)
+				break;
+			dev = v;
+		} else if (e - b >= 4 && !strncmp(b, "MIG-", 4)) {
+			return gb_error_set(-ENOTSUP, "GPU '%.*s' is a MIG instance: its energy is not metered "
+					    "apart from its GPU's", (int)(e - b), b);
+		} else {
+			dev = visible_uuid(b, (size_t)(e - b), uuids, ndev);
+			if (dev == -2)
+				return gb_error_set(-EINVAL, "GPU '%.*s' is the prefix of several GPUs' UUIDs",
+						    (int)(e - b), b);
+			if (dev < 0)
+				return gb_error_set(-ENODEV, "no GPU has the UUID '%.*s'", (int)(e - b), b);
+		}
+		for (size_t k = 0; k < n; k++)
+			if (out[k] == (unsigned)dev)
+				return gb_error_set(-EINVAL, "GPU %ld is named twice in '%s'", dev, list);
+		if (n == cap)
+			return gb_error_set(-ENOSPC, "more than %zu GPUs in '%s'", cap, list);
+		out[n++] = (unsigned)dev;
+		p = *end ? end + 1 : end;
+	}
+	*nout = n;
+	return 0;
 }

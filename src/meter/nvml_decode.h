@@ -66,4 +66,20 @@ int gb_nvml_field_u64(const nvmlFieldValue_t *fv, uint64_t *out);
  * one "0x..." item. Returns the length snprintf would have written. */
 int gb_nvml_reasons_format(uint64_t bits, char *buf, size_t len);
 
+/*
+ * The NVML devices a visible-devices list names: CUDA_VISIBLE_DEVICES,
+ * or Slurm's SLURM_STEP_GPUS / SLURM_JOB_GPUS. Entries are comma-separated
+ * NVML indices or UUIDs ("GPU-8f6c...", or an unambiguous prefix of one, as
+ * CUDA takes them; the "GPU-" may be left out of a prefix). As in CUDA, an
+ * index out of range ends the list ("-1" hides every GPU); "" and Slurm's
+ * "NoDevFiles" name none. uuids[i] is device i's UUID (NULL when unknown).
+ * out receives at most cap indices, in list order, *nout how many.
+ * Errors (message set): -EINVAL for a malformed entry, a device named twice
+ * or an ambiguous prefix, -ENODEV for a UUID no device has, -ENOTSUP for
+ * a MIG instance ("MIG-...": its energy is not metered apart), -ENOSPC when
+ * more than cap are named.
+ */
+int gb_nvml_visible_parse(const char *list, const char *const *uuids, size_t ndev, unsigned *out,
+			  size_t cap, size_t *nout);
+
 #endif

@@ -206,7 +206,7 @@ static int build(struct zoo_ctx *ctx)
 
 const struct zoo_arch gb_zoo_bert = {
 	.model = { "bert-base", "BERT-base uncased with a sequence-classification head",
-		   "transformers.BertForSequenceClassification(BertConfig())", 2 },
+		   "transformers.BertForSequenceClassification(BertConfig())", 2, 25000 },
 	.has_seq = 1,
 	.build = build,
 };

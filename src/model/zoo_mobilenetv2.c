@@ -69,6 +69,6 @@ static int build(struct zoo_ctx *ctx)
 
 const struct zoo_arch gb_zoo_mobilenetv2 = {
 	.model = { "mobilenetv2", "MobileNetV2 image classifier (ImageNet, 224x224)",
-		   "torchvision.models.mobilenet_v2", 1000 },
+		   "torchvision.models.mobilenet_v2", 1000, 10000 },
 	.build = build,
 };

@@ -65,6 +65,6 @@ static int build(struct zoo_ctx *ctx)
 
 const struct zoo_arch gb_zoo_resnet50 = {
 	.model = { "resnet50", "ResNet-50 image classifier (ImageNet, 224x224)",
-		   "torchvision.models.resnet50", 1000 },
+		   "torchvision.models.resnet50", 1000, 10000 },
 	.build = build,
 };

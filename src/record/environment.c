@@ -3,6 +3,7 @@
 #include "greenbench/sys.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -43,8 +44,16 @@ static void gpu_driver(const struct gb_meter *m, char *buf, size_t len)
 	}
 }
 
+static void env_copy(const char *var, char *buf, size_t len)
+{
+	const char *v = getenv(var);
+
+	snprintf(buf, len, "%s", v ? v : "");
+}
+
 void gb_run_result_environment(struct gb_run_result *r, const struct gb_meter *m)
 {
+	const struct gb_meter_config *cfg = m ? gb_meter_config_get(m) : NULL;
 	struct utsname u;
 
 	if (uname(&u) == 0) {
@@ -53,4 +62,13 @@ void gb_run_result_environment(struct gb_run_result *r, const struct gb_meter *m
 	}
 	cpu_model(r->cpu, sizeof r->cpu);
 	gpu_driver(m, r->gpu_driver, sizeof r->gpu_driver);
+	env_copy("SLURM_JOB_ID", r->job_id, sizeof r->job_id);
+	env_copy("SLURM_ARRAY_JOB_ID", r->array_job_id, sizeof r->array_job_id);
+	env_copy("SLURM_ARRAY_TASK_ID", r->array_task_id, sizeof r->array_task_id);
+	env_copy("SLURMD_NODENAME", r->node, sizeof r->node);
+	if (cfg && cfg->gpus) {
+		snprintf(r->gpus_visible, sizeof r->gpus_visible, "%s", cfg->gpus);
+		snprintf(r->gpus_from, sizeof r->gpus_from, "%s", cfg->gpus_from ? cfg->gpus_from : "");
+	}
+	r->cpu_per_process = cfg && cfg->cpu_per_process;
 }

@@ -75,7 +75,19 @@ static cJSON *environment_json(const struct gb_run_result *r)
 		cJSON_AddNumberToObject(g, "index", d->device_index);
 		cJSON_AddStringToObject(g, "name", d->label);
 		add_str_nonempty(g, "driver", r->gpu_driver);
+		add_str_nonempty(g, GB_RK_GPU_UUID, d->device_uuid);
 		cJSON_AddItemToArray(gpus, g);
+	}
+	add_str_nonempty(e, GB_RK_GPUS_VISIBLE, r->gpus_visible);
+	add_str_nonempty(e, GB_RK_GPUS_FROM, r->gpus_from);
+	cJSON_AddStringToObject(e, GB_RK_CPU_ENERGY_SCOPE, r->cpu_per_process ? "process" : "node");
+	if (r->job_id[0] || r->node[0]) {
+		cJSON *c = cJSON_AddObjectToObject(e, GB_RK_CLUSTER);
+
+		add_str_nonempty(c, GB_RK_JOB_ID, r->job_id);
+		add_str_nonempty(c, GB_RK_ARRAY_JOB_ID, r->array_job_id);
+		add_str_nonempty(c, GB_RK_ARRAY_TASK_ID, r->array_task_id);
+		add_str_nonempty(c, GB_RK_NODE, r->node);
 	}
 	rt = cJSON_AddObjectToObject(e, GB_RK_RUNTIME);
 	for (size_t i = 0; i < r->n_runtime_meta; i++)

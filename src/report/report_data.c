@@ -38,12 +38,13 @@ static void csv_num(FILE *f, int valid, double v)
 int gb_report_write_csv(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
 	fputs("campaign,model,batch,runtime,ep,label,runs_ok,runs_failed,runs_suspect,runs_invalid,verdict,verdict_reasons", f);
-	for (int k = 0; k < GB_RM_COUNT; k++)
+	for (int k = 0; k < GB_RF_COUNT; k++)
 		fprintf(f, ",%s_mean,%s_ci_lo,%s_ci_hi", gb_rmetrics[k].key, gb_rmetrics[k].key, gb_rmetrics[k].key);
-	fputs(",gpu_energy_method,cpu_energy_method,total_energy_methods,cv_energy_per_item,rank,pareto\n", f);
+	fputs(",per_items,gpu_energy_method,cpu_energy_method,total_energy_methods,cv_energy_per_item,rank,pareto\n", f);
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
 		char why[128];
+
 		fprintf(f, "%lld,", (long long)r->info.id);
 		csv_str(f, c->model);
 		fprintf(f, ",%u,", c->batch);
@@ -56,12 +57,12 @@ int gb_report_write_csv(const struct gb_report_format *self, const struct gb_rep
 		fprintf(f, ",%zu,%zu,%zu,%zu,%s,", c->n_ok, c->n_failed, c->n_suspect, c->n_invalid,
 			gb_verdict_level_name(c->verdict));
 		csv_str(f, why);
-		for (int k = 0; k < GB_RM_COUNT; k++) {
+		for (int k = 0; k < GB_RF_COUNT; k++) {
 			csv_num(f, c->m[k].valid, c->m[k].mean);
 			csv_num(f, c->m[k].ci_valid, c->m[k].lo);
 			csv_num(f, c->m[k].ci_valid, c->m[k].hi);
 		}
-		fputc(',', f);
+		fprintf(f, ",%u,", c->per_items);
 		csv_str(f, c->gpu_method);
 		fputc(',', f);
 		csv_str(f, c->cpu_method);
@@ -106,7 +107,10 @@ static cJSON *config_json(const struct gb_report_config *c)
 	for (int k = 0; k < GB_VR_COUNT; k++)
 		if (c->verdict_reasons & (1u << k))
 			cJSON_AddItemToArray(reasons, cJSON_CreateString(gb_verdict_reasons[k].name));
-	for (int k = 0; k < GB_RM_COUNT; k++) {
+	cJSON_AddNumberToObject(o, "per_items", c->per_items);
+	add_str(o, "zoo", c->zoo);
+	add_str(o, "converted_from", c->converted_from);
+	for (int k = 0; k < GB_RF_COUNT; k++) {
 		const struct gb_ci *ci = &c->m[k];
 		if (!ci->valid)
 			continue;
@@ -147,6 +151,76 @@ static cJSON *corr_json(const struct gb_report_corr *c)
 	return o;
 }
 
+static void change_json(cJSON *o, const char *k, int valid, int ci_valid, double pct, double lo, double hi, int excl)
+{
+	cJSON *c;
+
+	if (!valid)
+		return;
+	c = cJSON_AddObjectToObject(o, k);
+	cJSON_AddNumberToObject(c, "pct", pct);
+	add_num(c, "ci95_lo_pct", ci_valid, lo);
+	add_num(c, "ci95_hi_pct", ci_valid, hi);
+	if (ci_valid)
+		cJSON_AddBoolToObject(c, "excludes_zero", excl);
+}
+
+static void conversions_json(const struct gb_report *r, cJSON *arr)
+{
+	for (size_t i = 0; i < r->nconversions; i++) {
+		const struct gb_report_conversion *cv = &r->conversions[i];
+		cJSON *o = cJSON_CreateObject();
+		add_str(o, "model", r->cfgs[cv->a].model);
+		cJSON_AddNumberToObject(o, "batch", r->cfgs[cv->a].batch);
+		add_str(o, "framework", r->cfgs[cv->a].label);
+		add_str(o, "converted", r->cfgs[cv->b].label);
+		add_str(o, "converted_from", r->cfgs[cv->b].converted_from);
+		change_json(o, "energy_per_item", cv->energy.valid, cv->energy.ci_valid, cv->energy.pct,
+			    cv->energy.lo_pct, cv->energy.hi_pct, cv->energy.excludes_zero);
+		change_json(o, "time_per_item", cv->time.valid, cv->time.ci_valid, cv->time.pct,
+			    cv->time.lo_pct, cv->time.hi_pct, cv->time.excludes_zero);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+static void findings_json(const struct gb_report *r, cJSON *arr)
+{
+	static const char *const verdicts[] = { "holds", "fails", "untestable" };
+
+	for (int k = 0; k < GB_CLAIM_COUNT; k++) {
+		const struct gb_report_finding *f = &r->findings[k];
+		cJSON *o = cJSON_CreateObject();
+		add_str(o, "claim", gb_claims[f->claim].id);
+		add_str(o, "statement", gb_claims[f->claim].statement);
+		add_str(o, "verdict", verdicts[f->verdict]);
+		cJSON_AddNumberToObject(o, "n", (double)f->n);
+		cJSON_AddNumberToObject(o, "n_agreeing", (double)f->n_for);
+		add_num(o, "value", 1, f->value);
+		add_num(o, "p", 1, f->p);
+		add_str(o, "detail", f->detail);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+static void environment_json(const struct gb_report *r, cJSON *arr)
+{
+	for (size_t i = 0; i < r->nenvs; i++) {
+		const struct gb_store_environment *e = &r->envs[i];
+		cJSON *o = cJSON_CreateObject(), *g = cJSON_Parse(e->gpus_json), *rt = cJSON_Parse(e->runtime_json);
+		add_str(o, "host", e->host);
+		add_str(o, "cpu", e->cpu);
+		add_str(o, "kernel", e->kernel);
+		add_str(o, "runtime", e->runtime);
+		add_str(o, "greenbench_version", e->version);
+		if (g)
+			cJSON_AddItemToObject(o, "gpus", g);
+		if (rt)
+			cJSON_AddItemToObject(o, "runtime_details", rt);
+		cJSON_AddNumberToObject(o, "runs", (double)e->nruns);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
 int gb_report_write_json(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
 	cJSON *root = cJSON_CreateObject(), *camp, *cfgs, *prs, *cor, *w;
@@ -184,6 +258,9 @@ int gb_report_write_json(const struct gb_report_format *self, const struct gb_re
 	cor = cJSON_AddObjectToObject(root, "spearman");
 	cJSON_AddItemToObject(cor, "time_per_item_vs_energy_per_item", corr_json(&r->time_energy));
 	cJSON_AddItemToObject(cor, "gpu_util_vs_gpu_power", corr_json(&r->util_power));
+	conversions_json(r, cJSON_AddArrayToObject(root, "conversions"));
+	findings_json(r, cJSON_AddArrayToObject(root, "findings"));
+	environment_json(r, cJSON_AddArrayToObject(root, "environment"));
 	w = cJSON_AddArrayToObject(root, "warnings");
 	for (size_t i = 0; i < r->nwarnings; i++)
 		cJSON_AddItemToArray(w, cJSON_CreateString(r->warnings[i]));

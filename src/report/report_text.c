@@ -67,7 +67,7 @@ int gb_report_write_text(const struct gb_report_format *self, const struct gb_re
 					w[c] = width(gb_rtable_cell(tb, row, c));
 		fprintf(f, "%s%s\n\n", md ? "## " : "", tb->title);
 		if (!tb->nrows) {
-			fprintf(f, "(none)\n\n");
+			fprintf(f, "%s\n\n", tb->empty[0] ? tb->empty : "(none)");
 			continue;
 		}
 		for (size_t row = 0; row <= tb->nrows; row++) {
@@ -97,6 +97,8 @@ out:
 	gb_rtables_free(t, nt);
 	return ret;
 }
+
+#define LATEX_WIDE 8	/* columns */
 
 static void latex_escape(FILE *f, const char *s)
 {
@@ -128,12 +130,22 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 
 	if ((ret = gb_rtables_build(r, &t, &nt)))
 		return ret;
-	fputs("% greenbench report; needs \\usepackage{booktabs}\n", f);
+	fputs("% greenbench report; needs \\usepackage{booktabs,graphicx}\n", f);
 	for (size_t i = 0; i < nt; i++) {
 		const struct rtable *tb = &t[i];
+		if (!tb->nrows) {
+			fputs("\\paragraph{", f);
+			latex_escape(f, tb->title);
+			fputs("} ", f);
+			latex_escape(f, tb->empty[0] ? tb->empty : "(none)");
+			fputs("\n\n", f);
+			continue;
+		}
 		fputs("\\begin{table}[htbp]\n\\centering\n\\scriptsize\n\\caption{", f);
 		latex_escape(f, tb->title);
-		fputs("}\n\\begin{tabular}{", f);
+		/* Wide tables (Table 1 has some twenty columns) are scaled to the
+		 * text width rather than running off the page. */
+		fputs(tb->ncols > LATEX_WIDE ? "}\n\\resizebox{\\textwidth}{!}{%\n\\begin{tabular}{" : "}\n\\begin{tabular}{", f);
 		for (size_t c = 0; c < tb->ncols; c++)
 			fputc(c < 3 ? 'l' : 'r', f);
 		fputs("}\n\\toprule\n", f);
@@ -147,7 +159,7 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 			if (!row)
 				fputs("\\midrule\n", f);
 		}
-		fputs("\\bottomrule\n\\end{tabular}\n", f);
+		fputs(tb->ncols > LATEX_WIDE ? "\\bottomrule\n\\end{tabular}}\n" : "\\bottomrule\n\\end{tabular}\n", f);
 		if (tb->note[0]) {
 			fputs("\\par\\smallskip\\footnotesize ", f);
 			latex_escape(f, tb->note);

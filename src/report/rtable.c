@@ -47,13 +47,31 @@ void gb_rtable_ci_cell(const struct gb_ci *c, const char *method, char *buf, siz
 		num(c->hi, h, sizeof h);
 		off = (size_t)snprintf(buf, len, "%s (%s to %s)", m, lo, h);
 	} else if (c->ci_valid) {
-		num(c->hi - c->mean, h, sizeof h);
+		/* Rounding error of identical values is no spread. */
+		num(c->hi - c->mean > 1e-9 * fabs(c->mean) ? c->hi - c->mean : 0, h, sizeof h);
 		off = (size_t)snprintf(buf, len, "%s ± %s", m, h);
 	} else {
 		off = (size_t)snprintf(buf, len, "%s", m);
 	}
 	if (method && *method && off < len)
 		snprintf(buf + off, len - off, " [%s]", method);
+}
+
+void gb_rtable_scaled_cell(const struct gb_ci *c, double f, const char *method, char *buf, size_t len)
+{
+	struct gb_ci s = *c;
+
+	s.mean *= f;
+	s.lo *= f;
+	s.hi *= f;
+	gb_rtable_ci_cell(&s, method, buf, len);
+}
+
+void gb_rtable_list_add(char *buf, size_t len, size_t *used, const char *one)
+{
+	if (strstr(buf, one) || *used >= len)
+		return;
+	*used += (size_t)snprintf(buf + *used, len - *used, "%s%s", *used ? "; " : "", one);
 }
 
 static void builder_init(struct gb_rtable_builder *b, struct rtable *t, const char *title, size_t ncols)

@@ -11,6 +11,7 @@
 struct rtable {
 	char title[160];
 	char note[1024];	/* shown under the table; may be empty */
+	char empty[320];	/* no rows: why, shown in one line instead of the table */
 	size_t ncols, nrows;	/* nrows excludes the header row */
 	char **cells;		/* (nrows + 1) * ncols, row 0 is the header */
 };
@@ -27,6 +28,10 @@ void gb_rtable_add(struct gb_rtable_builder *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "12.3 ± 0.4 [method]", the mean alone for one value, or <not supported>. */
 void gb_rtable_ci_cell(const struct gb_ci *c, const char *method, char *buf, size_t len);
+/* The same with mean and interval times f (a change of unit). */
+void gb_rtable_scaled_cell(const struct gb_ci *c, double f, const char *method, char *buf, size_t len);
+/* Append one to buf, a "; "-joined list, unless it is there already. */
+void gb_rtable_list_add(char *buf, size_t len, size_t *used, const char *one);
 
 /*
  * A report section: one table of the report. Adding a section = one file
@@ -45,12 +50,18 @@ struct gb_report_section {
 extern const struct gb_report_section gb_report_sections[];
 extern const size_t gb_report_section_count;
 
+int gb_section_environment(const struct gb_report_section *self, const struct gb_report *r,
+			   struct gb_rtable_builder *b);
 int gb_section_table1(const struct gb_report_section *self, const struct gb_report *r,
 		      struct gb_rtable_builder *b);
 int gb_section_table3(const struct gb_report_section *self, const struct gb_report *r,
 		      struct gb_rtable_builder *b);
 int gb_section_table2(const struct gb_report_section *self, const struct gb_report *r,
 		      struct gb_rtable_builder *b);
+int gb_section_conversions(const struct gb_report_section *self, const struct gb_report *r,
+			   struct gb_rtable_builder *b);
+int gb_section_findings(const struct gb_report_section *self, const struct gb_report *r,
+			struct gb_rtable_builder *b);
 int gb_section_pairs(const struct gb_report_section *self, const struct gb_report *r,
 		     struct gb_rtable_builder *b);
 

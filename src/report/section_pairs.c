@@ -30,5 +30,7 @@ int gb_section_pairs(const struct gb_report_section *self, const struct gb_repor
 	snprintf(b->t->note, sizeof b->t->note,
 		 "Two-sided Mann-Whitney U on energy per item between configurations of the same model and batch "
 		 "(exact when both have at most 8 runs and no ties); Cliff's delta > 0 means A uses more energy per item.");
+	snprintf(b->t->empty, sizeof b->t->empty,
+		 "No pairwise tests: no two configurations of the same model and batch have two or more ok runs each.");
 	return 0;
 }

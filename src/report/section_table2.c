@@ -12,11 +12,10 @@ int gb_section_table2(const struct gb_report_section *self, const struct gb_repo
 	char buf[128];
 
 	(void)self;
-	/* Only campaigns that measured accuracy (data: in the file) have it. */
-	if (!r->has_accuracy) {
-		b->skip = 1;
-		return 0;
-	}
+	/* Only campaigns that measured accuracy (data: in the file) have it;
+	 * the others say how to get it. */
+	snprintf(b->t->empty, sizeof b->t->empty,
+		 "No accuracy: no run was measured on labelled data. Give a model `data:` (and `limit:`) in the experiment file.");
 
 	gb_rtable_add(b, "Model");
 	gb_rtable_add(b, "Batch");

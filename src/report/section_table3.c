@@ -1,6 +1,7 @@
 /*
- * Table 3: one row per model and batch, one column per runtime/EP, each
- * cell the energy per item and its ratio to the row's lowest.
+ * Table 3 as in the study: per model, batch and runtime one column per
+ * execution provider, each cell the energy per item and its ratio to the
+ * row's lowest.
  */
 #include "report/rtable.h"
 
@@ -10,58 +11,79 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One row of Table 3: same model, batch and runtime. */
+static int same_row3(const struct gb_report_config *a, const struct gb_report_config *b)
+{
+	return a->ep[0] && b->ep[0] && !strcmp(a->model, b->model) && a->batch == b->batch &&
+	       !strcmp(a->runtime, b->runtime);
+}
+
+/* Table 3 as in the study: per model, batch and runtime, one column per
+ * execution provider, energy per item and its ratio to the row's best. */
 int gb_section_table3(const struct gb_report_section *self, const struct gb_report *r,
 		      struct gb_rtable_builder *b)
 {
-	const char **labels = calloc(r->ncfgs + 1, sizeof *labels);
-	size_t nlabels = 0;
-	char buf[128], m[32];
+	const char **eps = calloc(r->ncfgs + 1, sizeof *eps);
+	size_t neps = 0;
+	char buf[128];
 
 	(void)self;
-	if (!labels)
+	if (!eps)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		size_t l;
-		for (l = 0; l < nlabels && strcmp(labels[l], r->cfgs[i].label); l++)
+		if (!r->cfgs[i].ep[0])
+			continue;
+		for (l = 0; l < neps && strcmp(eps[l], r->cfgs[i].ep); l++)
 			;
-		if (l == nlabels)
-			labels[nlabels++] = r->cfgs[i].label;
+		if (l == neps)
+			eps[neps++] = r->cfgs[i].ep;
 	}
-	b->t->ncols = 2 + nlabels;
+	b->t->ncols = 3 + neps;
+
 	gb_rtable_add(b, "Model");
 	gb_rtable_add(b, "Batch");
-	for (size_t l = 0; l < nlabels; l++)
-		gb_rtable_add(b, "%s", labels[l]);
+	gb_rtable_add(b, "Runtime");
+	for (size_t l = 0; l < neps; l++)
+		gb_rtable_add(b, "%s", eps[l]);
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
 		double best = INFINITY;
-		if (i && !strcmp(r->cfgs[i - 1].model, c->model) && r->cfgs[i - 1].batch == c->batch)
+		size_t seen = 0;
+		if (!c->ep[0])
 			continue;
-		for (size_t j = i; j < r->ncfgs && !strcmp(r->cfgs[j].model, c->model) && r->cfgs[j].batch == c->batch; j++)
-			if (r->cfgs[j].m[GB_RM_EPI].valid && r->cfgs[j].m[GB_RM_EPI].mean < best)
+		for (size_t j = 0; j < i; j++)
+			seen += same_row3(&r->cfgs[j], c);
+		if (seen)
+			continue;
+		for (size_t j = i; j < r->ncfgs; j++)
+			if (same_row3(&r->cfgs[j], c) && r->cfgs[j].m[GB_RM_EPI].valid && r->cfgs[j].m[GB_RM_EPI].mean < best)
 				best = r->cfgs[j].m[GB_RM_EPI].mean;
 		gb_rtable_add(b, "%s", c->model);
 		gb_rtable_add(b, "%u", c->batch);
-		for (size_t l = 0; l < nlabels; l++) {
+		gb_rtable_add(b, "%s", c->runtime);
+		for (size_t l = 0; l < neps; l++) {
 			const struct gb_report_config *hit = NULL;
-			for (size_t j = i; j < r->ncfgs && !strcmp(r->cfgs[j].model, c->model) && r->cfgs[j].batch == c->batch; j++)
-				if (!strcmp(r->cfgs[j].label, labels[l]))
+			for (size_t j = i; j < r->ncfgs; j++)
+				if (same_row3(&r->cfgs[j], c) && !strcmp(r->cfgs[j].ep, eps[l]))
 					hit = &r->cfgs[j];
 			if (!hit) {
 				gb_rtable_add(b, "-");
 				continue;
 			}
 			gb_rtable_ci_cell(&hit->m[GB_RM_EPI], NULL, buf, sizeof buf);
-			if (hit->m[GB_RM_EPI].valid && best > 0) {
-				snprintf(m, sizeof m, "%.2f", hit->m[GB_RM_EPI].mean / best);
-				gb_rtable_add(b, "%s (×%s)", buf, m);
-			} else {
+			if (hit->m[GB_RM_EPI].valid && best > 0)
+				gb_rtable_add(b, "%s (×%.2f)", buf, hit->m[GB_RM_EPI].mean / best);
+			else if (!hit->n_ok)
+				gb_rtable_add(b, "failed");
+			else
 				gb_rtable_add(b, "%s", buf);
-			}
 		}
 	}
 	snprintf(b->t->note, sizeof b->t->note,
 		 "Energy per item (mJ), mean ± 95%% CI; (×k) = k times the lowest of its row. '-' = not in the campaign.");
-	free(labels);
+	snprintf(b->t->empty, sizeof b->t->empty,
+		 "No run names an execution provider, so there is nothing to compare across providers.");
+	free(eps);
 	return 0;
 }

@@ -7,10 +7,13 @@
 #include "report/rtable.h"
 
 const struct gb_report_section gb_report_sections[] = {
+	{ "environment", "Environment", 2, gb_section_environment },
 	{ "table1", "Table 1: energy and performance per model, batch size and runtime/EP", 0,
 	  gb_section_table1 },
-	{ "table3", "Table 3: execution providers compared (energy per item, mJ)", 0, gb_section_table3 },
 	{ "table2", "Table 2: accuracy", 5, gb_section_table2 },
+	{ "table3", "Table 3: execution providers compared (energy per item, mJ)", 0, gb_section_table3 },
+	{ "conversions", "RQ2: each framework's model against its converted model", 6, gb_section_conversions },
+	{ "findings", "The study's findings, checked", 4, gb_section_findings },
 	{ "pairs", "Pairwise tests: energy per item", 7, gb_section_pairs },
 };
 

@@ -2,6 +2,8 @@
  * Model outputs on real inputs through a runtime session (evaluate.h).
  */
 #include "greenbench/evaluate.h"
+#include "greenbench/bench.h"
+#include "model/half.h"
 #include "greenbench/error.h"
 
 #include <errno.h>
@@ -30,8 +32,10 @@ int gb_eval_map_inputs(const struct gb_tensor_info *in, size_t nin, const struct
 	return 0;
 }
 
-int gb_eval_scores(const struct gb_runtime_ops *rt, void *session, const struct gb_tensor *in,
-		   size_t nin, size_t rows, const float **scores, size_t *ncls)
+/* The first float32 output as scores; with conv (may be NULL), a float16
+ * or bfloat16 one when there is none, widened into *conv (grown to *cap). */
+static int scores_of(const struct gb_runtime_ops *rt, void *session, const struct gb_tensor *in, size_t nin,
+		     size_t rows, float **conv, size_t *cap, const float **scores, size_t *ncls)
 {
 	const struct gb_tensor *out = NULL;
 	size_t nout = 0, count;
@@ -46,23 +50,49 @@ int gb_eval_scores(const struct gb_runtime_ops *rt, void *session, const struct 
 		ret = rt->outputs(session, &out, &nout);
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < nout; i++) {
-		const struct gb_tensor *t = &out[i];
+	for (int pass = 0; pass < (conv ? 2 : 1); pass++)
+		for (size_t i = 0; i < nout; i++) {
+			const struct gb_tensor *t = &out[i];
+			enum gb_dtype d = t->info.dtype;
+			size_t esize = d == GB_DTYPE_F32 ? sizeof(float) : sizeof(uint16_t);
 
-		if (t->info.dtype != GB_DTYPE_F32 || t->info.rank < 1)
-			continue;
-		if (t->info.dims[0] < (int64_t)rows || t->info.dims[0] <= 0)
-			return gb_error_set(-EINVAL, "output '%s' has %lld rows for a batch of %zu",
-					    t->info.name, (long long)t->info.dims[0], rows);
-		count = t->bytes / sizeof(float);
-		*ncls = count / (size_t)t->info.dims[0];
-		if (!*ncls)
-			return gb_error_set(-EINVAL, "output '%s' is empty", t->info.name);
-		*scores = t->data;
-		return 0;
-	}
-	return gb_error_set(-EINVAL, "the model has no float32 output to score (%zu output%s)", nout,
-			    nout == 1 ? "" : "s");
+			if ((pass ? d != GB_DTYPE_F16 && d != GB_DTYPE_BF16 : d != GB_DTYPE_F32) || t->info.rank < 1)
+				continue;
+			if (t->info.dims[0] < (int64_t)rows || t->info.dims[0] <= 0)
+				return gb_error_set(-EINVAL, "output '%s' has %lld rows for a batch of %zu",
+						    t->info.name, (long long)t->info.dims[0], rows);
+			count = t->bytes / esize;
+			*ncls = count / (size_t)t->info.dims[0];
+			if (!*ncls)
+				return gb_error_set(-EINVAL, "output '%s' is empty", t->info.name);
+			if (!pass) {
+				*scores = t->data;
+				return 0;
+			}
+			if (count > *cap) {
+				float *nb = realloc(*conv, count * sizeof *nb);
+
+				if (!nb)
+					return gb_error_set(-ENOMEM, "out of memory");
+				*conv = nb;
+				*cap = count;
+			}
+			for (size_t k = 0; k < count; k++) {
+				uint16_t u = ((const uint16_t *)t->data)[k];
+
+				(*conv)[k] = d == GB_DTYPE_F16 ? gb_half_to_float(u) : gb_bf16_to_float(u);
+			}
+			*scores = *conv;
+			return 0;
+		}
+	return gb_error_set(-EINVAL, "the model has no float32%s output to score (%zu output%s)",
+			    conv ? ", float16 or bfloat16" : "", nout, nout == 1 ? "" : "s");
+}
+
+int gb_eval_scores(const struct gb_runtime_ops *rt, void *session, const struct gb_tensor *in,
+		   size_t nin, size_t rows, const float **scores, size_t *ncls)
+{
+	return scores_of(rt, session, in, nin, rows, NULL, NULL, scores, ncls);
 }
 
 int gb_eval_init(struct gb_eval *e, const struct gb_runtime_ops *rt, void *session,
@@ -158,4 +188,58 @@ int gb_eval_accuracy(struct gb_eval *e, struct gb_accuracy *acc, uint64_t *batch
 			return ret;
 		(*batches)++;
 	}
+}
+
+/* ---- two sessions on the same batches ------------------------------------ */
+
+int gb_eval_compare_batch(struct gb_eval_side *s, const struct gb_tensor *t, size_t nt, size_t rows,
+			  const int64_t *labels, struct gb_eval_tally *ty, int *failed)
+{
+	const float *sc[2];
+	size_t ncls[2];
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		*failed = i;
+		if ((ret = gb_eval_map_inputs(s[i].in, s[i].nin, t, nt, s[i].bound)) < 0 ||
+		    (ret = scores_of(s[i].rt, s[i].session, s[i].bound, s[i].nin, rows, &s[i].conv, &s[i].conv_cap,
+				     &sc[i], &ncls[i])) < 0 ||
+		    (labels && (ret = gb_accuracy_add(&s[i].acc, sc[i], rows, ncls[i], labels)) < 0))
+			return ret;
+	}
+	*failed = -1;
+	if (ncls[0] != ncls[1])
+		return gb_error_set(-EINVAL, "the outputs differ in size: a gives %zu scores per item, b %zu",
+				    ncls[0], ncls[1]);
+	gb_agreement_add(&ty->g, sc[0], sc[1], rows, ncls[0]);
+	ty->ncls = ncls[0];
+	ty->batches++;
+	ty->items += rows;
+	return 0;
+}
+
+void gb_eval_side_release(struct gb_eval_side *s)
+{
+	free(s->conv);
+	s->conv = NULL;
+	s->conv_cap = 0;
+}
+
+int gb_eval_compare_generated(struct gb_eval_side *s, const struct gb_input_config *ic,
+			      uint64_t nbatches, struct gb_eval_tally *ty, int *failed)
+{
+	struct gb_input_config c = *ic;
+	struct gb_tensor *t = NULL;
+	uint64_t batch = 0;
+	int ret = 0;
+
+	for (uint64_t i = 0; !ret && i < nbatches; i++) {
+		c.seed = ic->seed + i;
+		*failed = 0;
+		if ((ret = gb_bench_explain_oom(gb_inputs_new(s[0].in, s[0].nin, &c, &t, &batch), ic->batch)) < 0)
+			return ret;
+		ret = gb_eval_compare_batch(s, t, s[0].nin, batch, NULL, ty, failed);
+		gb_inputs_free(t, s[0].nin);
+	}
+	return ret;
 }

@@ -10,7 +10,8 @@
  * SessionOptionsAppendExecutionProvider_TensorRT_V2 (ort_trt.c). "cuda:1"
  * selects the second CUDA device.
  *
- * EP options (--ep-option k=v): provider_lib=PATH and device_id=N are ours;
+ * EP options (--ep-option k=v): static_dims=0|1 (ort_dims.c), provider_lib=PATH
+ * and device_id=N are ours;
  * session.* keys become session config entries; every other key goes to the
  * provider as it is (cudnn_conv_algo_search, enable_cuda_graph, ...), after
  * the few we know are checked so a typo fails before a long load.
@@ -202,6 +203,11 @@ static int apply_ep_options(struct gb_ort_session *s, const struct gb_runtime_op
 	for (size_t i = 0; i < opt->n_ep_options; i++) {
 		const char *k = opt->ep_options[i].key, *v = opt->ep_options[i].value;
 
+		if (!strcmp(k, GB_ORT_STATIC_DIMS)) {
+			if ((ret = gb_ort_dims_option(s, v)))
+				return ret;
+			continue;
+		}
 		if (!strncmp(k, "session.", 8)) {
 			ret = gb_ort_check(s->api->AddSessionConfigEntry(so, k, v),
 					   "cannot set a session config entry");
@@ -210,7 +216,7 @@ static int apply_ep_options(struct gb_ort_session *s, const struct gb_runtime_op
 			continue;
 		}
 		if (!strcmp(s->ep, "cpu"))
-			return gb_error_set(-EINVAL, "ep 'cpu' has no option '%s' (only session.* config entries)",
+			return gb_error_set(-EINVAL, "ep 'cpu' has no option '%s' (only static_dims and session.* config entries)",
 					    k);
 		/* TensorRT's own are ort_trt.c's (trt.h). */
 		if (tensorrt && strcmp(k, "device_id"))
@@ -335,6 +341,8 @@ static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_o
 	ret = apply_ep_options(s, opt, so, keys, vals, &nkv);
 	if (!ret)
 		ret = set_threads_and_level(s, opt, so);
+	if (!ret)
+		ret = gb_ort_dims_apply(s, opt, so);
 	if (ret)
 		goto fail;
 	if (plugin && plugin->how == GB_ORT_EP_TENSORRT_V2) {
@@ -389,6 +397,8 @@ static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_o
 	gb_ort_meta_add(s, "inter_op_threads", s->inter);
 	if (s->trt)
 		gb_ort_trt_describe(s);
+	gb_ort_meta_add(s, GB_ORT_STATIC_DIMS, s->dims_symbolic ? "0" : "1");
+	gb_ort_meta_add(s, "free_dims", s->free_dims);
 	*session = s;
 	s = NULL;
 fail:
@@ -468,6 +478,7 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.summary = "ONNX Runtime through its C API (ep: cpu, cuda, tensorrt)",
 	.eps = gb_ort_eps,
 	.ep_required = 1,
+	.axes = gb_ort_axes,
 	.probe = ort_probe,
 	.open = ort_open,
 	.describe = ort_describe,
@@ -514,6 +525,7 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.summary = "ONNX Runtime through its C API (not built)",
 	.eps = gb_ort_eps,
 	.ep_required = 1,
+	.axes = gb_ort_axes,
 	.probe = ort_unavailable,
 	.open = ort_open_unavailable,
 };

@@ -112,11 +112,25 @@ struct gb_ort_session {
 	char provider_lib[4096];
 	int device_id;
 	char opt_level[8], intra[16], inter[16];
+	int dims_symbolic;		/* static_dims=0 (ort_dims.c) */
+	char free_dims[512];		/* "batch=1,seq=128": the dims fixed */
 	uint64_t batches_run;		/* by run_batches(), successful ones */
 	struct gb_ort_trt *trt;		/* ep tensorrt only (ort_trt.c) */
 	struct gb_kv meta[GB_ORT_META_MAX];
 	size_t nmeta;
 };
+
+/* ---- free dimensions (ort_dims.c) ------------------------------------ */
+
+/* The value of ep option static_dims: "1" (default) fixes the model's
+ * symbolic dims to the run's shape, "0" keeps them; -EINVAL otherwise. */
+int gb_ort_dims_option(struct gb_ort_session *s, const char *value);
+/* Before CreateSession: unless static_dims=0 or opt->shapes is NULL, read
+ * the model's graph inputs and add a free-dimension override to so for
+ * each symbolic dim the run's shape gives (gb_inputs_free_dims()), listed
+ * in s->free_dims. */
+int gb_ort_dims_apply(struct gb_ort_session *s, const struct gb_runtime_options *opt,
+		      OrtSessionOptions *so);
 
 /* Add k=v (borrowed, must outlive the session) to the session's
  * metadata; empty or NULL values and entries past GB_ORT_META_MAX are

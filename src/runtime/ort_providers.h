@@ -11,6 +11,8 @@
 #ifndef GB_RUNTIME_ORT_PROVIDERS_H
 #define GB_RUNTIME_ORT_PROVIDERS_H
 
+#include "greenbench/runtime.h"
+
 /* How a provider is added to a session. */
 enum gb_ort_ep_how {
 	GB_ORT_EP_BUILTIN,	/* ORT's own (cpu) */
@@ -29,7 +31,13 @@ enum gb_ort_ep_how {
 	X("tensorrt", "TensorrtExecutionProvider", "libonnxruntime_providers_tensorrt.so",    \
 	  "libnvinfer.so.10", "TensorRT", GB_ORT_EP_TENSORRT_V2)
 
+/* The ep option that keeps or fixes the model's symbolic dims, valid for
+ * every provider (ort_dims.c). */
+#define GB_ORT_STATIC_DIMS "static_dims"
+
 /* The greenbench names of GB_ORT_PROVIDERS, NULL-terminated (ort_env.c). */
 extern const char *const gb_ort_eps[];
+/* The ort row's tunable axes (src/runtime/runtimes.c, beside the rows). */
+extern const struct gb_runtime_axis gb_ort_axes[];
 
 #endif

@@ -12,25 +12,89 @@
 #include "greenbench/worker.h"
 #include "runtime/ort_providers.h"
 
+#include "greenbench/error.h"
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct gb_runtime_ops gb_runtime_ort;
 
 static const char *const torch_eps[] = { "cpu", "cuda", NULL };
 
+/* ---- Tunable axes, one table per row ------------------------------------
+ *
+ * What `greenbench advise` may try, and how (docs/advise.md). Columns:
+ * name (the option key), default (unset), values tried besides it (NULL:
+ * 1, 2, 4, ... CPUs), EPs, effect (SPEED: outputs unchanged; NUMERIC:
+ * checked against the fp32 reference), scope, where it goes, what it
+ * needs, whether it pins the batch. Options ORT documents but that are
+ * left out, and why, are in docs/advise.md. */
+
+#define S(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define CUDA_EPS S("cuda")
+#define SPEED GB_AXIS_SPEED
+#define NUMERIC GB_AXIS_NUMERIC
+#define SESSION GB_AXIS_SESSION
+
+/* ORT's CUDA provider options (OrtCUDAProviderOptionsV2), shared by the C
+ * backend and ort-python, which pass them to the provider as they are. */
+#define ORT_CUDA_AXES                                                                                  \
+	{ "prefer_nhwc", "0", S("1"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },   \
+	{ "cudnn_conv_algo_search", "EXHAUSTIVE", S("HEURISTIC"), 0, CUDA_EPS, NUMERIC, SESSION,      \
+	  GB_AXIS_VIA_OPTION, NULL, 0 },                                                               \
+	{ "use_tf32", "1", S("0"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },       \
+	{ "cudnn_conv_use_max_workspace", "1", S("0"), 0, CUDA_EPS, SPEED, SESSION,                   \
+	  GB_AXIS_VIA_OPTION, NULL, 0 }
+
+/* The C backend's row (src/runtime/ort.c) takes its axes from here. */
+const struct gb_runtime_axis gb_ort_axes[] = {
+	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0 },
+	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0 },
+	{ "dtype", "fp32", S("fp16"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_MODEL_DTYPE, NULL, 0 },
+	{ "io", "host", S("device"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_IO, NULL, 0 },
+	{ "enable_cuda_graph", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, "io=device", 1 },
+	ORT_CUDA_AXES,
+	{ .name = NULL },
+};
+
+static const struct gb_runtime_axis ort_python_axes[] = {
+	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0 },
+	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0 },
+	ORT_CUDA_AXES,
+	{ .name = NULL },
+};
+
+/* workers/torch_worker.py's options. */
+static const struct gb_runtime_axis torch_axes[] = {
+	{ "dtype", "fp32", S("fp16", "bf16"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
+	{ "channels_last", "0", S("1"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
+	{ "compile", "none", S("default", "max-autotune-no-cudagraphs"), 0, NULL, NUMERIC, SESSION,
+	  GB_AXIS_VIA_OPTION, NULL, 0 },
+	{ "cuda_graphs", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, NULL, 1 },
+	{ .name = NULL },
+};
+
+#undef S
+#undef CUDA_EPS
+#undef SPEED
+#undef NUMERIC
+#undef SESSION
+
 /* torch takes zoo models by name: PyTorch's own model is the study's
  * "original model" row (docs/worker-protocol.md). */
-static const struct gb_runtime_ops gb_runtime_torch = GB_WORKER_RUNTIME(
+static const struct gb_runtime_ops gb_runtime_torch = GB_WORKER_RUNTIME_AXES(
 	"torch", "torch_worker.py",
 	"PyTorch in a Python worker (eager, torch.compile, CUDA graphs; workers/torch_worker.py)",
-	torch_eps, 1);
+	torch_eps, 1, torch_axes);
 
 /* Python's onnxruntime takes the C backend's provider names. */
-static const struct gb_runtime_ops gb_runtime_ort_python = GB_WORKER_RUNTIME(
+static const struct gb_runtime_ops gb_runtime_ort_python = GB_WORKER_RUNTIME_AXES(
 	"ort-python", "ort_worker.py",
-	"ONNX Runtime through its Python API in a worker (workers/ort_worker.py)", gb_ort_eps, 0);
+	"ONNX Runtime through its Python API in a worker (workers/ort_worker.py)", gb_ort_eps, 0,
+	ort_python_axes);
 
 const struct gb_runtime_ops *const gb_runtime_table[] = {
 	&gb_runtime_ort,
@@ -110,4 +174,104 @@ void gb_runtime_options_init(struct gb_runtime_options *opt)
 	memset(opt, 0, sizeof *opt);
 	opt->ep = "cpu";
 	opt->graph_opt_level = -1;
+}
+
+/* ---- axes ---------------------------------------------------------------- */
+
+static int axis_on_ep(const struct gb_runtime_axis *a, const char *ep)
+{
+	struct gb_runtime_ops probe = { .eps = a->eps };
+
+	return !ep || !a->eps || gb_runtime_accepts_ep(&probe, ep);
+}
+
+size_t gb_runtime_axes(const struct gb_runtime_ops *rt, const char *ep,
+		       const struct gb_runtime_axis **out, size_t max)
+{
+	size_t n = 0;
+
+	for (const struct gb_runtime_axis *a = rt->axes; a && a->name && n < max; a++)
+		if (axis_on_ep(a, ep))
+			out[n++] = a;
+	return n;
+}
+
+const struct gb_runtime_axis *gb_runtime_axis_find(const struct gb_runtime_ops *rt, const char *name)
+{
+	for (const struct gb_runtime_axis *a = rt->axes; a && a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+size_t gb_runtime_axis_values(const struct gb_runtime_axis *a, unsigned ncpus, const char **out,
+			      char (*store)[16], size_t max)
+{
+	unsigned top = a->range_max ? a->range_max : (ncpus ? ncpus : 1);
+	size_t n = 0;
+
+	if (a->values) {
+		for (; a->values[n] && n < max; n++)
+			out[n] = a->values[n];
+		return n;
+	}
+	for (unsigned v = 1; n < max; v = v * 2 < top && v * 2 > v ? v * 2 : top) {
+		snprintf(store[n], sizeof store[n], "%u", v);
+		out[n] = store[n];
+		n++;
+		if (v == top)
+			break;
+	}
+	return n;
+}
+
+const char *gb_runtime_axis_flag(enum gb_axis_via via)
+{
+	switch (via) {
+	case GB_AXIS_VIA_THREADS: return "--threads";
+	case GB_AXIS_VIA_OPT_LEVEL: return "--opt-level";
+	case GB_AXIS_VIA_IO: return "--io";
+	default: return NULL;
+	}
+}
+
+static int axis_int(const struct gb_runtime_axis *a, const char *value, long max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (!*value || *end || errno || v < 0 || v > max)
+		return gb_error_set(-EINVAL, "invalid %s '%s': expected an integer from 0 to %ld", a->name,
+				    value, max);
+	*out = (int)v;
+	return 0;
+}
+
+int gb_runtime_axis_apply(const struct gb_runtime_axis *a, const char *value,
+			  struct gb_runtime_options *opt, struct gb_kv *kv, size_t cap, size_t *nkv)
+{
+	switch (a->via) {
+	case GB_AXIS_VIA_THREADS:
+		return axis_int(a, value, 4096, &opt->intra_op_threads);
+	case GB_AXIS_VIA_OPT_LEVEL:
+		return axis_int(a, value, 99, &opt->graph_opt_level);
+	case GB_AXIS_VIA_IO:
+		if (strcmp(value, "host") && strcmp(value, "device"))
+			return gb_error_set(-EINVAL, "invalid io '%s': expected host or device", value);
+		opt->io = strcmp(value, "device") ? GB_IO_HOST : GB_IO_DEVICE;
+		return 0;
+	case GB_AXIS_VIA_OPTION:
+		if (*nkv >= cap)
+			return gb_error_set(-E2BIG, "too many options (at most %zu)", cap);
+		kv[*nkv].key = a->name;
+		kv[*nkv].value = value;
+		(*nkv)++;
+		opt->ep_options = kv;
+		opt->n_ep_options = *nkv;
+		return 0;
+	default:
+		return gb_error_set(-EINVAL, "%s=%s names another model file, not an option", a->name, value);
+	}
 }

@@ -3,6 +3,7 @@
  * version (see trt.h for why the cache is listed rather than hashed).
  */
 #include "runtime/trt.h"
+#include "runtime/ort_providers.h"
 #include "greenbench/error.h"
 #include "greenbench/runtime.h"
 
@@ -65,7 +66,8 @@ static const struct trt_opt {
 /* Keys ort.c handles for every provider: not the provider's options. */
 static int ours(const char *k)
 {
-	return !strcmp(k, "device_id") || !strcmp(k, "provider_lib") || !strncmp(k, "session.", 8);
+	return !strcmp(k, "device_id") || !strcmp(k, "provider_lib") || !strncmp(k, "session.", 8) ||
+	       !strcmp(k, GB_ORT_STATIC_DIMS);
 }
 
 static const struct trt_opt *find_opt(const char *k)

@@ -76,11 +76,28 @@ static const struct migration {
 	     "UPDATE energy SET kind = (SELECT json_extract(p.value, '$.energy.\"' || energy.domain || '\".kind')"
 	     " FROM run r, json_each(CASE WHEN json_valid(r.record_json) THEN r.record_json ELSE '{}' END, '$.phases') p"
 	     " WHERE r.id = energy.run_id AND json_extract(p.value, '$.name') IS energy.phase);" },
-	/* 2 -> 3: verdicts (their run columns come from GB_RUN_METRICS;
+	/* 2 -> 3: the advisor's state (greenbench/advise.h): each advice, its
+	 * candidates' screening and the campaign of each measured round. */
+	{ 2, "CREATE TABLE advice(id INTEGER PRIMARY KEY, key TEXT NOT NULL, model TEXT, created_at TEXT,"
+	     " finished_at TEXT, spent_ns INTEGER NOT NULL DEFAULT 0, answer_json TEXT);"
+	     "CREATE TABLE advice_screen(advice_id INTEGER NOT NULL REFERENCES advice(id), idx INTEGER NOT NULL,"
+	     " label TEXT NOT NULL,"
+	     " status TEXT NOT NULL CHECK(status IN ('started','ok','rejected','failed','slow')),"
+	     " reason TEXT, batch INTEGER, energy_per_item_mj REAL, energy_methods TEXT, throughput_per_s REAL,"
+	     " p99_ms REAL, agreement REAL, max_abs_diff REAL, load_s REAL, measured_s REAL, wall_s REAL,"
+	     " PRIMARY KEY(advice_id, idx));"
+	     "CREATE TABLE advice_round(advice_id INTEGER NOT NULL REFERENCES advice(id), round INTEGER NOT NULL,"
+	     " campaign_id INTEGER NOT NULL REFERENCES campaign(id), PRIMARY KEY(advice_id, round));" },
+	/* 3 -> 4: which framework's model a configuration's model was
+	 * converted from (the plan model's `convert`), so reports pair a
+	 * framework's own model with its converted one. NULL: not converted,
+	 * or not known (older campaigns). */
+	{ 3, "ALTER TABLE configuration ADD COLUMN converted_from TEXT;" },
+	/* 4 -> 5: verdicts (their run columns come from GB_RUN_METRICS;
 	 * older records have no checks, so their verdict stays absent) and
 	 * the failed attempts that --retry-failed ran again, kept as
 	 * history. */
-	{ 2, "CREATE TABLE IF NOT EXISTS attempt(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
+	{ 4, "CREATE TABLE IF NOT EXISTS attempt(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
 	     " seq INTEGER NOT NULL, config_idx INTEGER NOT NULL, rep INTEGER NOT NULL, reason TEXT,"
 	     " stderr_tail TEXT, finished_at TEXT, wall_s REAL, record_json TEXT, retried_at TEXT);" },
 };
@@ -446,7 +463,8 @@ static int insert_config(struct gb_store *st, int64_t campaign, const struct gb_
 		goto out;
 	}
 	gb_plan_config_key(p, i, key, sizeof key);
-	if ((ret = prep(st, "INSERT INTO configuration VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+	if ((ret = prep(st, "INSERT INTO configuration(campaign_id, idx, key, model, model_file, zoo, runtime, ep,"
+			" label, batch, dims_json, options_json, converted_from) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
 		goto out;
 	sqlite3_bind_int64(s, 1, campaign);
 	sqlite3_bind_int64(s, 2, (int64_t)i);
@@ -460,6 +478,7 @@ static int insert_config(struct gb_store *st, int64_t campaign, const struct gb_
 	sqlite3_bind_int64(s, 10, c->batch);
 	bind_text(s, 11, dims);
 	bind_text(s, 12, opts);
+	bind_text(s, 13, m->convert);
 	ret = step_done(st, s, "store a configuration");
 out:
 	free(dims);
@@ -970,16 +989,19 @@ int gb_store_attempts_count(struct gb_store *st, int64_t campaign, size_t *n)
 	return count_of(st, "SELECT count(*) FROM attempt WHERE campaign_id = ?", campaign, n);
 }
 
-int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
-			 double duration_s, const char *domain, double power_w, double temp_c)
+static int idle_insert(struct gb_store *st, int once, int64_t campaign, int64_t before_seq,
+		       double duration_s, const char *domain, double power_w, double temp_c)
 {
 	sqlite3_stmt *s = NULL;
 	char now[32];
 	int ret;
 
 	now_iso(now, sizeof now);
-	if ((ret = prep(st, "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
-			" VALUES(?,?,?,?,?,?,?)", &s)))
+	if ((ret = prep(st, once ? "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
+				   " SELECT ?1,?2,?3,?4,?5,?6,?7 WHERE NOT EXISTS(SELECT 1 FROM idle"
+				   " WHERE campaign_id = ?1 AND before_seq = ?2 AND domain = ?5)"
+				 : "INSERT INTO idle(campaign_id, before_seq, measured_at, duration_s, domain, power_w, temp_c)"
+				   " VALUES(?1,?2,?3,?4,?5,?6,?7)", &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, campaign);
 	sqlite3_bind_int64(s, 2, before_seq);
@@ -988,13 +1010,41 @@ int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_s
 	bind_text(s, 5, domain);
 	bind_num(s, 6, power_w);
 	bind_num(s, 7, temp_c);
-	return step_done(st, s, "store the idle baseline");
+	if ((ret = step_done(st, s, "store the idle baseline")))
+		return ret;
+	return once && !sqlite3_changes(st->db) ? -EEXIST : 0;
 }
+
+int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			 double duration_s, const char *domain, double power_w, double temp_c)
+{
+	return idle_insert(st, 0, campaign, before_seq, duration_s, domain, power_w, temp_c);
+}
+
+int gb_store_idle_insert_once(struct gb_store *st, int64_t campaign, int64_t before_seq,
+			      double duration_s, const char *domain, double power_w, double temp_c)
+{
+	return idle_insert(st, 1, campaign, before_seq, duration_s, domain, power_w, temp_c);
+}
+
+/*
+ * A run's net energy in its measured phase: per GPU and CPU domain the
+ * record's net_joules, else its joules less the campaign's latest idle
+ * power of that domain (measured before this run) times the phase's
+ * duration; NULL unless every such domain has one or the other.
+ */
+static const char net_energy_sql[] =
+	"(SELECT CASE WHEN count(*) > 0 AND count(*) = count(COALESCE(e.net_joules,"
+	" e.joules - i.power_w * ph.duration_s)) THEN sum(COALESCE(e.net_joules, e.joules - i.power_w * ph.duration_s)) END"
+	" FROM energy e JOIN phase ph ON ph.run_id = e.run_id AND ph.name = e.phase"
+	" LEFT JOIN idle i ON i.id = (SELECT max(id) FROM idle WHERE campaign_id = r.campaign_id"
+	" AND domain = e.domain AND before_seq <= r.seq)"
+	" WHERE e.run_id = r.id AND e.phase = '" GB_RK_MEASURED "' AND e.kind IN ('gpu', 'cpu', 'package', 'dram'))";
 
 static void run_fill(sqlite3_stmt *s, void *item)
 {
 	struct gb_store_run *r = item;
-	int col = 11;
+	int col = 14;
 
 	r->id = sqlite3_column_int64(s, 0);
 	r->seq = sqlite3_column_int64(s, 1);
@@ -1007,6 +1057,9 @@ static void run_fill(sqlite3_stmt *s, void *item)
 	col_text(s, 8, r->label, sizeof r->label);
 	r->batch = (unsigned)sqlite3_column_int64(s, 9);
 	col_text(s, 10, r->reason, sizeof r->reason);
+	col_text(s, 11, r->zoo, sizeof r->zoo);
+	col_text(s, 12, r->converted_from, sizeof r->converted_from);
+	r->net_energy_j = col_num(s, 13);
 	for (size_t i = 0; i < NCOLS; i++, col++) {
 		char *v = (char *)&r->m + COL[i].off;
 
@@ -1026,7 +1079,8 @@ int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_ru
 	int ret;
 
 	off = (size_t)snprintf(sql, sizeof sql, "SELECT r.id, r.seq, r.config_idx, r.rep, r.status = 'ok',"
-			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason");
+			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason, c.zoo, c.converted_from, %s",
+			       net_energy_sql);
 	for (size_t i = 0; i < NCOLS; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", COL[i].name);
 	snprintf(sql + off, sizeof sql - off, " FROM run r JOIN configuration c ON c.campaign_id = r.campaign_id"
@@ -1137,4 +1191,224 @@ int gb_store_run_domains(struct gb_store *st, int64_t run, const char *kind, cha
 	sqlite3_bind_int64(s, 1, run);
 	bind_text(s, 2, kind);
 	return load_names(st, s, "read the domains", names);
+}
+
+/* ---- the advisor's state ------------------------------------------------- */
+
+int gb_store_advice_find(struct gb_store *st, const char *key, int64_t *id, uint64_t *spent_ns)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT id, spent_ns FROM advice WHERE key = ? AND finished_at IS NULL"
+			    " ORDER BY id DESC LIMIT 1", &s)))
+		return ret;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*spent_ns = (uint64_t)sqlite3_column_int64(s, 1);
+		ret = 0;
+	} else {
+		ret = rc == SQLITE_DONE ? -ENOENT : db_err(st, rc, "look up an advice");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_advice_create(struct gb_store *st, const char *key, const char *model, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "INSERT INTO advice(key, model, created_at) VALUES(?,?,?)", &s)))
+		return ret;
+	bind_text(s, 1, key);
+	bind_text(s, 2, model);
+	bind_text(s, 3, now);
+	if ((ret = step_done(st, s, "store an advice")))
+		return ret;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int gb_store_advice_update(struct gb_store *st, int64_t id, uint64_t spent_ns, const char *answer_json)
+{
+	sqlite3_stmt *s = NULL;
+	char now[32];
+	int ret;
+
+	now_iso(now, sizeof now);
+	if ((ret = prep(st, "UPDATE advice SET spent_ns = ?, answer_json = coalesce(?, answer_json),"
+			    " finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END WHERE id = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, (int64_t)spent_ns);
+	bind_text(s, 2, answer_json);
+	bind_text(s, 3, answer_json);
+	bind_text(s, 4, now);
+	sqlite3_bind_int64(s, 5, id);
+	return step_done(st, s, "update an advice");
+}
+
+int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_store_screen *r)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "INSERT OR REPLACE INTO advice_screen VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, (int64_t)r->idx);
+	bind_text(s, 3, r->label);
+	bind_text(s, 4, r->status);
+	bind_text(s, 5, r->reason);
+	sqlite3_bind_int64(s, 6, r->batch);
+	bind_num(s, 7, r->energy_per_item_mj);
+	bind_text(s, 8, r->methods);
+	bind_num(s, 9, r->throughput_per_s);
+	bind_num(s, 10, r->p99_ms);
+	bind_num(s, 11, r->agreement);
+	bind_num(s, 12, r->max_abs_diff);
+	bind_num(s, 13, r->load_s);
+	bind_num(s, 14, r->measured_s);
+	bind_num(s, 15, r->wall_s);
+	return step_done(st, s, "store a screening");
+}
+
+int gb_store_screen_forget(struct gb_store *st, int64_t advice, size_t idx)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "DELETE FROM advice_screen WHERE advice_id = ? AND idx = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, (int64_t)idx);
+	return step_done(st, s, "forget a screening");
+}
+
+static void screen_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_screen *r = item;
+
+	r->idx = (size_t)sqlite3_column_int64(s, 0);
+	col_text(s, 1, r->label, sizeof r->label);
+	col_text(s, 2, r->status, sizeof r->status);
+	col_text(s, 3, r->reason, sizeof r->reason);
+	r->batch = (unsigned)sqlite3_column_int64(s, 4);
+	r->energy_per_item_mj = col_num(s, 5);
+	col_text(s, 6, r->methods, sizeof r->methods);
+	r->throughput_per_s = col_num(s, 7);
+	r->p99_ms = col_num(s, 8);
+	r->agreement = col_num(s, 9);
+	r->max_abs_diff = col_num(s, 10);
+	r->load_s = col_num(s, 11);
+	r->measured_s = col_num(s, 12);
+	r->wall_s = col_num(s, 13);
+}
+
+int gb_store_screen_load(struct gb_store *st, int64_t advice, struct gb_store_screen **out, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if ((ret = prep(st, "SELECT idx, label, status, reason, batch, energy_per_item_mj, energy_methods,"
+			    " throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s"
+			    " FROM advice_screen WHERE advice_id = ? ORDER BY idx", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	return load_rows(st, s, sizeof **out, screen_fill, "load screenings", (void **)out, n);
+}
+
+int gb_store_advice_round_insert(struct gb_store *st, int64_t advice, unsigned round, int64_t campaign)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "INSERT INTO advice_round VALUES(?,?,?)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	sqlite3_bind_int64(s, 2, round);
+	sqlite3_bind_int64(s, 3, campaign);
+	return step_done(st, s, "store an advice round");
+}
+
+static void round_fill(sqlite3_stmt *s, void *item)
+{
+	*(int64_t *)item = sqlite3_column_int64(s, 0);
+}
+
+int gb_store_advice_rounds_load(struct gb_store *st, int64_t advice, int64_t **campaigns, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	*campaigns = NULL;
+	*n = 0;
+	if ((ret = prep(st, "SELECT campaign_id FROM advice_round WHERE advice_id = ? ORDER BY round", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, advice);
+	return load_rows(st, s, sizeof **campaigns, round_fill, "load advice rounds", (void **)campaigns, n);
+}
+
+static void env_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_environment *e = item;
+
+	col_text(s, 0, e->host, sizeof e->host);
+	col_text(s, 1, e->cpu, sizeof e->cpu);
+	col_text(s, 2, e->kernel, sizeof e->kernel);
+	col_text(s, 3, e->gpus_json, sizeof e->gpus_json);
+	col_text(s, 4, e->runtime_json, sizeof e->runtime_json);
+	col_text(s, 5, e->version, sizeof e->version);
+	col_text(s, 6, e->runtime, sizeof e->runtime);
+	e->nruns = (size_t)sqlite3_column_int64(s, 7);
+}
+
+int gb_store_campaign_environment(struct gb_store *st, int64_t campaign, struct gb_store_environment **out,
+				  size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	void *rows;
+	int ret;
+
+	if ((ret = prep(st, "SELECT e.host, e.cpu, e.kernel, e.gpus_json, e.runtime_json, e.greenbench_version,"
+			" c.runtime, count(*) FROM environment e JOIN run r ON r.id = e.run_id"
+			" JOIN configuration c ON c.campaign_id = r.campaign_id AND c.idx = r.config_idx"
+			" WHERE r.campaign_id = ? GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY min(r.seq)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	if (!(ret = load_rows(st, s, sizeof **out, env_fill, "read the environment", &rows, n)))
+		*out = rows;
+	return ret;
+}
+
+static void phase_fill(sqlite3_stmt *s, void *item)
+{
+	struct gb_store_phase_energy *e = item;
+
+	e->run = sqlite3_column_int64(s, 0);
+	col_text(s, 1, e->phase, sizeof e->phase);
+	e->joules = col_num(s, 2);
+}
+
+int gb_store_phase_energy_load(struct gb_store *st, int64_t campaign, struct gb_store_phase_energy **out,
+			       size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	void *rows;
+	int ret;
+
+	if ((ret = prep(st, "SELECT r.id, e.phase, sum(e.joules) FROM energy e JOIN run r ON r.id = e.run_id"
+			" WHERE r.campaign_id = ? AND e.kind IN ('gpu', 'cpu', 'package', 'dram') AND e.phase IS NOT NULL"
+			" GROUP BY r.id, e.phase ORDER BY r.seq, min(e.rowid)", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	if (!(ret = load_rows(st, s, sizeof **out, phase_fill, "read the phases' energy", &rows, n)))
+		*out = rows;
+	return ret;
 }

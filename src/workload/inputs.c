@@ -63,10 +63,67 @@ static uint64_t phys_mem_bytes(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
 }
 
+/* The rule: the value of axis d of input in under cfg. The generated
+ * inputs and the runtimes' free-dimension overrides both come from here. */
+static int dim_value(const struct gb_tensor_info *in, int d, const struct gb_input_config *cfg,
+		     int64_t *v)
+{
+	const struct gb_dim *given = find_dim(cfg, in->dim_params[d]);
+
+	if (in->dims[d] >= 0)
+		*v = in->dims[d];
+	else if (given)
+		*v = given->value;
+	else if (d == 0 || batch_like(in->dim_params[d]))
+		*v = cfg->batch ? (int64_t)cfg->batch : 1;
+	else if (in->dim_params[d][0])
+		return gb_error_set(-EINVAL, "input '%s' has symbolic dim '%s': set --dim %s=N",
+				    in->name, in->dim_params[d], in->dim_params[d]);
+	else
+		return gb_error_set(-EINVAL, "input '%s' has an unnamed symbolic dim (axis %d): greenbench cannot fill it",
+				    in->name, d);
+	return 0;
+}
+
+int gb_inputs_free_dims(const struct gb_tensor_info *in, size_t n,
+			const struct gb_input_config *cfg, unsigned flags, struct gb_dim *out,
+			size_t cap, size_t *nout)
+{
+	int64_t v;
+	int ret;
+
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (int d = 0; d < in[i].rank; d++) {
+			const char *name = in[i].dim_params[d];
+			size_t k = 0;
+
+			if (in[i].dims[d] >= 0 || !name[0])
+				continue;
+			ret = dim_value(&in[i], d, cfg, &v);
+			if (ret && (flags & GB_FREE_DIMS_KNOWN))
+				continue;
+			if (ret)
+				return ret;
+			while (k < *nout && strcmp(out[k].name, name))
+				k++;
+			if (k < *nout)
+				continue; /* one value per name: see inputs.h */
+			if (k == cap)
+				return gb_error_set(-E2BIG, "the model has more than %zu symbolic dims", cap);
+			snprintf(out[k].name, sizeof out[k].name, "%s", name);
+			out[k].value = v;
+			(*nout)++;
+		}
+	}
+	return 0;
+}
+
 static int resolve_one(const struct gb_tensor_info *in, const struct gb_input_config *cfg,
 		       struct gb_tensor_info *out, uint64_t *bytes)
 {
-	uint64_t batch = cfg->batch ? cfg->batch : 1, n;
+	uint64_t n;
+	int ret;
 
 	*out = *in;
 	if (in->dtype == GB_DTYPE_UNKNOWN)
@@ -74,20 +131,9 @@ static int resolve_one(const struct gb_tensor_info *in, const struct gb_input_co
 				    in->name);
 	n = gb_dtype_size(in->dtype);
 	for (int d = 0; d < in->rank; d++) {
-		const struct gb_dim *given = find_dim(cfg, in->dim_params[d]);
-
-		if (in->dims[d] >= 0)
-			out->dims[d] = in->dims[d];
-		else if (given)
-			out->dims[d] = given->value;
-		else if (d == 0 || batch_like(in->dim_params[d]))
-			out->dims[d] = (int64_t)batch;
-		else if (in->dim_params[d][0])
-			return gb_error_set(-EINVAL, "input '%s' has symbolic dim '%s': set --dim %s=N",
-					    in->name, in->dim_params[d], in->dim_params[d]);
-		else
-			return gb_error_set(-EINVAL, "input '%s' has an unnamed symbolic dim (axis %d): greenbench cannot fill it",
-					    in->name, d);
+		ret = dim_value(in, d, cfg, &out->dims[d]);
+		if (ret)
+			return ret;
 		if (__builtin_mul_overflow(n, (uint64_t)out->dims[d], &n))
 			return gb_error_set(-ENOMEM, "input '%s' is too large to address", in->name);
 	}

@@ -78,6 +78,9 @@ nvmlReturn_t nvmlSystemGetNVMLVersion(char *buf, unsigned int len);
 #ifndef FAKE_NVML_NO_NAME
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t d, char *buf, unsigned int len);
 #endif
+#ifndef FAKE_NVML_OLD_API
+nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *buf, unsigned int len);
+#endif
 nvmlReturn_t nvmlShutdown(void);
 const char *nvmlErrorString(nvmlReturn_t r);
 nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long long *mj);
@@ -354,6 +357,18 @@ nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t d, char *buf, unsigned int len)
 	if (len < 32)
 		return NVML_ERROR_INSUFFICIENT_SIZE;
 	snprintf(buf, len, "Fake NVIDIA H100 80GB HBM3");
+	return NVML_SUCCESS;
+}
+#endif
+
+#ifndef FAKE_NVML_OLD_API
+/* GPU i's UUID: "GPU-fa4e0000-0000-4000-8000-00000000000i". */
+nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *buf, unsigned int len)
+{
+	DEV_ENTER("nvmlDeviceGetUUID", d);
+	if (len < 41)
+		return NVML_ERROR_INSUFFICIENT_SIZE;
+	snprintf(buf, len, "GPU-fa4e0000-0000-4000-8000-%012u", d->index);
 	return NVML_SUCCESS;
 }
 #endif

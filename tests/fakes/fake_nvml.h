@@ -36,7 +36,8 @@
  *
  * Fixed telemetry for GPU i: utilization 40+i % (memory 10+i %), 80 GiB
  * total memory with (1+i) GiB used and 512 MiB reserved, SM clock 1755+i
- * MHz, temperature 33+i C, name "Fake NVIDIA H100 80GB HBM3".
+ * MHz, temperature 33+i C, name "Fake NVIDIA H100 80GB HBM3", UUID
+ * "GPU-fa4e0000-0000-4000-8000-00000000000i" (i on 12 digits).
  *
  * Variants: -DFAKE_NVML_OLD_API exports only the pre-_v2 names, the
  * throttle-reason query and no field values, memory _v2 or NVML version;

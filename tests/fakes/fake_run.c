@@ -5,7 +5,10 @@
  * gb_run_result as the engine would, with plausible figures derived from
  * its arguments (energy = power x time, items = 20 batches), and prints it
  * through the real record writer, so its records are the real shape. The
- * noise comes from GB_FAKE_NOISE_SEED (default: the pid).
+ * noise comes from GB_FAKE_NOISE_SEED (default: the pid); with GB_FAKE_LOG
+ * set too, the seed is mixed with the number of runs logged before this
+ * one, so the repetitions of a campaign differ and the campaign is the
+ * same every time (the report's golden files).
  *
  * Told what to do through the environment, each a substring matched
  * against "model=NAME runtime=R ep=E batch=B":
@@ -19,14 +22,21 @@
  * does (greenbench/cputree.h), so a CPU hog beside it is seen.
  * GB_FAKE_UNAVAILABLE=NAME: `devices --json` says runtime NAME cannot
  * run here (the campaign's preflight asks it).
- * GB_FAKE_LOG=FILE appends "key arg=MODEL" per run; GB_FAKE_ZOO_FAIL=1
+ * GB_FAKE_LOG=FILE appends "key arg=MODEL" per run; GB_FAKE_METER=1 opens
+ * the real meter as `run` would (GREENBENCH_NVML_LIB, GREENBENCH_GPUS, ...:
+ * gb_meter_config_env()), takes the record's environment from it and names
+ * its GPU domain after the meter's first GPU, sleeps GB_FAKE_SLEEP_MS and
+ * appends "gpus=gpu2,... scope=process|node t0=NS t1=NS" (CLOCK_MONOTONIC)
+ * to GB_FAKE_SLOT_LOG; GB_FAKE_ZOO_FAIL=1
  * fails exports (exit 1); GB_FAKE_ZOO_FAIL=crash writes part of the file,
  * then dies of SIGSEGV.
  */
 #include "greenbench/cputree.h"
+#include "greenbench/meter.h"
 #include "greenbench/record.h"
 #include "greenbench/result.h"
 #include "greenbench/series.h"
+#include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
@@ -240,21 +250,44 @@ static int model_ok(const struct args *a)
 	return access(a->model, R_OK) == 0;
 }
 
-static void log_run(const struct args *a)
+/* Lines in $GB_FAKE_LOG: the runs logged so far (0 without a log). */
+static uint64_t runs_logged(void)
 {
 	const char *path = getenv("GB_FAKE_LOG");
-	char line[2048];
-	int fd, n;
+	FILE *f = path && *path ? fopen(path, "r") : NULL;
+	uint64_t n = 0;
+	int c;
+
+	while (f && (c = getc(f)) != EOF)
+		n += c == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* One line appended to the file $var names (if set), in one write(). */
+static void append_line(const char *var, const char *line)
+{
+	const char *path = getenv(var);
+	size_t n = strlen(line);
+	int fd;
 
 	if (!path || !*path)
 		return;
-	n = snprintf(line, sizeof line, "%s arg=%s\n", a->key, a->model);
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	if (write(fd, line, (size_t)n) != n)
+	if (write(fd, line, n) != (ssize_t)n)
 		fprintf(stderr, "fake run: short write to '%s'\n", path);
 	close(fd);
+}
+
+static void log_run(const struct args *a)
+{
+	char line[2048];
+
+	snprintf(line, sizeof line, "%s arg=%s\n", a->key, a->model);
+	append_line("GB_FAKE_LOG", line);
 }
 
 static void domains(struct gb_run_result *r)
@@ -443,6 +476,47 @@ static int print_record(const struct gb_run_result *r, const struct draw *w)
 	return fflush(stdout) ? -1 : 0;
 }
 
+/* GB_FAKE_METER: what a pinned `run` would see of the machine. */
+static void slot_meter(struct gb_run_result *r)
+{
+	const char *sleep_ms = getenv("GB_FAKE_SLEEP_MS");
+	struct gb_meter_config cfg;
+	struct gb_meter *m = NULL;
+	char line[1024], gpus[512] = "";
+	size_t used = 0;
+	uint64_t t0 = gb_now_ns(), t1;
+	int n;
+
+	gb_meter_config_init(&cfg);
+	gb_meter_config_env(&cfg);
+	if (gb_meter_open(&cfg, &m))
+		m = NULL;
+	gb_run_result_environment(r, m);
+	for (size_t i = 0; m && i < gb_meter_domain_count(m); i++) {
+		const struct gb_domain_info *d = gb_meter_domain(m, i);
+
+		if (d->kind != GB_DOMAIN_GPU)
+			continue;
+		if (!used && r->domains) {
+			snprintf(r->domains[GPU].name, sizeof r->domains[GPU].name, "%s", d->name);
+			snprintf(r->domains[GPU].device_uuid, sizeof r->domains[GPU].device_uuid, "%s", d->device_uuid);
+			r->domains[GPU].device_index = d->device_index;
+		}
+		n = snprintf(gpus + used, sizeof gpus - used, "%s%s", used ? "," : "", d->name);
+		used += n > 0 && (size_t)n < sizeof gpus - used ? (size_t)n : 0;
+	}
+	if (sleep_ms) {
+		struct timespec ts = { atol(sleep_ms) / 1000, (atol(sleep_ms) % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	t1 = gb_now_ns();
+	gb_meter_free(m);
+	snprintf(line, sizeof line, "gpus=%s scope=%s t0=%llu t1=%llu\n", used ? gpus : "-",
+		 r->cpu_per_process ? "process" : "node", (unsigned long long)t0, (unsigned long long)t1);
+	append_line("GB_FAKE_SLOT_LOG", line);
+}
+
 int main(int argc, char **argv)
 {
 	struct gb_run_result r;
@@ -477,7 +551,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	rng_state = noise && *noise ? strtoull(noise, NULL, 10) : (uint64_t)getpid();
+	rng_state = noise && *noise ? strtoull(noise, NULL, 10) * 0x100000001b3ull + runs_logged() : (uint64_t)getpid();
 	gb_run_result_init(&r);
 	config(&r, &a);
 	if (matches(&a, "GB_FAKE_FAIL")) {
@@ -488,6 +562,8 @@ int main(int argc, char **argv)
 		real_window(&r);
 		gb_verdict_run_result(&r);
 	}
+	if (getenv("GB_FAKE_METER"))
+		slot_meter(&r);
 	if (print_record(&r, &w) < 0)
 		status = 1;
 	gb_run_result_release(&r);

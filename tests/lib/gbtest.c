@@ -260,3 +260,22 @@ void gbt_check_cpu_estimate(cJSON *rec, int phase)
 			fail_msg("phase %d of %.1f ms: no reason for its missing CPU estimate", phase, dur * 1e3);
 	}
 }
+
+long gbt_onnx_count_op(const char *path, const char *op_type)
+{
+	const char *py = getenv("GB_PYTHON") && *getenv("GB_PYTHON") ? getenv("GB_PYTHON") : "/usr/bin/python3";
+	char cmd[8192], *out = NULL, *end;
+	long n;
+
+	snprintf(cmd, sizeof cmd,
+		 "%s -c 'import onnx, sys; m = onnx.load(sys.argv[1], load_external_data=False); "
+		 "print(sum(n.op_type == sys.argv[2] for n in m.graph.node))' '%s' '%s' 2>&1",
+		 py, path, op_type);
+	if (gbt_run(cmd, &out))
+		fail_msg("counting %s nodes in %s: %s", op_type, path, out ? out : "");
+	n = strtol(out, &end, 10);
+	if (end == out || *end != '\n')
+		fail_msg("counting %s nodes in %s: %s", op_type, path, out);
+	free(out);
+	return n;
+}

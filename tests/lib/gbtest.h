@@ -49,6 +49,10 @@ int gbt_run_gb(const char *prefix, const char *gb, const char *args, char **out)
  * printed "skipped: <why>" to stderr. */
 int gbt_have_runtime(const char *name);
 
+/* How many nodes of op_type the main graph of the ONNX file at path has
+ * (counted by Python's onnx, $GB_PYTHON); fails the test when it cannot. */
+long gbt_onnx_count_op(const char *path, const char *op_type);
+
 /* One CLI case: `greenbench ARGS` exits EXIT with PATTERN in its output. */
 struct gbt_row {
 	const char *args;

@@ -1,0 +1,658 @@
+/*
+ * The advisor: candidates only from the rows' declared axes (a row of the
+ * test's own brings its axis), a wrong answer rejected, the budget kept,
+ * Ctrl-C and --resume repeating nothing, the search over ORT CPU options
+ * end to end with measured rounds of real `greenbench run` children, and
+ * the recommendation reproduced from its printed command.
+ */
+#include "lib/gbtest.h"
+#include "greenbench/advise.h"
+#include "greenbench/error.h"
+#include "greenbench/store.h"
+#include "greenbench/time.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern const struct gb_runtime_ops gb_runtime_ort;
+
+static char *model(const char *name)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof rel, "models/%s", name);
+	return gbt_build_path(rel);
+}
+
+/* A temporary folder with a database, and a test model. */
+struct fx {
+	char *dir, *model, *gb;
+	char db[4096];
+};
+
+static void fx_init(struct fx *f, const char *name)
+{
+	f->dir = gbt_mkdtemp();
+	f->model = name ? model(name) : NULL;
+	f->gb = gbt_greenbench();
+	snprintf(f->db, sizeof f->db, "%s/r.db", f->dir);
+}
+
+static void fx_release(struct fx *f, struct gb_advise_answer *a)
+{
+	if (a)
+		gb_advise_answer_release(a);
+	gbt_rm_rf(f->dir);
+	free(f->dir);
+	free(f->model);
+	free(f->gb);
+}
+
+/* Small, fast settings for 2 CPU cores. */
+static void quick(struct gb_advise_opts *o, const char *m, const char *db)
+{
+	static const char *const ort_only[] = { "ort", NULL };
+
+	gb_advise_opts_init(o);
+	o->model = m;
+	o->db = db;
+	o->runtimes = ort_only;
+	o->screen_ns = 40 * GB_NS_PER_MS;
+	o->measure_ns = 150 * GB_NS_PER_MS;
+	o->max_batch = 8;
+	o->reps = 2;
+	o->max_rounds = 2;
+	o->finalists = 2;
+	o->budget_ns = 120 * GB_NS_PER_S;
+	o->run_timeout_ns = 60 * GB_NS_PER_S;
+}
+
+static const struct gb_advise_candidate *find(const struct gb_advise_answer *a, const char *label)
+{
+	for (size_t i = 0; i < a->ncands; i++)
+		if (!strcmp(a->cands[i].label, label) && !a->cands[i].is_baseline)
+			return &a->cands[i];
+	return NULL;
+}
+
+/* ---- enumeration -------------------------------------------------------- */
+
+/* Every combination of the declared values when few (the default first,
+ * each label once), one axis at a time when many, with what a setting
+ * needs added (CUDA graphs need io=device). */
+static void test_enumerate_from_axes(void **st)
+{
+	static const char *const axes[] = { "threads", "opt_level", NULL };
+	const struct gb_runtime_axis *ax[32];
+	struct gb_advise_candidate *c = NULL;
+	size_t n = 0, nax = gb_runtime_axes(&gb_runtime_ort, "cpu", ax, 32), want = 1, single = 1;
+	const char *vals[16];
+	char store[16][16];
+
+	(void)st;
+	for (size_t i = 0; i < nax; i++)
+		if (!strcmp(ax[i]->name, "threads") || !strcmp(ax[i]->name, "opt_level")) {
+			size_t k = gb_runtime_axis_values(ax[i], 2, vals, store, 16);
+
+			want *= k + 1;
+			single += k;
+		}
+	assert_true(want >= 4);
+	assert_int_equal(gb_advise_enumerate(&gb_runtime_ort, "cpu", axes, 100, 2, &c, &n), 0);
+	assert_int_equal(n, want);
+	assert_string_equal(c[0].label, "ort/cpu");
+	assert_true(c[0].is_reference && c[0].nset == 0);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(c[i].label, c[j].label);
+	free(c);
+
+	assert_int_equal(gb_advise_enumerate(&gb_runtime_ort, "cpu", axes, 2, 2, &c, &n), 0);
+	assert_int_equal(n, single);
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(c[i].nset, 1);
+	free(c);
+
+	/* on cuda: no CPU threads; enable_cuda_graph=1 always with io=device */
+	assert_int_equal(gb_advise_enumerate(&gb_runtime_ort, "cuda", NULL, 1, 2, &c, &n), 0);
+	int graph = 0;
+	for (size_t i = 0; i < n; i++) {
+		assert_null(strstr(c[i].label, "threads="));
+		if (strstr(c[i].label, "enable_cuda_graph=1")) {
+			graph++;
+			assert_non_null(strstr(c[i].label, "io=device"));
+		}
+	}
+	assert_int_equal(graph, 1);
+	free(c);
+}
+
+/* A runtime of the test's own, with one axis the advisor has never heard
+ * of: its candidates, screening and answer come from that row alone. */
+static const struct gb_runtime_axis spin_axes[] = {
+	{ "session.intra_op.allow_spinning", "1", (const char *const[]){ "0", NULL }, 0, NULL, GB_AXIS_SPEED,
+	  GB_AXIS_SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
+	{ .name = NULL },
+};
+
+static void test_new_row_brings_its_axes(void **st)
+{
+	struct gb_runtime_ops spin = gb_runtime_ort;
+	const struct gb_runtime_ops *rows[] = { &spin };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	const struct gb_advise_candidate *c;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	spin.name = "ort-spin";
+	spin.axes = spin_axes;
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
+	o.runtimes = NULL;
+	o.rows = rows;
+	o.nrows = 1;
+	o.screen_only = 1;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	/* the default, the row's one axis value, and the baseline */
+	assert_int_equal(a.ncands, 3);
+	c = find(&a, "ort-spin/cpu session.intra_op.allow_spinning=0");
+	assert_non_null(c);
+	assert_int_equal(c->status, GB_ADVISE_OK);
+	/* a speed-only axis shares the reference's verdict */
+	assert_true(c->agreement_valid && c->agreement == 1);
+	assert_true(a.winner != SIZE_MAX);
+	fx_release(&f, &a);
+}
+
+/* ---- a wrong answer ------------------------------------------------------- */
+
+/* toy.fp16.onnx answers differently from toy.onnx: every candidate using
+ * it is rejected with the reason, and none is recommended. */
+static void test_wrong_answer_rejected(void **st)
+{
+	static const char *const axes[] = { "dtype", "opt_level", NULL };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	char *js;
+	size_t rejected = 0;
+	cJSON *j;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "toy.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.screen_only = 1;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	for (size_t i = 0; i < a.ncands; i++) {
+		const struct gb_advise_candidate *c = &a.cands[i];
+
+		if (strstr(c->label, "dtype=fp16")) {
+			assert_int_equal(c->status, GB_ADVISE_REJECTED);
+			assert_true(c->agreement < 0.99);
+			assert_non_null(strstr(c->reason, "top-1 agreement"));
+			rejected++;
+		} else if (!c->is_baseline) {
+			assert_int_equal(c->status, GB_ADVISE_OK);
+			assert_true(c->agreement >= 0.99);
+		}
+	}
+	assert_true(rejected >= 2);
+	assert_true(a.winner != SIZE_MAX);
+	assert_null(strstr(a.cands[a.winner].label, "fp16"));
+	js = gb_advise_answer_json(&a);
+	j = cJSON_Parse(js);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "candidates")), (int)a.ncands);
+	cJSON_Delete(j);
+	free(js);
+	fx_release(&f, &a);
+}
+
+/* ---- the budget ----------------------------------------------------------- */
+
+static void test_budget_respected(void **st)
+{
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	uint64_t t0;
+	double wall_s;
+	size_t pending = 0;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
+	o.screen_ns = 300 * GB_NS_PER_MS;
+	o.max_batch = 64;
+	o.budget_ns = 2 * GB_NS_PER_S;
+	o.run_timeout_ns = 10 * GB_NS_PER_S;
+	t0 = gb_now_ns();
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	wall_s = (double)(gb_now_ns() - t0) / 1e9;
+	for (size_t i = 0; i < a.ncands; i++)
+		pending += a.cands[i].status == GB_ADVISE_PENDING;
+	assert_true(a.budget_ended);
+	assert_true(pending > 0);
+	assert_int_equal(a.rounds, 0);
+	if (wall_s > (double)(o.budget_ns + o.run_timeout_ns) / 1e9)
+		fail_msg("took %.1f s on a budget of %.1f s + one run's timeout %.1f s", wall_s, o.budget_ns / 1e9,
+			 o.run_timeout_ns / 1e9);
+	fx_release(&f, &a);
+}
+
+/* ---- Ctrl-C and resume ------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct events {
+	char screened[64][256];	/* labels screened by this process, all calls */
+	size_t nscreened, from_store;
+	size_t runs;		/* measured runs stored, all calls */
+	size_t interrupt_after_screens, interrupt_after_runs;	/* 0: never */
+	size_t screens_now, runs_now;
+};
+
+static void ev_screened(void *ctx, const struct gb_advise_candidate *c, int from_store)
+{
+	struct events *e = ctx;
+
+	if (from_store) {
+		e->from_store++;
+		return;
+	}
+	for (size_t i = 0; i < e->nscreened; i++)
+		if (!strcmp(e->screened[i], c->label) && !c->is_baseline)
+			fail_msg("'%s' screened twice", c->label);
+	if (e->nscreened < 64 && !c->is_baseline)
+		snprintf(e->screened[e->nscreened++], sizeof e->screened[0], "%s", c->label);
+	if (++e->screens_now == e->interrupt_after_screens)
+		raise(SIGINT);	/* as Ctrl-C would, once a candidate is stored */
+}
+
+static void ev_run_end(void *ctx, unsigned round, const struct gb_engine_run *ev, const struct gb_engine_result *res)
+{
+	struct events *e = ctx;
+
+	(void)round;
+	(void)ev;
+	(void)res;
+	e->runs++;
+	if (++e->runs_now == e->interrupt_after_runs)
+		raise(SIGINT);
+}
+
+static size_t stored_runs(const char *db, int64_t advice)
+{
+	struct gb_store *st = NULL;
+	int64_t *camps = NULL;
+	size_t nr = 0, total = 0;
+
+	assert_int_equal(gb_store_open(db, &st), 0);
+	assert_int_equal(gb_store_advice_rounds_load(st, advice, &camps, &nr), 0);
+	for (size_t i = 0; i < nr; i++) {
+		struct gb_store_run *runs = NULL;
+		size_t n = 0;
+
+		assert_int_equal(gb_store_runs_load(st, camps[i], &runs, &n), 0);
+		total += n;
+		free(runs);
+	}
+	free(camps);
+	gb_store_close(st);
+	return total;
+}
+
+static void test_resume_after_sigint(void **st)
+{
+	static const char *const axes[] = { "threads", "opt_level", NULL };
+	struct gb_advise_callbacks cb = { .screened = ev_screened, .run_end = ev_run_end };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct events e;
+	struct fx f;
+	struct sigaction sa, old;
+	size_t ncands;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	memset(&e, 0, sizeof e);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, &old);
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.run_cmd = f.gb;
+	o.stop = &stop_flag;
+	o.max_rounds = 1;
+
+	/* 1: Ctrl-C once two candidates are screened */
+	e.interrupt_after_screens = 2;
+	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
+	assert_true(a.stopped);
+	assert_int_equal(e.nscreened, 2);
+	gb_advise_answer_release(&a);
+
+	/* 2: resumed; Ctrl-C after the first measured run */
+	stop_flag = 0;
+	o.resume = 1;
+	e.screens_now = e.runs_now = 0;
+	e.interrupt_after_screens = 0;
+	e.interrupt_after_runs = 1;
+	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
+	assert_true(a.stopped && a.resumed);
+	assert_int_equal(e.from_store, 2);
+	assert_int_equal(e.runs, 1);
+	ncands = a.ncands;
+	gb_advise_answer_release(&a);
+
+	/* 3: resumed to the end: nothing screened or run twice */
+	stop_flag = 0;
+	e.from_store = 0;
+	e.runs_now = 0;
+	e.interrupt_after_runs = 0;
+	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
+	assert_false(a.stopped);
+	assert_true(a.resumed);
+	assert_int_equal(e.nscreened, ncands - 1);	/* every candidate but the baseline, once */
+	assert_int_equal(e.from_store, ncands);
+	assert_true(a.rounds == 1);
+	assert_int_equal(stored_runs(f.db, a.advise_id), e.runs);
+	assert_true(a.winner != SIZE_MAX && a.cands[a.winner].epi.valid);
+	sigaction(SIGINT, &old, NULL);
+	fx_release(&f, &a);
+}
+
+/* A candidate whose screening never finished (the runtime crashed the
+ * advisor) is left out as failed on resume, not run again. */
+static void test_crash_left_out(void **st)
+{
+	static const char *const axes[] = { "opt_level", NULL };
+	struct gb_advise_callbacks cb = { .screened = ev_screened };
+	struct gb_advise_candidate *cs = NULL;
+	struct gb_store_screen row;
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct gb_store *store = NULL;
+	struct events e;
+	struct fx f;
+	size_t n = 0;
+	const struct gb_advise_candidate *c;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.screen_only = 1;
+	o.stop = &stop_flag;
+	stop_flag = 1;	/* stopped before anything: the advice is only created */
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	assert_true(a.stopped);
+	gb_advise_answer_release(&a);
+	assert_int_equal(gb_advise_enumerate(&gb_runtime_ort, "cpu", axes, o.max_candidates, 2, &cs, &n), 0);
+	assert_true(n >= 2);
+	memset(&row, 0, sizeof row);
+	row.idx = 1;
+	snprintf(row.label, sizeof row.label, "%s", cs[1].label);
+	snprintf(row.status, sizeof row.status, "started");
+	assert_int_equal(gb_store_open(f.db, &store), 0);
+	assert_int_equal(gb_store_screen_insert(store, 1, &row), 0);
+	gb_store_close(store);
+
+	stop_flag = 0;
+	o.resume = 1;
+	memset(&e, 0, sizeof e);
+	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
+	assert_int_equal(e.from_store, 1);
+	for (size_t i = 0; i < e.nscreened; i++)
+		assert_string_not_equal(e.screened[i], cs[1].label);
+	c = find(&a, cs[1].label);
+	assert_non_null(c);
+	assert_int_equal(c->status, GB_ADVISE_FAILED);
+	assert_non_null(strstr(c->reason, "died while screening"));
+	free(cs);
+	fx_release(&f, &a);
+}
+
+/* ---- end to end, reproduced from the printed command ------------------------ */
+
+static void test_search_and_reproduce(void **st)
+{
+	static const char *const axes[] = { "threads", "opt_level", NULL };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	char cmd[8192], *out = NULL;
+	const struct gb_advise_candidate *w;
+	cJSON *rec;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.run_cmd = f.gb;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	assert_true(a.rounds >= 1);
+	assert_true(a.winner != SIZE_MAX && a.baseline != SIZE_MAX);
+	w = &a.cands[a.winner];
+	assert_int_equal(w->status, GB_ADVISE_OK);
+	assert_true(w->epi.valid && w->runs_ok >= o.reps);
+	assert_false(isnan(a.saving_pct));
+	assert_true(a.measured_s > 0 && a.measured_s < a.wall_s);
+	/* the advisor's own cost, in energy too */
+	assert_true(a.runs_energy_j > 0);
+	assert_true(isnan(a.screen_energy_j) || a.screen_energy_j > 0);
+	/* measured at least as well as every other finalist, by its mean */
+	for (size_t i = 0; i < a.ncands; i++)
+		if (a.cands[i].epi.valid && !a.cands[i].is_baseline)
+			assert_true(w->epi.mean <= a.cands[i].epi.mean);
+	assert_non_null(strstr(a.plan_entry, "runtimes:"));
+
+	/* the printed command, as printed, then its record's configuration */
+	assert_true(!strncmp(a.command, "greenbench run ", 15));
+	snprintf(cmd, sizeof cmd, "'%s' %s --iterations 3 --min-duration 50ms --no-meter --json", f.gb,
+		 a.command + strlen("greenbench "));
+	assert_int_equal(gbt_run(cmd, &out), 0);
+	rec = cJSON_Parse(out);
+	assert_non_null(rec);
+	assert_string_equal(gbt_json_str(rec, "config.runtime"), "ort");
+	assert_string_equal(gbt_json_str(rec, "config.ep"), "cpu");
+	assert_int_equal((int)gbt_json_num(rec, "config.batch"), (int)w->batch);
+	for (size_t i = 0; i < w->nset; i++) {
+		if (!strcmp(w->set[i].axis->name, "threads"))
+			assert_int_equal((int)gbt_json_num(rec, "config.threads.intra_op"), atoi(w->set[i].value));
+		if (!strcmp(w->set[i].axis->name, "opt_level"))
+			assert_int_equal((int)gbt_json_num(rec, "config.graph_opt_level"), atoi(w->set[i].value));
+	}
+	int has_level = 0;
+	for (size_t i = 0; i < w->nset; i++)
+		has_level |= !strcmp(w->set[i].axis->name, "opt_level");
+	if (!has_level)
+		assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(rec, "config"), "graph_opt_level"));
+	cJSON_Delete(rec);
+	free(out);
+	fx_release(&f, &a);
+}
+
+/* A zoo model, small: MobileNetV2 through the export, screening only. */
+static void test_zoo_model(void **st)
+{
+	static const char *const axes[] = { "opt_level", NULL };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	char zoo[4096];
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, NULL);
+	snprintf(zoo, sizeof zoo, "%s/zoo", f.dir);
+	quick(&o, "mobilenetv2", f.db);
+	o.axes = axes;
+	o.run_cmd = f.gb;
+	o.zoo_dir = zoo;
+	o.max_batch = 2;
+	o.agree_batch = 2;
+	o.agree_batches = 1;
+	o.screen_only = 1;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	assert_true(a.winner != SIZE_MAX);
+	for (size_t i = 0; i < a.ncands; i++) {
+		assert_int_equal(a.cands[i].status, GB_ADVISE_OK);
+		assert_non_null(strstr(a.cands[i].model, "/zoo/mobilenetv2.onnx"));
+	}
+	fx_release(&f, &a);
+}
+
+/* The CLI under Ctrl-C: SIGINT once its progress shows a candidate
+ * stored, exit 130; --resume then takes the stored ones as they are. */
+static void test_cli_sigint(void **st)
+{
+	struct fx f;
+	char line[512], *out = NULL, args[8192];
+	int fds[2], status = 0, seen = 0;
+	pid_t pid;
+	FILE *err;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp_big.onnx");
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		execl(f.gb, f.gb, "advise", "--model", f.model, "--runtimes", "ort", "--axes", "threads,opt_level",
+		      "--screen", "100ms", "--max-batch", "8", "--screen-only", "--db", f.db, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	err = fdopen(fds[0], "r");
+	while (fgets(line, sizeof line, err))
+		if (!seen && !strncmp(line, "screened [1/", 12)) {
+			kill(pid, SIGINT);
+			seen = 1;
+		}
+	fclose(err);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(seen);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+
+	snprintf(args, sizeof args, "advise --model '%s' --runtimes ort --axes threads,opt_level --screen 100ms"
+		 " --max-batch 8 --screen-only --db '%s' --resume", f.model, f.db);
+	assert_int_equal(gbt_run_gb("", f.gb, args, &out), 0);
+	assert_non_null(strstr(out, "(resumed)"));
+	assert_non_null(strstr(out, "stored   [1/"));
+	assert_non_null(strstr(out, "recommended: "));
+	/* each candidate once: stored or screened now, never both */
+	{
+		char labels[64][128];
+		size_t n = 0;
+
+		for (char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			char *b = strstr(l, "] "), *e;
+
+			if ((strncmp(l, "stored   [", 10) && strncmp(l, "screened [", 10)) || !b)
+				continue;
+			b += 2;
+			e = strstr(b, "  ");
+			assert_non_null(e);
+			snprintf(labels[n], sizeof labels[n], "%.*s", (int)(e - b), b);
+			for (size_t i = 0; i < n; i++)
+				if (!strcmp(labels[i], labels[n]) && strcmp(labels[n], "ort/cpu"))
+					fail_msg("'%s' listed twice:\n%s", labels[n], out);
+			n++;
+		}
+		assert_true(n >= 4);
+	}
+	free(out);
+	fx_release(&f, NULL);
+}
+
+/* The CLI: --json parsed, and usage errors. */
+static void test_cli(void **st)
+{
+	static const struct gbt_row rows[] = {
+		{ "advise", 129, "no model given" },
+		{ "advise --model x --min-agreement 2", 129, "invalid --min-agreement" },
+		{ "advise --model /nonexistent.onnx --db r.db", 1, "cannot open model '/nonexistent.onnx'" },
+		{ "advise --model $M/mlp.onnx --ep gpu --db r.db", 1, "no runtime here takes ep 'gpu'" },
+		{ "advise --model $M/mlp.onnx --baseline 'ort/cpu nope=1' --db r.db", 1, "declares no axis 'nope'" },
+		{ "advise --model $M/mlp.onnx --runtimes ort --axes nope --db r.db", 1, "declares an axis 'nope'" },
+		/* every candidate at batch 1: a round whose plan excludes nothing */
+		{ "advise --model $M/mlp.onnx --runtimes ort --axes threads --max-batch 1 --screen 20ms --measure 50ms"
+		  " --reps 1 --rounds 1 --finalists 2 --db r1.db", 0, "recommended: ort/cpu" },
+		{ "advise --model $M/mlp.onnx --runtimes ort --axes threads --max-batch 1 --screen 20ms --screen-only"
+		  " --resume --db r2.db", 0, "no unfinished advice with these options in 'r2.db': starting a new one" },
+		/* float16 outputs are compared widened: a model agrees with itself */
+		{ "compare --batch 8 -- --model $M/toy.fp16.onnx -- --model $M/toy.fp16.onnx", 0,
+		  "top-1 agreement  100.00% (32/32)" },
+	};
+	char *gb = gbt_greenbench(), *mdir = model(""), prefix[4200], *out = NULL;
+	cJSON *j;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	snprintf(prefix, sizeof prefix, "M='%s';", mdir);
+	gbt_rows_check(rows, sizeof rows / sizeof rows[0], prefix, gb);
+	assert_int_equal(gbt_run_gb(prefix, gb,
+				    "advise --model $M/mlp.onnx --runtimes ort --axes threads --screen 30ms --max-batch 4"
+				    " --screen-only --db r.db --json -q", &out), 0);
+	j = cJSON_Parse(out);
+	if (!j)
+		fail_msg("not JSON: %s", out);
+	assert_non_null(gbt_json_str(j, "winner"));
+	assert_non_null(strstr(gbt_json_str(j, "command"), "greenbench run --model "));
+	cJSON_Delete(j);
+	free(out);
+	free(mdir);
+	free(gb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enumerate_from_axes),
+		cmocka_unit_test(test_new_row_brings_its_axes),
+		cmocka_unit_test(test_wrong_answer_rejected),
+		cmocka_unit_test(test_budget_respected),
+		cmocka_unit_test(test_resume_after_sigint),
+		cmocka_unit_test(test_crash_left_out),
+		cmocka_unit_test(test_search_and_reproduce),
+		cmocka_unit_test(test_zoo_model),
+		cmocka_unit_test(test_cli_sigint),
+		cmocka_unit_test(test_cli),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
