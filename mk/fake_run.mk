@@ -1,5 +1,5 @@
 # The campaign and report tests' stand-in for `greenbench run` and
-# `greenbench zoo export` (tests/fakes/fake_run.c). It prints its records
+# `greenbench zoo export`/`convert` (tests/fakes/fake_run.c). It prints its records
 # through the real record writer, so it links the library, with the same
 # flags as everything else (under MODE=asan it is instrumented too).
 # mk/*.mk is read before the Makefile's first rule: keep 'all' the default.

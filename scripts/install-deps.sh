@@ -1,6 +1,8 @@
 #!/bin/sh
-# Install what greenbench needs and is missing, from Debian's packages and
-# the npm registry only. Idempotent and quiet when nothing is missing.
+# Install what greenbench needs and is missing, from Debian's packages, the
+# npm registry (ONNX Runtime) and PyPI (the Python frameworks, each in its
+# own virtual environment: scripts/deps.d/frameworks.sh). Idempotent and
+# quiet when nothing is missing.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -27,7 +29,8 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# Per-feature installers (e.g. ONNX Runtime from npm).
+# Per-feature installers (e.g. ONNX Runtime from npm). One that fails
+# (a framework that GREENBENCH_REQUIRED_RUNTIMES names) fails make deps.
 for f in scripts/deps.d/*.sh; do
 	[ -f "$f" ] && sh "$f"
 done

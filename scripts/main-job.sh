@@ -9,7 +9,9 @@ gb=${1:-build/greenbench}
 out=$(dirname "$gb")
 
 # The quick campaign needs the commands and the ort runtime (examples/quick.yaml
-# runs ort/cpu); `devices` says whether that runtime is available.
+# runs ort/cpu, and the framework runtimes `make deps` installed: a missing
+# one's runs are recorded failed with the reason); `devices` says which are
+# available.
 if "$gb" help campaign >/dev/null 2>&1 && "$gb" help run >/dev/null 2>&1 &&
 	"$gb" help zoo >/dev/null 2>&1 &&
 	"$gb" devices 2>/dev/null | grep -Eq '^[[:space:]]+ort[[:space:]]+available'; then

@@ -40,7 +40,7 @@ static int teardown(void **state)
 }
 
 static const struct gbt_row rows[] = {
-	{ "convert", 129, "error: no conversion given (torch2onnx)" },
+	{ "convert", 129, "error: no conversion given (torch2onnx, tf2onnx, mx2onnx)" },
 	{ "convert onnx2tf --model resnet50 -o x.onnx", 129, "unknown conversion 'onnx2tf'" },
 	{ "convert torch2onnx -o x.onnx", 129, "no --model given" },
 	{ "convert torch2onnx --model resnet50", 129, "no output file given" },

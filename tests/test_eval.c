@@ -110,7 +110,7 @@ static const struct gbt_row rows[] = {
 	{ "compare -- --model a --threads x -- --model b", 129, "invalid --threads 'x'" },
 	{ "compare -- --model a -- --model b --opt-level max", 129, "invalid --opt-level 'max'" },
 	{ "compare --threads 1 -- --model a -- --model b", 129, "error: unknown option '--threads'" },
-	{ "compare -- --model a -- --model b --runtime mxnet", 1, "error: side b: unknown runtime 'mxnet'" },
+	{ "compare -- --model a -- --model b --runtime tvm", 1, "error: side b: unknown runtime 'tvm'" },
 	{ "compare -- --model $T/mlp3.onnx -- --model $T/mlp3.onnx --threads 1 --opt-level basic", 0,
 	  "top-1 agreement  100.00% (4/4)" },
 	{ "compare --limit 2 -- --model a -- --model b", 129, "data options need --data PATH" },

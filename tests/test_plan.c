@@ -28,7 +28,6 @@ static const char good[] =
 	"  - zoo: bert-base\n"
 	"    dims: {seq: 32}\n"
 	"  - file: models/tiny.onnx\n"
-	"    convert: torch2onnx\n"
 	"    data: val\n"
 	"    limit: 100\n"
 	"    data_args: [--resize, '32', --crop, '32']\n"
@@ -83,8 +82,8 @@ static void test_good_file(void **st)
 	assert_string_equal(p->models[1].file, "dir/models/tiny.onnx");
 	assert_string_equal(p->models[1].name, "tiny.onnx");
 	assert_null(p->models[1].zoo);
-	/* What it was converted from, for the report's RQ2 pairs. */
-	assert_string_equal(p->models[1].convert, "torch2onnx");
+	/* convert takes zoo models (test_examples, the bad files); files carry none. */
+	assert_null(p->models[1].convert);
 	assert_null(p->models[0].convert);
 	/* Accuracy data: relative to the file too, with its limit and flags. */
 	assert_string_equal(p->models[1].data, "dir/val");
@@ -200,7 +199,7 @@ static const struct bad {
 	{ "models: [resnet50]\nruntimes: [ort/gpu]\nbatches: [1]\n",
 	  "bad.yaml:2:12: unknown execution provider 'gpu' for ort (expected one of: cpu, cuda, tensorrt)" },
 	{ "models: [resnet50]\nruntimes: [{runtime: tvm}]\nbatches: [1]\n",
-	  "bad.yaml:2:22: unknown runtime 'tvm' (expected one of: ort, torch, ort-python)" },
+	  "bad.yaml:2:22: unknown runtime 'tvm' (expected one of: ort, torch, ort-python, tf, keras, mxnet)" },
 	{ "models: [resnet50]\nruntimes: [ort]\nbatches: [1]\n",
 	  "bad.yaml:2:12: runtime 'ort' needs an ep (one of: cpu, cuda, tensorrt)" },
 	{ "models: [resnet50]\nruntimes: [torch/tensorrt]\nbatches: [1]\n",
@@ -232,6 +231,14 @@ static const struct bad {
 	{ "models: [resnet50]\nruntimes: [ort/cpu, ort/cpu]\nbatches: [1]\n",
 	  "bad.yaml:2:21: runtime label 'ort/cpu' is used twice" },
 	{ "", "bad.yaml:1:1: empty experiment file" },
+	{ "models: [{zoo: resnet50, convert: keras2onnx}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:35: unknown converter 'keras2onnx' (expected one of: torch2onnx, tf2onnx, mx2onnx)" },
+	{ "models: [{file: m.onnx, convert: tf2onnx}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:34: convert takes a zoo model, not a file" },
+	{ "models: [{zoo: resnet50, weights: w.h5}]\nruntimes: [ort/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:35: weights are the converter's: they need convert" },
+	{ "models: [{zoo: resnet50, convert: tf2onnx}]\nruntimes: [tf/cpu]\nbatches: [1]\n",
+	  "bad.yaml:1:1: the exclusions remove every configuration" },
 	{ "models: [resnet50]\nruntimes: [{runtime: ort, ep: cpu, options: {threads: []}}]\nbatches: [1]\n",
 	  "bad.yaml:2:55: expected a list of option values, found an empty list" },
 	{ "models: [resnet50]\nruntimes: [{runtime: ort, ep: cpu, options: {threads: [1, [2]]}}]\nbatches: [1]\n",
@@ -312,7 +319,7 @@ static void test_validated_by_tables(void **st)
 	assert_false(parses("models: [{zoo: vgg}]\nruntimes: [ort/cpu]\nbatches: [1]\n"));
 	assert_non_null(strstr(gb_error_msg(), "unknown zoo model 'vgg' (expected one of: resnet50, mobilenetv2, bert-base)"));
 	gb_runtime_names(list, sizeof list);
-	assert_string_equal(list, "ort, torch, ort-python");
+	assert_string_equal(list, "ort, torch, ort-python, tf, keras, mxnet");
 }
 
 static void test_load_missing_file(void **st)
@@ -428,19 +435,31 @@ static void test_examples(void **st)
 	snprintf(path, sizeof path, "%s/examples/study.yaml", src);
 	if (gb_plan_load(path, &p))
 		fail_msg("%s", gb_error_msg());
-	assert_int_equal(p->nmodels, 3);
-	assert_int_equal(p->nruntimes, 5);
+	assert_int_equal(p->nmodels, 11);
+	assert_int_equal(p->nruntimes, 4);
 	assert_int_equal(p->nbatches, 2);
 	assert_int_equal(p->batches[0], 1);
 	assert_int_equal(p->batches[1], 64);
 	assert_int_equal(p->cooldown, GB_COOLDOWN_UNTIL_IDLE);
+	/* Table 1: 3 models x 4 runtimes + 8 converted models on ort alone,
+	 * at 2 batches; the 8 x 3 framework pairs of converted models dropped. */
+	assert_int_equal(p->nconfigs, (3 * 4 + 8) * 2);
+	assert_int_equal(p->nexcluded, 8 * 3 * 2);
+	assert_string_equal(p->models[6].name, "resnet50-tf2onnx");
+	assert_string_equal(p->models[6].convert, "tf2onnx");
 	gb_plan_free(p);
 	snprintf(path, sizeof path, "%s/examples/quick.yaml", src);
 	if (gb_plan_load(path, &p))
 		fail_msg("%s", gb_error_msg());
-	assert_int_equal(p->nmodels, 3);
+	assert_int_equal(p->nmodels, 6);
 	assert_string_equal(p->models[2].dims[0].value, "32");
-	assert_int_equal(p->nruns, 18);
+	/* ort: 6 models; torch: 2; tf: 2; mxnet: 2 at 2 batches; keras: 1 at batch 1. */
+	assert_int_equal(p->nruns, (6 + 2 + 2 + 2) * 2 + 1);
+	gb_plan_free(p);
+	snprintf(path, sizeof path, "%s/examples/device-keras.yaml", src);
+	if (gb_plan_load(path, &p))
+		fail_msg("%s", gb_error_msg());
+	assert_int_equal(p->nconfigs, 2 * 4 * 2);
 	gb_plan_free(p);
 }
 

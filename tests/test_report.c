@@ -377,7 +377,9 @@ static void test_html_self_contained(void **st)
 	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
 		if (strstr(mk, refs[i]))
 			fail_msg("the page's markup refers outside with '%s'", refs[i]);
-	assert_non_null(strstr(mk, "</script>"));
+	/* Without Vega the page has no script at all: nothing to keep. */
+	if (strstr(html, "<script"))
+		assert_non_null(strstr(mk, "</script>"));
 	free(mk);
 	assert_non_null(strstr(html, "Content-Security-Policy\" content=\"default-src 'none';"));
 	assert_non_null(strstr(html, "<h2>Table 1: energy and performance"));
@@ -624,11 +626,11 @@ static void test_golden(void **st)
 	free(json);
 	snprintf(path, sizeof path, "cd '%s/golden' && '%s' report --db g.db --per 2500 2>&1", dir, gb);
 	assert_int_equal(gbt_run(path, &out), 0);
-	/* bert-base b1 ort/cuda: 9278 ± 597.7 J for 25,000 reviews in the
-	 * golden file, 371.1 mJ/item: a tenth of it for 2,500, the per-item
+	/* bert-base b1 ort/cuda: 10968 ± 1699 J for 25,000 reviews in the
+	 * golden file, 438.7 mJ/item: a tenth of it for 2,500, the per-item
 	 * figures unchanged. */
-	assert_non_null(strstr(out, "2500   66.98 (31.78 to 100.0)"));	/* clamped at 100 % */
-	assert_non_null(strstr(out, "927.8 ± 59.77 [counter+estimated]  3.74 ± 0.194        334.6 ± 25.29"));
+	assert_non_null(strstr(out, "2500   64.19 (18.25 to 100.0)"));	/* clamped at 100 % */
+	assert_non_null(strstr(out, "1097 ± 169.9 [counter+estimated]   3.76 ± 0.225        399.9 ± 74.40"));
 	free(out);
 }
 

@@ -77,7 +77,7 @@ static const struct gbt_row rows[] = {
 	  "ep 'tensorrt' has no option 'provider_lib'" },
 	{ "run --model $M/mlp.onnx --ep tensorrt --io device", 1, "runs with --io host only" },
 	{ "run --model $M/mlp.onnx --ep-option enable_cuda_graph=1", 1, "ep 'cpu' has no option" },
-	{ "run --model $M/mlp.onnx --runtime mxnet", 1, "error: unknown runtime 'mxnet'" },
+	{ "run --model $M/mlp.onnx --runtime tvm", 1, "error: unknown runtime 'tvm'" },
 	{ "run --model $M/tokens.onnx", 1,
 	  "error: input 'input_ids' has symbolic dim 'seq': set --dim seq=N" },
 	{ "run --model $M/mlp.onnx --batch 1000000000000", 1,

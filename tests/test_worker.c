@@ -327,7 +327,7 @@ static void test_slow_start(void **state)
  * torch and ort-python. */
 static const char *const fake_eps[] = { "cpu", NULL };
 static const struct gb_runtime_ops fake_rt =
-	GB_WORKER_RUNTIME("fake", "fake_worker.py", "the scripted fake worker", fake_eps, 0);
+	GB_WORKER_RUNTIME("fake", "fake_worker.py", "the scripted fake worker", fake_eps, 0, NULL);
 
 static void test_runtime_row(void **state)
 {

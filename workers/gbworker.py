@@ -106,11 +106,153 @@ def parse_bool(key, value):
     raise WorkerError("option %s=%s: expected true or false" % (key, value))
 
 
+def check_inputs(desc, arrays, vocab=0):
+    """The arrays of an "inputs" request in the model's order, checked
+    against its tensor descriptions (names, dtypes, shapes; -1 takes any
+    size) and, where vocab is given, token ids in [0, vocab)."""
+    want = [d["name"] for d in desc]
+    got = [n for n, _ in arrays]
+    if sorted(got) != sorted(want):
+        raise WorkerError("inputs %s do not match the model's %s" % (got, want))
+    byname = dict(arrays)
+    ordered = []
+    for d in desc:
+        a = byname[d["name"]]
+        if str(a.dtype) != d["dtype"]:
+            raise WorkerError("input '%s' is %s, the model takes %s" % (d["name"], a.dtype, d["dtype"]))
+        if len(a.shape) != len(d["shape"]) or any(w not in (-1, g) for w, g in zip(d["shape"], a.shape)):
+            raise WorkerError("input '%s' has shape %s, the model takes %s"
+                              % (d["name"], list(a.shape), d["shape"]))
+        if vocab and d["name"] == "input_ids" and a.size and (a.min() < 0 or a.max() >= vocab):
+            raise WorkerError("input 'input_ids' has token ids outside [0, %d)" % vocab)
+        ordered.append(a)
+    return ordered
+
+
+def image_io(layout="nchw", name="input"):
+    """Descriptions of an ImageNet classifier's input (224x224 RGB, float32)
+    and its 1000 logits, with a dynamic batch."""
+    shape = [-1, 3, 224, 224] if layout == "nchw" else [-1, 224, 224, 3]
+    return ([{"name": name, "dtype": "float32", "shape": shape, "dim_params": ["batch", "", "", ""]}],
+            [{"name": "output", "dtype": "float32", "shape": [-1, 1000], "dim_params": ["batch", ""]}])
+
+
+BERT_MODELS = ("bert-base", "bert-base-uncased", "bert")
+BERT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# bert-base-uncased's standard configuration, the one every worker builds.
+BERT_BASE = {"vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
+             "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2}
+
+
+def bert_io(seq, num_labels):
+    """Descriptions of a BERT sequence classifier's inputs and logits; seq
+    None: a symbolic "seq" dimension (the harness's --dim seq=N)."""
+    dims = [-1, seq] if seq else [-1, -1]
+    params = ["batch", ""] if seq else ["batch", "seq"]
+    ins = [{"name": n, "dtype": "int64", "shape": dims, "dim_params": params} for n in BERT_INPUTS]
+    outs = [{"name": "logits", "dtype": "float32", "shape": [-1, num_labels], "dim_params": ["batch", ""]}]
+    return ins, outs
+
+
+def parse_device(req, name):
+    """("cpu", 0) or ("cuda", N) from a load request's device and device_id."""
+    dev = req.get("device") or "cpu"
+    if dev == "cpu":
+        return "cpu", 0
+    if dev == "cuda":
+        return "cuda", int(req.get("device_id", 0))
+    if dev.startswith("cuda:") and dev[5:].isdigit():
+        return "cuda", int(dev[5:])
+    raise WorkerError("device '%s': the %s worker runs on cpu or cuda:N" % (dev, name))
+
+
+def parse_options(name, opts, defaults):
+    """The load request's options over defaults; unknown keys are errors."""
+    unknown = sorted(set(opts) - set(defaults))
+    if unknown:
+        raise WorkerError("unknown %s option '%s' (known: %s)" % (name, unknown[0], ", ".join(sorted(defaults))))
+    o = dict(defaults)
+    o.update(opts)
+    return o
+
+
+def choice(key, value, allowed):
+    if value not in allowed:
+        raise WorkerError("%s=%s: expected %s" % (key, value, " or ".join(allowed)))
+    return value
+
+
+def rename_io(proto, in_names, out_names):
+    """Name a converted graph's inputs and outputs as the worker does and
+    call its first dynamic dimension "batch"."""
+    g = proto.graph
+    renames = {}
+    for vi, name in list(zip(g.input, in_names)) + list(zip(g.output, out_names)):
+        if vi.name != name:
+            renames[vi.name] = name
+            vi.name = name
+        dims = vi.type.tensor_type.shape.dim
+        if dims and not dims[0].HasField("dim_value"):
+            dims[0].dim_param = "batch"
+    for node in g.node:
+        for i, n in enumerate(node.input):
+            if n in renames:
+                node.input[i] = renames[n]
+        for i, n in enumerate(node.output):
+            if n in renames:
+                node.output[i] = renames[n]
+
+
+def save_onnx(proto, path):
+    """Check a converted ONNX model and write it whole or not at all: to a
+    temporary file beside path, renamed over it only once complete."""
+    import onnx
+
+    try:
+        onnx.checker.check_model(proto)
+    except Exception as e:
+        raise WorkerError("the converted model fails onnx.checker: %s" % str(e).split("\n")[0])
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(proto.SerializeToString())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise WorkerError("cannot write '%s': %s" % (path, e.strerror))
+
+
+def dist_version(*names):
+    """The version of the first installed distribution of names, from its
+    metadata (no import), else ""."""
+    from importlib import metadata
+
+    for n in names:
+        try:
+            return metadata.version(n)
+        except metadata.PackageNotFoundError:
+            continue
+    return ""
+
+
 class Backend:
     """What a framework worker implements. Each method may raise WorkerError."""
 
     name = "backend"
     requires = ()  # modules --probe checks for, without importing them
+    host = None  # the bound inputs (set_inputs); None before
+    last = None  # the last batch's output (run_one); None before the first
+    outputs_desc = None  # the model's output descriptions (load)
+
+    @classmethod
+    def probe_info(cls):
+        """What `devices` shows once requires are found: {"version",
+        "devices": [...], "note"}, from package metadata, importing nothing
+        heavy."""
+        return {}
 
     def version(self):
         return ""
@@ -149,9 +291,26 @@ class Backend:
                     break
         return lat
 
+    def bound_inputs(self):
+        """self.host, the inputs set_inputs bound; an error before."""
+        if self.host is None:
+            raise WorkerError("run before inputs")
+        return self.host
+
+    def last_output(self):
+        """The last batch's output; an error before the first batch."""
+        if self.last is None:
+            raise WorkerError("no batch has run yet")
+        return self.last
+
     def outputs(self):
-        """List of (name, numpy array) of the last batch."""
-        raise WorkerError("%s worker keeps no outputs" % self.name)
+        """List of (name, numpy array) of the last batch: by default the
+        first output, self.last, as float32."""
+        import numpy as np
+
+        if not self.outputs_desc:
+            raise WorkerError("%s worker keeps no outputs" % self.name)
+        return [(self.outputs_desc[0]["name"], np.asarray(self.last_output(), dtype="float32"))]
 
     def convert(self, path, opset):
         raise WorkerError("%s worker cannot convert models" % self.name)
@@ -163,6 +322,8 @@ def probe(backend_cls):
             # Exit 3 + the module name: the harness says "<python> has no module X".
             sys.stderr.write("%s\n" % mod)
             return 3
+    # One JSON line last: the facts `devices` shows.
+    sys.stdout.write(json.dumps(backend_cls.probe_info(), separators=(",", ":")) + "\n")
     return 0
 
 
@@ -242,7 +403,12 @@ class _Server:
                 op = req.get("op")
                 if op == "shutdown":
                     self.send({"ok": True})
-                    return 0
+                    # Skip the interpreter's teardown: TensorFlow's takes
+                    # seconds (past the harness's 2 s wait) and frees
+                    # nothing the exit does not.
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(0)
                 handler = getattr(self, "op_" + str(op), None)
                 if handler is None:
                     raise WorkerError("unknown request '%s'" % op)

@@ -18,20 +18,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbworker  # noqa: E402
-from gbworker import WorkerError, parse_bool, version_at_least  # noqa: E402
+from gbworker import BERT_MODELS, WorkerError, image_io, parse_bool, version_at_least  # noqa: E402
 
 OPTIONS = ("dtype", "channels_last", "compile", "cuda_graphs", "weights", "seq", "num_labels",
            "input_shape", "input_dtype")
 COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 IMAGE_MODELS = {"resnet50": "resnet50", "mobilenetv2": "mobilenet_v2", "mobilenet_v2": "mobilenet_v2"}
-BERT_MODELS = ("bert-base", "bert-base-uncased", "bert")
-BERT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def image_io():
-    return ([{"name": "input", "dtype": "float32", "shape": [-1, 3, 224, 224],
-              "dim_params": ["batch", "", "", ""]}],
-            [{"name": "output", "dtype": "float32", "shape": [-1, 1000], "dim_params": ["batch", ""]}])
 
 
 class Torch(gbworker.Backend):
@@ -48,6 +40,16 @@ class Torch(gbworker.Backend):
 
     def version(self):
         return self.torch.__version__
+
+    @classmethod
+    def probe_info(cls):
+        v = gbworker.dist_version("torch")
+        # A local version names the build ("+cu130"); PyPI's CUDA wheels
+        # have none but bring NVIDIA's runtime; Debian's is CPU-only.
+        local = v.split("+")[1] if "+" in v else ""
+        cuda = local.startswith("cu") or (not local and bool(gbworker.dist_version(
+            "nvidia-cuda-runtime-cu12", "nvidia-cuda-runtime-cu13", "nvidia-cuda-runtime")))
+        return {"version": v, "devices": ["cpu", "cuda"] if cuda else ["cpu"]}
 
     # ---- load ---------------------------------------------------------------
 
@@ -75,15 +77,11 @@ class Torch(gbworker.Backend):
 
     def parse_device(self, req):
         torch = self.torch
-        dev = req.get("device") or "cpu"
-        if dev == "cuda":
-            dev = "cuda:%d" % int(req.get("device_id", 0))
-        if dev != "cpu" and not dev.startswith("cuda:"):
-            raise WorkerError("device '%s': the torch worker runs on cpu or cuda:N" % dev)
-        if dev.startswith("cuda"):
+        kind, index = gbworker.parse_device(req, "torch")
+        dev = "cpu" if kind == "cpu" else "cuda:%d" % index
+        if kind == "cuda":
             if not torch.cuda.is_available():
                 raise WorkerError("device %s: this PyTorch (%s) sees no CUDA device" % (dev, torch.__version__))
-            index = int(dev.split(":")[1])
             if index >= torch.cuda.device_count():
                 raise WorkerError("device %s: only %d CUDA devices" % (dev, torch.cuda.device_count()))
         return torch.device(dev)
@@ -94,18 +92,12 @@ class Torch(gbworker.Backend):
         except ImportError:
             raise WorkerError("bert-base needs the Python module transformers, which is not installed")
         # bert-base-uncased's standard configuration.
-        cfg = BertConfig(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                         intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2,
-                         num_labels=o["num_labels"])
+        cfg = BertConfig(num_labels=o["num_labels"], **gbworker.BERT_BASE)
         if hasattr(cfg, "return_dict"):
             cfg.return_dict = False  # plain tuples: traceable, exportable
         self.vocab = cfg.vocab_size
         model = BertForSequenceClassification(cfg)
-        seq = o["seq"]
-        ins = [{"name": n, "dtype": "int64", "shape": [-1, seq], "dim_params": ["batch", ""]}
-               for n in BERT_INPUTS]
-        outs = [{"name": "logits", "dtype": "float32", "shape": [-1, o["num_labels"]],
-                 "dim_params": ["batch", ""]}]
+        ins, outs = gbworker.bert_io(o["seq"], o["num_labels"])
         return model, ins, outs
 
     def load_weights(self, model, path):
@@ -261,23 +253,8 @@ class Torch(gbworker.Backend):
         torch = self.torch
         if self.model is None:
             raise WorkerError("inputs before load")
-        want = [d["name"] for d in self.inputs_desc]
-        got = [n for n, _ in arrays]
-        if sorted(got) != sorted(want):
-            raise WorkerError("inputs %s do not match the model's %s" % (got, want))
-        byname = dict(arrays)
-        host = []
-        for d in self.inputs_desc:
-            a = byname[d["name"]]
-            if str(a.dtype) != d["dtype"]:
-                raise WorkerError("input '%s' is %s, the model takes %s" % (d["name"], a.dtype, d["dtype"]))
-            if len(a.shape) != len(d["shape"]) or any(w not in (-1, g) for w, g in zip(d["shape"], a.shape)):
-                raise WorkerError("input '%s' has shape %s, the model takes %s"
-                                  % (d["name"], list(a.shape), d["shape"]))
-            if d["name"] == "input_ids" and a.size and (a.min() < 0 or a.max() >= self.vocab):
-                raise WorkerError("input 'input_ids' has token ids outside [0, %d)" % self.vocab)
-            host.append(torch.from_numpy(a.copy()))
-        self.host = host
+        arrays = gbworker.check_inputs(self.inputs_desc, arrays, getattr(self, "vocab", 0))
+        self.host = [torch.from_numpy(a.copy()) for a in arrays]
         self.graph = None
         # Device-resident inputs are placed once; host inputs every batch.
         self.resident = [self.place(t) for t in host] if self.io == "device" else None
@@ -340,14 +317,11 @@ class Torch(gbworker.Backend):
         self.last = y
 
     def run(self, n, duration_ns):
-        if getattr(self, "host", None) is None:
-            raise WorkerError("run before inputs")
+        self.bound_inputs()
         return super().run(n, duration_ns)
 
     def outputs(self):
-        if self.last is None:
-            raise WorkerError("no batch has run yet")
-        return [(self.outputs_desc[0]["name"], self.last.detach().float().cpu().numpy())]
+        return [(self.outputs_desc[0]["name"], self.last_output().detach().float().cpu().numpy())]
 
     # ---- conversion -----------------------------------------------------------------
 

@@ -10,3 +10,14 @@ import lzma, tarfile
 tarfile.open(fileobj=lzma.open('.device-cache/ort-gpu-sm90.tar.xz')).extractall('/tmp/ort')"
 export LD_LIBRARY_PATH=$G/lib:/tmp/ort/lib GREENBENCH_ORT_LIB=/tmp/ort/lib/libonnxruntime.so
 export GREENBENCH_CACHE_DIR=/tmp/gbcache GREENBENCH=$G/bin/greenbench
+
+# The checks' summary ($OUT/summary.txt): log prints and keeps a line,
+# check NAME CMD... logs ok/FAIL and counts failures in $fails.
+sum=$OUT/summary.txt
+fails=0
+log() { echo "$@" | tee -a "$sum"; }
+check() {
+	local name=$1; shift
+	if "$@" >> "$OUT/checks.log" 2>&1; then log "ok   $name"; else log "FAIL $name"; fails=$((fails + 1)); fi
+}
+: > "$sum"

@@ -30,7 +30,12 @@ struct gb_plan_model {
 	char *name;	/* label in reports: zoo name or file base name */
 	char *zoo;	/* zoo model name, or NULL */
 	char *file;	/* model path, or NULL (zoo models are exported on use) */
-	char *convert;	/* the converter that made it ("tf2onnx", "torch2onnx"), or NULL */
+	/* A converter (greenbench/convert.h: "tf2onnx") turning the zoo
+	 * model into the ONNX file the runs take, or NULL: greenbench's own
+	 * export. Such a model pairs only with runtimes that take files; the
+	 * store records it as the configuration's converted_from. */
+	char *convert;
+	char *weights;	/* the converter's --weights, or NULL (random weights) */
 	struct gb_plan_kv *dims;	/* symbolic dims: "seq" -> "32" */
 	size_t ndims;
 	char *data;	/* labelled data for accuracy (run --data), or NULL */

@@ -104,6 +104,15 @@ struct gb_runtime_axis {
 	int pins_batch;			/* a session with it set keeps its batch (CUDA graphs) */
 };
 
+/* What a runtime found where it can start (`greenbench devices`). Every
+ * field is a NUL-terminated string, empty when unknown. */
+struct gb_runtime_info {
+	char version[64];	/* the framework's version ("2.21.0") */
+	char devices[128];	/* devices its installed build can use ("cpu", "cpu, cuda") */
+	char interpreter[256];	/* worker runtimes: the Python that runs the worker */
+	char note[256];		/* what it cannot do here and why ("bert-base: no gluonnlp") */
+};
+
 struct gb_runtime_ops {
 	const char *name;	/* "ort", "torch", "ort-python" */
 	const char *summary;
@@ -118,6 +127,10 @@ struct gb_runtime_ops {
 	/* Takes a zoo model by its name (the framework builds its own model,
 	 * the study's "original model") instead of the exported ONNX file. */
 	int zoo_by_name;
+	/* The virtual environment a worker runtime's interpreter comes from
+	 * (gb_worker_venv_dir()/<venv>/bin/python, filled by `make deps` from
+	 * requirements/<venv>.txt); NULL: the system's python3. */
+	const char *venv;
 	/* Tunable axes (greenbench/runtime.h above), ended by a NULL name;
 	 * NULL: none. Declared beside the rows in src/runtime/runtimes.c. */
 	const struct gb_runtime_axis *axes;
@@ -145,6 +158,9 @@ struct gb_runtime_ops {
 	/* Optional (NULL): the last phase as clocked by the runtime (added for
 	 * worker runtimes; a NULL entry means "use the caller's own marks"). */
 	int (*last_phase)(void *session, struct gb_runtime_phase *out);
+	/* Optional (NULL): what probe found, for `devices`: called after a
+	 * probe that succeeded. */
+	int (*info)(const struct gb_runtime_ops *self, struct gb_runtime_info *out);
 	/* Optional (NULL): 1 when the session's first run_batches() also
 	 * builds (or loads from a cache) what the device runs, e.g. a TensorRT
 	 * engine, so the caller clocks that batch as a "build" phase of its

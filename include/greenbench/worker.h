@@ -81,6 +81,13 @@ int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
  * ../share/greenbench/workers; gb_paths_workers_dir() (greenbench/paths.h). */
 int gb_worker_dir(char *buf, size_t len);
 
+/* Where `make deps` puts the frameworks' virtual environments:
+ * GREENBENCH_VENV_DIR, else the cache directory's venv/
+ * (gb_paths_cache_dir(NULL, "venv")). A row with a venv runs the worker
+ * with <dir>/<venv>/bin/python when that exists, before the interpreters
+ * of gb_worker_pythons() (unless python= names one). */
+int gb_worker_venv_dir(char *buf, size_t len);
+
 /* The interpreters a worker runtime tries, in order, into cands; returns
  * how many: python=PATH of opt (may be NULL), else GREENBENCH_PYTHON, else
  * python3 from PATH and then Debian's /usr/bin/python3 (where python3-torch
@@ -101,6 +108,9 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 /* The ops every worker runtime row shares (src/runtime/worker_runtimes.c):
  * probe and open start self->worker_script; a session is a gb_worker. */
 int gb_worker_rt_probe(const struct gb_runtime_ops *self);
+/* The probe's facts: the worker's `--probe` prints one JSON line
+ * {"version", "devices": [...], "note"} on success. */
+int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info *out);
 int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
 		      void **session);
 int gb_worker_rt_describe(void *session, const struct gb_tensor_info **inputs, size_t *ninputs,
@@ -114,23 +124,26 @@ void gb_worker_rt_close(void *session);
 
 /* A worker runtime row: a new framework worker is one script in workers/
  * (docs/worker-protocol.md) plus one
- *   GB_WORKER_RUNTIME("name", "name_worker.py", "summary", eps, by_name)
+ *   GB_WORKER_RUNTIME("name", "name_worker.py", "summary", eps, by_name, venv)
  * row in src/runtime/runtimes.c. eps: NULL-terminated list of the devices
- * it takes (NULL: any); by_name: it takes zoo models by name;
- * GB_WORKER_RUNTIME_AXES adds its tunable axes (greenbench/runtime.h). */
-#define GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, axes_)            \
+ * it takes (NULL: any); by_name: it takes zoo models by name; venv: the
+ * virtual environment (requirements/<venv>.txt) whose python runs it, or
+ * NULL for the system's python3. GB_WORKER_RUNTIME_AXES adds its tunable
+ * axes (greenbench/runtime.h). */
+#define GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, venv_, axes_)      \
 	{                                                                                   \
 		.name = (name_), .summary = (summary_), .worker_script = (script_),        \
-		.eps = (eps_), .ep_required = 0, .zoo_by_name = (by_name_), .axes = (axes_), \
+		.eps = (eps_), .ep_required = 0, .zoo_by_name = (by_name_), .venv = (venv_),\
+		.axes = (axes_),                                                            \
 		.probe = gb_worker_rt_probe, .open = gb_worker_rt_open,                     \
 		.describe = gb_worker_rt_describe, .set_inputs = gb_worker_rt_set_inputs,   \
 		.run_batches = gb_worker_rt_run_batches, .outputs = gb_worker_rt_outputs,   \
 		.metadata = gb_worker_rt_metadata, .close = gb_worker_rt_close,             \
-		.last_phase = gb_worker_rt_last_phase,                                      \
+		.last_phase = gb_worker_rt_last_phase, .info = gb_worker_rt_info,           \
 	}
 
 /* A worker row with no tunable axes. */
-#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_) \
-	GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, NULL)
+#define GB_WORKER_RUNTIME(name_, script_, summary_, eps_, by_name_, venv_) \
+	GB_WORKER_RUNTIME_AXES(name_, script_, summary_, eps_, by_name_, venv_, NULL)
 
 #endif

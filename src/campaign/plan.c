@@ -6,6 +6,7 @@
  * docs/campaigns.md; keep the two in step.
  */
 #include "greenbench/plan.h"
+#include "greenbench/convert.h"
 #include "greenbench/error.h"
 #include "greenbench/runtime.h"
 #include "greenbench/time.h"
@@ -268,9 +269,33 @@ static int parse_model_data(struct pctx *c, const yaml_node_t *n, struct gb_plan
 	return 0;
 }
 
+/* convert: NAME (a converter of the table) and its weights: FILE. */
+static int parse_model_convert(struct pctx *c, const yaml_node_t *n, struct gb_plan_model *m)
+{
+	yaml_node_t *v;
+	char list[128];
+	int ret;
+
+	if ((v = lookup(c, n, "convert"))) {
+		if ((ret = get_str(c, v, "a converter name", &m->convert)))
+			return ret;
+		gb_converter_names(list, sizeof list);
+		if (!gb_converter_find(m->convert))
+			return perr(c, v, "unknown converter '%s' (expected one of: %s)", m->convert, list);
+	}
+	if ((v = lookup(c, n, "weights"))) {
+		if (!m->convert)
+			return perr(c, v, "weights are the converter's: they need convert");
+		if ((ret = get_path(c, v, "a weights file path", &m->weights)))
+			return ret;
+	}
+	return 0;
+}
+
 static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_model *m)
 {
-	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args", "convert", NULL };
+	static const char *const keys[] = { "zoo", "file", "name", "dims", "data", "limit", "data_args",
+					    "convert", "weights", NULL };
 	char list[256];
 	yaml_node_t *v;
 	int ret;
@@ -290,13 +315,15 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 		return ret;
 	if ((v = lookup(c, n, "name")) && (ret = get_str(c, v, "a model name", &m->name)))
 		return ret;
-	if ((v = lookup(c, n, "convert")) && (ret = get_str(c, v, "a converter name", &m->convert)))
-		return ret;
 	if ((ret = parse_model_data(c, n, m)))
+		return ret;
+	if ((ret = parse_model_convert(c, n, m)))
 		return ret;
 	if ((v = lookup(c, n, "file"))) {
 		if (lookup(c, n, "zoo"))
 			return perr(c, v, "a model takes either zoo or file, not both");
+		if (m->convert)
+			return perr(c, lookup(c, n, "convert"), "convert takes a zoo model, not a file");
 		if ((ret = get_path(c, v, "a model file path", &m->file)))
 			return ret;
 		if (!m->name && !(m->name = strdup(base_name(m->file))))
@@ -310,7 +337,15 @@ static int parse_model(struct pctx *c, const yaml_node_t *n, struct gb_plan_mode
 check_zoo:
 	if (!gb_zoo_find(m->zoo))
 		return perr(c, v, "unknown zoo model '%s' (expected one of: %s)", m->zoo, list);
-	if (!m->name && !(m->name = strdup(m->zoo)))
+	if (!m->name && m->convert) {
+		/* "resnet50-tf2onnx": its own row in every report. */
+		size_t len = strlen(m->zoo) + strlen(m->convert) + 2;
+		if ((m->name = malloc(len)))
+			snprintf(m->name, len, "%s-%s", m->zoo, m->convert);
+	} else if (!m->name) {
+		m->name = strdup(m->zoo);
+	}
+	if (!m->name)
 		return gb_error_set(-ENOMEM, "out of memory");
 	return 0;
 }
@@ -755,7 +790,10 @@ static int build_matrix(struct pctx *c, const yaml_node_t *excl_node)
 		for (size_t r = 0; r < p->nruntimes; r++)
 			for (size_t b = 0; b < p->nbatches; b++) {
 				struct gb_plan_config cf = { m, r, p->batches[b] };
-				int drop = 0;
+				const struct gb_runtime_ops *rt = gb_runtime_find(p->runtimes[r].runtime);
+				/* A converted model is an ONNX file: a runtime
+				 * that builds zoo models itself has no use for it. */
+				int drop = p->models[m].convert && rt && rt->zoo_by_name;
 				for (size_t i = 0; i < nex && !drop; i++)
 					drop = excl_matches(c, &ex[i], &cf);
 				if (drop)
@@ -990,8 +1028,9 @@ void gb_plan_free(struct gb_plan *p)
 	for (size_t i = 0; p->models && i < p->nmodels; i++) {
 		free(p->models[i].name);
 		free(p->models[i].zoo);
-		free(p->models[i].file);
 		free(p->models[i].convert);
+		free(p->models[i].weights);
+		free(p->models[i].file);
 		free_kvs(p->models[i].dims, p->models[i].ndims);
 		free(p->models[i].data);
 		for (size_t j = 0; j < p->models[i].ndata_args; j++)

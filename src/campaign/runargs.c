@@ -4,6 +4,7 @@
  * The flags mirror `greenbench run --help`; docs/campaigns.md lists them.
  */
 #include "greenbench/campaign.h"
+#include "greenbench/convert.h"
 #include "greenbench/error.h"
 #include "greenbench/paths.h"
 #include "greenbench/plan.h"
@@ -25,14 +26,33 @@ int gb_campaign_model_by_name(const struct gb_plan *p, size_t config)
 	const struct gb_plan_config *c = &p->configs[config];
 	const struct gb_runtime_ops *rt = gb_runtime_find(p->runtimes[c->runtime].runtime);
 
-	return p->models[c->model].zoo && rt && rt->zoo_by_name;
+	return p->models[c->model].zoo && !p->models[c->model].convert && rt && rt->zoo_by_name;
+}
+
+/* Run argv (greenbench zoo export / convert, writing tmp), then move tmp
+ * to path: the cached file is whole or absent. */
+static int make_cached(char **argv, const char *what, const char *tmp, const char *path)
+{
+	struct gb_run_outcome o;
+	int ret;
+
+	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
+		return ret;
+	gb_run_outcome_release(&o);
+	/* Export and convert print no record: success is exit 0 and the file written. */
+	if (access(tmp, R_OK) || !o.end.exited || o.end.exit_code || o.end.timed_out) {
+		unlink(tmp);
+		return gb_error_set(-EIO, "cannot %s: %s", what, o.stderr_tail[0] ? o.stderr_tail : o.reason);
+	}
+	if (rename(tmp, path))
+		return gb_error_set(-errno, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
 }
 
 int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, const char *zoo_dir,
 			   char *buf, size_t len)
 {
-	char tmp[PATH_MAX + 32];
-	struct gb_run_outcome o;
+	char tmp[PATH_MAX + 32], what[256];
 	int ret;
 
 	snprintf(buf, len, "%s/%s%s%s.onnx", zoo_dir, zoo, dtype ? "." : "", dtype ? dtype : "");
@@ -43,24 +63,17 @@ int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, 
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
 	char *argv[] = { (char *)cmd, "zoo", "export", (char *)zoo, "-o", tmp,
 			 dtype ? "--dtype" : NULL, (char *)dtype, NULL };
-	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
-		return ret;
-	gb_run_outcome_release(&o);
-	/* Export prints no record: success is exit 0 and the file written. */
-	if (access(tmp, R_OK) || !o.end.exited || o.end.exit_code || o.end.timed_out) {
-		unlink(tmp);
-		return gb_error_set(-EIO, "cannot export zoo model '%s': %s", zoo,
-				    o.stderr_tail[0] ? o.stderr_tail : o.reason);
-	}
-	if (rename(tmp, buf))
-		return gb_error_set(-errno, "cannot write '%s': %s", buf, strerror(errno));
-	return 0;
+	snprintf(what, sizeof what, "export zoo model '%s'", zoo);
+	return make_cached(argv, what, tmp, buf);
 }
 
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *zoo_dir, char *buf, size_t len)
 {
 	const struct gb_plan_model *m = &p->models[model];
+	const struct gb_converter *cv = gb_converter_find(m->convert);
+	char tmp[PATH_MAX + 32], what[256], key[GB_SHA256_HEX_LEN];
+	int ret;
 
 	if (m->file) {
 		if (access(m->file, R_OK))
@@ -68,7 +81,21 @@ int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cm
 		snprintf(buf, len, "%s", m->file);
 		return 0;
 	}
-	return gb_campaign_zoo_export(cmd, m->zoo, NULL, zoo_dir, buf, len);
+	if (!cv)
+		return gb_campaign_zoo_export(cmd, m->zoo, NULL, zoo_dir, buf, len);
+	/* One file per converter, model, weights and versions. */
+	if ((ret = gb_converter_cache_key(cv, m->zoo, m->weights, key)))
+		return gb_error_wrap(ret, "cannot convert '%s'", m->zoo);
+	snprintf(buf, len, "%s/%s-%s-%.16s.onnx", zoo_dir, m->zoo, cv->name, key);
+	if (!access(buf, R_OK))
+		return 0;
+	if ((ret = gb_paths_mkdir(zoo_dir)))
+		return ret;
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
+	char *argv[] = { (char *)cmd, "convert", (char *)cv->name, "--model", m->zoo, "-o", tmp,
+			 m->weights ? "--weights" : NULL, m->weights, NULL };
+	snprintf(what, sizeof what, "convert '%s' with %s", m->zoo, cv->name);
+	return make_cached(argv, what, tmp, buf);
 }
 
 struct argv_b {

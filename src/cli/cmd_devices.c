@@ -13,6 +13,11 @@
  *   CPU energy: estimated (no CPU energy counter could be read)
  *   runtimes
  *     ort         available    ONNX Runtime 1.29.0
+ *     tf          available    TensorFlow in a Python worker (...)
+ *                              version 2.21.0, devices cpu, python ~/.cache/greenbench/venv/tf/bin/python
+ *     mxnet       available    MXNet 1.9 Gluon, hybridized, in a Python worker (...)
+ *                              version 1.9.1, devices cpu, python ...
+ *                              bert-base unavailable: GluonNLP ... (the probe's note)
  *   libraries
  *     tensorrt    unavailable  cannot load libnvinfer.so.10: ...; TensorRT 10 ... is not installed: ...
  */
@@ -120,6 +125,7 @@ static int print_json(struct gb_meter *m)
 	rts = cJSON_AddArrayToObject(root, "runtimes");
 	for (size_t i = 0; i < gb_runtime_table_len; i++) {
 		const struct gb_runtime_ops *rt = gb_runtime_table[i];
+		struct gb_runtime_info info;
 		cJSON *o;
 		int ret;
 
@@ -132,6 +138,16 @@ static int print_json(struct gb_meter *m)
 		cJSON_AddBoolToObject(o, "available", ret == 0);
 		cJSON_AddStringToObject(o, ret == 0 ? "detail" : "reason",
 					ret == 0 ? rt->summary : gb_error_msg());
+		if (ret == 0 && rt->info && rt->info(rt, &info) == 0) {
+			if (info.version[0])
+				cJSON_AddStringToObject(o, "version", info.version);
+			if (info.devices[0])
+				cJSON_AddStringToObject(o, "devices", info.devices);
+			if (info.interpreter[0])
+				cJSON_AddStringToObject(o, "interpreter", info.interpreter);
+			if (info.note[0])
+				cJSON_AddStringToObject(o, "note", info.note);
+		}
 		cJSON_AddItemToArray(rts, o);
 	}
 	libs = cJSON_AddArrayToObject(root, "libraries");
@@ -177,6 +193,7 @@ static void print_table(struct gb_meter *m)
 	puts("runtimes");
 	for (size_t i = 0; i < gb_runtime_table_len; i++) {
 		const struct gb_runtime_ops *rt = gb_runtime_table[i];
+		struct gb_runtime_info info;
 		int ret;
 
 		if (!rt)
@@ -185,6 +202,14 @@ static void print_table(struct gb_meter *m)
 		ret = gb_runtime_probe(rt);
 		printf("  %-11s %-12s %s\n", rt->name, ret == 0 ? "available" : "unavailable",
 		       ret == 0 ? rt->summary : gb_error_msg());
+		if (ret || !rt->info || rt->info(rt, &info))
+			continue;
+		if (info.version[0] || info.devices[0])
+			printf("  %-11s %-12s version %s, devices %s%s%s\n", "", "",
+			       info.version[0] ? info.version : "?", info.devices[0] ? info.devices : "?",
+			       info.interpreter[0] ? ", python " : "", info.interpreter);
+		if (info.note[0])
+			printf("  %-11s %-12s %s\n", "", "", info.note);
 	}
 	puts("libraries");
 	if (trt_probe(ver, sizeof ver) == 0)

@@ -41,3 +41,15 @@ out:
 		fclose(f);
 	return ret;
 }
+
+int gb_sha256_buf(const void *data, size_t len, char hex[GB_SHA256_HEX_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
+		return gb_error_set(-ENOMEM, "cannot compute a SHA-256 digest");
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}

@@ -22,7 +22,8 @@
 
 extern const struct gb_runtime_ops gb_runtime_ort;
 
-static const char *const torch_eps[] = { "cpu", "cuda", NULL };
+/* cpu and cuda[:N]: every Python framework worker's devices. */
+static const char *const framework_eps[] = { "cpu", "cuda", NULL };
 
 /* ---- Tunable axes, one table per row ------------------------------------
  *
@@ -88,18 +89,39 @@ static const struct gb_runtime_axis torch_axes[] = {
 static const struct gb_runtime_ops gb_runtime_torch = GB_WORKER_RUNTIME_AXES(
 	"torch", "torch_worker.py",
 	"PyTorch in a Python worker (eager, torch.compile, CUDA graphs; workers/torch_worker.py)",
-	torch_eps, 1, torch_axes);
+	framework_eps, 1, NULL, torch_axes);
 
 /* Python's onnxruntime takes the C backend's provider names. */
 static const struct gb_runtime_ops gb_runtime_ort_python = GB_WORKER_RUNTIME_AXES(
 	"ort-python", "ort_worker.py",
-	"ONNX Runtime through its Python API in a worker (workers/ort_worker.py)", gb_ort_eps, 0,
+	"ONNX Runtime through its Python API in a worker (workers/ort_worker.py)", gb_ort_eps, 0, NULL,
 	ort_python_axes);
+
+/* The study's other frameworks build the zoo models themselves, each in
+ * the environment `make deps` makes for it (requirements/<venv>.txt). */
+static const struct gb_runtime_ops gb_runtime_tf = GB_WORKER_RUNTIME(
+	"tf", "tf_worker.py",
+	"TensorFlow in a Python worker (eager, tf.function graph, XLA; workers/tf_worker.py)",
+	framework_eps, 1, "tf");
+
+/* Keras 3 on JAX, PyTorch or TensorFlow: the tf environment has JAX too. */
+static const struct gb_runtime_ops gb_runtime_keras = GB_WORKER_RUNTIME(
+	"keras", "keras_worker.py",
+	"Keras 3 on a backend=jax|torch|tensorflow in a Python worker (workers/keras_worker.py)",
+	framework_eps, 1, "tf");
+
+static const struct gb_runtime_ops gb_runtime_mxnet = GB_WORKER_RUNTIME(
+	"mxnet", "mxnet_worker.py",
+	"MXNet 1.9 Gluon, hybridized, in a Python worker (workers/mxnet_worker.py)",
+	framework_eps, 1, "mxnet");
 
 const struct gb_runtime_ops *const gb_runtime_table[] = {
 	&gb_runtime_ort,
 	&gb_runtime_torch,
 	&gb_runtime_ort_python,
+	&gb_runtime_tf,
+	&gb_runtime_keras,
+	&gb_runtime_mxnet,
 };
 
 const size_t gb_runtime_table_len = sizeof gb_runtime_table / sizeof gb_runtime_table[0];

@@ -11,6 +11,7 @@
 #include "greenbench/proc.h"
 #include "greenbench/time.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -38,9 +39,23 @@ static const char *option(const struct gb_runtime_options *opt, const char *key)
 	return NULL;
 }
 
-/* Run `python script --probe`: 0 if it can start, else -ENOENT with the
+int gb_worker_venv_dir(char *buf, size_t len)
+{
+	const char *env = getenv("GREENBENCH_VENV_DIR");
+
+	if (env && *env) {
+		if ((size_t)snprintf(buf, len, "%s", env) >= len)
+			return gb_error_set(-ENAMETOOLONG, "path too long: '%s'", env);
+		return 0;
+	}
+	return gb_paths_cache_dir(NULL, "venv", buf, len);
+}
+
+/* Run `python script --probe`: 0 if it can start (the tail of its stdout
+ * and stderr in facts, GB_PROC_TAIL_MAX bytes), else -ENOENT with the
  * missing module (the script's last stderr line) in msg. */
-static int probe_one(const char *python, const char *script, char *msg, size_t len)
+static int probe_one(const char *python, const char *script, char *msg, size_t len,
+		     char facts[GB_PROC_TAIL_MAX])
 {
 	char *argv[] = { (char *)python, (char *)script, "--probe", NULL };
 	const struct gb_proc_spec spec = {
@@ -73,8 +88,10 @@ static int probe_one(const char *python, const char *script, char *msg, size_t l
 			 (unsigned long long)(PROBE_TIMEOUT_NS / GB_NS_PER_S));
 		return -ETIMEDOUT;
 	}
-	if (end.exited && end.exit_code == 0)
+	if (end.exited && end.exit_code == 0) {
+		memcpy(facts, cap.tail, GB_PROC_TAIL_MAX);
 		return 0;
+	}
 	/* The last non-empty line says why. */
 	used = strlen(out);
 	while (used && (out[used - 1] == '\n' || out[used - 1] == ' '))
@@ -99,24 +116,41 @@ size_t gb_worker_pythons(const struct gb_runtime_options *opt, const char *cands
 	return (forced && *forced) || (env && *env) ? 1 : 2;
 }
 
-/* Pick the first interpreter of gb_worker_pythons() that can run the
- * worker's probe. */
-static int pick_python(const char *script_name, const struct gb_runtime_options *opt,
-		       char *python, size_t plen, char *script, size_t slen)
+/* The row's environment's python, when `make deps` made it. */
+static int venv_python(const struct gb_runtime_ops *rt, char *buf, size_t len)
 {
-	const char *cands[2];
-	size_t ncand = gb_worker_pythons(opt, cands);
-	char dir[PATH_MAX], msg[512], first[512] = "";
+	char dir[PATH_MAX];
+
+	return rt->venv && !gb_worker_venv_dir(dir, sizeof dir) &&
+	       (size_t)snprintf(buf, len, "%s/%s/bin/python", dir, rt->venv) < len && !access(buf, X_OK);
+}
+
+/* Pick the first interpreter that can run the worker's probe: python=,
+ * else the row's environment (even where GREENBENCH_PYTHON names another
+ * Python, for torch, say), else those of gb_worker_pythons(). facts gets
+ * the successful probe's output. */
+static int pick_python(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
+		       char *python, size_t plen, char *script, size_t slen, char facts[GB_PROC_TAIL_MAX])
+{
+	const char *cands[3], *forced = option(opt, "python");
+	char venv[PATH_MAX + 32], dir[PATH_MAX], msg[512], first[512] = "";
+	size_t ncand;
 	int rc;
 
+	if (!(forced && *forced) && venv_python(rt, venv, sizeof venv)) {
+		cands[0] = venv;
+		ncand = 1;
+	} else {
+		ncand = gb_worker_pythons(opt, cands);
+	}
 	rc = gb_worker_dir(dir, sizeof dir);
 	if (rc)
 		return rc;
-	snprintf(script, slen, "%s/%s", dir, script_name);
+	snprintf(script, slen, "%s/%s", dir, rt->worker_script);
 	if (access(script, R_OK))
 		return gb_error_set(-ENOENT, "cannot find worker '%s': %s", script, strerror(errno));
 	for (size_t i = 0; i < ncand; i++) {
-		rc = probe_one(cands[i], script, msg, sizeof msg);
+		rc = probe_one(cands[i], script, msg, sizeof msg, facts);
 		if (!rc) {
 			snprintf(python, plen, "%s", cands[i]);
 			return 0;
@@ -139,7 +173,9 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 	*out = NULL;
 	if (!rt || !rt->worker_script)
 		return gb_error_set(-EINVAL, "'%s' is not a worker runtime", rt ? rt->name : "(none)");
-	rc = pick_python(rt->worker_script, opt, python, sizeof python, script, sizeof script);
+	char facts[GB_PROC_TAIL_MAX];
+
+	rc = pick_python(rt, opt, python, sizeof python, script, sizeof script, facts);
 	if (rc)
 		return gb_error_wrap(rc, "%s", rt->name);
 	cfg.name = rt->name;
@@ -158,10 +194,55 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 
 int gb_worker_rt_probe(const struct gb_runtime_ops *self)
 {
-	char python[PATH_MAX], script[PATH_MAX + 64];
+	char python[PATH_MAX], script[PATH_MAX + 64], facts[GB_PROC_TAIL_MAX];
 
-	return pick_python(self->worker_script, NULL, python, sizeof python, script, sizeof script);
+	return pick_python(self, NULL, python, sizeof python, script, sizeof script, facts);
 }
+
+static void copy_json_string(const cJSON *obj, const char *key, char *buf, size_t len)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (cJSON_IsString(v))
+		snprintf(buf, len, "%s", v->valuestring);
+}
+
+int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info *out)
+{
+	char python[PATH_MAX], script[PATH_MAX + 64], text[GB_PROC_TAIL_MAX], *line;
+	const cJSON *devs, *d;
+	cJSON *obj;
+	size_t off = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = pick_python(self, NULL, python, sizeof python, script, sizeof script, text);
+	if (rc)
+		return rc;
+	snprintf(out->interpreter, sizeof out->interpreter, "%s", python);
+	/* The facts are the last line that is a JSON object; a worker that
+	 * prints none (an older one) has only its interpreter to show. */
+	while ((line = strrchr(text, '\n')) && !line[1])
+		*line = '\0';
+	line = strrchr(text, '\n');
+	line = line ? line + 1 : text;
+	if (*line != '{')
+		return 0;
+	obj = cJSON_Parse(line);
+	if (!obj)
+		return 0;
+	copy_json_string(obj, "version", out->version, sizeof out->version);
+	copy_json_string(obj, "note", out->note, sizeof out->note);
+	devs = cJSON_GetObjectItemCaseSensitive(obj, "devices");
+	cJSON_ArrayForEach(d, devs) {
+		if (cJSON_IsString(d) && off < sizeof out->devices)
+			off += (size_t)snprintf(out->devices + off, sizeof out->devices - off, "%s%s",
+						off ? ", " : "", d->valuestring);
+	}
+	cJSON_Delete(obj);
+	return 0;
+}
+
 
 int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
 		      void **session)
