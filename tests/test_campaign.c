@@ -117,7 +117,8 @@ static void test_full_campaign_with_failures(void **st)
 	int rc = run_gb("GB_FAKE_FAIL='" GBT_FULL_FAIL_KEY "' GB_FAKE_CRASH='" GBT_FULL_CRASH_KEY "' "
 			"GB_FAKE_HANG='" GBT_FULL_HANG_KEY "'",
 			"campaign run full.yaml --db r.db", &out);
-	if (rc != 0)
+	/* 3: runs failed (docs/campaigns.md, exit status). */
+	if (rc != 3)
 		fail_msg("campaign exit %d:\n%s", rc, out);
 	assert_non_null(strstr(out, "campaign 1 'full': 8 configurations x 2 reps = 16 runs (seed 5)"));
 	assert_non_null(strstr(out, "16 runs recorded now (10 ok, 6 failed)"));
@@ -370,7 +371,16 @@ static void test_idle_baseline_and_export_failure(void **st)
 	(void)st;
 	write_plan("idle.yaml", "reps: 1\nidle_baseline: {duration: 50ms, every: 2}\ncooldown: 10ms\n"
 		   "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1, 2, 4]\n");
-	assert_int_equal(run_gb("GB_FAKE_ZOO_FAIL=1", "campaign run idle.yaml --db e.db", &out), 0);
+	/* The preflight refuses a model that cannot be had ... */
+	assert_int_equal(run_gb("GB_FAKE_ZOO_FAIL=1", "campaign run idle.yaml --db e.db", &out), 1);
+	assert_non_null(strstr(out, "error: the plan cannot run here (use --keep-going to record its runs as failed): "
+				    "model 'resnet50': cannot export zoo model 'resnet50'"));
+	free(out);
+	h = db_open("e.db");
+	assert_int_equal(q_int(h, "SELECT count(*) FROM campaign"), 0);
+	sqlite3_close(h);
+	/* ... and with --keep-going its runs are recorded as failed: exit 3. */
+	assert_int_equal(run_gb("GB_FAKE_ZOO_FAIL=1", "campaign run idle.yaml --db e.db --keep-going", &out), 3);
 	assert_non_null(strstr(out, "3 runs recorded now (0 ok, 3 failed)"));
 	free(out);
 	h = db_open("e.db");

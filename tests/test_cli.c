@@ -43,7 +43,14 @@ static const struct gbt_row rows[] = {
 	{ "measure -- /nonexistent/program", 127, "error: cannot run '/nonexistent/program': No such file or directory" },
 	{ "measure -- sh -c 'exit 3'", 3, "(exit 3)" },
 	{ "measure -- sh -c 'kill -TERM $$'", 143, "(exit 143)" },
-	{ "measure -- true", 0, "estimated" },
+	/* (a window under a /proc/stat tick has no estimate: test_meter; this
+	 * one may take longer than a tick on a loaded machine) */
+	{ "measure -- true", 0, "(exit 0)" },
+	{ "measure -- sleep 0.05", 0, "estimated" },
+	{ "measure -r 3 -- sleep 0.02", 0, "Over 3 runs of 'sleep' (mean, 95% Student-t interval)" },
+	{ "measure -r 2 -- sleep 0.02", 0, "2 runs: the interval is 12.7 standard errors wide" },
+	{ "measure -r 0 -- true", 129, "-r" },
+	{ "measure -r 3 -- sh -c 'exit 5'", 5, "(exit 5)" },
 	{ "measure -o /nonexistent/dir/x.csv -- true", 1, "cannot open '/nonexistent/dir/x.csv' for writing" },
 	{ "measure -- sh -c 'echo child says hi'", 0, "child says hi" },
 };
@@ -81,13 +88,44 @@ static void test_help_for_every_command(void **st)
 	free(list);
 }
 
+/* -r N: N runs, each domain's energy and the duration with an interval
+ * that never goes below 0. */
+static void test_measure_repeat_json(void **st)
+{
+	char *out = NULL;
+	cJSON *j, *rep, *cpu;
+
+	(void)st;
+	assert_int_equal(run_gb("measure --json -r 3 -- sleep 0.03 2>/dev/null", &out), 0);
+	j = cJSON_Parse(out);
+	if (!j)
+		fail_msg("not JSON:\n%s", out);
+	rep = cJSON_GetObjectItem(j, "repeat");
+	assert_non_null(rep);
+	assert_int_equal(cJSON_GetObjectItem(rep, "runs")->valueint, 3);
+	assert_int_equal(gbt_json_num(rep, "duration_s.n"), 3);
+	assert_true(gbt_json_num(rep, "duration_s.mean") >= 0.03);
+	assert_true(gbt_json_num(rep, "duration_s.ci95_lo") >= 0);
+	assert_true(gbt_json_num(rep, "duration_s.ci95_lo") <= gbt_json_num(rep, "duration_s.mean"));
+	assert_true(gbt_json_num(rep, "duration_s.ci95_hi") >= gbt_json_num(rep, "duration_s.mean"));
+	cpu = gbt_json_get(rep, "energy.cpu");
+	assert_non_null(cpu);
+	assert_int_equal(gbt_json_num(cpu, "n"), 3);
+	assert_true(gbt_json_num(cpu, "ci95_lo") >= 0);
+	/* The last run's verdict: others' CPU time over the command. */
+	assert_true(gbt_json_num(j, "verdict.checks.foreign_cpu") >= 0);
+	assert_non_null(strstr("valid suspect invalid", gbt_json_str(j, "verdict.status")));
+	cJSON_Delete(j);
+	free(out);
+}
+
 static void test_measure_json_shape(void **st)
 {
 	char *out = NULL;
 	cJSON *j, *e, *cpu;
 
 	(void)st;
-	assert_int_equal(run_gb("measure --json -- sh -c 'exit 4' 2>/dev/null", &out), 4);
+	assert_int_equal(run_gb("measure --json -- sh -c 'sleep 0.05; exit 4' 2>/dev/null", &out), 4);
 	j = cJSON_Parse(out);
 	if (!j)
 		fail_msg("not JSON:\n%s", out);
@@ -275,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_help_for_every_command),
 		cmocka_unit_test(test_measure_json_shape),
+		cmocka_unit_test(test_measure_repeat_json),
 		cmocka_unit_test(test_measure_idle_and_csv),
 		cmocka_unit_test(test_signal_forwarding),
 		cmocka_unit_test(test_measure_fake_gpu_counter),

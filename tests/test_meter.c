@@ -85,7 +85,16 @@ static void test_window_energy_from_marks(void **st)
 	assert_int_equal(gb_mark_init(&a, f->m), 0);
 	assert_int_equal(gb_mark_init(&b, f->m), 0);
 	assert_int_equal(gb_meter_mark(f->m, &a), 0);
+	/* A window shorter than a /proc/stat tick has no estimate of its own:
+	 * absent with the reason, never 0 J. */
+	assert_int_equal(gb_meter_mark(f->m, &b), 0);
+	assert_int_equal(gb_meter_window(f->m, &a, &b, e), 0);
+	assert_false(e[f->cpu].energy_valid);
+	assert_non_null(strstr(e[f->cpu].invalid_reason, "shorter than the counter's 10 ms update period"));
+	assert_int_equal(gb_meter_mark(f->m, &a), 0);
 	gbt_write(f->root, "proc/stat", "cpu  200 0 0 900 0 0 0 0 0 0\n"); /* fully busy */
+	/* The window must span a tick (10 ms at USER_HZ 100). */
+	gb_sleep_until_ns(a.t_ns + 11 * GB_NS_PER_MS);
 	assert_int_equal(gb_meter_mark(f->m, &b), 0);
 	assert_int_equal(gb_meter_window(f->m, &a, &b, e), 0);
 	dur = (b.t_ns - a.t_ns) / 1e9;
@@ -134,6 +143,7 @@ static void test_idle_baseline(void **st)
 		gb_mark_init(&b, f->m);
 		assert_int_equal(gb_meter_mark(f->m, &a), 0);
 		gbt_write(f->root, "proc/stat", "cpu  200 0 0 900 0 0 0 0 0 0\n");
+		gb_sleep_until_ns(a.t_ns + 11 * GB_NS_PER_MS);	/* past a tick */
 		assert_int_equal(gb_meter_mark(f->m, &b), 0);
 		assert_int_equal(gb_meter_window(f->m, &a, &b, e), 0);
 		assert_true(e[f->cpu].net_valid);

@@ -313,6 +313,8 @@ static void test_v1_database_migrates(void **state)
 	assert_string_equal(runs[0].converted_from, "");
 	assert_string_equal(runs[0].zoo, "resnet50");
 	assert_true(isnan(runs[0].net_energy_j));
+	/* Its record has no checks: no verdict, which is not valid. */
+	assert_true(isnan(runs[0].m.verdict) && isnan(runs[0].m.verdict_reasons));
 	free(runs);
 	/* Its domains got their kind from the stored record. */
 	assert_int_equal(gb_store_run_domains(st, 1, "gpu", &gpus), 0);
@@ -332,6 +334,11 @@ static void test_v1_database_migrates(void **state)
 	assert_string_equal(old_schema, fresh_schema);
 	assert_non_null(strstr(fresh_schema, "energy|kind|TEXT|"));
 	assert_non_null(strstr(fresh_schema, "configuration|converted_from|TEXT|"));
+	/* 4 -> 5 after the advisor's 2 -> 3 and 3 -> 4: verdicts and attempts. */
+	assert_non_null(strstr(fresh_schema, "advice_screen|label|TEXT|"));
+	assert_non_null(strstr(fresh_schema, "run|verdict|REAL|"));
+	assert_non_null(strstr(fresh_schema, "run|verdict_reasons|REAL|"));
+	assert_non_null(strstr(fresh_schema, "attempt|retried_at|TEXT|"));
 	free(fresh_schema);
 	free(old_schema);
 	/* Opening it again changes nothing. */

@@ -10,7 +10,11 @@
 #include "greenbench/worker.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +184,56 @@ static void expect_run_failure(const char *mode, int err, const char *const *wan
 	gb_worker_free(w);
 }
 
+/* A parent killed by SIGKILL (no handler runs) takes its worker along
+ * even while the worker spins in a long operation: PR_SET_PDEATHSIG.
+ * This test is a child subreaper, so the orphaned worker would become
+ * its child and can be reaped here. */
+static void test_worker_dies_with_parent(void **state)
+{
+	int fds[2], status;
+	pid_t parent, worker = 0;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assert_int_equal(pipe(fds), 0);
+	parent = fork();
+	assert_true(parent >= 0);
+	if (!parent) {
+		const float x[4] = { 1, 2, 3, 4 };
+		struct gb_worker *w = NULL;
+		uint64_t lat[1];
+		pid_t pid;
+
+		close(fds[0]);
+		if (start_fake("spin-run", 0, 0, &w))
+			_exit(1);
+		load_default(w);
+		set_x(w, x, 1);
+		pid = gb_worker_pid(w);
+		if (write(fds[1], &pid, sizeof pid) != sizeof pid)
+			_exit(1);
+		gb_worker_run(w, 1, 0, lat, NULL);	/* spins until we are killed */
+		_exit(1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &worker, sizeof worker), (ssize_t)sizeof worker);
+	close(fds[0]);
+	assert_true(worker > 0);
+	kill(parent, SIGKILL);
+	assert_int_equal(waitpid(parent, &status, 0), parent);
+	t0 = gb_now_ns();
+	/* Reparented to us and killed: reap it, within a second. */
+	while (waitpid(worker, &status, WNOHANG) != worker && gb_now_ns() - t0 < GB_NS_PER_S)
+		poll(NULL, 0, 5);
+	if (kill(worker, 0) == 0) {
+		kill(worker, SIGKILL);
+		fail_msg("worker %d still alive 1 s after its parent was killed", (int)worker);
+	}
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
 static void test_hang(void **state)
 {
 	const char *want[] = { "fake worker timed out after 1s waiting for the reply to 'run'", NULL };
@@ -340,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_bad_times),   cmocka_unit_test(test_noise),
 		cmocka_unit_test(test_start_failures), cmocka_unit_test(test_slow_start),
 		cmocka_unit_test(test_runtime_row),
+		cmocka_unit_test(test_worker_dies_with_parent),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -49,6 +49,7 @@
 #include "greenbench/campaign.h"
 #include "greenbench/plan.h"
 #include "greenbench/store.h"
+#include "greenbench/verdict.h"
 
 #include <signal.h>
 #include <stddef.h>
@@ -87,6 +88,16 @@ struct gb_engine_opts {
 	int64_t first, last;
 	int (*select)(void *ctx, const struct gb_store_planned *planned);
 
+	/* Preflight (before the first run, after opening): every runtime of
+	 * the plan is asked of `RUN_CMD devices --json` and every model is
+	 * had (zoo models exported). A plan with something that cannot run
+	 * is refused (-ENOEXEC, the reasons in the message) unless
+	 * keep_going: then its runs are stored as failed with the reason,
+	 * without starting a child. */
+	int keep_going;
+	/* Move the campaign's failed runs to its history (the store's
+	 * attempt table) first, so this call runs them again. */
+	int retry_failed;
 	/* With a sink (plan given, store NULL): the planned runs, as
 	 * gb_store_planned_load() would give them; done ones are skipped. */
 	const struct gb_engine_sink *sink;
@@ -111,6 +122,7 @@ struct gb_engine_progress {
 	size_t done_before;	/* runs with a row when the call began */
 	size_t todo;		/* selected runs without a row when the call began */
 	size_t done_now, ok, failed;	/* recorded by this call */
+	size_t suspect, invalid;	/* of the ok ones, by verdict */
 	uint64_t elapsed_ns;	/* since the call began running (after opening) */
 };
 
@@ -123,6 +135,7 @@ struct gb_engine_start {
 struct gb_engine_idle_start {
 	int64_t before_seq;	/* measured before this run */
 	uint64_t duration_ns;
+	unsigned attempt;	/* 1, then 2.. when the machine was busy */
 };
 
 /* One domain's idle baseline, as stored in the idle table. */
@@ -132,6 +145,8 @@ struct gb_engine_idle_domain {
 	const struct gb_domain_info *info;	/* name, kind, method */
 	double power_w;		/* NAN: not measured */
 	double temp_c;		/* NAN: none */
+	double foreign_cpu_cores; /* others' CPU time during the baseline; NAN: unknown */
+	double drift_pct;	/* change since the previous baseline; NAN: first or unknown */
 };
 
 struct gb_engine_cooldown {
@@ -159,6 +174,8 @@ struct gb_engine_result {
 	const struct gb_run_outcome *outcome;
 	double energy_per_item_mj;	/* ok: NAN when the record has none */
 	const char *energy_methods;	/* ok: "counter+estimated"; else "" */
+	/* ok: the stored verdict (the run's own checks and the engine's) */
+	const struct gb_verdict *verdict;
 };
 
 enum gb_engine_warning_kind {
@@ -166,6 +183,13 @@ enum gb_engine_warning_kind {
 	GB_ENGINE_WARN_SAMPLER,		/* the meter's sampler did not start */
 	GB_ENGINE_WARN_IDLE,		/* an idle baseline could not be measured */
 	GB_ENGINE_WARN_STORE,		/* a row that does not stop the campaign was not written */
+	/* The idle baseline stayed busy (others' CPU time past the
+	 * idle_busy limit) after every attempt; runs that subtract it are
+	 * marked. detail says how busy. */
+	GB_ENGINE_WARN_IDLE_BUSY,
+	/* Something of the plan cannot run (keep_going: its runs fail), or
+	 * the run command could not be asked (preflight skipped). */
+	GB_ENGINE_WARN_PREFLIGHT,
 };
 
 struct gb_engine_warning {
@@ -190,6 +214,7 @@ struct gb_engine_summary {
 	struct gb_engine_progress progress;	/* as at the end */
 	int stopped;	/* *stop ended the call early */
 	int finished;	/* every planned run has a row: the campaign is marked finished */
+	size_t retried;	/* failed runs moved to the history by retry_failed */
 };
 
 /* Run the campaign (see above). summary is filled also on error, as far

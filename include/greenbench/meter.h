@@ -162,6 +162,10 @@ struct gb_source_ops {
 	/* Longest safe interval between reads before a counter could wrap
 	 * twice unseen; 0 = no limit. The sampler polls at least this often. */
 	uint64_t (*max_interval_ns)(void *state);
+	/* Optional: the pids of the processes using domain i (of this
+	 * source) now, the first cap in pids; *n is how many there are.
+	 * Called at phase boundaries only. NULL: the source cannot tell. */
+	int (*processes)(void *state, size_t i, uint32_t *pids, size_t cap, size_t *n);
 	void (*close)(void *state);
 };
 
@@ -249,6 +253,11 @@ struct gb_domain_energy {
 	int throttle_valid;
 	uint64_t throttle_reasons_or; /* union of reasons seen */
 	size_t nsamples;	/* sampler rows inside the window */
+	/* A counter's energy against the trapezoid integral of the sampled
+	 * instant power over the samples' span (at least 10 of them): mean
+	 * watts of each over that span. */
+	int cross_valid;
+	double cross_counter_w, cross_power_w;
 };
 
 /* Compute per-domain figures for the window [a, b]; out has
@@ -284,6 +293,10 @@ int gb_meter_measure_idle(struct gb_meter *m, uint64_t dur_ns);
 int gb_meter_idle_power(const struct gb_meter *m, size_t i, double *watts);
 /* Use an idle power measured elsewhere (a campaign's baseline). */
 int gb_meter_set_idle_power(struct gb_meter *m, size_t i, double watts);
+
+/* The processes using domain i now (see gb_source_ops.processes): the
+ * first cap pids, *n of them in all. -ENOTSUP when its source cannot tell. */
+int gb_meter_domain_processes(struct gb_meter *m, size_t i, uint32_t *pids, size_t cap, size_t *n);
 
 /* CPU time the sampler thread used and the reads it made, summed over its
  * finished runs (valid after gb_meter_stop()). */

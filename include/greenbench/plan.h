@@ -76,7 +76,13 @@ struct gb_plan {
 	char *name;
 	char *path;		/* the experiment file, as given */
 	uint64_t seed;
-	unsigned reps;
+	unsigned reps;		/* reps_auto: the first round (its `min`) */
+	/* reps: auto: after the planned runs, a configuration whose energy
+	 * per item has a 95% interval wider than +-reps_ci_pct of its mean
+	 * gets one more run per round, up to reps_max in all. */
+	int reps_auto;
+	double reps_ci_pct;
+	unsigned reps_max;
 	char *warmup;		/* "10" (iterations) or "2s"; passed to --warmup */
 	unsigned iterations;	/* 0: run's default */
 	char *min_duration;	/* "10s"; NULL: run's default */

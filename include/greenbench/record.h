@@ -29,6 +29,7 @@
 #define GREENBENCH_RECORD_H
 
 #include "greenbench/meter.h"
+#include "greenbench/verdict.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,16 @@ struct gb_run_result;
 #define GB_RK_ACCURACY "accuracy"
 #define GB_RK_UNAVAILABLE "unavailable"
 #define GB_RK_SERIES "series"
+#define GB_RK_VERDICT "verdict"			/* {status, reasons, checks} */
+
+/* verdict (greenbench/verdict.h); its status is GB_RK_STATUS */
+#define GB_RK_REASONS "reasons"			/* [{code, level, value, limit, unit}] */
+#define GB_RK_CODE "code"			/* a GB_VERDICT_REASONS name */
+#define GB_RK_LEVEL "level"			/* "valid" | "suspect" | "invalid" */
+#define GB_RK_VALUE "value"
+#define GB_RK_LIMIT "limit"
+#define GB_RK_UNIT "unit"
+#define GB_RK_CHECKS "checks"			/* {code: value measured} */
 
 /* environment */
 #define GB_RK_HOST "host"
@@ -160,7 +171,7 @@ struct gb_run_result;
  * gb_run_metrics_extract(), the store's run-table columns (and their
  * migrations) and the report's enum gb_rmetric, titles and values.
  *
- * X(field, since, from, key, rep, id, rkey, title, div)
+ * X(field, since, from, key, rep, id, rkey, title, div, max)
  *   field  struct member (double; NAN = absent) and run-table column (REAL)
  *   since  the store schema version whose run table first has the column;
  *          a new figure takes the next version and the store adds its
@@ -171,29 +182,33 @@ struct gb_run_result;
  *   key    the key there (NULL for DERIVED)
  *   rep    REPORTED: a campaign report column, with the next four fields:
  *          its enum gb_rmetric name, JSON/CSV key, title, and the divisor
- *          from the stored unit to the shown one; UNREPORTED: stored only
- *          (the next four are ignored)
+ *          from the stored unit to the shown one, and the largest value
+ *          the quantity can take in the shown unit (every one is at
+ *          least 0; INFINITY: no bound), so intervals are clamped to it;
+ *          UNREPORTED: stored only (the next five are ignored)
  * Report columns keep the order of this list.
  */
 #define GB_RUN_METRICS(X) \
-	X(gpu_util_mean_pct, 1, SUMMARY, GB_RK_GPU_UTIL_MEAN, REPORTED, GB_RM_GPU_UTIL, "gpu_util_mean_pct", "GPU util (%)", 1) \
-	X(gpu_util_sd_pct, 1, SUMMARY, GB_RK_GPU_UTIL_SD, REPORTED, GB_RM_GPU_UTIL_SD, "gpu_util_sd_pct", "GPU util sd (%)", 1) \
-	X(gpu_mem_pct, 1, SUMMARY, GB_RK_GPU_MEM, REPORTED, GB_RM_GPU_MEM, "gpu_mem_pct", "GPU mem (%)", 1) \
-	X(gpu_power_mean_w, 1, SUMMARY, GB_RK_GPU_POWER_MEAN, REPORTED, GB_RM_GPU_POWER, "gpu_power_mean_w", "GPU power (W)", 1) \
-	X(gpu_energy_j, 1, SUMMARY, GB_RK_GPU_ENERGY, REPORTED, GB_RM_GPU_ENERGY, "gpu_energy_j", "GPU energy (J)", 1) \
-	X(cpu_energy_j, 1, SUMMARY, GB_RK_CPU_ENERGY, REPORTED, GB_RM_CPU_ENERGY, "cpu_energy_j", "CPU energy (J)", 1) \
-	X(total_energy_j, 1, SUMMARY, GB_RK_TOTAL_ENERGY, REPORTED, GB_RM_TOTAL_ENERGY, "total_energy_j", "Total energy (J)", 1) \
-	X(inference_time_s, 1, SUMMARY, GB_RK_INFERENCE_TIME, REPORTED, GB_RM_TIME, "inference_time_s", "Inference time (s)", 1) \
-	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -) \
-	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1) \
-	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6) \
-	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, REPORTED, GB_RM_LATENCY_P50_MS, "latency_p50_ms", "p50 latency (ms)", 1e6) \
-	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, REPORTED, GB_RM_LATENCY_P99_MS, "latency_p99_ms", "p99 latency (ms)", 1e6) \
-	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1) \
-	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1) \
-	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1) \
-	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -) \
-	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -)
+	X(gpu_util_mean_pct, 1, SUMMARY, GB_RK_GPU_UTIL_MEAN, REPORTED, GB_RM_GPU_UTIL, "gpu_util_mean_pct", "GPU util (%)", 1, 100) \
+	X(gpu_util_sd_pct, 1, SUMMARY, GB_RK_GPU_UTIL_SD, REPORTED, GB_RM_GPU_UTIL_SD, "gpu_util_sd_pct", "GPU util sd (%)", 1, 100) \
+	X(gpu_mem_pct, 1, SUMMARY, GB_RK_GPU_MEM, REPORTED, GB_RM_GPU_MEM, "gpu_mem_pct", "GPU mem (%)", 1, 100) \
+	X(gpu_power_mean_w, 1, SUMMARY, GB_RK_GPU_POWER_MEAN, REPORTED, GB_RM_GPU_POWER, "gpu_power_mean_w", "GPU power (W)", 1, INFINITY) \
+	X(gpu_energy_j, 1, SUMMARY, GB_RK_GPU_ENERGY, REPORTED, GB_RM_GPU_ENERGY, "gpu_energy_j", "GPU energy (J)", 1, INFINITY) \
+	X(cpu_energy_j, 1, SUMMARY, GB_RK_CPU_ENERGY, REPORTED, GB_RM_CPU_ENERGY, "cpu_energy_j", "CPU energy (J)", 1, INFINITY) \
+	X(total_energy_j, 1, SUMMARY, GB_RK_TOTAL_ENERGY, REPORTED, GB_RM_TOTAL_ENERGY, "total_energy_j", "Total energy (J)", 1, INFINITY) \
+	X(inference_time_s, 1, SUMMARY, GB_RK_INFERENCE_TIME, REPORTED, GB_RM_TIME, "inference_time_s", "Inference time (s)", 1, INFINITY) \
+	X(items, 1, MEASURED, GB_RK_ITEMS, UNREPORTED, -, -, -, -, -) \
+	X(energy_per_item_mj, 1, DERIVED, NULL, REPORTED, GB_RM_EPI, "energy_per_item_mj", "Energy/item (mJ)", 1, INFINITY) \
+	X(latency_mean_ns, 1, LATENCY, GB_RK_LAT_MEAN, REPORTED, GB_RM_LATENCY_MS, "latency_mean_ms", "Latency (ms)", 1e6, INFINITY) \
+	X(latency_p50_ns, 1, LATENCY, GB_RK_LAT_P50, REPORTED, GB_RM_LATENCY_P50_MS, "latency_p50_ms", "p50 latency (ms)", 1e6, INFINITY) \
+	X(latency_p99_ns, 1, LATENCY, GB_RK_LAT_P99, REPORTED, GB_RM_LATENCY_P99_MS, "latency_p99_ms", "p99 latency (ms)", 1e6, INFINITY) \
+	X(throughput_items_per_s, 1, ROOT, GB_RK_THROUGHPUT, REPORTED, GB_RM_THROUGHPUT, "throughput_items_per_s", "Throughput (items/s)", 1, INFINITY) \
+	X(accuracy_top1, 1, ACCURACY, GB_RK_TOP1, REPORTED, GB_RM_TOP1, "accuracy_top1", "Top-1", 1, 1) \
+	X(accuracy_top5, 1, ACCURACY, GB_RK_TOP5, REPORTED, GB_RM_TOP5, "accuracy_top5", "Top-5", 1, 1) \
+	X(accuracy_n, 1, ACCURACY, GB_RK_ACC_N, UNREPORTED, -, -, -, -, -) \
+	X(throttle_reasons, 1, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
+	X(verdict, 5, DERIVED, NULL, UNREPORTED, -, -, -, -, -) \
+	X(verdict_reasons, 5, DERIVED, NULL, UNREPORTED, -, -, -, -, -)
 
 /*
  * The per-run texts: X(field, size, since, from, key), stored as TEXT
@@ -207,7 +222,9 @@ struct gb_run_result;
 
 /* The study's per-run figures, extracted from a run record; NAN = absent.
  * throttle_reasons: the NVML clock-event bits of every GPU in the measured
- * phase, ORed, as a number. */
+ * phase, ORed, as a number. verdict: the enum gb_verdict_level of the
+ * record's checks under this program's limits, verdict_reasons its bits
+ * (NAN both: a record without a verdict, older than schema 5 stores). */
 struct gb_run_metrics {
 #define GB_RUN_METRIC_FIELD(field, ...) double field;
 	GB_RUN_METRICS(GB_RUN_METRIC_FIELD)
@@ -264,6 +281,26 @@ struct gb_measure_run {
 struct cJSON *gb_measure_record(const struct gb_measure_run *run, const struct gb_meter *m,
 				const struct gb_domain_energy *e);
 
+/* Set rec's "verdict" from v (replacing one it had): the status, the
+ * reasons that fired with their limits, and every value checked. The run
+ * writer calls it for ok runs; the campaign engine calls it again after
+ * adding its own checks. */
+int gb_record_verdict_write(struct cJSON *rec, const struct gb_verdict *v);
+
+/* A figure over `measure -r N`'s repetitions: mean and 95% interval (the
+ * caller computes them; ci_valid: at least two values). */
+struct gb_record_interval {
+	size_t n;
+	double mean, lo, hi;
+	int ci_valid;
+};
+
+/* Add "repeat" to a `measure --json` object: n runs, their duration and
+ * each domain's energy (energy has gb_meter_domain_count(m) entries; an
+ * entry with n 0 is left out). */
+int gb_measure_record_add_repeat(struct cJSON *rec, const struct gb_meter *m, size_t n,
+				 const struct gb_record_interval *duration_s,
+				 const struct gb_record_interval *energy_j);
 /*
  * A campaign task's line: what a Slurm array task writes instead of a
  * store row (greenbench/shard.h). A run line holds everything the store's
@@ -313,6 +350,11 @@ char *gb_task_line_format(const struct gb_task_line *l);
 int gb_task_line_parse(const char *text, struct gb_task_line *out, struct cJSON **owner);
 
 /* ---- readers ------------------------------------------------------------ */
+
+/* The verdict of rec, from its "checks" under this program's limits (so
+ * an old record and a new one are judged alike). -ENOENT when rec has
+ * none (v is then valid with nothing checked). */
+int gb_record_verdict_read(const struct cJSON *rec, struct gb_verdict *v);
 
 /* Fill m from a parsed run record; rec may be NULL (all absent). */
 void gb_run_metrics_extract(const struct cJSON *rec, struct gb_run_metrics *m);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "greenbench/store.h"
+#include "greenbench/verdict.h"
 
 /* ---- statistics (src/report/stats.c, GSL) ------------------------------ */
 
@@ -33,6 +34,7 @@ struct gb_ci {
 	int ci_valid;	/* at least two values: lo/hi and sd are set */
 	size_t n;
 	double mean, sd, lo, hi;
+	int clamped;	/* lo or hi was cut to the quantity's range (the report) */
 };
 /* Mean and 95% Student-t interval of the non-NAN values of x. */
 void gb_stats_ci95(const double *x, size_t n, struct gb_ci *out);
@@ -82,6 +84,7 @@ struct gb_rmetric_info {
 	const char *title;	/* column title: "Energy/item (mJ)" */
 	size_t off;		/* its double in struct gb_run_metrics */
 	double div;		/* shown = stored / div (ns -> ms: 1e6) */
+	double max;		/* the quantity lies in [0, max] (shown unit) */
 };
 /* Every figure, stored then derived (off is unused for derived ones). */
 extern const struct gb_rmetric_info gb_rmetrics[GB_RF_COUNT];
@@ -90,14 +93,11 @@ extern const struct gb_rmetric_info gb_rmetrics[GB_RF_COUNT];
  * NAN when absent. */
 double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k);
 
-/* Coefficient of variation of energy per item above which a
- * configuration gets a warning. */
-#define GB_REPORT_CV_WARN 0.10
+/* The coefficient of variation of energy per item above which a
+ * configuration is suspect is the GB_VR_CV check's (greenbench/verdict.h),
+ * as are the throttle reasons that count (GB_VERDICT_THROTTLE_MASK). */
 /* The workload of a model the zoo does not know (a model file). */
 #define GB_REPORT_STUDY_ITEMS 10000u
-/* NVML clock-event reasons that mean the GPU slowed itself down (power
- * cap, hardware slowdown, thermal, power brake): 0x4|0x8|0x20|0x40|0x80. */
-#define GB_REPORT_THROTTLE_MASK 0xECull
 
 struct gb_report_config {
 	size_t config;
@@ -105,7 +105,11 @@ struct gb_report_config {
 	char zoo[64], converted_from[32];	/* "" when none */
 	unsigned batch;
 	unsigned per_items;	/* the workload figures are normalised to (--per, or the study's) */
-	size_t n_ok, n_failed;
+	size_t n_ok, n_failed;	/* n_ok: runs in the statistics (not invalid) */
+	size_t n_suspect, n_invalid;	/* ok runs by verdict; invalid ones are left out */
+	enum gb_verdict_level verdict;	/* suspect when any run is, or the CV is high;
+					 * invalid when every ok run is */
+	uint32_t verdict_reasons;	/* 1 << enum gb_verdict_reason, over its runs and the CV */
 	char fail_reason[256];	/* the last failure's reason */
 	struct gb_ci m[GB_RF_COUNT];
 	char gpu_method[16], cpu_method[16], total_methods[48];
@@ -126,6 +130,9 @@ struct gb_report_corr {
 	int valid;
 	size_t n;
 	double rho, p;
+	/* True by construction, not a finding: time against energy where every
+	 * run's energy is estimated (power model x time). */
+	int by_construction;
 };
 
 /* RQ2: a framework's own model (a) against the model converted from it
@@ -151,15 +158,15 @@ enum gb_claim {
 	GB_CLAIM_COUNT
 };
 
-enum gb_verdict {
-	GB_VERDICT_HOLDS,
-	GB_VERDICT_FAILS,	/* the campaign's numbers contradict it */
-	GB_VERDICT_UNTESTABLE,	/* the campaign has nothing to test it with */
+enum gb_finding_verdict {
+	GB_FINDING_HOLDS,
+	GB_FINDING_FAILS,	/* the campaign's numbers contradict it */
+	GB_FINDING_UNTESTABLE,	/* the campaign has nothing to test it with */
 };
 
 struct gb_report_finding {
 	enum gb_claim claim;
-	enum gb_verdict verdict;
+	enum gb_finding_verdict verdict;
 	size_t n;		/* runs, pairs or configurations looked at */
 	size_t n_for;		/* of which agree with the claim */
 	double value;		/* rho, median ratio ...; NAN when none */
@@ -172,7 +179,7 @@ struct gb_claim_info {
 	const char *statement;	/* the claim in the study's words */
 };
 extern const struct gb_claim_info gb_claims[GB_CLAIM_COUNT];
-const char *gb_verdict_name(enum gb_verdict v);	/* "holds", "does not hold", "cannot be tested" */
+const char *gb_finding_verdict_name(enum gb_finding_verdict v);	/* "holds", "does not hold", "cannot be tested" */
 
 /* Thresholds a finding is judged by (docs/report.md). */
 #define GB_FINDING_RHO_STRONG 0.7	/* time-energy */
@@ -186,6 +193,7 @@ struct gb_report_run {
 	size_t cfg;		/* index into cfgs */
 	unsigned rep;		/* 0-based */
 	int ok;
+	int verdict;		/* enum gb_verdict_level of an ok run; -1: none (failed, or an older record) */
 };
 
 /* One sampled column of one run: power (W) or GPU utilisation (%). */
@@ -208,6 +216,7 @@ struct gb_report {
 	struct gb_report_corr time_energy, util_power;
 	char **warnings;
 	size_t nwarnings;
+	size_t n_attempts;	/* failed attempts retried later (history) */
 	struct gb_report_conversion *conversions;
 	size_t nconversions;
 	struct gb_report_finding findings[GB_CLAIM_COUNT];

@@ -22,6 +22,7 @@
 #include "greenbench/latency.h"
 #include "greenbench/meter.h"
 #include "greenbench/tensor.h"
+#include "greenbench/verdict.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +123,17 @@ struct gb_run_result {
 	struct gb_latency latency;	/* measured phase, per batch */
 	double throughput_items_per_s;	/* measured items / measured duration */
 	struct gb_run_accuracy accuracy;
+
+	/* Interference during the run (NAN: not measured): CPU time of
+	 * processes outside the run's process tree, in cores, over the
+	 * measured phase and over the idle baseline; processes outside the
+	 * tree that the GPUs list as running at the measured phase's ends. */
+	struct gb_run_interference {
+		double cpu_cores, idle_cpu_cores, gpu_processes;
+	} interference;
+	/* gb_verdict_run_result() fills it; gb_run_result_init() leaves it
+	 * valid with nothing checked. */
+	struct gb_verdict verdict;
 
 	/* values that could not be read, with why ("energy": "...") */
 	struct gb_result_kv unavailable[GB_RESULT_UNAVAIL_MAX];

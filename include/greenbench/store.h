@@ -32,7 +32,7 @@ struct cJSON;
 struct gb_store;
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define GB_STORE_SCHEMA_VERSION 4
+#define GB_STORE_SCHEMA_VERSION 5
 
 /* Open or create a results database, migrating an older one to
  * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
@@ -60,6 +60,9 @@ struct gb_store_planned {
 };
 int gb_store_planned_load(struct gb_store *st, int64_t campaign,
 			  struct gb_store_planned **out, size_t *n);
+/* Plan one more run of configuration config (repetition rep) at the end
+ * of the order (reps: auto); *seq is its position. */
+int gb_store_planned_add(struct gb_store *st, int64_t campaign, size_t config, unsigned rep, int64_t *seq);
 
 struct gb_store_run_in {
 	int64_t seq;
@@ -74,6 +77,13 @@ struct gb_store_run_in {
 /* Insert one finished run and everything extracted from its record, in
  * one transaction. -EEXIST if this seq already has a row. */
 int gb_store_run_insert(struct gb_store *st, int64_t campaign, const struct gb_store_run_in *in);
+
+/* Move the campaign's failed runs into the attempt table (history: they
+ * stay there, with when they were retried) so that a resume runs them
+ * again; one transaction. *n: how many moved. */
+int gb_store_runs_retry_failed(struct gb_store *st, int64_t campaign, size_t *n);
+/* Failed attempts of the campaign that were later retried. */
+int gb_store_attempts_count(struct gb_store *st, int64_t campaign, size_t *n);
 
 int gb_store_idle_insert(struct gb_store *st, int64_t campaign, int64_t before_seq,
 			 double duration_s, const char *domain, double power_w, double temp_c);

@@ -9,9 +9,13 @@
 
 #include "campaign/slots.h"
 
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/paths.h"
+#include "greenbench/proc.h"
+#include "greenbench/record.h"
+#include "greenbench/report.h"
 #include "greenbench/store.h"
 #include "greenbench/time.h"
 
@@ -28,6 +32,11 @@
 #define MAX_DOMAINS 64
 /* A stop set by a callback, not a signal, must still end a pause soon. */
 #define PAUSE_SLICE_NS (100 * GB_NS_PER_MS)
+/* A busy idle baseline is measured again, this many times in all: waiting
+ * for quiet with a timeout of that many baselines. */
+#define IDLE_ATTEMPTS 3
+/* `devices --json` answers in well under this. */
+#define PREFLIGHT_TIMEOUT_NS (120 * GB_NS_PER_S)
 
 struct idle_ref {
 	int have;
@@ -47,6 +56,11 @@ struct engine {
 	char cmd[PATH_MAX], zoo_dir[PATH_MAX];
 	char **model_paths;	/* resolved lazily, one per plan model */
 	char **model_errs;
+	char **rt_errs;		/* per plan runtime: why it cannot run (preflight), or NULL */
+	double idle_busy;	/* others' CPU cores during the current baseline; NAN: unknown */
+	double idle_drift;	/* its change since the previous one, %; NAN: none */
+	int first;		/* no run started yet */
+	size_t since_idle;	/* runs since the last idle baseline */
 	uint64_t t_start_ns;
 	struct gb_engine_progress pr;
 };
@@ -109,30 +123,71 @@ static int store_run(struct engine *e, const struct gb_store_run_in *in)
 	return k ? k->run(k->ctx, in) : gb_store_run_insert(e->st, e->id, in);
 }
 
+/* One idle measurement with the others' CPU time over it (NAN: unknown). */
+static int idle_measure(struct engine *e, double *busy)
+{
+	struct gb_cpu_load a, b;
+	int ret;
+
+	*busy = NAN;
+	if (gb_cpu_load_read(&a))
+		a.valid = 0;
+	if ((ret = gb_meter_measure_idle(e->meter, e->plan->idle_duration_ns)))
+		return ret;
+	if (!gb_cpu_load_read(&b) && gb_cpu_load_foreign(&a, &b, busy))
+		*busy = NAN;
+	return 0;
+}
+
+/* The idle baseline, measured again (up to IDLE_ATTEMPTS) while others
+ * keep the CPU busy. The sampler runs only here and in cooldowns, never
+ * beside a child run, and its series is dropped after: the campaign's
+ * memory stays flat. */
 static void idle_baseline(struct engine *e, int64_t before_seq)
 {
 	const struct gb_plan *p = e->plan;
-	struct gb_engine_idle_start is = { before_seq, p->idle_duration_ns };
+	struct gb_engine_idle_start is = { before_seq, p->idle_duration_ns, 1 };
 	struct gb_mark mk = { 0 };
-	double secs = (double)p->idle_duration_ns / 1e9;
+	double secs = (double)p->idle_duration_ns / 1e9, busy = NAN, drift = NAN;
+	int ret = 0;
 
 	if (!e->meter || !p->idle_duration_ns)
 		return;
-	if (e->cb->idle_start)
-		e->cb->idle_start(e->ctx, &is);
-	if (gb_meter_measure_idle(e->meter, p->idle_duration_ns)) {
+	if (gb_meter_start(e->meter))
+		warn(e, GB_ENGINE_WARN_SAMPLER, gb_error_msg());
+	for (; is.attempt <= IDLE_ATTEMPTS && !stopping(e); is.attempt++) {
+		if (e->cb->idle_start)
+			e->cb->idle_start(e->ctx, &is);
+		if ((ret = idle_measure(e, &busy)) ||
+		    gb_verdict_level_of(GB_VR_IDLE_BUSY, busy) == GB_VERDICT_VALID)
+			break;
+	}
+	gb_meter_stop(e->meter);
+	gb_meter_series_clear(e->meter);
+	if (ret) {
 		warn(e, GB_ENGINE_WARN_IDLE, gb_error_msg());
 		return;
 	}
+	if (gb_verdict_level_of(GB_VR_IDLE_BUSY, busy) != GB_VERDICT_VALID) {
+		char what[128];
+
+		snprintf(what, sizeof what, "other processes used %.2f cores during it (limit %.2f)", busy,
+			 gb_verdict_reasons[GB_VR_IDLE_BUSY].suspect);
+		warn(e, GB_ENGINE_WARN_IDLE_BUSY, what);
+	}
 	if (gb_mark_init(&mk, e->meter) || gb_meter_mark(e->meter, &mk))
 		memset(&mk, 0, sizeof mk);
-	e->idle.have = 1;
+	gb_meter_series_clear(e->meter);
 	for (size_t d = 0; d < gb_meter_domain_count(e->meter) && d < MAX_DOMAINS; d++) {
-		struct gb_engine_idle_domain ev = { before_seq, d, gb_meter_domain(e->meter, d), NAN, NAN };
+		struct gb_engine_idle_domain ev = { before_seq, d, gb_meter_domain(e->meter, d), NAN, NAN, busy, NAN };
 
 		ev.temp_c = mk.s && (mk.s[d].valid & GB_SAMPLE_TEMP) ? mk.s[d].temp_c : NAN;
 		if (gb_meter_idle_power(e->meter, d, &ev.power_w))
 			ev.power_w = NAN;
+		if (e->idle.have && e->idle.power_w[d] > 0 && !isnan(ev.power_w)) {
+			ev.drift_pct = 100.0 * fabs(ev.power_w - e->idle.power_w[d]) / e->idle.power_w[d];
+			drift = isnan(drift) || ev.drift_pct > drift ? ev.drift_pct : drift;
+		}
 		e->idle.power_w[d] = ev.power_w;
 		e->idle.temp_c[d] = ev.temp_c;
 		if (store_idle(e, before_seq, secs, ev.info->name, ev.power_w, ev.temp_c))
@@ -140,6 +195,9 @@ static void idle_baseline(struct engine *e, int64_t before_seq)
 		if (e->cb->idle_domain)
 			e->cb->idle_domain(e->ctx, &ev);
 	}
+	e->idle.have = 1;
+	e->idle_busy = busy;
+	e->idle_drift = drift;
 	gb_mark_release(&mk);
 }
 
@@ -184,6 +242,7 @@ static void cooldown_until_idle(struct engine *e)
 	ev.waited_ns = gb_now_ns() - t0;
 	ev.timed_out = gb_now_ns() >= deadline && ev.ngpus;
 	gb_mark_release(&mk);
+	gb_meter_series_clear(e->meter);	/* marks append to it */
 	if (e->cb->cooldown_end)
 		e->cb->cooldown_end(e->ctx, &ev);
 }
@@ -251,22 +310,47 @@ static int model_for(struct engine *e, size_t config, const char **model, const 
 	return 0;
 }
 
+static int selected(const struct engine *e, const struct gb_store_planned *pl);
+
+/* Add the engine's checks (the idle baseline's interference and drift)
+ * to an ok run's record; *json becomes the record to store (malloc'd,
+ * the caller frees it) or NULL when the record did not parse. */
+static void judge(struct engine *e, const char *record, struct gb_verdict *v, char **json)
+{
+	cJSON *rec = cJSON_Parse(record);
+
+	*json = NULL;
+	gb_record_verdict_read(rec, v);
+	if (!cJSON_IsObject(rec)) {
+		cJSON_Delete(rec);
+		return;
+	}
+	gb_verdict_check(v, GB_VR_IDLE_BUSY, e->idle_busy);
+	gb_verdict_check(v, GB_VR_IDLE_DRIFT, e->idle_drift);
+	if (!gb_record_verdict_write(rec, v))
+		*json = cJSON_PrintUnformatted(rec);
+	cJSON_Delete(rec);
+}
+
 /* Store a run as it ended and tell the caller: o is how its child ended,
- * or NULL when none ran because its model could not be had (model_err);
+ * or NULL when none ran because its runtime or model could not be had (why);
  * gpu the GPU it ran on (slots), or NULL. */
 static int run_record(struct engine *e, const struct gb_store_planned *pl, const struct gb_run_outcome *o,
-		      const char *model_err, const char *gpu)
+		      const char *why, const char *gpu)
 {
-	struct gb_engine_result res = { 0, NULL, NULL, NAN, "" };
+	struct gb_engine_result res = { 0, NULL, NULL, NAN, "", NULL };
 	struct gb_store_run_in in = { 0 };
 	struct gb_run_metrics m;
 	struct gb_engine_run ev;
+	struct gb_verdict v;
+	char *judged = NULL;
 	int ret;
 
+	gb_verdict_init(&v);
 	in.seq = pl->seq;
 	in.config = pl->config;
 	in.rep = pl->rep;
-	in.reason = model_err;
+	in.reason = why;
 	if (o) {
 		res.outcome = o;
 		in.ok = o->ok;
@@ -275,8 +359,20 @@ static int run_record(struct engine *e, const struct gb_store_planned *pl, const
 		in.record_json = o->record_json;
 		in.wall_s = o->wall_s;
 	}
-	if ((ret = store_run(e, &in)))
-		return ret;
+	if (in.ok && in.record_json) {
+		judge(e, in.record_json, &v, &judged);
+		if (judged)
+			in.record_json = judged;
+	}
+	if ((ret = store_run(e, &in))) {
+		/* Say which run and how it ended: it is not in the store. */
+		const struct gb_plan_config *cf = &e->plan->configs[pl->config];
+
+		gb_error_wrap(ret, "run %lld (%s %s b%u rep %u) %s but was not stored", (long long)pl->seq + 1,
+			      e->plan->models[cf->model].name, e->plan->runtimes[cf->runtime].label, cf->batch,
+			      pl->rep + 1, in.ok ? "ended ok" : "failed");
+		goto out;
+	}
 	e->pr.done_now++;
 	res.ok = in.ok;
 	res.reason = in.reason;
@@ -288,6 +384,9 @@ static int run_record(struct engine *e, const struct gb_store_planned *pl, const
 		cJSON_Delete(rec);
 		res.energy_per_item_mj = m.energy_per_item_mj;
 		res.energy_methods = m.total_energy_methods;
+		res.verdict = &v;
+		e->pr.suspect += v.level == GB_VERDICT_SUSPECT;
+		e->pr.invalid += v.level == GB_VERDICT_INVALID;
 	} else {
 		e->pr.failed++;
 	}
@@ -295,7 +394,9 @@ static int run_record(struct engine *e, const struct gb_store_planned *pl, const
 	ev.gpu = gpu;
 	if (e->cb->run_end)
 		e->cb->run_end(e->ctx, &ev, &res);
-	return 0;
+out:
+	free(judged);
+	return ret;
 }
 
 static int run_one(struct engine *e, const struct gb_store_planned *pl)
@@ -303,9 +404,13 @@ static int run_one(struct engine *e, const struct gb_store_planned *pl)
 	struct gb_run_outcome o = { 0 };
 	struct tick_arg ta = { e, pl };
 	char **argv = NULL;
-	const char *model, *model_err;
+	const char *model, *model_err, *rt_err = e->rt_errs[e->plan->configs[pl->config].runtime];
 	int ret;
 
+	if (rt_err) {
+		ret = run_record(e, pl, NULL, rt_err, NULL);
+		goto out;
+	}
 	if ((ret = model_for(e, pl->config, &model, &model_err)))
 		goto out;
 	if (model_err) {
@@ -328,6 +433,92 @@ out:
 	return ret;
 }
 
+/* What `RUN_CMD devices --json` says of each runtime of the plan. A run
+ * command that cannot answer is a warning, not a refusal: the runs will
+ * tell. */
+static int preflight_runtimes(struct engine *e, size_t *bad)
+{
+	char *argv[] = { e->cmd, "devices", "--json", NULL };
+	struct gb_proc_spec spec = { .argv = argv, .out = GB_PROC_CAPTURE, .err = GB_PROC_NULL,
+				     .own_group = 1, .die_with_parent = 1 };
+	struct gb_proc_wait_opts w = { .timeout_ns = PREFLIGHT_TIMEOUT_NS, .stop = e->o->stop };
+	struct gb_proc_capture cap = { 0 };
+	struct gb_proc_end end;
+	cJSON *root = NULL, *rts;
+	int ret = 0;
+
+	if (gb_proc_run(&spec, &w, &cap, &end) || !end.exited || end.exit_code || !cap.out ||
+	    !cJSON_IsArray(rts = cJSON_GetObjectItemCaseSensitive(root = cJSON_Parse(cap.out), "runtimes"))) {
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof what, "cannot ask '%s devices --json' which runtimes work; not checked", e->cmd);
+		warn(e, GB_ENGINE_WARN_PREFLIGHT, what);
+		goto out;
+	}
+	/* Keys as cmd_devices.c writes them: runtimes[] {name, available, reason}. */
+	for (size_t i = 0; i < e->plan->nruntimes; i++) {
+		const char *name = e->plan->runtimes[i].runtime, *why = NULL;
+		const cJSON *r;
+		char msg[512];
+
+		cJSON_ArrayForEach(r, rts) {
+			const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "name"));
+			const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
+
+			if (n && !strcmp(n, name) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "available")))
+				why = reason ? reason : "unavailable";
+		}
+		if (!why)
+			continue;
+		snprintf(msg, sizeof msg, "runtime '%s' cannot run here: %s", name, why);
+		if (!(e->rt_errs[i] = strdup(msg))) {
+			ret = gb_error_set(-ENOMEM, "out of memory");
+			goto out;
+		}
+		(*bad)++;
+	}
+out:
+	cJSON_Delete(root);
+	gb_proc_capture_release(&cap);
+	return ret;
+}
+
+/* Before the first run: every runtime and every model the selected runs
+ * need. Refused with every reason, unless keep_going. */
+static int preflight(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	const char *model, *err;
+	char msg[2048] = "";
+	size_t bad = 0, off = 0;
+	int ret;
+
+	if ((ret = preflight_runtimes(e, &bad)))
+		return ret;
+	for (size_t i = 0; i < npl && !stopping(e); i++) {
+		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[e->plan->configs[pl[i].config].runtime])
+			continue;
+		if ((ret = model_for(e, pl[i].config, &model, &err)))
+			return ret;
+	}
+	for (size_t i = 0; i < e->plan->nmodels; i++)
+		bad += e->model_errs[i] != NULL;
+	if (!bad)
+		return 0;
+	for (size_t i = 0; i < e->plan->nruntimes; i++)
+		if (e->rt_errs[i] && off < sizeof msg)
+			off += (size_t)snprintf(msg + off, sizeof msg - off, "%s%s", off ? "; " : "", e->rt_errs[i]);
+	for (size_t i = 0; i < e->plan->nmodels; i++)
+		if (e->model_errs[i] && off < sizeof msg)
+			off += (size_t)snprintf(msg + off, sizeof msg - off, "%smodel '%s': %s", off ? "; " : "",
+						e->plan->models[i].name, e->model_errs[i]);
+	if (e->o->keep_going) {
+		warn(e, GB_ENGINE_WARN_PREFLIGHT, msg);
+		return 0;
+	}
+	return gb_error_set(-ENOEXEC, "the plan cannot run here (use --keep-going to record its runs as failed): %s",
+			    msg);
+}
+
 static int selected(const struct engine *e, const struct gb_store_planned *pl)
 {
 	const struct gb_engine_opts *o = e->o;
@@ -347,19 +538,109 @@ static void open_meter(struct engine *e)
 		mc = *e->o->meter;
 	else
 		gb_meter_config_init(&mc);
+	/* The sampler starts only for idle baselines (idle_baseline()). */
 	/* Slots watch their GPUs in the list's order: the k-th GPU domain is slot k's. */
 	if (e->o->gpus)
 		mc.gpus = e->o->gpus;
 	if (gb_meter_open(&mc, &e->meter)) {
 		warn(e, GB_ENGINE_WARN_NO_METER, gb_error_msg());
 		e->meter = NULL;
-	} else if (gb_meter_start(e->meter)) {
-		warn(e, GB_ENGINE_WARN_SAMPLER, gb_error_msg());
 	}
 }
 
-/* Open what opts names: the plan, the store and the campaign. */
-static int open_campaign(struct engine *e, char **text)
+/* Run the selected planned runs without a row, in order, with idle
+ * baselines on their schedule and cooldowns between runs. */
+static int run_list(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	int ret;
+
+	for (size_t i = 0; i < npl && !stopping(e); i++) {
+		if (pl[i].done || !selected(e, &pl[i]))
+			continue;
+		if (e->first || (e->plan->idle_every && e->since_idle >= e->plan->idle_every)) {
+			idle_baseline(e, pl[i].seq);
+			e->since_idle = 0;
+		}
+		if (!e->first)
+			cooldown(e);
+		if (stopping(e))
+			break;
+		e->first = 0;
+		if (e->cb->run_start) {
+			struct gb_engine_run ev = run_event(e, &pl[i]);
+
+			e->cb->run_start(e->ctx, &ev);
+		}
+		if ((ret = run_one(e, &pl[i])))
+			return ret;
+		e->since_idle++;
+	}
+	return 0;
+}
+
+/* Is configuration c's energy per item known to within the plan's
+ * ci_pct? Its ok runs that are not invalid count. *none: it has no such
+ * run (more runs of a configuration that only fails tell nothing). */
+static int precise_enough(const struct engine *e, const struct gb_store_run *runs, size_t n, size_t c, int *none)
+{
+	double *x = malloc((n + 1) * sizeof *x);
+	struct gb_ci ci;
+	size_t k = 0;
+
+	*none = 0;
+	if (!x)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (runs[i].config == c && runs[i].ok && runs[i].m.verdict != GB_VERDICT_INVALID &&
+		    !isnan(runs[i].m.energy_per_item_mj))
+			x[k++] = runs[i].m.energy_per_item_mj;
+	gb_stats_ci95(x, k, &ci);
+	free(x);
+	*none = k == 0;
+	return ci.ci_valid && ci.mean > 0 && (ci.hi - ci.mean) / ci.mean * 100.0 <= e->plan->reps_ci_pct;
+}
+
+/* reps: auto: one more planned run for every configuration whose
+ * interval is still too wide and that has fewer than reps_max; *added
+ * says how many. */
+static int auto_round(struct engine *e, size_t *added)
+{
+	struct gb_store_planned *pl = NULL;
+	struct gb_store_run *runs = NULL;
+	size_t npl = 0, nruns = 0;
+	int ret;
+
+	*added = 0;
+	if ((ret = gb_store_planned_load(e->st, e->id, &pl, &npl)) ||
+	    (ret = gb_store_runs_load(e->st, e->id, &runs, &nruns)))
+		goto out;
+	for (size_t c = 0; c < e->plan->nconfigs; c++) {
+		unsigned planned = 0, pending = 0;
+		int64_t seq;
+		int none;
+
+		for (size_t i = 0; i < npl; i++)
+			if (pl[i].config == c) {
+				planned++;
+				pending += !pl[i].done;
+			}
+		if (pending || planned >= e->plan->reps_max || precise_enough(e, runs, nruns, c, &none) || none)
+			continue;
+		if ((ret = gb_store_planned_add(e->st, e->id, c, planned, &seq)))
+			goto out;
+		(*added)++;
+	}
+	e->pr.total += *added;
+	e->pr.todo += *added;
+out:
+	free(pl);
+	free(runs);
+	return ret;
+}
+
+/* Open what opts names: the plan, the store and the campaign; a new
+ * campaign is only left to create (*create), after its preflight. */
+static int open_campaign(struct engine *e, char **text, int *create)
 {
 	const struct gb_engine_opts *o = e->o;
 	size_t len = 0;
@@ -379,8 +660,26 @@ static int open_campaign(struct engine *e, char **text)
 		return ret;
 	if ((ret = gb_store_open(o->db, &e->st)))
 		return ret;
-	return o->resume ? gb_store_campaign_find(e->st, e->plan, *text, &e->id)
-			 : gb_store_campaign_create(e->st, e->plan, *text, &e->id);
+	*create = !o->resume;
+	return o->resume ? gb_store_campaign_find(e->st, e->plan, *text, &e->id) : 0;
+}
+
+/* The preflight of a campaign not yet in the store: all of its runs. */
+static int preflight_new(struct engine *e)
+{
+	struct gb_store_planned *pl = calloc(e->plan->nruns + 1, sizeof *pl);
+	int ret;
+
+	if (!pl)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < e->plan->nruns; i++) {
+		pl[i].seq = (int64_t)i;
+		pl[i].config = e->plan->runs[i].config;
+		pl[i].rep = e->plan->runs[i].rep;
+	}
+	ret = preflight(e, pl, e->plan->nruns);
+	free(pl);
+	return ret;
 }
 
 /* Mark the campaign finished once every planned run has a row, looking
@@ -464,18 +763,20 @@ static void slot_cool(struct engine *e, struct gpu_slot *g)
 	g->cooling = p->cooldown != GB_COOLDOWN_NONE;
 }
 
-/* Start pl on slot k, or record it failed at once when its model cannot
- * be had (no child, the slot stays free). */
+/* Start pl on slot k, or record it failed at once when its runtime or
+ * model cannot be had (no child, the slot stays free). */
 static int slot_start(struct engine *e, struct gb_slots *sl, struct gpu_slot *g, size_t k,
 		      const struct gb_store_planned *pl)
 {
 	struct gb_engine_run ev = run_event(e, pl);
-	const char *model, *model_err;
+	const char *model, *model_err, *rt_err = e->rt_errs[e->plan->configs[pl->config].runtime];
 	int ret;
 
 	ev.gpu = gb_slots_gpu(sl, k);
 	if (e->cb->run_start)
 		e->cb->run_start(e->ctx, &ev);
+	if (rt_err)
+		return run_record(e, pl, NULL, rt_err, gb_slots_gpu(sl, k));
 	if ((ret = model_for(e, pl->config, &model, &model_err)))
 		return ret;
 	if (model_err)
@@ -524,9 +825,9 @@ static int run_slots(struct engine *e, const struct gb_store_planned *pl, size_t
 	struct gb_slots *sl = NULL;
 	struct gpu_slot *g = NULL;
 	struct gb_mark mk = { 0 };
-	size_t n = 0, next = 0, since_idle = 0, busy = 0;
+	size_t n = 0, next = 0, busy = 0;
 	uint64_t last_tick = gb_now_ns();
-	int ret, first = 1, have_mk = 0;
+	int ret, have_mk = 0;
 
 	if ((ret = gb_slots_new(e->o->gpus, &sl)))
 		return ret;
@@ -547,26 +848,28 @@ static int run_slots(struct engine *e, const struct gb_store_planned *pl, size_t
 			next++;
 		if (stopping(e) || (next == npl && !busy))
 			break;
-		want_idle = next < npl && (first || (e->plan->idle_every && since_idle >= e->plan->idle_every));
+		want_idle = next < npl && (e->first || (e->plan->idle_every && e->since_idle >= e->plan->idle_every));
 		if (want_idle && !busy) {
 			/* Every GPU idle: a baseline of each, then none cools down. */
 			idle_baseline(e, pl[next].seq);
-			since_idle = 0;
-			first = 0;
+			e->since_idle = 0;
+			e->first = 0;
 			want_idle = 0;
 			for (k = 0; k < n; k++)
 				g[k].cooling = 0;
 		}
 		if (have_mk && gb_meter_mark(e->meter, &mk))
 			have_mk = 0;
+		if (e->meter)
+			gb_meter_series_clear(e->meter);	/* marks append to it: memory stays flat */
 		for (k = 0; k < n && next < npl && !want_idle && !stopping(e); k++) {
 			if (!slot_ready(e, sl, &g[k], k, &mk, have_mk))
 				continue;
 			if ((ret = slot_start(e, sl, &g[k], k, &pl[next++])))
 				goto drain;
 			busy += gb_slots_busy(sl, k) != 0;
-			since_idle++;
-			want_idle = e->plan->idle_every && since_idle >= e->plan->idle_every;
+			e->since_idle++;
+			want_idle = e->plan->idle_every && e->since_idle >= e->plan->idle_every;
 			while (next < npl && (pl[next].done || !selected(e, &pl[next])))
 				next++;
 		}
@@ -616,6 +919,7 @@ out:
 }
 
 /* The planned runs: the store's, or a copy of the caller's. */
+/* The planned runs: the store's, or a copy of the caller's. */
 static int planned_load(struct engine *e, struct gb_store_planned **pl, size_t *n)
 {
 	const struct gb_engine_opts *o = e->o;
@@ -631,6 +935,12 @@ static int planned_load(struct engine *e, struct gb_store_planned **pl, size_t *
 	return 0;
 }
 
+/* The runs of pl not done yet: on the GPUs' slots, or one at a time. */
+static int run_planned(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	return e->o->gpus ? run_slots(e, pl, npl) : run_list(e, pl, npl);
+}
+
 int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_engine_callbacks *cb,
 			   void *ctx, struct gb_engine_summary *sum)
 {
@@ -638,18 +948,15 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 	struct gb_store_planned *pl = NULL;
 	struct engine e;
 	char *text = NULL;
-	size_t npl = 0, since_idle = 0;
-	int ret, first = 1;
+	size_t npl = 0;
+	int ret, create = 0;
 
 	memset(&e, 0, sizeof e);
 	memset(sum, 0, sizeof *sum);
 	e.o = opts;
 	e.cb = cb ? cb : &no_callbacks;
 	e.ctx = ctx;
-	if ((ret = open_campaign(&e, &text)))
-		goto out;
-	e.pr.campaign = e.id;
-	if ((ret = planned_load(&e, &pl, &npl)))
+	if ((ret = open_campaign(&e, &text, &create)))
 		goto out;
 	if (opts->run_cmd)
 		snprintf(e.cmd, sizeof e.cmd, "%s", opts->run_cmd);
@@ -663,12 +970,23 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		ret = gb_error_set(-errno, "cannot run '%s': %s", e.cmd, strerror(errno));
 		goto out;
 	}
-	e.model_paths = calloc(e.plan->nmodels, sizeof *e.model_paths);
-	e.model_errs = calloc(e.plan->nmodels, sizeof *e.model_errs);
-	if (!e.model_paths || !e.model_errs) {
+	e.idle_busy = e.idle_drift = NAN;
+	e.first = 1;
+	e.model_paths = calloc(e.plan->nmodels + 1, sizeof *e.model_paths);
+	e.model_errs = calloc(e.plan->nmodels + 1, sizeof *e.model_errs);
+	e.rt_errs = calloc(e.plan->nruntimes + 1, sizeof *e.rt_errs);
+	if (!e.model_paths || !e.model_errs || !e.rt_errs) {
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
+	/* A plan refused by its preflight leaves the database as it was. */
+	if (create && ((ret = preflight_new(&e)) || (ret = gb_store_campaign_create(e.st, e.plan, text, &e.id))))
+		goto out;
+	e.pr.campaign = e.id;
+	if (opts->retry_failed && e.st && (ret = gb_store_runs_retry_failed(e.st, e.id, &sum->retried)))
+		goto out;
+	if ((ret = planned_load(&e, &pl, &npl)))
+		goto out;
 	e.pr.total = npl;
 	for (size_t i = 0; i < npl; i++) {
 		e.pr.done_before += pl[i].done != 0;
@@ -679,50 +997,41 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 
 		e.cb->campaign_start(ctx, &ev);
 	}
+	if (!create && e.pr.todo && (ret = preflight(&e, pl, npl)))
+		goto out;
 	open_meter(&e);
 	e.t_start_ns = gb_now_ns();
-	if (opts->gpus) {
-		if ((ret = run_slots(&e, pl, npl)))
-			goto out;
-		npl = 0;	/* the loop below has nothing left */
-	}
-	for (size_t i = 0; i < npl && !stopping(&e); i++) {
-		if (pl[i].done || !selected(&e, &pl[i]))
-			continue;
-		if (first || (e.plan->idle_every && since_idle >= e.plan->idle_every)) {
-			idle_baseline(&e, pl[i].seq);
-			since_idle = 0;
-		}
-		if (!first)
-			cooldown(&e);
-		if (stopping(&e))
-			break;
-		first = 0;
-		if (e.cb->run_start) {
-			struct gb_engine_run ev = run_event(&e, &pl[i]);
+	if ((ret = run_planned(&e, pl, npl)))
+		goto out;
+	/* reps: auto, over the whole campaign only (a share cannot judge). */
+	while (e.plan->reps_auto && e.st && !opts->first && !opts->last && !opts->select && !stopping(&e)) {
+		size_t added = 0;
 
-			e.cb->run_start(ctx, &ev);
-		}
-		if ((ret = run_one(&e, &pl[i])))
-			goto out;
-		since_idle++;
+		if ((ret = auto_round(&e, &added)) || !added)
+			break;
+		free(pl);
+		pl = NULL;
+		if ((ret = planned_load(&e, &pl, &npl)) || (ret = run_planned(&e, pl, npl)))
+			break;
 	}
+	if (ret)
+		goto out;
 	sum->stopped = stopping(&e);
 	/* With a sink, the collector marks the campaign finished. */
 	if (!sum->stopped && e.st)
 		sum->finished = finish_if_complete(&e);
 out:
 	sum->progress = progress(&e);
-	if (e.meter) {
-		gb_meter_stop(e.meter);
-		gb_meter_free(e.meter);
-	}
+	gb_meter_free(e.meter);
 	for (size_t i = 0; e.plan && i < e.plan->nmodels; i++) {
 		if (e.model_paths)
 			free(e.model_paths[i]);
 		if (e.model_errs)
 			free(e.model_errs[i]);
 	}
+	for (size_t i = 0; e.plan && e.rt_errs && i < e.plan->nruntimes; i++)
+		free(e.rt_errs[i]);
+	free(e.rt_errs);
 	free(e.model_paths);
 	free(e.model_errs);
 	free(pl);

@@ -624,6 +624,43 @@ static int parse_cooldown(struct pctx *c, const yaml_node_t *n)
 	return 0;
 }
 
+/* reps: N, or auto, or {auto: true, ci_pct, min, max} (see plan.h). */
+static int parse_reps(struct pctx *c, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "auto", "ci_pct", "min", "max", NULL };
+	struct gb_plan *p = c->p;
+	unsigned pct = 3;
+	yaml_node_t *v;
+	int ret;
+
+	p->reps_ci_pct = 3;
+	p->reps_max = 10;
+	if (n->type == YAML_SCALAR_NODE && !strcmp(sval(n), "auto")) {
+		p->reps_auto = 1;
+		p->reps = 3;
+		return 0;
+	}
+	if (n->type == YAML_SCALAR_NODE)
+		return get_uint(c, n, "a number of repetitions or auto", 1, 100000, &p->reps);
+	if ((ret = want(c, n, YAML_MAPPING_NODE, "a number of repetitions, auto, or {auto: true, ci_pct, min, max}")) ||
+	    (ret = check_keys(c, n, "reps", keys)))
+		return ret;
+	if (!(v = lookup(c, n, "auto")) || v->type != YAML_SCALAR_NODE || strcmp(sval(v), "true"))
+		return perr(c, v ? v : n, "a reps mapping needs 'auto: true'");
+	p->reps_auto = 1;
+	p->reps = 3;
+	if ((v = lookup(c, n, "ci_pct")) && (ret = get_uint(c, v, "a percentage of the mean", 1, 100, &pct)))
+		return ret;
+	p->reps_ci_pct = pct;
+	if ((v = lookup(c, n, "min")) && (ret = get_uint(c, v, "a number of repetitions", 2, 100000, &p->reps)))
+		return ret;
+	if ((v = lookup(c, n, "max")) && (ret = get_uint(c, v, "a number of repetitions", 2, 100000, &p->reps_max)))
+		return ret;
+	if (p->reps_max < p->reps)
+		return perr(c, v, "reps max %u is below its min %u", p->reps_max, p->reps);
+	return 0;
+}
+
 static int parse_idle(struct pctx *c, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "duration", "every", NULL };
@@ -825,7 +862,7 @@ static int parse_root(struct pctx *c, yaml_node_t *root)
 			return ret;
 		p->seed = u;
 	}
-	if ((v = lookup(c, root, "reps")) && (ret = get_uint(c, v, "a number of repetitions", 1, 100000, &p->reps)))
+	if ((v = lookup(c, root, "reps")) && (ret = parse_reps(c, v)))
 		return ret;
 	if ((v = lookup(c, root, "warmup"))) {
 		if ((ret = want(c, v, YAML_SCALAR_NODE, "a number of iterations or a duration")))

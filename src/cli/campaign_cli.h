@@ -11,7 +11,7 @@
 struct gb_cli_camp {
 	const char *file, *db;
 	const char *gpus;	/* run --gpus */
-	int tty, quiet, resume;
+	int tty, quiet, resume, retry_failed, keep_going;
 	double last_epi;
 	char last_method[48];
 };

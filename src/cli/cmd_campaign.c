@@ -30,12 +30,16 @@
 #include <unistd.h>
 
 static const struct gb_usage run_usage = {
-	.synopsis = "greenbench campaign run FILE [--db results.db] [--resume] [--gpus LIST] [-q]\n",
+	.synopsis = "greenbench campaign run FILE [--db results.db] [--resume] [--retry-failed] [--keep-going] [--gpus LIST] [-q]\n",
 	.description =
 	"Run every configuration of an experiment file (models x runtimes x batches,\n"
 	"minus exclusions) `reps` times in a seeded random order, with an idle\n"
 	"baseline and cooldowns, and record each run in a SQLite database as it ends.\n",
 	.epilogue =
+	"Exit status: 0 every run ok and none invalid; 1 the campaign could not be\n"
+	"opened, checked or stored; 3 runs failed; 4 no run failed but some are\n"
+	"invalid (see their verdicts in the report); 129 usage; 130 interrupted.\n"
+	"\n"
 	"Environment: GREENBENCH_RUN_CMD runs each configuration with another\n"
 	"program instead of this greenbench; GREENBENCH_CACHE_DIR is where zoo\n"
 	"models are exported (default ~/.cache/greenbench). The file format is in\n"
@@ -91,7 +95,7 @@ static void progress(struct gb_cli_camp *c, const struct gb_engine_run *ev, cons
 		clear_line(c), (int)snprintf(NULL, 0, "%zu", pr->total),
 		pr->done_before + pr->done_now + (state ? 0 : 1), pr->total,
 		p->models[ev->config->model].name, p->runtimes[ev->config->runtime].label, ev->config->batch,
-		ev->planned->rep + 1, p->reps, state ? state : "", (int)el / 60, (int)el % 60, eta, last,
+		ev->planned->rep + 1, p->reps_auto ? p->reps_max : p->reps, state ? state : "", (int)el / 60, (int)el % 60, eta, last,
 		c->tty ? "" : "\n");
 	fflush(stderr);
 }
@@ -103,9 +107,15 @@ static void on_start(void *ctx, const struct gb_engine_start *ev)
 
 	if (c->quiet)
 		return;
-	fprintf(stderr, "campaign %lld '%s': %zu configurations x %u reps = %zu runs (seed %llu), db %s\n",
-		(long long)ev->progress.campaign, p->name, p->nconfigs, p->reps, ev->progress.total,
-		(unsigned long long)p->seed, c->db);
+	if (p->reps_auto)
+		fprintf(stderr, "campaign %lld '%s': %zu configurations x %u reps = %zu runs to start with, more up to %u reps "
+			"until energy per item is within +-%.0f%% (seed %llu), db %s\n",
+			(long long)ev->progress.campaign, p->name, p->nconfigs, p->reps, ev->progress.total, p->reps_max,
+			p->reps_ci_pct, (unsigned long long)p->seed, c->db);
+	else
+		fprintf(stderr, "campaign %lld '%s': %zu configurations x %u reps = %zu runs (seed %llu), db %s\n",
+			(long long)ev->progress.campaign, p->name, p->nconfigs, p->reps, ev->progress.total,
+			(unsigned long long)p->seed, c->db);
 	if (c->resume)
 		fprintf(stderr, "resuming: %zu of %zu runs already recorded\n", ev->progress.done_before,
 			ev->progress.total);
@@ -159,6 +169,15 @@ static void on_run_end(void *ctx, const struct gb_engine_run *ev, const struct g
 	if (res->ok) {
 		c->last_epi = res->energy_per_item_mj;
 		snprintf(c->last_method, sizeof c->last_method, "%s", res->energy_methods);
+		if (!c->quiet && res->verdict && res->verdict->level != GB_VERDICT_VALID) {
+			char why[256];
+
+			gb_verdict_reasons_join(res->verdict->reasons, ", ", why, sizeof why);
+			fputs(clear_line(c), stderr);
+			warning("run %lld (%s %s b%u rep %u) is %s: %s", (long long)ev->planned->seq + 1,
+				p->models[ev->config->model].name, p->runtimes[ev->config->runtime].label,
+				ev->config->batch, ev->planned->rep + 1, gb_verdict_level_name(res->verdict->level), why);
+		}
 	} else if (!c->quiet) {
 		fputs(clear_line(c), stderr);
 		warning("run %lld (%s %s b%u rep %u) failed: %s", (long long)ev->planned->seq + 1,
@@ -185,6 +204,12 @@ static void on_warning(void *ctx, const struct gb_engine_warning *ev)
 	case GB_ENGINE_WARN_STORE:
 		warning("%s", ev->detail);
 		break;
+	case GB_ENGINE_WARN_IDLE_BUSY:
+		warning("the machine was not idle for the idle baseline (%s); runs that subtract it are marked", ev->detail);
+		break;
+	case GB_ENGINE_WARN_PREFLIGHT:
+		warning("%s", ev->detail);
+		break;
 	}
 }
 
@@ -202,8 +227,9 @@ const struct gb_engine_callbacks gb_cli_campaign_printer = {
 static int campaign_run(struct gb_cli_camp *c)
 {
 	struct gb_meter_config mc;
-	struct gb_engine_opts o = { .file = c->file, .db = c->db, .resume = c->resume, .meter = &mc,
-				    .stop = &gb_cli_campaign_stop, .gpus = c->gpus };
+	struct gb_engine_opts o = { .file = c->file, .db = c->db, .resume = c->resume || c->retry_failed,
+				    .meter = &mc, .stop = &gb_cli_campaign_stop, .gpus = c->gpus,
+				    .keep_going = c->keep_going, .retry_failed = c->retry_failed };
 	struct gb_engine_summary sum;
 	const struct gb_engine_progress *pr = &sum.progress;
 	int ret;
@@ -228,11 +254,20 @@ static int campaign_run(struct gb_cli_camp *c)
 		ret = 130;
 		goto out;
 	}
+	if (!c->quiet && sum.retried)
+		fprintf(stderr, "campaign %lld: %zu failed runs run again (the failures are kept as history)\n",
+			(long long)pr->campaign, sum.retried);
 	if (!c->quiet)
-		fprintf(stderr, "campaign %lld: %zu runs recorded now (%zu ok, %zu failed), %zu in all; see: greenbench report --db %s --campaign %lld\n",
-			(long long)pr->campaign, pr->done_now, pr->ok, pr->failed, pr->done_before + pr->done_now,
-			c->db, (long long)pr->campaign);
-	ret = 0;
+	{
+		char verdicts[64] = "";
+
+		if (pr->suspect || pr->invalid)
+			snprintf(verdicts, sizeof verdicts, "; %zu suspect, %zu invalid", pr->suspect, pr->invalid);
+		fprintf(stderr, "campaign %lld: %zu runs recorded now (%zu ok, %zu failed)%s, %zu in all; see: greenbench report --db %s --campaign %lld\n",
+			(long long)pr->campaign, pr->done_now, pr->ok, pr->failed, verdicts,
+			pr->done_before + pr->done_now, c->db, (long long)pr->campaign);
+	}
+	ret = pr->failed ? 3 : pr->invalid ? 4 : 0;
 out:
 	gb_cli_campaign_signals(0);
 	return gb_cli_finish(ret);
@@ -246,6 +281,10 @@ static int campaign_run_cmd(int argc, char **argv)
 		GB_OPT_STRING(0, "db", &db, "FILE", "the database (default results.db); created if missing"),
 		GB_OPT_BOOL(0, "resume", &c.resume, "continue the newest campaign of this same file in the "
 			    "database: finished runs are kept, the rest are run"),
+		GB_OPT_BOOL(0, "retry-failed", &c.retry_failed, "with --resume: run the failed runs again (the "
+			    "failures are kept as history)"),
+		GB_OPT_BOOL(0, "keep-going", &c.keep_going, "record the runs of runtimes or models that cannot "
+			    "run here as failed, instead of refusing the plan"),
 		GB_OPT_STRING(0, "gpus", &c.gpus, "LIST", "one run per GPU at a time, each pinned to its GPU "
 			      "(NVML indices or UUIDs: 0,1,2,3) and measuring only it"),
 		GB_OPT_BOOL('q', "quiet", &c.quiet, "no progress output"),

@@ -18,15 +18,19 @@
  */
 #include "cli/builtin.h"
 #include "cli/meter_opts.h"
+#include "cli/verdict_print.h"
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/proc.h"
 #include "greenbench/record.h"
+#include "greenbench/report.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +38,7 @@
 
 static const struct gb_usage usage = {
 	.synopsis =
-	"greenbench measure [-i DURATION] [--idle DURATION] [-o FILE.csv] [--json]\n"
+	"greenbench measure [-i DURATION] [--idle DURATION] [-r N] [-o FILE.csv] [--json]\n"
 	"                          [--cpu-tdp W] -- COMMAND [ARGS...]\n",
 	.description =
 	"Run COMMAND and report the energy it used, per domain, with the method of\n"
@@ -195,6 +199,7 @@ struct measure_opts {
 	uint64_t idle_ns;
 	const char *csv;
 	int json;
+	unsigned repeat;	/* -r N: run the command N times */
 };
 
 /* The number of COMMAND words (moved to argv[0..n)), or GB_PARSE_HELP /
@@ -208,12 +213,15 @@ static int parse_opts(int argc, char **argv, struct measure_opts *o)
 				0),
 		GB_OPT_STRING('o', "output", &o->csv, "FILE.csv", "write the sampled time series as CSV"),
 		GB_OPT_BOOL(0, "json", &o->json, "print one JSON object instead of the table"),
+		GB_OPT_UINT_RANGE('r', "repeat", &o->repeat, "N", "run COMMAND N times and report the mean and "
+				  "95% interval of each figure (as perf stat -r)", 1, 100000),
 		GB_CLI_CPU_TDP_OPTION(&o->cfg),
 		GB_OPT_END(),
 	};
 	int n;
 
 	memset(o, 0, sizeof *o);
+	o->repeat = 1;
 	gb_meter_config_init(&o->cfg);
 	/* COMMAND's own flags stay its own */
 	n = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_STOP_AT_NON_OPTION);
@@ -223,6 +231,108 @@ static int parse_opts(int argc, char **argv, struct measure_opts *o)
 	return n;
 }
 
+/* One run of the command between marks a and b, its window into e. 0,
+ * or 127 when it could not be started (said). */
+static int measure_once(struct gb_meter *m, char **cmdv, struct gb_mark *a, struct gb_mark *b,
+			struct gb_domain_energy *e, struct child_result *cr, struct gb_verdict *v)
+{
+	struct gb_proc child = GB_PROC_INIT;
+	struct gb_cpu_load la, lb;
+	double others;
+
+	memset(cr, 0, sizeof *cr);
+	cr->exit_code = 127;
+	if (spawn_waiting(cmdv, &child) < 0) {
+		error("%s", gb_error_msg());
+		return 127;
+	}
+	child_pid = child.pid;
+	install_forwarding();
+	/* Others' CPU time over the command: the samples bracket the marks,
+	 * the command (our child, reaped into our children's time) is ours. */
+	if (gb_cpu_load_read(&la))
+		la.valid = 0;
+	if (gb_meter_mark(m, a) < 0)
+		warning("%s", gb_error_msg());
+	gb_proc_release(&child);
+	wait_child(&child, cr);
+	gb_meter_mark(m, b);
+	if (!gb_cpu_load_read(&lb) && !gb_cpu_load_foreign(&la, &lb, &others))
+		gb_verdict_check(v, GB_VR_FOREIGN_CPU, others);
+	child_pid = 0;
+	restore_signals();
+	gb_proc_close_fds(&child);
+	if (cr->exec_errno) {
+		error("cannot run '%s': %s", cmdv[0], strerror(cr->exec_errno));
+		return 127;
+	}
+	gb_meter_window(m, a, b, e);
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++)
+		gb_verdict_window(v, gb_meter_domain(m, d), 1, &e[d], b->t_ns - a->t_ns);
+	return 0;
+}
+
+/* Mean and 95% interval of x[0..n) (NAN: absent), cut at 0: durations
+ * and energies are never negative. */
+static void interval(const double *x, size_t n, struct gb_record_interval *out)
+{
+	struct gb_ci ci;
+
+	gb_stats_ci95(x, n, &ci);
+	out->n = ci.n;
+	out->mean = ci.mean;
+	out->ci_valid = ci.ci_valid;
+	out->lo = ci.lo > 0 ? ci.lo : 0;
+	out->hi = ci.hi;
+}
+
+static void print_interval(const char *what, const struct gb_record_interval *v, const char *unit)
+{
+	if (!v->n)
+		printf("  %-12s <not supported>\n", what);
+	else if (v->ci_valid)
+		printf("  %-12s %12.3f %s  (95%% CI %.3f to %.3f, %zu runs)\n", what, v->mean, unit, v->lo, v->hi, v->n);
+	else
+		printf("  %-12s %12.3f %s  (1 run)\n", what, v->mean, unit);
+}
+
+/* -r N: the figures over the runs. x holds n rows of 1 + ndom values
+ * (duration, then each domain's energy, NAN where absent). */
+static int report_repeat(struct gb_meter *m, char **cmdv, const double *x, size_t n, cJSON *j)
+{
+	size_t nd = gb_meter_domain_count(m), w = nd + 1;
+	struct gb_record_interval dur, *en = calloc(nd + 1, sizeof *en);
+	double *col = malloc((n + 1) * sizeof *col);
+	int ret = 0;
+
+	if (!en || !col) {
+		ret = gb_error_set(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t r = 0; r < n; r++)
+		col[r] = x[r * w];
+	interval(col, n, &dur);
+	for (size_t d = 0; d < nd; d++) {
+		for (size_t r = 0; r < n; r++)
+			col[r] = x[r * w + 1 + d];
+		interval(col, n, &en[d]);
+	}
+	if (j) {
+		ret = gb_measure_record_add_repeat(j, m, n, &dur, en);
+		goto out;
+	}
+	printf("\n Over %zu runs of '%s' (mean, 95%% Student-t interval)\n\n", n, cmdv[0]);
+	print_interval("duration", &dur, "s");
+	for (size_t d = 0; d < nd; d++)
+		print_interval(gb_meter_domain(m, d)->name, &en[d], "J");
+	if (n == 2)
+		puts("  (2 runs: the interval is 12.7 standard errors wide; use -r 3 or more)");
+out:
+	free(en);
+	free(col);
+	return ret;
+}
+
 int cmd_measure(int argc, char **argv)
 {
 	struct measure_opts o;
@@ -230,8 +340,10 @@ int cmd_measure(int argc, char **argv)
 	struct gb_mark a = { 0 }, b = { 0 };
 	struct gb_domain_energy *e = NULL;
 	struct child_result cr = { .exit_code = 127 };
-	struct gb_proc child = GB_PROC_INIT;
 	int ret, status = 127;
+	size_t nd = 0, runs = 0;
+	struct gb_verdict v;
+	double *x = NULL;
 	char **cmdv;
 	FILE *csv = NULL;
 
@@ -250,9 +362,11 @@ int cmd_measure(int argc, char **argv)
 		error("%s", gb_error_msg());
 		goto out;
 	}
-	e = calloc(gb_meter_domain_count(m) + 1, sizeof *e);
-	if (!e || gb_meter_start(m) < 0) {
-		error("%s", e ? gb_error_msg() : "out of memory");
+	nd = gb_meter_domain_count(m);
+	e = calloc(nd + 1, sizeof *e);
+	x = malloc(o.repeat * (nd + 1) * sizeof *x);
+	if (!e || !x || gb_meter_start(m) < 0) {
+		error("%s", e && x ? gb_error_msg() : "out of memory");
 		goto out;
 	}
 	if (o.idle_ns) {
@@ -263,27 +377,22 @@ int cmd_measure(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (spawn_waiting(cmdv, &child) < 0) {
-		error("%s", gb_error_msg());
-		goto out;
+	/* Every run is measured alike; the last one is shown in full. A run
+	 * that fails ends the repetitions (its status is the result). */
+	for (runs = 0; runs < o.repeat;) {
+		if (runs)
+			gb_meter_series_clear(m);	/* the CSV holds the last run */
+		gb_verdict_init(&v);	/* the last run's, as the figures shown */
+		if ((status = measure_once(m, cmdv, &a, &b, e, &cr, &v)))
+			goto out;
+		x[runs * (nd + 1)] = (b.t_ns - a.t_ns) / 1e9;
+		for (size_t d = 0; d < nd; d++)
+			x[runs * (nd + 1) + 1 + d] = e[d].energy_valid ? e[d].energy_j : NAN;
+		runs++;
+		if ((status = cr.exit_code))
+			break;
 	}
-	child_pid = child.pid;
-	install_forwarding();
-	if (gb_meter_mark(m, &a) < 0)
-		warning("%s", gb_error_msg());
-	gb_proc_release(&child);
-	wait_child(&child, &cr);
-	gb_meter_mark(m, &b);
-	child_pid = 0;
-	restore_signals();
 	gb_meter_stop(m);
-	status = cr.exit_code;
-	if (cr.exec_errno) {
-		error("cannot run '%s': %s", cmdv[0], strerror(cr.exec_errno));
-		status = 127;
-		goto out;
-	}
-	gb_meter_window(m, &a, &b, e);
 	if (o.json) {
 		struct gb_measure_run mr = {
 			.argv = cmdv, .exit_code = cr.exit_code, .signal = cr.signaled,
@@ -291,8 +400,10 @@ int cmd_measure(int argc, char **argv)
 			.idle_ns = o.idle_ns,
 		};
 		cJSON *j = gb_measure_record(&mr, m, e);
-		char *text = j ? cJSON_Print(j) : NULL;
+		char *text = NULL;
 
+		if (j && !gb_record_verdict_write(j, &v) && (o.repeat == 1 || !report_repeat(m, cmdv, x, runs, j)))
+			text = cJSON_Print(j);
 		cJSON_Delete(j);
 		if (!text) {
 			error("out of memory");
@@ -303,6 +414,9 @@ int cmd_measure(int argc, char **argv)
 		free(text);
 	} else {
 		print_human(m, cmdv, &cr, (b.t_ns - a.t_ns) / 1e9, e, o.idle_ns != 0);
+		gb_cli_print_verdict(&v);
+		if (o.repeat > 1 && report_repeat(m, cmdv, x, runs, NULL))
+			error("%s", gb_error_msg());
 	}
 	if (csv && gb_series_write_csv(m, a.t_ns, csv) < 0)
 		error("'%s': %s", o.csv, gb_error_msg());
@@ -312,10 +426,10 @@ out:
 		if (!status)
 			status = 1;
 	}
-	gb_proc_close_fds(&child);
 	gb_mark_release(&a);
 	gb_mark_release(&b);
 	free(e);
+	free(x);
 	gb_meter_free(m);
 	return gb_cli_finish(status);
 }

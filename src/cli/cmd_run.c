@@ -23,6 +23,7 @@
  * appends it to a JSON Lines file, only when the run succeeded.
  */
 #include "cli/builtin.h"
+#include "cli/verdict_print.h"
 #include "cli/data_opts.h"
 #include "cli/meter_opts.h"
 #include "cli/runtime_opts.h"
@@ -507,6 +508,7 @@ int cmd_run(int argc, char **argv)
 	} else {
 		print_human(&res);
 		print_accuracy(&res);
+		gb_cli_print_verdict(&res.verdict);
 	}
 	status = o.output ? append_line(o.output, line) : 0;
 out:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 struct est_state {
@@ -24,6 +25,7 @@ struct est_state {
 	struct gb_cpu_times last;
 	uint64_t last_t_ns;
 	int have_last;
+	uint64_t tick_ns;	/* one USER_HZ tick */
 	double energy_uj;
 	double last_util;
 	int util_valid;
@@ -105,6 +107,7 @@ static int est_open(const struct gb_meter_config *cfg, void **state)
 	ret = gb_est_parse_cpuinfo(info, &s->cpu);
 	if (ret < 0)
 		goto out;
+	s->tick_ns = 1000000000ull / (uint64_t)(sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100);
 	ret = gb_sys_path(s->root, "/proc/stat", s->stat_path, sizeof s->stat_path);
 	if (ret < 0)
 		goto out;
@@ -153,6 +156,9 @@ static void est_domain_info(void *state, size_t i, struct gb_domain_info *out)
 	out->parent = -1;
 	out->device_index = -1;
 	out->telemetry = GB_SAMPLE_ENERGY | GB_SAMPLE_POWER | GB_SAMPLE_UTIL_CPU;
+	/* The busy fraction moves in /proc/stat ticks: a shorter window has
+	 * no estimate of its own. */
+	out->energy_update_ns = s->tick_ns;
 }
 
 /* /proc/stat is regenerated whole on every read (all CPUs, every IRQ

@@ -484,8 +484,9 @@ static void window_domain(struct gb_meter *m, size_t d, const struct gb_mark *a,
 	const struct gb_sample *sa = &a->s[d], *sb = &b->s[d];
 	struct running_stat pw = { 0 }, ug = { 0 }, um = { 0 }, mem = { 0 };
 	double dur_s = (double)(b->t_ns - a->t_ns) / 1e9;
-	uint64_t mem_max = 0;
-	double temp_max = -1e9;
+	uint64_t mem_max = 0, t_first = 0, t_last = 0, t_prev = 0;
+	double temp_max = -1e9, integ_j = 0, w_prev = 0;
+	size_t ninst = 0;
 
 	memset(e, 0, sizeof *e);
 	e->method = m->dom[d].method;
@@ -512,6 +513,18 @@ static void window_domain(struct gb_meter *m, size_t d, const struct gb_mark *a,
 		if (m->t[r] < a->t_ns || m->t[r] > b->t_ns)
 			continue;
 		e->nsamples++;
+		/* Instant power the source read (not derived from the energy
+		 * itself), for the cross-check against the counter. */
+		if ((s->valid & GB_SAMPLE_POWER) && !(s->valid & GB_SAMPLE_POWER_DERIVED)) {
+			double w = s->power_mw / 1000.0;
+
+			if (ninst++)
+				integ_j += (w + w_prev) / 2.0 * (double)(m->t[r] - t_prev) / 1e9;
+			else
+				t_first = m->t[r];
+			t_last = t_prev = m->t[r];
+			w_prev = w;
+		}
 		if (s->valid & GB_SAMPLE_POWER)
 			rs_add(&pw, s->power_mw / 1000.0);
 		else if (s->valid & GB_SAMPLE_POWER_AVG)
@@ -546,6 +559,11 @@ static void window_domain(struct gb_meter *m, size_t d, const struct gb_mark *a,
 		e->power_mean_w = pw.mean;
 		e->power_peak_w = pw.max;
 	}
+	if (e->energy_valid && e->method == GB_METHOD_COUNTER && dur_s > 0 && ninst >= 10 && t_last > t_first) {
+		e->cross_valid = 1;
+		e->cross_counter_w = e->energy_j / dur_s;
+		e->cross_power_w = integ_j / ((double)(t_last - t_first) / 1e9);
+	}
 	if (ug.n) {
 		e->util_gpu_valid = 1;
 		e->util_gpu_mean = ug.mean;
@@ -578,6 +596,19 @@ int gb_meter_window(struct gb_meter *m, const struct gb_mark *a,
 		window_domain(m, d, a, b, &out[d]);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int gb_meter_domain_processes(struct gb_meter *m, size_t i, uint32_t *pids, size_t cap, size_t *n)
+{
+	const struct gb_source_status *st;
+
+	*n = 0;
+	if (i >= m->ndom)
+		return gb_error_set(-EINVAL, "no domain %zu", i);
+	st = &m->status[m->dom_src[i]];
+	if (!st->ops->processes)
+		return -ENOTSUP;
+	return st->ops->processes(m->state[m->dom_src[i]], i - st->first_domain, pids, cap, n);
 }
 
 int gb_meter_measure_idle(struct gb_meter *m, uint64_t dur_ns)

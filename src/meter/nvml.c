@@ -69,11 +69,13 @@ struct nv_api {
 	nvmlReturn_t (*get_reasons)(nvmlDevice_t, unsigned long long *);
 	nvmlReturn_t (*driver_version)(char *, unsigned int);
 	nvmlReturn_t (*nvml_version)(char *, unsigned int);
+	nvmlReturn_t (*compute_procs)(nvmlDevice_t, unsigned int *, nvmlProcessInfo_t *);
+	nvmlReturn_t (*graphics_procs)(nvmlDevice_t, unsigned int *, nvmlProcessInfo_t *);
 	const char *init_name, *shutdown_name, *get_count_name, *get_handle_name,
 		*get_name_name, *get_uuid_name, *error_string_name, *get_energy_name, *get_power_name,
 		*get_fields_name, *get_util_name, *get_memory_v2_name, *get_memory_name,
 		*get_clock_name, *get_temp_name, *get_reasons_name, *driver_version_name,
-		*nvml_version_name;
+		*nvml_version_name, *compute_procs_name, *graphics_procs_name;
 };
 
 struct nv_sym {
@@ -105,6 +107,11 @@ static const struct nv_sym nv_syms[] = {
 	       "nvmlDeviceGetCurrentClocksThrottleReasons"),
 	NV_SYM(driver_version, 0, "nvmlSystemGetDriverVersion"),
 	NV_SYM(nvml_version, 0, "nvmlSystemGetNVMLVersion"),
+	/* _v2 and _v3 share nvmlProcessInfo_t; the unsuffixed v1 does not. */
+	NV_SYM(compute_procs, 0, "nvmlDeviceGetComputeRunningProcesses_v3",
+	       "nvmlDeviceGetComputeRunningProcesses_v2"),
+	NV_SYM(graphics_procs, 0, "nvmlDeviceGetGraphicsRunningProcesses_v3",
+	       "nvmlDeviceGetGraphicsRunningProcesses_v2"),
 };
 
 struct nv_gpu {
@@ -563,6 +570,44 @@ static int nv_read_mark(void *state, uint64_t t_ns, struct gb_sample *out)
 	return 0;
 }
 
+/* Append the pids of one running-process list to pids. */
+static int nv_proc_list(struct nv_state *s, nvmlReturn_t (*fn)(nvmlDevice_t, unsigned int *, nvmlProcessInfo_t *),
+			const char *name, nvmlDevice_t dev, uint32_t *pids, size_t cap, size_t *n)
+{
+	nvmlProcessInfo_t info[64];
+	unsigned int count = sizeof info / sizeof info[0];
+	int ret;
+
+	if (!fn)
+		return 0;
+	memset(info, 0, sizeof info);
+	/* More than 64 processes on one GPU: the first 64 are enough to say
+	 * it is shared. */
+	ret = nv_check(s, NULL, 0, fn(dev, &count, info), name);
+	if (ret && ret != gb_nvml_errno(NVML_ERROR_INSUFFICIENT_SIZE))
+		return ret;
+	for (unsigned i = 0; i < count && i < sizeof info / sizeof info[0]; i++, (*n)++)
+		if (*n < cap)
+			pids[*n] = info[i].pid;
+	return 0;
+}
+
+static int nv_processes(void *state, size_t i, uint32_t *pids, size_t cap, size_t *n)
+{
+	struct nv_state *s = state;
+	int ret;
+
+	*n = 0;
+	if (i >= s->ngpus)
+		return gb_error_set(-EINVAL, "no GPU %zu", i);
+	if (!s->api.compute_procs && !s->api.graphics_procs)
+		return gb_error_set(-ENOTSUP, "NVML library '%s' lists no running processes", s->lib);
+	ret = nv_proc_list(s, s->api.compute_procs, s->api.compute_procs_name, s->gpus[i].dev, pids, cap, n);
+	if (!ret)
+		ret = nv_proc_list(s, s->api.graphics_procs, s->api.graphics_procs_name, s->gpus[i].dev, pids, cap, n);
+	return ret;
+}
+
 static const char *nv_power_text(const struct nv_gpu *g)
 {
 	uint32_t p = g->supported & (GB_SAMPLE_POWER | GB_SAMPLE_POWER_AVG);
@@ -635,5 +680,6 @@ const struct gb_source_ops gb_source_nvml = {
 	.read_mark = nv_read_mark,
 	.describe = nv_describe,
 	.max_interval_ns = nv_max_interval_ns,
+	.processes = nv_processes,
 	.close = nv_close,
 };

@@ -68,6 +68,15 @@ typedef struct nvmlMemory_v2_st {
 #define NVML_STRUCT_VERSION(size, ver) ((unsigned int)(size) | ((unsigned int)(ver) << 24U))
 #define nvmlMemory_v2 NVML_STRUCT_VERSION(sizeof(nvmlMemory_v2_t), 2)
 
+/* nvmlDeviceGet{Compute,Graphics}RunningProcesses_v2 and _v3 (the v1
+ * calls take a shorter struct and are not used). */
+typedef struct nvmlProcessInfo_st {
+	unsigned int pid;
+	unsigned long long usedGpuMemory;
+	unsigned int gpuInstanceId;
+	unsigned int computeInstanceId;
+} nvmlProcessInfo_t;
+
 typedef struct nvmlUtilization_st {
 	unsigned int gpu;	/* percent of time a kernel ran, last sample period */
 	unsigned int memory;	/* percent of time memory was read or written */

@@ -174,6 +174,20 @@ static double energy_per_item(const cJSON *rec, const struct gb_run_metrics *m)
 	return epi;
 }
 
+int gb_record_verdict_read(const cJSON *rec, struct gb_verdict *v)
+{
+	const cJSON *checks = item(item(rec, GB_RK_VERDICT), GB_RK_CHECKS), *c;
+	enum gb_verdict_reason code;
+
+	gb_verdict_init(v);
+	if (!cJSON_IsObject(checks))
+		return -ENOENT;
+	cJSON_ArrayForEach(c, checks)
+		if (cJSON_IsNumber(c) && !gb_verdict_reason_parse(c->string, &code))
+			gb_verdict_check(v, code, c->valuedouble);
+	return 0;
+}
+
 void gb_run_metrics_extract(const cJSON *rec, struct gb_run_metrics *m)
 {
 	const cJSON *sec[] = {
@@ -184,6 +198,7 @@ void gb_run_metrics_extract(const cJSON *rec, struct gb_run_metrics *m)
 		[GB_RS_MEASURED] = gb_record_measured_phase(rec),
 		[GB_RS_DERIVED] = NULL,
 	};
+	struct gb_verdict v;
 
 	memset(m, 0, sizeof *m);
 	for (size_t i = 0; i < gb_run_metric_count; i++) {
@@ -200,4 +215,10 @@ void gb_run_metrics_extract(const cJSON *rec, struct gb_run_metrics *m)
 	gpu_figures(sec[GB_RS_MEASURED], m);
 	join_methods(sec[GB_RS_SUMMARY], m);
 	m->energy_per_item_mj = energy_per_item(rec, m);
+	if (gb_record_verdict_read(rec, &v)) {
+		m->verdict = m->verdict_reasons = NAN;
+	} else {
+		m->verdict = v.level;
+		m->verdict_reasons = v.reasons;
+	}
 }

@@ -353,10 +353,44 @@ cJSON *gb_run_record(const struct gb_run_result *r)
 		summary_json(root, r, unav);
 	accuracy_json(root, r, unav);
 	idle_json(root, r->idle_ns, r->domains, r->ndomains, r->idle_w);
+	if (r->ok)
+		gb_record_verdict_write(root, &r->verdict);
 	for (size_t i = 0; i < r->nunavailable; i++)
 		cJSON_AddStringToObject(unav, r->unavailable[i].key, r->unavailable[i].value);
 	cJSON_AddItemToObject(root, GB_RK_UNAVAILABLE, unav);
 	return root;
+}
+
+int gb_record_verdict_write(cJSON *rec, const struct gb_verdict *v)
+{
+	cJSON *o = cJSON_CreateObject(), *reasons, *checks;
+
+	if (!o)
+		return gb_error_set(-ENOMEM, "out of memory");
+	cJSON_AddStringToObject(o, GB_RK_STATUS, gb_verdict_level_name(v->level));
+	reasons = cJSON_AddArrayToObject(o, GB_RK_REASONS);
+	checks = cJSON_AddObjectToObject(o, GB_RK_CHECKS);
+	for (int c = 0; c < GB_VR_COUNT; c++) {
+		const struct gb_verdict_info *in = &gb_verdict_reasons[c];
+		enum gb_verdict_level l = gb_verdict_level_of((enum gb_verdict_reason)c, v->value[c]);
+		cJSON *r;
+
+		if (isnan(v->value[c]))
+			continue;
+		cJSON_AddNumberToObject(checks, in->name, v->value[c]);
+		if (l == GB_VERDICT_VALID || !(r = cJSON_CreateObject()))
+			continue;
+		cJSON_AddStringToObject(r, GB_RK_CODE, in->name);
+		cJSON_AddStringToObject(r, GB_RK_LEVEL, gb_verdict_level_name(l));
+		cJSON_AddNumberToObject(r, GB_RK_VALUE, v->value[c]);
+		if (in->dir != GB_VD_BITS)
+			cJSON_AddNumberToObject(r, GB_RK_LIMIT, l == GB_VERDICT_INVALID ? in->invalid : in->suspect);
+		cJSON_AddStringToObject(r, GB_RK_UNIT, in->unit);
+		cJSON_AddItemToArray(reasons, r);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(rec, GB_RK_VERDICT);
+	cJSON_AddItemToObject(rec, GB_RK_VERDICT, o);
+	return 0;
 }
 
 int gb_run_record_add_series(cJSON *rec, cJSON *series)
@@ -443,4 +477,37 @@ out:
 	free(dom);
 	free(idle_w);
 	return root;
+}
+
+static cJSON *interval_json(const struct gb_record_interval *v)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, GB_RK_LAT_N, (double)v->n);
+	cJSON_AddNumberToObject(o, "mean", v->mean);
+	if (v->ci_valid) {
+		cJSON_AddNumberToObject(o, "ci95_lo", v->lo);
+		cJSON_AddNumberToObject(o, "ci95_hi", v->hi);
+	}
+	return o;
+}
+
+int gb_measure_record_add_repeat(cJSON *rec, const struct gb_meter *m, size_t n,
+				 const struct gb_record_interval *duration_s,
+				 const struct gb_record_interval *energy_j)
+{
+	cJSON *o = cJSON_CreateObject(), *en;
+
+	if (!o)
+		return gb_error_set(-ENOMEM, "out of memory");
+	cJSON_AddNumberToObject(o, "runs", (double)n);
+	cJSON_AddItemToObject(o, GB_RK_DURATION, interval_json(duration_s));
+	en = cJSON_AddObjectToObject(o, GB_RK_ENERGY);
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++)
+		if (energy_j[d].n)
+			cJSON_AddItemToObject(en, gb_meter_domain(m, d)->name, interval_json(&energy_j[d]));
+	cJSON_AddItemToObject(rec, "repeat", o);
+	return 0;
 }

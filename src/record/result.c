@@ -20,6 +20,9 @@ void gb_run_result_init(struct gb_run_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->graph_opt_level = -1;
+	r->interference.cpu_cores = r->interference.idle_cpu_cores = NAN;
+	r->interference.gpu_processes = NAN;
+	gb_verdict_init(&r->verdict);
 }
 
 void gb_run_result_release(struct gb_run_result *r)

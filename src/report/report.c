@@ -19,16 +19,16 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
-#define ROW_REPORTED(id, field, key, title, div) \
-	[id] = { key, title, offsetof(struct gb_run_metrics, field), div },
+#define ROW_REPORTED(id, field, key, title, div, max) \
+	[id] = { key, title, offsetof(struct gb_run_metrics, field), div, max },
 #define ROW_UNREPORTED(...)
-#define ROW(field, since, from, rkey, rep, id, key, title, div) ROW_##rep(id, field, key, title, div)
+#define ROW(field, since, from, rkey, rep, id, key, title, div, max) ROW_##rep(id, field, key, title, div, max)
 const struct gb_rmetric_info gb_rmetrics[GB_RF_COUNT] = {
 	GB_RUN_METRICS(ROW)
-	[GB_RD_GPU_EPI] = { "gpu_energy_per_item_mj", "GPU mJ/item", 0, 1 },
-	[GB_RD_CPU_EPI] = { "cpu_energy_per_item_mj", "CPU mJ/item", 0, 1 },
-	[GB_RD_NET_EPI] = { "net_energy_per_item_mj", "Net mJ/item", 0, 1 },
-	[GB_RD_TIME_PER_ITEM] = { "time_per_item_ms", "Time/item (ms)", 0, 1 },
+	[GB_RD_GPU_EPI] = { "gpu_energy_per_item_mj", "GPU mJ/item", 0, 1, INFINITY },
+	[GB_RD_CPU_EPI] = { "cpu_energy_per_item_mj", "CPU mJ/item", 0, 1, INFINITY },
+	[GB_RD_NET_EPI] = { "net_energy_per_item_mj", "Net mJ/item", 0, 1, INFINITY },
+	[GB_RD_TIME_PER_ITEM] = { "time_per_item_ms", "Time/item (ms)", 0, 1, INFINITY },
 };
 #undef ROW
 #undef ROW_REPORTED
@@ -65,11 +65,11 @@ const struct gb_claim_info gb_claims[GB_CLAIM_COUNT] = {
 	[GB_CLAIM_CPU_SHARE] = { "cpu-share", "CPU energy is a large share of GPU energy" },
 };
 
-const char *gb_verdict_name(enum gb_verdict v)
+const char *gb_finding_verdict_name(enum gb_finding_verdict v)
 {
 	switch (v) {
-	case GB_VERDICT_HOLDS: return "holds";
-	case GB_VERDICT_FAILS: return "does not hold";
+	case GB_FINDING_HOLDS: return "holds";
+	case GB_FINDING_FAILS: return "does not hold";
 	default: return "cannot be tested";
 	}
 }
@@ -147,8 +147,6 @@ static int add_values(struct gb_report_config *c, const struct gb_store_run *run
 		snprintf(c->cpu_method, sizeof c->cpu_method, "%s", run->m.cpu_energy_method);
 	if (!c->total_methods[0])
 		snprintf(c->total_methods, sizeof c->total_methods, "%s", run->m.total_energy_methods);
-	if (!isnan(run->m.throttle_reasons))
-		c->throttle |= (uint64_t)run->m.throttle_reasons;
 	c->n_ok++;
 	return 0;
 }
@@ -205,6 +203,43 @@ static int pairs(struct gb_report *r)
 	return 0;
 }
 
+/* Invalid runs are counted, not averaged. */
+static int run_invalid(const struct gb_store_run *run)
+{
+	return run->m.verdict == GB_VERDICT_INVALID;
+}
+
+/* Cut an interval to the quantity's range [0, max], saying so. */
+static void clamp(struct gb_ci *c, double max)
+{
+	if (!c->ci_valid)
+		return;
+	if (c->lo < 0) {
+		c->lo = 0;
+		c->clamped = 1;
+	}
+	if (c->hi > max) {
+		c->hi = max;
+		c->clamped = 1;
+	}
+}
+
+/* Every ok run's energy is an estimate (a power model times time): time
+ * per item then predicts energy per item by construction. */
+static int all_estimated(const struct gb_store_run *runs, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!runs[i].ok || run_invalid(&runs[i]) || isnan(runs[i].m.energy_per_item_mj))
+			continue;
+		if (strcmp(runs[i].m.total_energy_methods, gb_method_name(GB_METHOD_ESTIMATED)))
+			return 0;
+		k++;
+	}
+	return k > 0;
+}
+
 static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric kx,
 		      enum gb_rmetric ky, struct gb_report_corr *out)
 {
@@ -214,7 +249,7 @@ static void correlate(const struct gb_store_run *runs, size_t n, enum gb_rmetric
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; x && y && i < n; i++) {
 		double a = gb_rmetric_value(&runs[i].m, kx), b = gb_rmetric_value(&runs[i].m, ky);
-		if (runs[i].ok && !isnan(a) && !isnan(b)) {
+		if (runs[i].ok && !run_invalid(&runs[i]) && !isnan(a) && !isnan(b)) {
 			x[k] = a;
 			y[k++] = b;
 		}
@@ -314,7 +349,7 @@ static int finding_counted(struct gb_report_finding *f, size_t n, size_t n_for, 
 	f->value = median(values, n);
 	if (n)
 		return 1;
-	f->verdict = GB_VERDICT_UNTESTABLE;
+	f->verdict = GB_FINDING_UNTESTABLE;
 	snprintf(f->detail, sizeof f->detail, "%s", why_not);
 	return 0;
 }
@@ -326,12 +361,12 @@ static void finding_corr(struct gb_report_finding *f, const struct gb_report_cor
 	f->value = c->valid ? c->rho : NAN;
 	f->p = c->valid ? c->p : NAN;
 	if (!c->valid) {
-		f->verdict = GB_VERDICT_UNTESTABLE;
+		f->verdict = GB_FINDING_UNTESTABLE;
 		snprintf(f->detail, sizeof f->detail, "%zu runs have both %s; a correlation needs 3 runs that differ", c->n, what);
 		return;
 	}
-	f->verdict = c->rho >= min_rho && c->p < GB_FINDING_ALPHA ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
-	f->n_for = f->verdict == GB_VERDICT_HOLDS ? c->n : 0;
+	f->verdict = c->rho >= min_rho && c->p < GB_FINDING_ALPHA ? GB_FINDING_HOLDS : GB_FINDING_FAILS;
+	f->n_for = f->verdict == GB_FINDING_HOLDS ? c->n : 0;
 	snprintf(f->detail, sizeof f->detail, "Spearman rho %.3f (p = %.3g) over %zu runs, %s; holds at rho >= %.1f with p < %.2f",
 		 c->rho, c->p, c->n, what, min_rho, GB_FINDING_ALPHA);
 }
@@ -358,7 +393,7 @@ static void finding_onnx(const struct gb_report *r, struct gb_report_finding *f,
 			     "no framework model with its converted model at batch 1 (a model with `convert:` and "
 			     "the framework's own runtime, same batch and EP)"))
 		return;
-	f->verdict = (large ? n_for > 0 : n_for == n) ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	f->verdict = (large ? n_for > 0 : n_for == n) ? GB_FINDING_HOLDS : GB_FINDING_FAILS;
 	snprintf(f->detail, sizeof f->detail, "%zu of %zu pairs at batch %s%d: the converted model uses %s energy per item "
 		 "(median change %+.1f%%; %zu with an interval excluding zero)", n_for, n, large ? ">= " : "",
 		 large ? GB_FINDING_LARGE_BATCH : 1, large ? "more" : "less", f->value, n_sig);
@@ -384,7 +419,7 @@ static void finding_trt(const struct gb_report *r, struct gb_report_finding *f, 
 	if (!finding_counted(f, n, n_for, scratch,
 			     "no model and batch with ok runs on both the tensorrt and the cuda EP of one runtime"))
 		return;
-	f->verdict = n_for == n ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	f->verdict = n_for == n ? GB_FINDING_HOLDS : GB_FINDING_FAILS;
 	snprintf(f->detail, sizeof f->detail, "TensorRT below CUDA in energy per item for %zu of %zu model/batch pairs "
 		 "(median ratio TensorRT/CUDA %.2f)", n_for, n, f->value);
 }
@@ -403,7 +438,7 @@ static void finding_cpu_share(const struct gb_report *r, struct gb_report_findin
 	}
 	if (!finding_counted(f, n, n_for, scratch, "no configuration has both a GPU and a CPU energy figure"))
 		return;
-	f->verdict = f->value >= GB_FINDING_CPU_SHARE ? GB_VERDICT_HOLDS : GB_VERDICT_FAILS;
+	f->verdict = f->value >= GB_FINDING_CPU_SHARE ? GB_FINDING_HOLDS : GB_FINDING_FAILS;
 	snprintf(f->detail, sizeof f->detail, "median CPU/GPU energy %.2f over %zu configurations (%zu at >= %.2f); "
 		 "holds at a median >= %.2f%s", f->value, n, n_for, GB_FINDING_CPU_SHARE, GB_FINDING_CPU_SHARE,
 		 estimated ? "; the CPU figures are estimated, not measured" : "");
@@ -436,7 +471,7 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 {
 	struct gb_report *r = calloc(1, sizeof *r);
 	struct gb_store_run *runs = NULL;
-	size_t nruns = 0;
+	size_t nruns = 0, two_reps = 0;
 	int ret;
 
 	*out = NULL;
@@ -456,9 +491,17 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 		if (!runs[i].ok) {
 			c->n_failed++;
 			snprintf(c->fail_reason, sizeof c->fail_reason, "%s", runs[i].reason);
-		} else if ((ret = add_values(c, &runs[i], nruns))) {
-			goto out;
+			continue;
 		}
+		if (!isnan(runs[i].m.verdict_reasons))
+			c->verdict_reasons |= (uint32_t)runs[i].m.verdict_reasons;
+		if (!isnan(runs[i].m.throttle_reasons))
+			c->throttle |= (uint64_t)runs[i].m.throttle_reasons;
+		c->n_suspect += run_invalid(&runs[i]) ? 0 : runs[i].m.verdict == GB_VERDICT_SUSPECT;
+		if (run_invalid(&runs[i]))
+			c->n_invalid++;
+		else if ((ret = add_values(c, &runs[i], nruns)))
+			goto out;
 	}
 	qsort(r->cfgs, r->ncfgs, sizeof *r->cfgs, cmp_cfg);
 	if (!(r->runs = calloc(nruns + 1, sizeof *r->runs))) {
@@ -470,21 +513,41 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 		rr->id = runs[i].id;
 		rr->rep = runs[i].rep;
 		rr->ok = runs[i].ok;
+		rr->verdict = runs[i].ok && !isnan(runs[i].m.verdict) ? (int)runs[i].m.verdict : -1;
 		for (rr->cfg = 0; rr->cfg < r->ncfgs && r->cfgs[rr->cfg].config != runs[i].config; rr->cfg++)
 			;
 	}
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		struct gb_report_config *c = &r->cfgs[i];
-		for (int k = 0; k < GB_RF_COUNT; k++)
+		char why[128];
+
+		for (int k = 0; k < GB_RF_COUNT; k++) {
 			gb_stats_ci95(c->values[k], c->n_ok, &c->m[k]);
+			/* Net of idle power may go below 0: not a bounded quantity. */
+			if (k != GB_RD_NET_EPI)
+				clamp(&c->m[k], gb_rmetrics[k].max);
+		}
 		r->has_accuracy |= c->m[GB_RM_TOP1].valid || c->m[GB_RM_TOP5].valid;
 		r->has_net |= c->m[GB_RD_NET_EPI].valid;
 		const struct gb_ci *e = &c->m[GB_RM_EPI];
 		c->cv_epi = e->ci_valid && e->mean != 0 ? e->sd / fabs(e->mean) : NAN;
-		if (c->cv_epi > GB_REPORT_CV_WARN)
+		two_reps += e->n == 2;
+		if (!isnan(c->cv_epi) && gb_verdict_level_of(GB_VR_CV, c->cv_epi * 100) != GB_VERDICT_VALID) {
+			c->verdict_reasons |= 1u << GB_VR_CV;
 			ret = warn(r, "%s b%u %s: energy per item varies a lot across repetitions (CV %.0f%% > %.0f%%); add reps or check for interference",
-				   c->model, c->batch, c->label, c->cv_epi * 100, GB_REPORT_CV_WARN * 100);
-		if (!ret && (c->throttle & GB_REPORT_THROTTLE_MASK))
+				   c->model, c->batch, c->label, c->cv_epi * 100, gb_verdict_reasons[GB_VR_CV].suspect);
+		}
+		c->verdict = !c->n_ok && c->n_invalid ? GB_VERDICT_INVALID
+			     : c->n_suspect || c->n_invalid || (c->verdict_reasons & (1u << GB_VR_CV)) ? GB_VERDICT_SUSPECT
+			     : GB_VERDICT_VALID;
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		if (!ret && c->n_invalid)
+			ret = warn(r, "%s b%u %s: %zu of %zu ok runs are invalid (%s) and left out of the statistics",
+				   c->model, c->batch, c->label, c->n_invalid, c->n_invalid + c->n_ok, why);
+		else if (!ret && c->n_suspect)
+			ret = warn(r, "%s b%u %s: %zu of %zu runs are suspect (%s)", c->model, c->batch, c->label,
+				   c->n_suspect, c->n_ok, why);
+		if (!ret && (c->throttle & GB_VERDICT_THROTTLE_MASK))
 			ret = warn(r, "%s b%u %s: the GPU throttled during its runs (reasons 0x%llx); its figures are not at full clocks",
 				   c->model, c->batch, c->label, (unsigned long long)c->throttle);
 		if (!ret && c->n_failed)
@@ -493,6 +556,14 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 		if (ret)
 			goto out;
 	}
+	if (two_reps &&
+	    (ret = warn(r, "%zu configuration%s only 2 runs: a 95%% Student-t interval from 2 values is 12.7 standard errors wide; use reps: 3 or more, or reps: auto",
+			two_reps, two_reps == 1 ? " has" : "s have")))
+		goto out;
+	if ((ret = gb_store_attempts_count(st, campaign, &r->n_attempts)) ||
+	    (r->n_attempts && (ret = warn(r, "%zu failed run%s retried (--retry-failed); the failures are kept as history",
+					  r->n_attempts, r->n_attempts == 1 ? " was" : "s were"))))
+		goto out;
 	if (r->info.nruns_done < r->info.nruns_planned &&
 	    (ret = warn(r, "the campaign is incomplete: %zu of %zu runs recorded (resume it with --resume)",
 			r->info.nruns_done, r->info.nruns_planned)))
@@ -506,6 +577,7 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 	 * rho(1/throughput, e) = -rho(throughput, e) exactly. */
 	correlate(runs, nruns, GB_RM_THROUGHPUT, GB_RM_EPI, &r->time_energy);
 	r->time_energy.rho = -r->time_energy.rho;
+	r->time_energy.by_construction = all_estimated(runs, nruns);
 	correlate(runs, nruns, GB_RM_GPU_UTIL, GB_RM_GPU_POWER, &r->util_power);
 	if ((ret = conversions(r)) || (ret = findings(r)) ||
 	    (ret = gb_store_campaign_environment(st, campaign, &r->envs, &r->nenvs)) ||

@@ -37,12 +37,14 @@ static void csv_num(FILE *f, int valid, double v)
 
 int gb_report_write_csv(const struct gb_report_format *self, const struct gb_report *r, FILE *f)
 {
-	fputs("campaign,model,batch,runtime,ep,label,runs_ok,runs_failed", f);
+	fputs("campaign,model,batch,runtime,ep,label,runs_ok,runs_failed,runs_suspect,runs_invalid,verdict,verdict_reasons", f);
 	for (int k = 0; k < GB_RF_COUNT; k++)
 		fprintf(f, ",%s_mean,%s_ci_lo,%s_ci_hi", gb_rmetrics[k].key, gb_rmetrics[k].key, gb_rmetrics[k].key);
 	fputs(",per_items,gpu_energy_method,cpu_energy_method,total_energy_methods,cv_energy_per_item,rank,pareto\n", f);
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
+		char why[128];
+
 		fprintf(f, "%lld,", (long long)r->info.id);
 		csv_str(f, c->model);
 		fprintf(f, ",%u,", c->batch);
@@ -51,7 +53,10 @@ int gb_report_write_csv(const struct gb_report_format *self, const struct gb_rep
 		csv_str(f, c->ep);
 		fputc(',', f);
 		csv_str(f, c->label);
-		fprintf(f, ",%zu,%zu", c->n_ok, c->n_failed);
+		gb_verdict_reasons_join(c->verdict_reasons, "+", why, sizeof why);
+		fprintf(f, ",%zu,%zu,%zu,%zu,%s,", c->n_ok, c->n_failed, c->n_suspect, c->n_invalid,
+			gb_verdict_level_name(c->verdict));
+		csv_str(f, why);
 		for (int k = 0; k < GB_RF_COUNT; k++) {
 			csv_num(f, c->m[k].valid, c->m[k].mean);
 			csv_num(f, c->m[k].ci_valid, c->m[k].lo);
@@ -84,7 +89,7 @@ static void add_str(cJSON *o, const char *k, const char *v)
 
 static cJSON *config_json(const struct gb_report_config *c)
 {
-	cJSON *o = cJSON_CreateObject(), *ms = cJSON_AddObjectToObject(o, "metrics"), *runs;
+	cJSON *o = cJSON_CreateObject(), *ms = cJSON_AddObjectToObject(o, "metrics"), *runs, *v, *reasons;
 
 	add_str(o, "model", c->model);
 	cJSON_AddNumberToObject(o, "batch", c->batch);
@@ -94,6 +99,14 @@ static cJSON *config_json(const struct gb_report_config *c)
 	cJSON_AddNumberToObject(o, "runs_ok", (double)c->n_ok);
 	cJSON_AddNumberToObject(o, "runs_failed", (double)c->n_failed);
 	add_str(o, "last_failure", c->n_failed ? c->fail_reason : NULL);
+	v = cJSON_AddObjectToObject(o, "verdict");
+	cJSON_AddStringToObject(v, "level", gb_verdict_level_name(c->verdict));
+	cJSON_AddNumberToObject(v, "runs_suspect", (double)c->n_suspect);
+	cJSON_AddNumberToObject(v, "runs_invalid", (double)c->n_invalid);
+	reasons = cJSON_AddArrayToObject(v, "reasons");
+	for (int k = 0; k < GB_VR_COUNT; k++)
+		if (c->verdict_reasons & (1u << k))
+			cJSON_AddItemToArray(reasons, cJSON_CreateString(gb_verdict_reasons[k].name));
 	cJSON_AddNumberToObject(o, "per_items", c->per_items);
 	add_str(o, "zoo", c->zoo);
 	add_str(o, "converted_from", c->converted_from);
@@ -107,6 +120,8 @@ static cJSON *config_json(const struct gb_report_config *c)
 		add_num(m, "sd", ci->ci_valid, ci->sd);
 		add_num(m, "ci95_lo", ci->ci_valid, ci->lo);
 		add_num(m, "ci95_hi", ci->ci_valid, ci->hi);
+		if (ci->clamped)
+			cJSON_AddBoolToObject(m, "ci95_clamped", 1);
 	}
 	runs = cJSON_AddArrayToObject(o, "energy_per_item_mj_runs");
 	for (size_t i = 0; i < c->n_ok; i++)
@@ -131,6 +146,8 @@ static cJSON *corr_json(const struct gb_report_corr *c)
 	cJSON_AddNumberToObject(o, "n", (double)c->n);
 	add_num(o, "rho", c->valid, c->rho);
 	add_num(o, "p", c->valid, c->p);
+	if (c->by_construction)
+		cJSON_AddBoolToObject(o, "by_construction", 1);
 	return o;
 }
 
@@ -220,6 +237,7 @@ int gb_report_write_json(const struct gb_report_format *self, const struct gb_re
 	add_str(camp, "finished_at", r->info.finished_at);
 	cJSON_AddNumberToObject(camp, "runs_planned", (double)r->info.nruns_planned);
 	cJSON_AddNumberToObject(camp, "runs_recorded", (double)r->info.nruns_done);
+	cJSON_AddNumberToObject(camp, "failed_attempts_retried", (double)r->n_attempts);
 	cfgs = cJSON_AddArrayToObject(root, "configurations");
 	for (size_t i = 0; i < r->ncfgs; i++)
 		cJSON_AddItemToArray(cfgs, config_json(&r->cfgs[i]));

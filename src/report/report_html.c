@@ -61,6 +61,23 @@ static const char *cfg_status(const struct gb_report_config *c)
 	return !c->n_failed ? "ok" : c->n_ok ? "partly failed" : "failed";
 }
 
+/* What the energy chart writes at zero for a configuration without a
+ * figure: all its runs failed, or all its ok runs were invalid. */
+static const char *cfg_flag(const struct gb_report_config *c)
+{
+	if (c->n_ok)
+		return NULL;
+	return c->n_invalid ? "invalid" : c->n_failed ? "failed" : NULL;
+}
+
+/* A run's verdict for the page: its level, "failed", or "none" (an older record). */
+static const char *run_verdict(const struct gb_report_run *run)
+{
+	if (!run->ok)
+		return "failed";
+	return run->verdict < 0 ? "none" : gb_verdict_level_name((enum gb_verdict_level)run->verdict);
+}
+
 static cJSON *configs_data(const struct gb_report *r)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -69,7 +86,7 @@ static cJSON *configs_data(const struct gb_report *r)
 		const struct gb_report_config *c = &r->cfgs[i];
 		const struct gb_ci *e = &c->m[GB_RM_EPI];
 		cJSON *o = cJSON_CreateObject();
-		char batch[32];
+		char batch[32], why[128];
 
 		snprintf(batch, sizeof batch, "batch %u", c->batch);
 		cJSON_AddStringToObject(o, "model", c->model);
@@ -79,6 +96,13 @@ static cJSON *configs_data(const struct gb_report *r)
 		cJSON_AddStringToObject(o, "status", cfg_status(c));
 		cJSON_AddNumberToObject(o, "runs_ok", (double)c->n_ok);
 		cJSON_AddNumberToObject(o, "runs_failed", (double)c->n_failed);
+		cJSON_AddStringToObject(o, "verdict", gb_verdict_level_name(c->verdict));
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		cJSON_AddStringToObject(o, "verdict_reasons", why);
+		cJSON_AddNumberToObject(o, "runs_suspect", (double)c->n_suspect);
+		cJSON_AddNumberToObject(o, "runs_invalid", (double)c->n_invalid);
+		if (cfg_flag(c))
+			cJSON_AddStringToObject(o, "flag", cfg_flag(c));
 		add_num(o, "epi", e->valid, e->mean);
 		add_num(o, "lo", e->ci_valid, e->lo);
 		add_num(o, "hi", e->ci_valid, e->hi);
@@ -93,13 +117,16 @@ static cJSON *configs_data(const struct gb_report *r)
 	return a;
 }
 
-/* "run 3: resnet50 b8 ort/cuda rep 1 (failed)" */
+/* "run 3: resnet50 b8 ort/cuda rep 1 (failed)", or (suspect), (invalid) */
 static void run_label(const struct gb_report *r, const struct gb_report_run *run, char *buf, size_t len)
 {
 	const struct gb_report_config *c = run->cfg < r->ncfgs ? &r->cfgs[run->cfg] : NULL;
 
-	snprintf(buf, len, "run %lld: %s b%u %s rep %u%s", (long long)run->id, c ? c->model : "?", c ? c->batch : 0,
-		 c ? c->label : "?", run->rep + 1, run->ok ? "" : " (failed)");
+	const char *v = run_verdict(run);
+	int mark = strcmp(v, "valid") && strcmp(v, "none");
+
+	snprintf(buf, len, "run %lld: %s b%u %s rep %u%s%s%s", (long long)run->id, c ? c->model : "?",
+		 c ? c->batch : 0, c ? c->label : "?", run->rep + 1, mark ? " (" : "", mark ? v : "", mark ? ")" : "");
 }
 
 static const struct gb_report_run *run_find(const struct gb_report *r, int64_t id)
@@ -151,6 +178,7 @@ static cJSON *phases_data(const struct gb_report *r)
 		cJSON_AddStringToObject(o, "label", c->label);
 		cJSON_AddStringToObject(o, "phase", p->phase);
 		cJSON_AddStringToObject(o, "status", run->ok ? "ok" : "failed");
+		cJSON_AddStringToObject(o, "verdict", run_verdict(run));
 		cJSON_AddNumberToObject(o, "joules", p->joules);
 		cJSON_AddItemToArray(a, o);
 	}
@@ -168,7 +196,7 @@ static const struct chart {
 } charts[] = {
 	{ "chart-epi", "Energy per item by runtime/EP",
 	  "Mean over repetitions; the black rule is the 95% confidence interval. Configurations whose runs all "
-	  "failed are marked failed at zero.", "configs",
+	  "failed, or whose ok runs were all invalid, are marked so at zero.", "configs",
 	  "{\"facet\":{\"column\":{\"field\":\"batch_label\",\"type\":\"ordinal\",\"title\":null,"
 	  "\"sort\":{\"field\":\"batch\"},\"header\":{\"labelFontSize\":13,\"labelFontWeight\":\"bold\"}}},"
 	  "\"spec\":{\"width\":{\"step\":22},\"height\":260,\"layer\":["
@@ -181,14 +209,17 @@ static const struct chart {
 	  "{\"field\":\"epi\",\"title\":\"mJ/item\",\"format\":\".6~g\"},{\"field\":\"lo\",\"title\":\"95% CI low\",\"format\":\".6~g\"},"
 	  "{\"field\":\"hi\",\"title\":\"95% CI high\",\"format\":\".6~g\"},{\"field\":\"gpu_epi\",\"title\":\"GPU mJ/item\",\"format\":\".6~g\"},"
 	  "{\"field\":\"cpu_epi\",\"title\":\"CPU mJ/item\",\"format\":\".6~g\"},{\"field\":\"method\"},"
-	  "{\"field\":\"runs_ok\",\"title\":\"ok runs\"},{\"field\":\"runs_failed\",\"title\":\"failed runs\"}]}},"
+	  "{\"field\":\"runs_ok\",\"title\":\"ok runs\"},{\"field\":\"runs_failed\",\"title\":\"failed runs\"},"
+	  "{\"field\":\"verdict\"},{\"field\":\"verdict_reasons\",\"title\":\"verdict reasons\"}]}},"
 	  "{\"transform\":[{\"filter\":\"isValid(datum.lo)\"}],\"mark\":{\"type\":\"rule\",\"color\":\"black\",\"strokeWidth\":1.5},"
 	  "\"encoding\":{\"x\":{\"field\":\"model\",\"type\":\"nominal\"},\"xOffset\":{\"field\":\"label\"},"
 	  "\"y\":{\"field\":\"lo\",\"type\":\"quantitative\"},\"y2\":{\"field\":\"hi\"}}},"
-	  "{\"transform\":[{\"filter\":\"datum.status === 'failed'\"}],"
-	  "\"mark\":{\"type\":\"text\",\"text\":\"failed\",\"angle\":270,\"align\":\"left\",\"dx\":3,\"color\":\"#b03000\",\"fontWeight\":\"bold\"},"
+	  "{\"transform\":[{\"filter\":\"isValid(datum.flag)\"}],"
+	  "\"mark\":{\"type\":\"text\",\"angle\":270,\"align\":\"left\",\"dx\":3,\"color\":\"#b03000\",\"fontWeight\":\"bold\"},"
 	  "\"encoding\":{\"x\":{\"field\":\"model\",\"type\":\"nominal\"},\"xOffset\":{\"field\":\"label\"},\"y\":{\"datum\":0},"
-	  "\"tooltip\":[{\"field\":\"label\",\"title\":\"runtime/EP\"},{\"field\":\"status\"},{\"field\":\"runs_failed\",\"title\":\"failed runs\"}]}}"
+	  "\"text\":{\"field\":\"flag\"},"
+	  "\"tooltip\":[{\"field\":\"label\",\"title\":\"runtime/EP\"},{\"field\":\"status\"},{\"field\":\"runs_failed\",\"title\":\"failed runs\"},"
+	  "{\"field\":\"runs_invalid\",\"title\":\"invalid runs\"},{\"field\":\"verdict_reasons\",\"title\":\"verdict reasons\"}]}}"
 	  "]},\"resolve\":{\"scale\":{\"y\":\"independent\"}}}" },
 	{ "chart-pareto", "Energy per item against throughput",
 	  "One point per configuration; ringed points form the Pareto front of their model (no other configuration "
@@ -212,7 +243,7 @@ static const struct chart {
 	  "{\"field\":\"latency_ms\",\"title\":\"batch latency (ms)\",\"format\":\".6~g\"},{\"field\":\"pareto\",\"title\":\"on the front\"}]}}"
 	  "]},\"resolve\":{\"scale\":{\"x\":\"independent\",\"y\":\"independent\"}}}" },
 	{ "chart-series", "Power and utilisation over time",
-	  "Choose the run below the chart; every run that recorded a time series is there, failed ones marked.",
+	  "Choose the run below the chart; every run that recorded a time series is there, failed, suspect and invalid ones marked.",
 	  "series",
 	  "{\"params\":[{\"name\":\"run\",\"value\":%RUN%,\"bind\":{\"input\":\"select\",\"name\":\"run \","
 	  "\"options\":%RUNS%,\"labels\":%LABELS%}}],"

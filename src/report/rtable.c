@@ -39,7 +39,14 @@ void gb_rtable_ci_cell(const struct gb_ci *c, const char *method, char *buf, siz
 		return;
 	}
 	num(c->mean, m, sizeof m);
-	if (c->ci_valid) {
+	if (c->ci_valid && c->clamped) {
+		/* Cut to the quantity's range: no longer symmetric. */
+		char lo[32];
+
+		num(c->lo, lo, sizeof lo);
+		num(c->hi, h, sizeof h);
+		off = (size_t)snprintf(buf, len, "%s (%s to %s)", m, lo, h);
+	} else if (c->ci_valid) {
 		/* Rounding error of identical values is no spread. */
 		num(c->hi - c->mean > 1e-9 * fabs(c->mean) ? c->hi - c->mean : 0, h, sizeof h);
 		off = (size_t)snprintf(buf, len, "%s ± %s", m, h);
@@ -158,7 +165,10 @@ void gb_report_corr_text(const struct gb_report *r, int which, char *buf, size_t
 	const struct gb_report_corr *c = which ? &r->util_power : &r->time_energy;
 	const char *what = which ? "GPU utilisation vs GPU power" : "time per item vs energy per item";
 
-	if (c->valid)
+	if (c->valid && c->by_construction)
+		snprintf(buf, len, "Spearman rho, %s: %.3f (n = %zu runs): true by construction, every energy figure "
+			 "is estimated as power x time; not a finding", what, c->rho, c->n);
+	else if (c->valid)
 		snprintf(buf, len, "Spearman rho, %s: %.3f (p = %.3g, n = %zu runs)", what, c->rho, c->p, c->n);
 	else
 		snprintf(buf, len, "Spearman rho, %s: not computable (%zu runs with both figures)", what, c->n);

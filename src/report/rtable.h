@@ -10,7 +10,7 @@
 
 struct rtable {
 	char title[160];
-	char note[512];		/* shown under the table; may be empty */
+	char note[1024];	/* shown under the table; may be empty */
 	char empty[320];	/* no rows: why, shown in one line instead of the table */
 	size_t ncols, nrows;	/* nrows excludes the header row */
 	char **cells;		/* (nrows + 1) * ncols, row 0 is the header */

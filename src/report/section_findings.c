@@ -16,7 +16,7 @@ int gb_section_findings(const struct gb_report_section *self, const struct gb_re
 		const struct gb_report_finding *f = &r->findings[k];
 		gb_rtable_add(b, "%s", gb_claims[f->claim].id);
 		gb_rtable_add(b, "%s", gb_claims[f->claim].statement);
-		gb_rtable_add(b, "%s", gb_verdict_name(f->verdict));
+		gb_rtable_add(b, "%s", gb_finding_verdict_name(f->verdict));
 		gb_rtable_add(b, "%s", f->detail);
 	}
 	return 0;

@@ -39,7 +39,7 @@ int gb_section_table1(const struct gb_report_section *self, const struct gb_repo
 	for (size_t i = 0; i < r->ncfgs; i++)
 		for (int k = GB_RM_GPU_UTIL; k <= GB_RM_GPU_ENERGY; k++)
 			any_gpu |= r->cfgs[i].m[k].valid;
-	b->t->ncols = 6;
+	b->t->ncols = 7;
 	for (size_t k = 0; k < ncols; k++) {
 		int gpu = cols[k].k <= GB_RM_GPU_ENERGY || cols[k].k == GB_RD_GPU_EPI;
 		shown[k] = (any_gpu || !gpu) && (cols[k].k != GB_RD_NET_EPI || r->has_net);
@@ -54,12 +54,19 @@ int gb_section_table1(const struct gb_report_section *self, const struct gb_repo
 		if (shown[k])
 			gb_rtable_add(b, "%s", cols[k].per_n ? per_n_titles[cols[k].k] : gb_rmetrics[cols[k].k].title);
 	gb_rtable_add(b, "Rank");
+	gb_rtable_add(b, "Verdict");
 	for (size_t i = 0; i < r->ncfgs; i++) {
 		const struct gb_report_config *c = &r->cfgs[i];
+		char why[128];
+
 		gb_rtable_add(b, "%s", c->model);
 		gb_rtable_add(b, "%u", c->batch);
 		gb_rtable_add(b, "%s", c->label);
-		if (c->n_failed)
+		if (c->n_failed && c->n_invalid)
+			gb_rtable_add(b, "%zu (+%zu failed, %zu invalid)", c->n_ok, c->n_failed, c->n_invalid);
+		else if (c->n_invalid)
+			gb_rtable_add(b, "%zu (+%zu invalid)", c->n_ok, c->n_invalid);
+		else if (c->n_failed)
 			gb_rtable_add(b, "%zu (+%zu failed)", c->n_ok, c->n_failed);
 		else
 			gb_rtable_add(b, "%zu", c->n_ok);
@@ -78,10 +85,19 @@ int gb_section_table1(const struct gb_report_section *self, const struct gb_repo
 			gb_rtable_add(b, "%d%s", c->rank, c->pareto ? " (Pareto)" : "");
 		else
 			gb_rtable_add(b, "-");
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		if (!c->n_ok && !c->n_invalid)
+			gb_rtable_add(b, "%s", c->n_failed ? "failed" : "-");	/* no run to judge */
+		else if (why[0])
+			gb_rtable_add(b, "%s: %s", gb_verdict_level_name(c->verdict), why);
+		else
+			gb_rtable_add(b, "%s", gb_verdict_level_name(c->verdict));
 	}
 	snprintf(b->t->note, sizeof b->t->note,
 		 "Energy and time are for Items items, the study's workload (10,000 images, 25,000 reviews) unless --per says otherwise; "
-		 "mJ/item, throughput and latency are per item or batch. Mean ± half-width of the 95%% confidence interval over repetitions (Student t). "
+		 "mJ/item, throughput and latency are per item or batch. Mean ± half-width of the 95%% confidence interval over repetitions (Student t); "
+		 "(a to b): the interval cut to the quantity's range. "
+		 "Invalid runs are left out of the figures; Verdict: the worst of the runs' (docs/measurement.md). "
 		 "[method]: counter, integrated or estimated. Rank by energy per item within model and batch; "
 		 "Pareto: not beaten on both energy per item and latency within model and batch.%s%s",
 		 r->has_net ? " Net: less the idle power measured before the run." : "",

@@ -3,6 +3,7 @@
  * phase, each between two meter marks (see bench.h).
  */
 #include "greenbench/bench.h"
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/evaluate.h"
 #include "greenbench/sha256.h"
@@ -287,6 +288,38 @@ static int accuracy_phase(struct run_ctx *c, void *session, uint64_t batch)
 	return ret;
 }
 
+/* GPU processes outside this process tree, counted into *foreign (NAN
+ * until some GPU could say). */
+static void gpu_foreign(struct gb_meter *m, double *foreign)
+{
+	struct gb_proc_tree tree;
+	uint32_t pids[64];
+	size_t n;
+
+	if (!m || gb_proc_tree_read(0, &tree))
+		return;
+	for (size_t d = 0; d < gb_meter_domain_count(m); d++) {
+		double k = 0;
+
+		if (gb_meter_domain(m, d)->kind != GB_DOMAIN_GPU ||
+		    gb_meter_domain_processes(m, d, pids, sizeof pids / sizeof pids[0], &n))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			k += i >= sizeof pids / sizeof pids[0] || !gb_proc_tree_has(&tree, (pid_t)pids[i]);
+		*foreign = isnan(*foreign) || k > *foreign ? k : *foreign;
+	}
+	gb_proc_tree_release(&tree);
+}
+
+/* Others' CPU time over [a, now] in cores, into *cores (NAN if unknown). */
+static void cpu_foreign(const struct gb_cpu_load *a, double *cores)
+{
+	struct gb_cpu_load b;
+
+	if (gb_cpu_load_read(&b) || gb_cpu_load_foreign(a, &b, cores))
+		*cores = NAN;
+}
+
 /* A phase of one batch (build, first). */
 static int one_batch_phase(struct run_ctx *c, void *session, enum gb_phase_id p)
 {
@@ -306,6 +339,7 @@ static int run_phases(struct run_ctx *c, void **session)
 	const struct gb_runtime_ops *rt = cfg->rt;
 	struct gb_run_result *r = c->res;
 	const struct gb_tensor_info *in = NULL, *outs = NULL;
+	struct gb_cpu_load load;
 	struct gb_runtime_options ropt = cfg->ropt;
 	struct gb_tensor *t = NULL;
 	uint64_t *lat = NULL, nlat = 0, t0, t1, batch = cfg->inputs.batch;
@@ -356,8 +390,12 @@ static int run_phases(struct run_ctx *c, void **session)
 	if (ret)
 		goto out;
 
-	/* measured */
+	/* measured, with the interference samples outside its window: they
+	 * walk /proc and ask the GPUs, which costs milliseconds */
 	nlat = 0;
+	gpu_foreign(c->m, &r->interference.gpu_processes);
+	if (gb_cpu_load_read(&load))
+		load.valid = 0;
 	ret = phase_begin(c, GB_PHASE_MEASURED);
 	if (!ret)
 		ret = gb_bench_loop(rt, *session, cfg->iterations, cfg->min_duration_ns, &lat, &nlat,
@@ -366,6 +404,8 @@ static int run_phases(struct run_ctx *c, void **session)
 		ret = phase_end(c, GB_PHASE_MEASURED, nlat);
 	if (ret)
 		goto out;
+	cpu_foreign(&load, &r->interference.cpu_cores);
+	gpu_foreign(c->m, &r->interference.gpu_processes);
 	ret = gb_latency_summarize(lat, nlat, &r->latency);
 	if (ret)
 		goto out;
@@ -415,8 +455,14 @@ int gb_bench_run(const struct gb_bench_config *cfg, struct gb_meter *m, struct g
 		if (!ret)
 			ret = gb_meter_start(m);
 		if (!ret && cfg->idle_ns) {
+			struct gb_cpu_load load;
+
 			res->idle_ns = cfg->idle_ns;
+			if (gb_cpu_load_read(&load))
+				load.valid = 0;
 			ret = gb_meter_measure_idle(m, cfg->idle_ns);
+			if (!ret)
+				cpu_foreign(&load, &res->interference.idle_cpu_cores);
 			for (size_t i = 0; !ret && i < res->ndomains; i++)
 				if (gb_meter_idle_power(m, i, &res->idle_w[i]) < 0)
 					res->idle_w[i] = NAN;
@@ -436,5 +482,6 @@ int gb_bench_run(const struct gb_bench_config *cfg, struct gb_meter *m, struct g
 	if (ret)
 		return fail(res, ret);
 	res->ok = 1;
+	gb_verdict_run_result(res);
 	return 0;
 }

@@ -93,6 +93,13 @@ static const struct migration {
 	 * framework's own model with its converted one. NULL: not converted,
 	 * or not known (older campaigns). */
 	{ 3, "ALTER TABLE configuration ADD COLUMN converted_from TEXT;" },
+	/* 4 -> 5: verdicts (their run columns come from GB_RUN_METRICS;
+	 * older records have no checks, so their verdict stays absent) and
+	 * the failed attempts that --retry-failed ran again, kept as
+	 * history. */
+	{ 4, "CREATE TABLE IF NOT EXISTS attempt(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
+	     " seq INTEGER NOT NULL, config_idx INTEGER NOT NULL, rep INTEGER NOT NULL, reason TEXT,"
+	     " stderr_tail TEXT, finished_at TEXT, wall_s REAL, record_json TEXT, retried_at TEXT);" },
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
@@ -116,8 +123,16 @@ GB_RUN_METRICS_TEXT(TEXT_SINCE_OK)
 static int db_err(struct gb_store *st, int rc, const char *what)
 {
 	int err = rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_CONSTRAINT ? -EEXIST :
-		  rc == SQLITE_BUSY ? -EBUSY : -EIO;
+		  (rc & 0xff) == SQLITE_BUSY ? -EBUSY : (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+	int base = rc & 0xff;
 
+	/* What a person can do about it, for the failures that are theirs. */
+	if (base == SQLITE_CORRUPT || base == SQLITE_NOTADB)
+		return gb_error_set(-EIO, "cannot %s in '%s': the database is damaged (%s); nothing was changed: "
+				    "restore it from a copy, or use a new --db", what, st->path, sqlite3_errstr(rc));
+	if (base == SQLITE_FULL)
+		return gb_error_set(err, "cannot %s in '%s': the disk is full (%s); what was stored before is intact",
+				    what, st->path, sqlite3_errstr(rc));
 	return gb_error_set(err, "cannot %s in '%s': %s", what, st->path, sqlite3_errmsg(st->db));
 }
 
@@ -397,6 +412,10 @@ int gb_store_open(const char *path, struct gb_store **out)
 		goto out;
 	}
 	if (version == 0 && (ret = check_unversioned(st)))
+		goto out;
+	/* Read every table's schema once: a damaged file says so now, before
+	 * anything is written. */
+	if ((ret = exec(st, "SELECT count(*) FROM sqlite_master", "read the schema")))
 		goto out;
 	if ((ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 			"set up the journal")))
@@ -869,6 +888,105 @@ out:
 out_nortx:
 	cJSON_Delete(rec);
 	return ret;
+}
+
+/* One integer answer of a query on campaign. */
+static int count_of(struct gb_store *st, const char *sql, int64_t campaign, size_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	*n = 0;
+	if ((ret = prep(st, sql, &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, campaign);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(s, 0);
+	else
+		ret = db_err(st, rc, "count runs");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_planned_add(struct gb_store *st, int64_t campaign, size_t config, unsigned rep, int64_t *seq)
+{
+	sqlite3_stmt *s = NULL;
+	size_t n = 0;
+	int ret;
+
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		return ret;
+	if ((ret = count_of(st, "SELECT coalesce(max(seq) + 1, 0) FROM planned WHERE campaign_id = ?", campaign, &n)) ||
+	    (ret = prep(st, "INSERT INTO planned(campaign_id, seq, config_idx, rep) VALUES(?,?,?,?)", &s)))
+		goto out;
+	sqlite3_bind_int64(s, 1, campaign);
+	sqlite3_bind_int64(s, 2, (int64_t)n);
+	sqlite3_bind_int64(s, 3, (int64_t)config);
+	sqlite3_bind_int64(s, 4, rep);
+	ret = step_done(st, s, "plan one more run");
+	s = NULL;
+	if (ret)
+		goto out;
+	if ((ret = prep(st, "UPDATE campaign SET nruns = nruns + 1, finished_at = NULL WHERE id = ?", &s)))
+		goto out;
+	sqlite3_bind_int64(s, 1, campaign);
+	ret = step_done(st, s, "count the planned runs");
+	s = NULL;
+	if (ret)
+		goto out;
+	*seq = (int64_t)n;
+	ret = exec(st, "COMMIT", "commit the planned run");
+out:
+	if (ret) {
+		sqlite3_finalize(s);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return ret;
+}
+
+int gb_store_runs_retry_failed(struct gb_store *st, int64_t campaign, size_t *n)
+{
+	/* A failed run's dependants (a failed record may have phases) go
+	 * with it; the attempt keeps its record. */
+	static const char *const dependants[] = { "phase", "energy", "unavailable", "latency", "series",
+						  "environment" };
+	char sql[1024], failed[128], now[32];
+	int ret;
+
+	*n = 0;
+	now_iso(now, sizeof now);
+	snprintf(failed, sizeof failed, "campaign_id = %lld AND status = 'failed'", (long long)campaign);
+	if ((ret = exec(st, "BEGIN IMMEDIATE", "begin a transaction")))
+		return ret;
+	if ((ret = count_of(st, "SELECT count(*) FROM run WHERE campaign_id = ? AND status = 'failed'", campaign, n)))
+		goto out;
+	snprintf(sql, sizeof sql, "INSERT INTO attempt(campaign_id, seq, config_idx, rep, reason, stderr_tail,"
+		 " finished_at, wall_s, record_json, retried_at) SELECT campaign_id, seq, config_idx, rep, reason,"
+		 " stderr_tail, finished_at, wall_s, record_json, '%s' FROM run WHERE %s", now, failed);
+	if ((ret = exec(st, sql, "keep the failed runs as history")))
+		goto out;
+	for (size_t i = 0; i < sizeof dependants / sizeof dependants[0]; i++) {
+		snprintf(sql, sizeof sql, "DELETE FROM %s WHERE run_id IN (SELECT id FROM run WHERE %s)",
+			 dependants[i], failed);
+		if ((ret = exec(st, sql, "remove the failed runs' figures")))
+			goto out;
+	}
+	snprintf(sql, sizeof sql, "DELETE FROM run WHERE %s", failed);
+	if ((ret = exec(st, sql, "remove the failed runs")))
+		goto out;
+	ret = exec(st, "COMMIT", "commit the retry");
+out:
+	if (ret) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		*n = 0;
+	}
+	return ret;
+}
+
+int gb_store_attempts_count(struct gb_store *st, int64_t campaign, size_t *n)
+{
+	return count_of(st, "SELECT count(*) FROM attempt WHERE campaign_id = ?", campaign, n);
 }
 
 static int idle_insert(struct gb_store *st, int once, int64_t campaign, int64_t before_seq,

@@ -49,6 +49,7 @@ static unsigned ngpus;
 static int depth;
 static double period_ms;
 static unsigned long long reasons;
+static double energy_scale = 1;
 static uint64_t t0_ns, vtime_ns;
 static int vtime_set;
 static struct fake_call calls[48];
@@ -258,6 +259,8 @@ static nvmlReturn_t init_as(const char *fn)
 	period_ms = env ? strtod(env, NULL) : 100;
 	env = getenv("FAKE_NVML_REASONS");
 	reasons = env ? strtoull(env, NULL, 0) : 0x5;
+	env = getenv("FAKE_NVML_ENERGY_SCALE");
+	energy_scale = env ? strtod(env, NULL) : 1;
 	for (i = 0; i < ngpus; i++) {
 		memset(&devs[i], 0, sizeof devs[i]);
 		devs[i].index = i;
@@ -378,8 +381,48 @@ uint64_t fake_nvml_energy_mj(unsigned i)
 		return 0;
 	if (period_ms > 0)
 		t = floor(t / period_ms) * period_ms;
-	return 5000000ULL + (uint64_t)floor(energy_to(&devs[i], t));
+	return 5000000ULL + (uint64_t)floor(energy_scale * energy_to(&devs[i], t));
 }
+
+#ifndef FAKE_NVML_OLD_API
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *count, nvmlProcessInfo_t *info);
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *count, nvmlProcessInfo_t *info);
+
+static nvmlReturn_t running(const char *fn, nvmlDevice_t d, unsigned int *count, nvmlProcessInfo_t *info)
+{
+	const char *p = getenv("FAKE_NVML_PROCS");
+	unsigned n = 0, cap;
+	char *end;
+
+	DEV_ENTER(fn, d);
+	cap = *count;
+	while (p && *p) {
+		unsigned long pid = strtoul(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (n < cap) {
+			memset(&info[n], 0, sizeof info[n]);
+			info[n].pid = (unsigned)pid;
+			info[n].usedGpuMemory = 1ULL << 28;
+		}
+		n++;
+		p = end + (*end == ',');
+	}
+	*count = n;
+	return n > cap ? NVML_ERROR_INSUFFICIENT_SIZE : NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *count, nvmlProcessInfo_t *info)
+{
+	return running("nvmlDeviceGetComputeRunningProcesses_v3", d, count, info);
+}
+
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *count, nvmlProcessInfo_t *info)
+{
+	return running("nvmlDeviceGetComputeRunningProcesses_v2", d, count, info);
+}
+#endif
 
 nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long long *mj)
 {

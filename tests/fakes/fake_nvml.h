@@ -22,6 +22,10 @@
  *   FAKE_NVML_ENERGY_PERIOD_MS=100 the counter moves in steps of this
  *                                  period, like the H100's (0: continuous)
  *   FAKE_NVML_REASONS=0x5          clock-event reason bits
+ *   FAKE_NVML_ENERGY_SCALE=1       the counter reads this times the true
+ *                                  energy (1.10: disagrees with power by 10%)
+ *   FAKE_NVML_PROCS=pid,...        processes every GPU lists as running
+ *                                  (compute list, _v3 and _v2)
  *
  * Energy is the exact integral of the power profile over the fake's clock
  * (mJ, floored, quantised to the period), starting at 5,000,000 mJ so that

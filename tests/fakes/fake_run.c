@@ -18,6 +18,11 @@
  *   GB_FAKE_HANG      sleep until killed (writing its pid to $GB_FAKE_PIDFILE
  *                     if set, through a rename so readers see all of it)
  *   GB_FAKE_THROTTLE  report GPU thermal throttling (reason 0x40)
+ * GB_FAKE_WORK_MS=N makes the measured phase real: N ms during which the
+ * CPU time of processes outside this one's tree is measured as `run`
+ * does (greenbench/cputree.h), so a CPU hog beside it is seen.
+ * GB_FAKE_UNAVAILABLE=NAME: `devices --json` says runtime NAME cannot
+ * run here (the campaign's preflight asks it).
  * GB_FAKE_LOG=FILE appends "key arg=MODEL" per run; GB_FAKE_METER=1 opens
  * the real meter as `run` would (GREENBENCH_NVML_LIB, GREENBENCH_GPUS, ...:
  * gb_meter_config_env()), takes the record's environment from it and names
@@ -27,6 +32,7 @@
  * fails exports (exit 1); GB_FAKE_ZOO_FAIL=crash writes part of the file,
  * then dies of SIGSEGV.
  */
+#include "greenbench/cputree.h"
 #include "greenbench/meter.h"
 #include "greenbench/record.h"
 #include "greenbench/result.h"
@@ -140,6 +146,50 @@ static int convert(int argc, char **argv)
 		return 129;
 	}
 	return write_model(argv[6], argv[4], argv[2]);
+}
+
+/* What `greenbench devices --json` says of the runtimes, as its keys. */
+static int devices(void)
+{
+	static const char *const names[] = { "ort", "torch", "ort-python" };
+	const char *off = getenv("GB_FAKE_UNAVAILABLE");
+	cJSON *root = cJSON_CreateObject(), *rts = cJSON_AddArrayToObject(root, "runtimes");
+	char *text;
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		int ok = !off || strcmp(off, names[i]);
+
+		cJSON_AddStringToObject(o, "name", names[i]);
+		cJSON_AddBoolToObject(o, "available", ok);
+		cJSON_AddStringToObject(o, ok ? "detail" : "reason", ok ? "fake" : "fake: not installed here");
+		cJSON_AddItemToArray(rts, o);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return 1;
+	puts(text);
+	free(text);
+	return 0;
+}
+
+/* GB_FAKE_WORK_MS: others' CPU time over a real window of that length. */
+static void real_window(struct gb_run_result *r)
+{
+	const char *ms = getenv("GB_FAKE_WORK_MS");
+	struct gb_cpu_load a, b;
+	struct timespec ts;
+	long n;
+
+	if (!ms || (n = atol(ms)) <= 0 || gb_cpu_load_read(&a))
+		return;
+	ts.tv_sec = n / 1000;
+	ts.tv_nsec = (n % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts))
+		;
+	if (gb_cpu_load_read(&b) || gb_cpu_load_foreign(&a, &b, &r->interference.cpu_cores))
+		r->interference.cpu_cores = NAN;
 }
 
 static void add_kv(struct gb_result_kv *kv, size_t *n, const char *text)
@@ -495,6 +545,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "zoo"))
 		return zoo_export(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "devices"))
+		return devices();
 	if (argc > 1 && !strcmp(argv[1], "convert"))
 		return convert(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "run")) {
@@ -527,6 +579,8 @@ int main(int argc, char **argv)
 		status = 1;
 	} else {
 		measure(&r, &a, &w);
+		real_window(&r);
+		gb_verdict_run_result(&r);
 	}
 	if (getenv("GB_FAKE_METER"))
 		slot_meter(&r);

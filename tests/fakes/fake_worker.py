@@ -6,6 +6,7 @@ test (a slow or hung worker), never synchronisation.
   ok          one input "x" (float32 [batch, 4]); output "y" = 2 * x
   noise       as ok, but prints 256 KiB to stdout and stderr on load and run
   hang-run    never answers "run"
+  spin-run    spins at 100% CPU on "run", never answering (like a long torch op)
   crash-run   prints 30 lines to stderr, then SIGSEGV on "run"
   exit-run    exit status 7 on "run"
   garbage-run answers "run" with a line that is not JSON
@@ -87,6 +88,9 @@ class FakeServer(gbworker._Server):
         if MODE == "hang-run":
             while True:
                 time.sleep(3600)
+        if MODE == "spin-run":
+            while True:
+                pass
         if MODE == "crash-run":
             for i in range(30):
                 sys.stderr.write("fake stderr line %d\n" % i)

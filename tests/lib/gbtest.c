@@ -240,6 +240,27 @@ int gbt_have_runtime(const char *name)
 	return 0;
 }
 
+void gbt_check_cpu_estimate(cJSON *rec, int phase)
+{
+	char k[64];
+	double dur;
+
+	snprintf(k, sizeof k, "phases.%d.duration_s", phase);
+	dur = gbt_json_num(rec, k);
+	if (dur >= 0.011) {
+		snprintf(k, sizeof k, "phases.%d.energy.cpu.method", phase);
+		if (strcmp(gbt_json_str(rec, k), "estimated"))
+			fail_msg("'%s' is not estimated", k);
+	} else if (dur < 0.009) {
+		const char *why;
+
+		snprintf(k, sizeof k, "phases.%d.unavailable", phase);
+		why = cJSON_GetStringValue(cJSON_GetObjectItem(gbt_json_get(rec, k), "cpu.energy"));
+		if (!why || !strstr(why, "shorter than the counter's 10 ms update period"))
+			fail_msg("phase %d of %.1f ms: no reason for its missing CPU estimate", phase, dur * 1e3);
+	}
+}
+
 long gbt_onnx_count_op(const char *path, const char *op_type)
 {
 	const char *py = getenv("GB_PYTHON") && *getenv("GB_PYTHON") ? getenv("GB_PYTHON") : "/usr/bin/python3";

@@ -71,4 +71,9 @@ struct cJSON *gbt_json_get(struct cJSON *o, const char *path);
 double gbt_json_num(struct cJSON *o, const char *path);
 const char *gbt_json_str(struct cJSON *o, const char *path);
 
+/* Phase `phase` of a run record has the estimator's CPU energy, or, when
+ * it lasted less than a /proc/stat tick (10 ms), names the reason it has
+ * none; around 10 ms either is right. */
+void gbt_check_cpu_estimate(struct cJSON *rec, int phase);
+
 #endif
