@@ -12,7 +12,7 @@
 # it"); when it is not there but the 7 parts are in /tmp/trt-parts, it is
 # reassembled here. ORT's GPU tree is unpacked at /tmp/ort by env.sh.
 #
-# $OUT gets (8 files at most come back): summary.txt (printed too),
+# $OUT receives at most 8 files: summary.txt (printed too),
 # devices.txt, build1.err (stderr of the first engine build), ort.log (ORT's
 # and TensorRT's own log of that build, GREENBENCH_ORT_LOG), campaign.err,
 # report.txt, green.txt (greenest runs and compare) and checks.log.
