@@ -14,7 +14,6 @@
 set -uo pipefail
 . bench/device/env.sh
 gb=$GREENBENCH
-. bench/device/checks.sh
 
 log "== $(date -u +%FT%TZ) $(hostname)"
 nvidia-smi --query-gpu=name,driver_version,power.draw,temperature.gpu --format=csv,noheader | tee -a "$sum"

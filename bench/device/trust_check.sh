@@ -13,7 +13,6 @@
 set -uo pipefail
 . bench/device/env.sh
 gb=$GREENBENCH
-. bench/device/checks.sh
 log "== $(date -u +%FT%TZ) $(hostname) $(nproc) CPUs"
 nvidia-smi --query-gpu=name,driver_version,power.draw --format=csv,noheader | tee -a "$sum"
 "$gb" zoo export resnet50 -o /tmp/resnet50.onnx > /dev/null
