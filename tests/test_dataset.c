@@ -410,7 +410,11 @@ static void test_cache(void **state)
 	assert_int_equal(check_batches(ds, &o, 3, labels), 3);
 	gb_dataset_free(ds);
 
-	/* Default location: $XDG_CACHE_HOME/greenbench/images. */
+	/* Default location: $XDG_CACHE_HOME/greenbench/images (tests/run.sh
+	 * sets GREENBENCH_CACHE_DIR, which would win). */
+	char *given = getenv("GREENBENCH_CACHE_DIR") ? strdup(getenv("GREENBENCH_CACHE_DIR")) : NULL;
+
+	unsetenv("GREENBENCH_CACHE_DIR");
 	snprintf(path, sizeof path, "%s/xdg", root);
 	setenv("XDG_CACHE_HOME", path, 1);
 	o.cache_dir = NULL;
@@ -418,6 +422,9 @@ static void test_cache(void **state)
 	assert_true(strncmp(d.cache_path, path, strlen(path)) == 0);
 	assert_non_null(strstr(d.cache_path, "/xdg/greenbench/images/images-"));
 	unsetenv("XDG_CACHE_HOME");
+	if (given)
+		setenv("GREENBENCH_CACHE_DIR", given, 1);
+	free(given);
 }
 
 static void write_vocab(void)
