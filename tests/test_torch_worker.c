@@ -9,6 +9,7 @@
 #include "greenbench/error.h"
 #include "greenbench/runtime.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,116 @@ static void test_mobilenetv2_seed(void **state)
 	free(c);
 }
 
+/* One batch of image(1, 99) through s: 1000 logits (caller frees). */
+static float *logits_of(void *s)
+{
+	const struct gb_tensor *o;
+	size_t no;
+	float *x = image(1, 99), *y = malloc(1000 * sizeof *y);
+
+	assert_non_null(y);
+	set_image(s, x, 1);
+	free(x);
+	if (rt->run_batches(s, 1, NULL) || rt->outputs(s, &o, &no))
+		fail_msg("run: %s", gb_error_msg());
+	memcpy(y, o[0].data, 1000 * sizeof *y);
+	return y;
+}
+
+static void *open_with(struct gb_kv *kv, size_t n)
+{
+	struct gb_runtime_options opt;
+	void *s = NULL;
+
+	gb_runtime_options_init(&opt);
+	opt.model = "mobilenetv2";
+	opt.seed = 5;
+	opt.intra_op_threads = 2;
+	opt.ep_options = kv;
+	opt.n_ep_options = n;
+	if (gb_runtime_open(rt, &opt, &s))
+		fail_msg("open: %s", gb_error_msg());
+	return s;
+}
+
+static int reconfigure(void *s, struct gb_kv *kv, size_t n)
+{
+	struct gb_runtime_options opt;
+
+	gb_runtime_options_init(&opt);
+	opt.model = "mobilenetv2";
+	opt.seed = 5;
+	opt.intra_op_threads = 2;
+	opt.ep_options = kv;
+	opt.n_ep_options = n;
+	return rt->reconfigure(s, &opt);
+}
+
+/* Equal within 1e-4 of the logits' scale (random weights give tiny ones:
+ * bf16 moves them by about 1%). */
+static int close_to(const float *a, const float *b)
+{
+	float scale = 0;
+
+	for (int i = 0; i < 1000; i++)
+		scale = fmaxf(scale, fabsf(a[i]));
+	for (int i = 0; i < 1000; i++)
+		if (!(fabsf(a[i] - b[i]) <= 1e-4f * scale))
+			return 0;
+	return 1;
+}
+
+/* configure: a loaded model given new run-time options (the advisor's
+ * cheap screening) answers as a model loaded with them does, and back;
+ * what defines the model or its compiled code is refused, and the worker
+ * keeps its settings. */
+static void test_configure(void **state)
+{
+	struct gb_kv fp32[] = { { "dtype", "fp32" } };
+	struct gb_kv bf16[] = { { "dtype", "bf16" }, { "channels_last", "1" } };
+	struct gb_kv compiled[] = { { "dtype", "fp32" }, { "compile", "default" } };
+	struct gb_kv seq[] = { { "dtype", "bf16" }, { "seq", "64" } };
+	float *a, *b, *fresh, *back, *kept;
+	void *s, *t;
+	const struct gb_kv *meta;
+	size_t nmeta;
+	int seen = 0;
+
+	(void)state;
+	maybe_skip();
+	s = open_with(fp32, 1);
+	a = logits_of(s);
+	if (reconfigure(s, bf16, 2))
+		fail_msg("configure: %s", gb_error_msg());
+	assert_int_equal(rt->metadata(s, &meta, &nmeta), 0);
+	for (size_t i = 0; i < nmeta; i++)
+		seen += (!strcmp(meta[i].key, "dtype") && !strcmp(meta[i].value, "bf16")) ||
+			(!strcmp(meta[i].key, "autocast") && !strcmp(meta[i].value, "cpu/bfloat16"));
+	assert_int_equal(seen, 2);
+	b = logits_of(s);
+	assert_false(close_to(a, b));	/* bf16 does change the outputs */
+	t = open_with(bf16, 2);
+	fresh = logits_of(t);
+	rt->close(t);
+	assert_true(close_to(fresh, b));
+	assert_int_equal(reconfigure(s, fp32, 1), 0);
+	back = logits_of(s);
+	assert_true(close_to(a, back));
+
+	assert_int_equal(reconfigure(s, compiled, 2), -EIO);
+	assert_non_null(strstr(gb_error_msg(), "cannot change compile"));
+	assert_int_equal(reconfigure(s, seq, 2), -EIO);
+	assert_non_null(strstr(gb_error_msg(), "cannot change seq"));
+	kept = logits_of(s);	/* still fp32, still usable */
+	assert_true(close_to(a, kept));
+	rt->close(s);
+	free(a);
+	free(b);
+	free(fresh);
+	free(back);
+	free(kept);
+}
+
 static void expect_open_error(const char *model, struct gb_kv *kv, size_t n, const char *want)
 {
 	struct gb_runtime_options opt;
@@ -317,6 +428,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resnet50),
 		cmocka_unit_test(test_mobilenetv2_seed),
+		cmocka_unit_test(test_configure),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_torchscript),
 		cmocka_unit_test(test_user_weights),

@@ -380,6 +380,11 @@ static void test_runtime_row(void **state)
 	/* The harness keeps its own option (timeout) and sends the rest. */
 	assert_non_null(opts);
 	assert_string_equal(opts, "answer=42");
+	/* A worker that cannot take new options says so and stays usable. */
+	assert_non_null(fake_rt.reconfigure);
+	assert_int_equal(fake_rt.reconfigure(s, &opt), -EIO);
+	assert_non_null(strstr(gb_error_msg(), "cannot change the options of a loaded model"));
+	assert_int_equal(fake_rt.run_batches(s, 1, lat), 0);
 	fake_rt.close(s);
 	unsetenv("GREENBENCH_PYTHON");
 	unsetenv("GREENBENCH_WORKERS_DIR");

@@ -54,6 +54,13 @@ static void test_encode(void **state)
 	assert_int_equal(cJSON_GetObjectItem(j, "intra_op_threads")->valueint, 4);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "options"), "dtype")->valuestring, "bf16");
 	cJSON_Delete(j);
+	assert_int_equal(gb_wp_encode_configure(&b, &opt), 0);
+	j = cJSON_Parse(b.p);
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetObjectItem(j, "op")->valuestring, "configure");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "options"), "dtype")->valuestring, "bf16");
+	assert_null(cJSON_GetObjectItem(j, "model"));	/* only what may change */
+	cJSON_Delete(j);
 
 	struct gb_wp_tensor t = { 0 };
 	snprintf(t.info.name, sizeof t.info.name, "in\"put\n");

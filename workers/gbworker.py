@@ -315,6 +315,13 @@ class Backend:
     def convert(self, path, opset):
         raise WorkerError("%s worker cannot convert models" % self.name)
 
+    def configure(self, options):
+        """New option values for the loaded model (all of them, as a load
+        request's "options"): change what may change on a loaded model so
+        that it behaves as if loaded with them, or raise WorkerError and
+        keep the earlier settings. Returns the metadata (a dict)."""
+        raise WorkerError("the %s worker cannot change the options of a loaded model" % self.name)
+
 
 def probe(backend_cls):
     for mod in backend_cls.requires:
@@ -389,6 +396,11 @@ class _Server:
             return {"outputs": [write_tensor(self.dir, i, name, arr)
                                 for i, (name, arr) in enumerate(self.b.outputs())]}
         return self.phase(outputs)
+
+    def op_configure(self, req):
+        def configure():
+            return {"metadata": self.b.configure(dict(req.get("options", {})))}
+        return self.phase(configure)
 
     def op_convert(self, req):
         return self.phase(self.b.convert, req["path"], int(req.get("opset", 17)))

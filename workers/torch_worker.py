@@ -12,6 +12,8 @@ autocast), channels_last=0|1, compile=none|default|reduce-overhead|
 max-autotune|max-autotune-no-cudagraphs, cuda_graphs=0|1, weights=FILE,
 seq=N (BERT sequence length, 128), num_labels=N (BERT, 2),
 input_shape=CxHxW and input_dtype (TorchScript / export files).
+dtype, channels_last and cuda_graphs may change on a loaded, uncompiled
+model (the `configure` request).
 """
 import os
 import sys
@@ -201,32 +203,45 @@ class Torch(gbworker.Backend):
                 raise WorkerError("channels_last applies to image models, not %s" % spec)
             model = model.to(memory_format=torch.channels_last)
         model = model.to(self.device)
-        self.autocast = None
-        if o["dtype"] != "fp32":
-            adt = torch.float16 if o["dtype"] == "fp16" else torch.bfloat16
-            if not self.cuda and adt == torch.float16 and not version_at_least(torch.__version__, (2,)):
-                raise WorkerError("dtype fp16 on cpu: PyTorch %s autocasts only to bf16 on cpu" % torch.__version__)
-            self.autocast = (self.device.type, adt)
+        self.autocast = self.autocast_of(o)
         self.eager = model
         if o["compile"] != "none":
             if not hasattr(torch, "compile"):
                 raise WorkerError("compile=%s needs torch.compile (PyTorch 2.0 or newer; this is %s)"
                                   % (o["compile"], torch.__version__))
             model = torch.compile(model) if o["compile"] == "default" else torch.compile(model, mode=o["compile"])
-        if o["cuda_graphs"] and not self.cuda:
-            raise WorkerError("cuda_graphs needs a cuda device (device is %s)" % self.device)
+        self.check_cuda_graphs(o)
         self.model = model
         if outs is None:
             outs = self.probe_outputs(ins)
         self.inputs_desc = ins
         self.outputs_desc = outs
+        self.spec = spec
+        self.seed = int(req.get("seed", 0))
+        return ins, outs, self.metadata()
+
+    def autocast_of(self, o):
+        torch = self.torch
+        if o["dtype"] == "fp32":
+            return None
+        adt = torch.float16 if o["dtype"] == "fp16" else torch.bfloat16
+        if not self.cuda and adt == torch.float16 and not version_at_least(torch.__version__, (2,)):
+            raise WorkerError("dtype fp16 on cpu: PyTorch %s autocasts only to bf16 on cpu" % torch.__version__)
+        return (self.device.type, adt)
+
+    def check_cuda_graphs(self, o):
+        if o["cuda_graphs"] and not self.cuda:
+            raise WorkerError("cuda_graphs needs a cuda device (device is %s)" % self.device)
+
+    def metadata(self):
+        torch, o = self.torch, self.o
         meta = {
             "torch_version": torch.__version__, "device": str(self.device), "dtype": o["dtype"],
             "autocast": "%s/%s" % (self.autocast[0], str(self.autocast[1]).replace("torch.", ""))
             if self.autocast else "off",
             "channels_last": o["channels_last"], "compile": o["compile"], "cuda_graphs": o["cuda_graphs"],
-            "io": self.io, "threads": torch.get_num_threads(), "model_source": spec,
-            "weights": o["weights"] or "random (seed %d)" % int(req.get("seed", 0)),
+            "io": self.io, "threads": torch.get_num_threads(), "model_source": self.spec,
+            "weights": o["weights"] or "random (seed %d)" % self.seed,
             "python_version": sys.version.split()[0],
         }
         if self.kind == "bert":
@@ -234,7 +249,43 @@ class Torch(gbworker.Backend):
         if self.cuda:
             meta["cuda_device_name"] = torch.cuda.get_device_name(self.device)
             meta["cuda_version"] = str(torch.version.cuda)
-        return ins, outs, meta
+        return meta
+
+    # Options a loaded model can take anew: autocast's dtype applies at each
+    # forward, the memory format is the parameters' (converted in place as
+    # load converts them), CUDA graphs are captured at each inputs request.
+    # The rest define the model (weights, seq, ...) or its compiled code.
+    RUN_TIME = ("dtype", "channels_last", "cuda_graphs")
+
+    def configure(self, options):
+        torch = self.torch
+        if self.model is None:
+            raise WorkerError("configure before load")
+        o = self.parse_options({"options": options})
+        fixed = [k for k in OPTIONS if k not in self.RUN_TIME and o[k] != self.o[k]]
+        if fixed:
+            raise WorkerError("configure cannot change %s of a loaded model: load it again" % ", ".join(fixed))
+        changed = [k for k in self.RUN_TIME if o[k] != self.o[k]]
+        # Dynamo compiled for the earlier dtype, layout and graphs; whether a
+        # recompile would give what a fresh compile gives is not ours to bet on.
+        if changed and o["compile"] != "none":
+            raise WorkerError("configure cannot change %s of a compiled model: load it again" % ", ".join(changed))
+        # Check everything before changing anything: a refusal keeps the
+        # earlier settings.
+        autocast = self.autocast_of(o)
+        self.check_cuda_graphs(o)
+        if o["channels_last"] and self.kind == "bert":
+            raise WorkerError("channels_last applies to image models, not %s" % self.spec)
+        if o["channels_last"] != self.o["channels_last"]:
+            fmt = torch.channels_last if o["channels_last"] else torch.contiguous_format
+            self.eager.to(memory_format=fmt)
+        self.autocast = autocast
+        self.o = o
+        self.graph = None
+        self.host = None  # inputs are placed for a layout: set them again
+        self.resident = None
+        self.last = None
+        return self.metadata()
 
     def probe_outputs(self, ins):
         """Output names and shapes of a model file: one batch-1 forward."""
@@ -257,7 +308,7 @@ class Torch(gbworker.Backend):
         self.host = [torch.from_numpy(a.copy()) for a in arrays]
         self.graph = None
         # Device-resident inputs are placed once; host inputs every batch.
-        self.resident = [self.place(t) for t in host] if self.io == "device" else None
+        self.resident = [self.place(t) for t in self.host] if self.io == "device" else None
         if self.o["cuda_graphs"]:
             self.capture()
 

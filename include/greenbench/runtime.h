@@ -102,6 +102,15 @@ struct gb_runtime_axis {
 	enum gb_axis_via via;
 	const char *requires;		/* "io=device": another axis value it needs; NULL */
 	int pins_batch;			/* a session with it set keeps its batch (CUDA graphs) */
+	/* The prior a search orders by: the share of energy per item a value
+	 * is expected to save against the default where the axis applies
+	 * (0.35: a third less), from measurements cited beside the table; 0:
+	 * no expectation, negative: expected to cost. A prior only decides
+	 * what is screened first, never what is recommended. */
+	double gain;
+	/* A session with it set builds again for every new input shape
+	 * (torch.compile, TensorRT engines): screened at one batch. */
+	int builds_per_shape;
 };
 
 /* What a runtime found where it can start (`greenbench devices`). Every
@@ -166,6 +175,13 @@ struct gb_runtime_ops {
 	 * engine, so the caller clocks that batch as a "build" phase of its
 	 * own; 0 when there is nothing to build or open() built it. */
 	int (*builds_on_first_run)(void *session);
+	/* Optional (NULL): give an open session opt's settings, where opt
+	 * differs from what it was opened (or last reconfigured) with only in
+	 * axes of scope GB_AXIS_RUN_TIME, so the result is what a session
+	 * opened with opt would give. Inputs must be set again afterwards.
+	 * -EOPNOTSUPP (or another error, with its reason) when it cannot; the
+	 * session then keeps its earlier settings and stays usable. */
+	int (*reconfigure)(void *session, const struct gb_runtime_options *opt);
 };
 
 /* The runtime table (src/runtime/runtimes.c): static rows, never freed;

@@ -70,6 +70,10 @@ int gb_worker_latencies(struct gb_worker *w, const uint64_t **lat_ns, size_t *n)
 int gb_worker_outputs(struct gb_worker *w, const struct gb_tensor **out, size_t *n);
 /* Export the loaded model to ONNX (torch worker: torch.onnx.export). */
 int gb_worker_convert(struct gb_worker *w, const char *path, int opset);
+/* Give the loaded model opt's ep options (all of them, harness options
+ * left out): the worker changes what may change on a loaded model and
+ * refuses the rest ({"ok":false}, -EIO: it keeps its settings). */
+int gb_worker_configure(struct gb_worker *w, const struct gb_runtime_options *opt);
 /* hello's and load's facts plus the harness's own (worker_*). */
 int gb_worker_metadata(struct gb_worker *w, const struct gb_kv **kv, size_t *n);
 int gb_worker_last_phase(struct gb_worker *w, struct gb_runtime_phase *out);
@@ -121,6 +125,7 @@ int gb_worker_rt_outputs(void *session, const struct gb_tensor **out, size_t *n)
 int gb_worker_rt_metadata(void *session, const struct gb_kv **kv, size_t *n);
 int gb_worker_rt_last_phase(void *session, struct gb_runtime_phase *out);
 void gb_worker_rt_close(void *session);
+int gb_worker_rt_reconfigure(void *session, const struct gb_runtime_options *opt);
 
 /* A worker runtime row: a new framework worker is one script in workers/
  * (docs/worker-protocol.md) plus one
@@ -140,6 +145,7 @@ void gb_worker_rt_close(void *session);
 		.run_batches = gb_worker_rt_run_batches, .outputs = gb_worker_rt_outputs,   \
 		.metadata = gb_worker_rt_metadata, .close = gb_worker_rt_close,             \
 		.last_phase = gb_worker_rt_last_phase, .info = gb_worker_rt_info,           \
+		.reconfigure = gb_worker_rt_reconfigure,                                    \
 	}
 
 /* A worker row with no tunable axes. */

@@ -30,51 +30,69 @@ static const char *const framework_eps[] = { "cpu", "cuda", NULL };
  * What `greenbench advise` may try, and how (docs/advise.md). Columns:
  * name (the option key), default (unset), values tried besides it (NULL:
  * 1, 2, 4, ... CPUs), EPs, effect (SPEED: outputs unchanged; NUMERIC:
- * checked against the fp32 reference), scope, where it goes, what it
- * needs, whether it pins the batch. Options ORT documents but that are
- * left out, and why, are in docs/advise.md. */
+ * checked against the fp32 reference), scope (RUN_TIME: an open session
+ * can take a new value, see reconfigure), where it goes, what it needs,
+ * whether it pins the batch, the prior (the share of energy per item a
+ * value is expected to save: what the advisor screens first), whether it
+ * builds per input shape. Options ORT documents but that are left out,
+ * and why, are in docs/advise.md.
+ *
+ * The priors are issue 12's hand measurements on the H200 (ResNet-50, GPU
+ * mJ/image): ORT fp32 -> fp16 94.0 -> 60.6 (0.35), fp16 + prefer_nhwc
+ * 51.4 (0.15), CUDA graphs 62.6 -> 62.6 (0), use_tf32=0 103.9 -> 182.7
+ * (-0.75); torch fp32 -> fp16 99.7 -> 64.2 (0.35), bf16 + channels_last
+ * 64.9 -> 42.1 (0.35), + torch.compile 42.1 -> 27.7 (0.35), CUDA graphs
+ * 46.1 against 42.1 (0). Options that only trade speed for memory or a
+ * faster first batch (HEURISTIC search, no max workspace) are expected to
+ * cost a little (-0.02); threads and optimisation levels have no
+ * measurement behind them (0). */
 
 #define S(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define CUDA_EPS S("cuda")
 #define SPEED GB_AXIS_SPEED
 #define NUMERIC GB_AXIS_NUMERIC
 #define SESSION GB_AXIS_SESSION
+#define RUN_TIME GB_AXIS_RUN_TIME
 
 /* ORT's CUDA provider options (OrtCUDAProviderOptionsV2), shared by the C
  * backend and ort-python, which pass them to the provider as they are. */
 #define ORT_CUDA_AXES                                                                                  \
-	{ "prefer_nhwc", "0", S("1"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },   \
+	{ "prefer_nhwc", "0", S("1"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0, 0.15, 0 }, \
 	{ "cudnn_conv_algo_search", "EXHAUSTIVE", S("HEURISTIC"), 0, CUDA_EPS, NUMERIC, SESSION,      \
-	  GB_AXIS_VIA_OPTION, NULL, 0 },                                                               \
-	{ "use_tf32", "1", S("0"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },       \
+	  GB_AXIS_VIA_OPTION, NULL, 0, -0.02, 0 },                                                     \
+	{ "use_tf32", "1", S("0"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0, -0.75, 0 }, \
 	{ "cudnn_conv_use_max_workspace", "1", S("0"), 0, CUDA_EPS, SPEED, SESSION,                   \
-	  GB_AXIS_VIA_OPTION, NULL, 0 }
+	  GB_AXIS_VIA_OPTION, NULL, 0, -0.02, 0 }
 
 /* The C backend's row (src/runtime/ort.c) takes its axes from here. */
 const struct gb_runtime_axis gb_ort_axes[] = {
-	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0 },
-	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0 },
-	{ "dtype", "fp32", S("fp16"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_MODEL_DTYPE, NULL, 0 },
-	{ "io", "host", S("device"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_IO, NULL, 0 },
-	{ "enable_cuda_graph", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, "io=device", 1 },
+	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0, 0, 0 },
+	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0, 0, 0 },
+	/* the prior is the GPU's: ORT's CPU kernels for float16 are few */
+	{ "dtype", "fp32", S("fp16"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_MODEL_DTYPE, NULL, 0, 0.35, 0 },
+	{ "io", "host", S("device"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_IO, NULL, 0, 0.05, 0 },
+	{ "enable_cuda_graph", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, "io=device", 1, 0, 0 },
 	ORT_CUDA_AXES,
 	{ .name = NULL },
 };
 
 static const struct gb_runtime_axis ort_python_axes[] = {
-	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0 },
-	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0 },
+	{ "threads", "ORT's (one per core)", NULL, 0, S("cpu"), SPEED, SESSION, GB_AXIS_VIA_THREADS, NULL, 0, 0, 0 },
+	{ "opt_level", "99 (all)", S("1", "2"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0, 0, 0 },
 	ORT_CUDA_AXES,
 	{ .name = NULL },
 };
 
-/* workers/torch_worker.py's options. */
+/* workers/torch_worker.py's options. dtype (autocast), channels_last and
+ * cuda_graphs change on a loaded model (the worker's `configure`); the
+ * worker captures its CUDA graph again at every inputs request, so it
+ * pins no batch. */
 static const struct gb_runtime_axis torch_axes[] = {
-	{ "dtype", "fp32", S("fp16", "bf16"), 0, CUDA_EPS, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
-	{ "channels_last", "0", S("1"), 0, NULL, NUMERIC, SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
+	{ "dtype", "fp32", S("fp16", "bf16"), 0, CUDA_EPS, NUMERIC, RUN_TIME, GB_AXIS_VIA_OPTION, NULL, 0, 0.35, 0 },
+	{ "channels_last", "0", S("1"), 0, NULL, NUMERIC, RUN_TIME, GB_AXIS_VIA_OPTION, NULL, 0, 0.35, 0 },
 	{ "compile", "none", S("default", "max-autotune-no-cudagraphs"), 0, NULL, NUMERIC, SESSION,
-	  GB_AXIS_VIA_OPTION, NULL, 0 },
-	{ "cuda_graphs", "0", S("1"), 0, CUDA_EPS, SPEED, SESSION, GB_AXIS_VIA_OPTION, NULL, 1 },
+	  GB_AXIS_VIA_OPTION, NULL, 0, 0.35, 1 },
+	{ "cuda_graphs", "0", S("1"), 0, CUDA_EPS, SPEED, RUN_TIME, GB_AXIS_VIA_OPTION, NULL, 0, 0, 0 },
 	{ .name = NULL },
 };
 
@@ -83,6 +101,7 @@ static const struct gb_runtime_axis torch_axes[] = {
 #undef SPEED
 #undef NUMERIC
 #undef SESSION
+#undef RUN_TIME
 
 /* torch takes zoo models by name: PyTorch's own model is the study's
  * "original model" row (docs/worker-protocol.md). */

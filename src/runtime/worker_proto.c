@@ -17,7 +17,7 @@
 static const char *const op_names[] = {
 	[GB_WP_HELLO] = "hello",       [GB_WP_LOAD] = "load",	  [GB_WP_INPUTS] = "inputs",
 	[GB_WP_RUN] = "run",	       [GB_WP_OUTPUTS] = "outputs", [GB_WP_SHUTDOWN] = "shutdown",
-	[GB_WP_CONVERT] = "convert",
+	[GB_WP_CONVERT] = "convert",   [GB_WP_CONFIGURE] = "configure",
 };
 
 const char *gb_wp_op_name(enum gb_wp_op op)
@@ -186,6 +186,17 @@ int gb_wp_encode_convert(struct gb_wp_buf *b, const char *path, int opset)
 	int ok = o && cJSON_AddStringToObject(o, "path", path) &&
 		 cJSON_AddNumberToObject(o, "opset", opset);
 
+	return finish_request(b, o, ok);
+}
+
+int gb_wp_encode_configure(struct gb_wp_buf *b, const struct gb_runtime_options *opt)
+{
+	cJSON *o = request_new(GB_WP_CONFIGURE), *opts = NULL;
+	int ok = o && (opts = cJSON_AddObjectToObject(o, "options")) != NULL;
+
+	for (size_t i = 0; ok && i < opt->n_ep_options; i++)
+		ok = cJSON_AddStringToObject(opts, opt->ep_options[i].key,
+					     opt->ep_options[i].value ? opt->ep_options[i].value : "") != NULL;
 	return finish_request(b, o, ok);
 }
 
@@ -469,6 +480,7 @@ static int decode_body(const struct dec *d, const cJSON *o, struct gb_wp_reply *
 		break;
 	case GB_WP_INPUTS:
 	case GB_WP_CONVERT:
+	case GB_WP_CONFIGURE:
 		if (decode_times(o, r))
 			return bad(d, "bad phase times");
 		break;

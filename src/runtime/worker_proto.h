@@ -29,6 +29,7 @@ enum gb_wp_op {
 	GB_WP_OUTPUTS,
 	GB_WP_SHUTDOWN,
 	GB_WP_CONVERT,
+	GB_WP_CONFIGURE,
 };
 
 const char *gb_wp_op_name(enum gb_wp_op op);
@@ -57,6 +58,8 @@ int gb_wp_encode_outputs(struct gb_wp_buf *b);
 int gb_wp_encode_shutdown(struct gb_wp_buf *b);
 /* Export the loaded model to ONNX at path (opset). */
 int gb_wp_encode_convert(struct gb_wp_buf *b, const char *path, int opset);
+/* New option values for the loaded model (opt's ep options, all of them). */
+int gb_wp_encode_configure(struct gb_wp_buf *b, const struct gb_runtime_options *opt);
 
 struct gb_wp_kv {
 	char *key;

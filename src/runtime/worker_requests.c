@@ -258,6 +258,19 @@ int gb_worker_convert(struct gb_worker *w, const char *path, int opset)
 	return rc;
 }
 
+int gb_worker_configure(struct gb_worker *w, const struct gb_runtime_options *opt)
+{
+	int rc = need_alive(w);
+
+	if (!rc)
+		rc = gb_wp_encode_configure(&w->req, opt);
+	if (!rc)
+		rc = gb_worker_transact(w, GB_WP_CONFIGURE, w->timeout_ns);
+	if (!rc)
+		rc = gb_worker_meta_take_reply(w);
+	return rc;
+}
+
 /* Fold the run totals into the metadata when asked, not on every batch. */
 int gb_worker_run_totals(struct gb_worker *w)
 {

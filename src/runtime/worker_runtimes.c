@@ -244,10 +244,23 @@ int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info 
 }
 
 
+/* The worker's own options of opt (harness options left out) in kv. */
+static struct gb_runtime_options worker_options(const struct gb_runtime_options *opt, struct gb_kv *kv)
+{
+	struct gb_runtime_options o = *opt;
+
+	o.n_ep_options = 0;
+	for (size_t i = 0; i < opt->n_ep_options; i++)
+		if (!gb_worker_is_harness_option(opt->ep_options[i].key))
+			kv[o.n_ep_options++] = opt->ep_options[i];
+	o.ep_options = kv;
+	return o;
+}
+
 int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
 		      void **session)
 {
-	struct gb_runtime_options o = *opt;
+	struct gb_runtime_options o;
 	struct gb_worker *w = NULL;
 	struct gb_kv *kv = NULL;
 	int rc;
@@ -256,11 +269,7 @@ int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime
 	kv = calloc(opt->n_ep_options ? opt->n_ep_options : 1, sizeof *kv);
 	if (!kv)
 		return gb_error_set(-ENOMEM, "out of memory");
-	o.n_ep_options = 0;
-	for (size_t i = 0; i < opt->n_ep_options; i++)
-		if (!gb_worker_is_harness_option(opt->ep_options[i].key))
-			kv[o.n_ep_options++] = opt->ep_options[i];
-	o.ep_options = kv;
+	o = worker_options(opt, kv);
 	rc = gb_worker_start_runtime(self, opt, &w);
 	if (!rc)
 		rc = gb_worker_load(w, &o);
@@ -270,6 +279,20 @@ int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime
 	}
 	*session = w;
 out:
+	free(kv);
+	return rc;
+}
+
+int gb_worker_rt_reconfigure(void *s, const struct gb_runtime_options *opt)
+{
+	struct gb_kv *kv = calloc(opt->n_ep_options ? opt->n_ep_options : 1, sizeof *kv);
+	struct gb_runtime_options o;
+	int rc;
+
+	if (!kv)
+		return gb_error_set(-ENOMEM, "out of memory");
+	o = worker_options(opt, kv);
+	rc = gb_worker_configure(s, &o);
 	free(kv);
 	return rc;
 }
