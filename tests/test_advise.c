@@ -137,7 +137,7 @@ static void test_enumerate_from_axes(void **st)
  * of: its candidates, screening and answer come from that row alone. */
 static const struct gb_runtime_axis spin_axes[] = {
 	{ "session.intra_op.allow_spinning", "1", (const char *const[]){ "0", NULL }, 0, NULL, GB_AXIS_SPEED,
-	  GB_AXIS_SESSION, GB_AXIS_VIA_OPTION, NULL, 0 },
+	  GB_AXIS_SESSION, GB_AXIS_VIA_OPTION, NULL, 0, 0, 0 },
 	{ .name = NULL },
 };
 
@@ -347,8 +347,9 @@ static void test_resume_after_sigint(void **st)
 	o.stop = &stop_flag;
 	o.max_rounds = 1;
 
-	/* 1: Ctrl-C once two candidates are screened */
-	e.interrupt_after_screens = 2;
+	/* 1: Ctrl-C once two candidates are screened (and the baseline, which
+	 * is screened right after the reference) */
+	e.interrupt_after_screens = 3;
 	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
 	assert_true(a.stopped);
 	assert_int_equal(e.nscreened, 2);
@@ -362,7 +363,7 @@ static void test_resume_after_sigint(void **st)
 	e.interrupt_after_runs = 1;
 	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
 	assert_true(a.stopped && a.resumed);
-	assert_int_equal(e.from_store, 2);
+	assert_int_equal(e.from_store, 3);
 	assert_int_equal(e.runs, 1);
 	ncands = a.ncands;
 	gb_advise_answer_release(&a);

@@ -12,15 +12,20 @@
  *
  * Candidates come only from the runtime rows' declared axes
  * (greenbench/runtime.h, struct gb_runtime_axis) on the EP asked for: the
- * full product of their values when it is small, else every single-axis
- * change from the runtime's default plus the combination of the best
- * values found. For each candidate, in this process: open the session,
- * compare its outputs with its runtime's fp32 reference (the default
- * configuration) on the same generated inputs (greenbench/evaluate.h,
- * gb_eval_compare_generated(), the code of `compare`), reject it below
- * min_agreement, then screen batch sizes on the same session (1, 2, 4, ...
- * until throughput stops rising, memory runs out, p99 exceeds the limit or
- * max_batch). The most promising candidates then get measured runs with
+ * full product of their values when it is small, else a search one axis
+ * at a time from the best configuration found so far (each axis's values
+ * tried on it, the best kept), the axes in the order of their declared
+ * priors (`gain`), the runtimes interleaved by the energy each next step
+ * is expected to reach. For each candidate, in this process: a session
+ * (a new one, or the last one of its runtime when the candidate differs
+ * from it only in run-time axes: reconfigured), its outputs compared with
+ * its runtime's fp32 reference (the default configuration) on the same
+ * generated inputs or the items of `data` (top-1 agreement, max |diff|;
+ * with data, accuracy), rejected below min_agreement or more than
+ * max_accuracy_drop below the reference's accuracy, then batch sizes
+ * screened on the same session (from the configuration it came from:
+ * doubling and halving while energy per item falls by 5%; the references
+ * on a ladder 1, 4, 16, ...). The most promising candidates then get measured runs with
  * repetitions as child `greenbench run` processes through the campaign
  * engine (greenbench/engine.h), one campaign per round, halving the field
  * each round until the winner's 95% CI of energy per item is below the
@@ -43,6 +48,7 @@
 #ifndef GREENBENCH_ADVISE_H
 #define GREENBENCH_ADVISE_H
 
+#include "greenbench/dataset.h"
 #include "greenbench/engine.h"
 #include "greenbench/inputs.h"
 #include "greenbench/meter.h"
@@ -74,6 +80,12 @@ struct gb_advise_opts {
 	/* "RUNTIME/EP [KEY=VALUE ...] [batch=N]"; NULL: the first runtime's
 	 * default at batch 1 */
 	const char *baseline;
+	/* Labelled data for the agreement check (greenbench/dataset.h); NULL:
+	 * generated inputs. With data, accuracy is checked too. */
+	const char *data;
+	const struct gb_dataset_options *data_opts;	/* NULL: defaults */
+	double max_accuracy_drop;	/* top-1 below the reference's, at most (default 0.01) */
+	uint64_t vocab;			/* generated token ids below this (0: BERT's) */
 	int resume;			/* continue the newest advice of the same options */
 	unsigned max_batch;		/* default 256 */
 	unsigned max_candidates;	/* full product up to this many (default 24) */
@@ -129,7 +141,14 @@ struct gb_advise_candidate {
 	char methods[48];		/* "counter", "estimated", ... */
 	int agreement_valid;
 	double agreement, max_abs_diff;	/* top-1 share, max |diff| vs the reference */
-	double load_s, measured_s, wall_s;
+	double accuracy;		/* top-1 on the data; NAN: no data */
+	double gpu_energy_per_item_mj;	/* the GPUs' share of energy_per_item_mj; NAN: none */
+	/* load_s: this candidate's own (a reconfigured session's is the
+	 * reconfiguration); fresh_load_s: what a new process pays to load it;
+	 * setup_s: its first batch (compilation, algorithm search). */
+	double load_s, fresh_load_s, setup_s, measured_s, wall_s;
+	int reused;			/* screened on an earlier candidate's session */
+	size_t parent;			/* the configuration it was made from; SIZE_MAX: none */
 
 	/* measured runs (child processes, every round) */
 	struct gb_ci epi;		/* energy per item over the repetitions */
@@ -151,19 +170,29 @@ struct gb_advise_answer {
 	unsigned rounds;
 	double saving_pct;	/* energy per item saved against the baseline; NAN: unknown */
 	double wall_s, measured_s, load_s;	/* this call and earlier ones */
+	/* Where the time went: screening (its measured windows, its loads),
+	 * the measured runs (their measured phases); wall_s less measured_s is
+	 * the advisor's overhead. */
+	double screen_s, screen_measured_s, runs_s, runs_measured_s;
+	size_t reused;		/* candidates screened on a session reused */
 	/* The advisor's own cost: all energy while screening in this call
-	 * (loads and agreement checks included; NAN: no energy source), and
-	 * the measured phases of every stored run of its rounds. */
-	double screen_energy_j;
+	 * (loads and agreement checks included; NAN: no energy source), the
+	 * part of it in the measured windows, and the measured phases of every
+	 * stored run of its rounds. */
+	double screen_energy_j, screen_window_energy_j;
 	char screen_energy_methods[48];
 	double runs_energy_j;
+	double ref_accuracy;	/* with data: the first runtime's reference's; NAN */
 	char command[2048];	/* the winner as a `greenbench run` command */
 	char plan_entry[1024];	/* ... and as an experiment-file runtimes entry */
 };
 
 /* Events (each optional). */
 struct gb_advise_callbacks {
-	void (*candidates)(void *ctx, const struct gb_advise_candidate *c, size_t n, int resumed);
+	/* the candidates known before screening (n) and how many the search
+	 * screens at most (planned: it makes the rest from what it finds) */
+	void (*candidates)(void *ctx, const struct gb_advise_candidate *c, size_t n, size_t planned,
+			   int resumed);
 	/* after a candidate's screening is stored (from_store: by an earlier call) */
 	void (*screened)(void *ctx, const struct gb_advise_candidate *c, int from_store);
 	void (*round_start)(void *ctx, unsigned round, size_t ncands, unsigned reps);

@@ -62,6 +62,12 @@ struct gb_eval_side {
 
 void gb_eval_side_release(struct gb_eval_side *s);
 
+/* One batch in (bound to s's inputs already) through s: its scores, rows
+ * x *ncls floats, float16 and bfloat16 outputs widened into s->conv.
+ * *scores belongs to the session or to s, valid until either runs again. */
+int gb_eval_side_scores(struct gb_eval_side *s, const struct gb_tensor *in, size_t nin, size_t rows,
+			const float **scores, size_t *ncls);
+
 struct gb_eval_tally {
 	struct gb_agreement g;
 	uint64_t batches, items;

@@ -32,7 +32,7 @@ struct cJSON;
 struct gb_store;
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define GB_STORE_SCHEMA_VERSION 5
+#define GB_STORE_SCHEMA_VERSION 6
 
 /* Open or create a results database, migrating an older one to
  * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
@@ -105,6 +105,7 @@ struct gb_store_run {
 	char zoo[64];		/* the zoo model; "" for a file */
 	char converted_from[32]; /* the plan model's convert ("tf2onnx"); "" when none */
 	double net_energy_j;	/* measured phase less idle (GPU and CPU domains); NAN: no baseline */
+	double wall_s;		/* the child process, start to end; NAN: not known */
 	struct gb_run_metrics m;
 };
 int gb_store_runs_load(struct gb_store *st, int64_t campaign,
@@ -170,6 +171,9 @@ struct gb_store_screen {
 	double energy_per_item_mj;
 	char methods[48];
 	double throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s;
+	/* since schema 6 (NAN, 0 in older rows) */
+	double accuracy, gpu_energy_per_item_mj, fresh_load_s, setup_s;
+	int reused;
 };
 /* Replaces the candidate's earlier row (its "started" one). */
 int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_store_screen *r);

@@ -1,8 +1,9 @@
 /*
- * The advisor (greenbench/advise.h): candidates from the rows' axes,
- * screening in this process, and the answer; the measured rounds are
- * rounds.c, the JSON answer_json.c. State lives in the results database,
- * so a call with `resume` repeats nothing that finished.
+ * The advisor (greenbench/advise.h): candidates from the rows' axes, the
+ * store, and the answer; the order of screening is search.c, a
+ * candidate's screening screen.c (its verdict agree.c), the measured
+ * rounds rounds.c, the JSON answer_json.c. State lives in the results
+ * database, so a call with `resume` repeats nothing that finished.
  */
 #include "advise/advise_impl.h"
 #include "greenbench/campaign.h"
@@ -38,6 +39,7 @@ void gb_advise_opts_init(struct gb_advise_opts *o)
 	o->finalists = 4;
 	o->run_timeout_ns = 600 * GB_NS_PER_S;
 	o->seed = 42;
+	o->max_accuracy_drop = 0.01;
 }
 
 int gb_advise_stopped(const struct gb_advise_state *a)
@@ -49,6 +51,7 @@ uint64_t gb_advise_spent_ns(const struct gb_advise_state *a)
 {
 	return a->spent_before_ns + (gb_now_ns() - a->t_start_ns);
 }
+
 
 /* ---- setting up --------------------------------------------------------- */
 
@@ -70,23 +73,43 @@ static void key_of(const struct gb_advise_opts *o, char *buf, size_t len)
 	for (size_t i = 0; i < o->ndims && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, " dim=%s=%llu", o->dims[i].name,
 					(unsigned long long)o->dims[i].value);
+	/* keys older advices lack only when these are given */
+	if (o->data && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " data=%s limit=%zu drop=%g", o->data,
+					o->data_opts ? o->data_opts->limit : 0, o->max_accuracy_drop);
+	if (o->vocab && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " vocab=%llu", (unsigned long long)o->vocab);
 }
 
-static int add_candidate(struct gb_advise_state *a, const struct gb_advise_candidate *c)
+int gb_advise_add(struct gb_advise_state *a, const struct gb_advise_candidate *c, size_t *at)
 {
 	int ret = gb_advise_append(&a->c, &a->nc, &a->capc, c);
+	struct gb_advise_candidate *n;
 
-	if (!ret) {
-		a->c[a->nc - 1].idx = a->nc - 1;
-		a->c[a->nc - 1].epi.valid = 0;
-	}
-	return ret;
+	if (ret)
+		return ret;
+	n = &a->c[a->nc - 1];
+	n->idx = a->nc - 1;
+	n->epi.valid = 0;
+	n->status = GB_ADVISE_PENDING;
+	n->reason[0] = '\0';
+	n->agreement_valid = 0;
+	n->energy_per_item_mj = n->gpu_energy_per_item_mj = n->throughput_per_s = n->p99_ms = NAN;
+	n->accuracy = NAN;
+	n->load_s = n->fresh_load_s = n->setup_s = n->measured_s = n->wall_s = 0;
+	n->reused = 0;
+	n->methods[0] = '\0';
+	if (!c->is_baseline)
+		n->batch = 0;
+	if (at)
+		*at = a->nc - 1;
+	return 0;
 }
 
 /* The model file a candidate opens: the zoo name for a runtime that
  * builds it by name, the fp16 variant for dtype=fp16, else the fp32 file.
  * 0 when the variant it needs does not exist (the candidate is dropped). */
-static int model_for(struct gb_advise_state *a, struct gb_advise_candidate *c)
+int gb_advise_model_for(struct gb_advise_state *a, struct gb_advise_candidate *c)
 {
 	const char *dt = NULL;
 
@@ -111,8 +134,6 @@ static int resolve_model(struct gb_advise_state *a, int need_fp16)
 	int ret;
 
 	m->name = a->o->model;
-	m->dims = a->o->dims;
-	m->ndims = a->o->ndims;
 	m->zoo = access(m->name, F_OK) && gb_zoo_find(m->name);
 	if (!m->zoo) {
 		const char *dot = strrchr(m->name, '.');
@@ -135,6 +156,57 @@ static int resolve_model(struct gb_advise_state *a, int need_fp16)
 	return 0;
 }
 
+/* The symbolic dims as given; a text dataset's tokens per item stand for
+ * a seq no --dim gave, as `run --data` does. */
+static int set_dims(struct gb_advise_state *a)
+{
+	const struct gb_advise_opts *o = a->o;
+	size_t n = 0;
+	int has_seq = 0;
+
+	if (o->ndims > GB_MAX_DIMS)
+		return gb_error_set(-E2BIG, "at most %d --dim values", GB_MAX_DIMS);
+	for (size_t i = 0; i < o->ndims; i++) {
+		a->dims[n++] = o->dims[i];
+		has_seq |= !strcmp(o->dims[i].name, "seq");
+	}
+	if (a->ds && gb_dataset_kind(a->ds) == GB_DATASET_TEXT) {
+		size_t seq = o->data_opts && o->data_opts->seq ? o->data_opts->seq : 128;
+
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(a->dims[i].name, "seq") && (size_t)a->dims[i].value != seq)
+				return gb_error_set(-EINVAL, "--dim seq=%lld differs from the data's %zu tokens per item (--seq)",
+						    (long long)a->dims[i].value, seq);
+		if (!has_seq && n < GB_MAX_DIMS) {
+			snprintf(a->dims[n].name, sizeof a->dims[n].name, "seq");
+			a->dims[n++].value = (int64_t)seq;
+		}
+	}
+	a->model.dims = a->dims;
+	a->model.ndims = n;
+	a->model.vocab = o->vocab;
+	return 0;
+}
+
+static int open_data(struct gb_advise_state *a)
+{
+	struct gb_dataset_options d;
+	int ret;
+
+	if (!a->o->data)
+		return 0;
+	if (a->o->data_opts)
+		d = *a->o->data_opts;
+	else
+		gb_dataset_options_init(&d);
+	if ((ret = gb_dataset_open(a->o->data, &d, &a->ds)) || (ret = gb_dataset_prepare(a->ds))) {
+		gb_dataset_free(a->ds);
+		a->ds = NULL;
+		return gb_error_wrap(ret, "--data");
+	}
+	return 0;
+}
+
 /* A row asked for (or any, without --runtimes) that takes the EP and
  * starts here. */
 static int searched(const struct gb_advise_opts *o, const struct gb_runtime_ops *rt)
@@ -143,12 +215,32 @@ static int searched(const struct gb_advise_opts *o, const struct gb_runtime_ops 
 	       !gb_runtime_probe(rt);
 }
 
+/* The searched axes, by prior (the highest first; the row's order between
+ * equal ones). */
+static void axes_by_prior(const struct gb_advise_opts *o, struct gb_advise_rt *rs)
+{
+	const struct gb_runtime_axis *all[32];
+	size_t nall = gb_runtime_axes(rs->rt, o->ep, all, 32);
+
+	rs->nax = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (gb_advise_in_list(o->axes, all[i]->name))
+			rs->axes[rs->nax++] = all[i];
+	for (size_t i = 1; i < rs->nax; i++)
+		for (size_t j = i; j > 0 && rs->axes[j]->gain > rs->axes[j - 1]->gain; j--) {
+			const struct gb_runtime_axis *t = rs->axes[j];
+
+			rs->axes[j] = rs->axes[j - 1];
+			rs->axes[j - 1] = t;
+		}
+}
+
 static int enumerate_all(struct gb_advise_state *a)
 {
 	const struct gb_advise_opts *o = a->o;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned ncpus = ncpu > 0 ? (unsigned)ncpu : 1;
 	int need_fp16 = 0, ret;
-	size_t nruntimes = 0;
 
 	for (size_t r = 0; r < a->nrows; r++) {
 		const struct gb_runtime_ops *rt = a->rows[r];
@@ -164,25 +256,38 @@ static int enumerate_all(struct gb_advise_state *a)
 	}
 	if ((ret = resolve_model(a, need_fp16)))
 		return ret;
+	if (!(a->rts = calloc(a->nrows ? a->nrows : 1, sizeof *a->rts)))
+		return gb_error_set(-ENOMEM, "out of memory");
 	for (size_t r = 0; r < a->nrows; r++) {
 		const struct gb_runtime_ops *rt = a->rows[r];
 		struct gb_advise_candidate *list = NULL;
-		size_t n = 0;
+		struct gb_advise_rt *rs = &a->rts[a->nrts];
+		size_t n = 0, at;
 
 		if (!searched(o, rt))
 			continue;
-		if ((ret = gb_advise_enumerate(rt, o->ep, o->axes, o->max_candidates, ncpu > 0 ? (unsigned)ncpu : 1,
-					       &list, &n)))
+		if ((ret = gb_advise_enumerate(rt, o->ep, o->axes, o->max_candidates, ncpus, &list, &n)))
 			return ret;
-		for (size_t i = 0; i < n && !ret; i++)
-			if (model_for(a, &list[i]))
-				ret = add_candidate(a, &list[i]);
+		rs->rt = rt;
+		rs->full = gb_advise_product(rt, o->ep, o->axes, ncpus) <= (double)o->max_candidates;
+		axes_by_prior(o, rs);
+		rs->ref = SIZE_MAX;
+		gb_advise_refout_release(&rs->refout);
+		/* one axis at a time: only the reference now, the rest as found */
+		for (size_t i = 0; i < (rs->full ? n : 1) && !ret; i++) {
+			list[i].parent = SIZE_MAX;
+			if (gb_advise_model_for(a, &list[i]) && !(ret = gb_advise_add(a, &list[i], &at)) &&
+			    list[i].is_reference)
+				rs->ref = at;
+		}
 		free(list);
 		if (ret)
 			return ret;
-		nruntimes++;
+		rs->incumbent = rs->ref;
+		if (rs->ref != SIZE_MAX)
+			a->nrts++;
 	}
-	if (!nruntimes)
+	if (!a->nrts)
 		return gb_error_set(-ENOENT, "no runtime here takes ep '%s'%s (see 'greenbench devices')", o->ep,
 				    o->runtimes ? " among those asked for" : "");
 	/* an axis asked for must be one a searched runtime declares */
@@ -202,27 +307,24 @@ static int enumerate_all(struct gb_advise_state *a)
 static int add_baseline(struct gb_advise_state *a)
 {
 	struct gb_advise_candidate b;
-	size_t first = SIZE_MAX;
 	int ret;
 
 	if (a->o->baseline) {
 		if ((ret = gb_advise_parse_config(a->o->baseline, a->rows, a->nrows, &b)))
 			return gb_error_wrap(ret, "--baseline");
-		if (!model_for(a, &b))
+		if (!gb_advise_model_for(a, &b))
 			return gb_error_set(-ENOENT, "--baseline '%s': no model file for it", a->o->baseline);
 	} else {
-		for (size_t i = 0; i < a->nc && first == SIZE_MAX; i++)
-			if (a->c[i].is_reference)
-				first = i;
-		b = a->c[first];
+		b = a->c[a->rts[0].ref];
 		b.is_reference = 0;
 	}
 	if (!b.batch)
 		b.batch = 1;
 	b.is_baseline = 1;
+	b.parent = SIZE_MAX;
 	/* Measured like the rest, but at its own batch, and never ranked as a
 	 * candidate to recommend unless it also is one. */
-	return add_candidate(a, &b);
+	return gb_advise_add(a, &b, NULL);
 }
 
 /* ---- the store ---------------------------------------------------------- */
@@ -243,7 +345,7 @@ const char *gb_advise_status_name(enum gb_advise_status s)
 #define STARTED "started"
 #define CRASHED "the advisor died while screening it (a crash in the runtime?); left out on resume"
 
-static int store_screen(struct gb_advise_state *a, const struct gb_advise_candidate *c, int started)
+int gb_advise_store_screen(struct gb_advise_state *a, const struct gb_advise_candidate *c, int started)
 {
 	struct gb_store_screen r;
 
@@ -262,6 +364,11 @@ static int store_screen(struct gb_advise_state *a, const struct gb_advise_candid
 	r.load_s = c->load_s;
 	r.measured_s = c->measured_s;
 	r.wall_s = c->wall_s;
+	r.accuracy = c->accuracy;
+	r.gpu_energy_per_item_mj = c->gpu_energy_per_item_mj;
+	r.fresh_load_s = c->fresh_load_s;
+	r.setup_s = c->setup_s;
+	r.reused = c->reused;
 	return gb_store_screen_insert(a->store, a->ans->advise_id, &r);
 }
 
@@ -270,7 +377,7 @@ static void apply_screen(struct gb_advise_candidate *c, const struct gb_store_sc
 	if (!strcmp(r->status, STARTED)) {
 		c->status = GB_ADVISE_FAILED;
 		snprintf(c->reason, sizeof c->reason, "%s", CRASHED);
-		c->energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
+		c->energy_per_item_mj = c->gpu_energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
 		return;
 	}
 	for (size_t k = 0; k < sizeof status_names / sizeof status_names[0]; k++)
@@ -288,92 +395,28 @@ static void apply_screen(struct gb_advise_candidate *c, const struct gb_store_sc
 	c->load_s = r->load_s;
 	c->measured_s = r->measured_s;
 	c->wall_s = r->wall_s;
+	c->accuracy = r->accuracy;
+	c->gpu_energy_per_item_mj = r->gpu_energy_per_item_mj;
+	c->fresh_load_s = r->fresh_load_s;
+	c->setup_s = r->setup_s;
+	c->reused = r->reused;
+}
+
+int gb_advise_from_store(struct gb_advise_state *a, struct gb_advise_candidate *c)
+{
+	/* The search is a function of the screenings, so a resume makes the
+	 * same candidates in the same order: idx and label both match. */
+	for (size_t i = 0; i < a->nstored; i++)
+		if (a->stored[i].idx == c->idx && !strcmp(a->stored[i].label, c->label)) {
+			apply_screen(c, &a->stored[i]);
+			return 1;
+		}
+	return 0;
 }
 
 int gb_advise_checkpoint(struct gb_advise_state *a)
 {
 	return gb_store_advice_update(a->store, a->ans->advise_id, gb_advise_spent_ns(a), NULL);
-}
-
-/* ---- screening ---------------------------------------------------------- */
-
-/* The settings that may change outputs: candidates equal in them share a
- * verdict, since the rest change speed only (the rows' declaration). */
-static void numeric_signature(const struct gb_advise_candidate *c, char *buf, size_t len)
-{
-	size_t off = (size_t)snprintf(buf, len, "%s/%s", c->rt->name, c->ep);
-
-	for (size_t i = 0; i < c->nset && off < len; i++)
-		if (c->set[i].axis->effect == GB_AXIS_NUMERIC)
-			off += (size_t)snprintf(buf + off, len - off, " %s=%s", c->set[i].axis->name, c->set[i].value);
-}
-
-static const struct gb_advise_candidate *shared_verdict(const struct gb_advise_state *a, const struct gb_advise_candidate *c)
-{
-	char sc[512], so[512];
-
-	numeric_signature(c, sc, sizeof sc);
-	for (size_t i = 0; i < a->nc; i++) {
-		const struct gb_advise_candidate *d = &a->c[i];
-
-		if (d == c || !d->agreement_valid || d->rt != c->rt)
-			continue;
-		numeric_signature(d, so, sizeof so);
-		if (!strcmp(sc, so))
-			return d;
-	}
-	return NULL;
-}
-
-static int screen_one(struct gb_advise_state *a, struct gb_advise_candidate *c, struct gb_advise_session *ref)
-{
-	struct gb_advise_screen_env env = { a->o, &a->model, a->m, a->deadline_ns };
-	const struct gb_advise_candidate *v = c->is_reference ? NULL : shared_verdict(a, c);
-	struct gb_advise_opts one;
-	int ret;
-
-	if ((ret = store_screen(a, c, 1)))
-		return ret;
-	if (v) {
-		c->agreement_valid = 1;
-		c->agreement = v->agreement;
-		c->max_abs_diff = v->max_abs_diff;
-	}
-	if (v && !c->is_baseline && v->status == GB_ADVISE_REJECTED) {
-		/* the same outputs as a rejected one: no need to load it */
-		c->status = GB_ADVISE_REJECTED;
-		c->energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
-		snprintf(c->reason, sizeof c->reason, "%s (its outputs are %s's)", v->reason, v->label);
-		goto stored;
-	}
-	if (c->is_baseline) {
-		/* no verdict needed: it is what runs today */
-		one = *a->o;
-		one.min_agreement = 0;
-		env.o = &one;
-		if (!c->agreement_valid) {
-			c->agreement_valid = 1;
-			c->agreement = 1;
-		}
-		ret = gb_advise_screen(&env, c, NULL);
-	} else {
-		ret = gb_advise_screen(&env, c, c->agreement_valid || !ref->side.session ? NULL : &ref->side);
-	}
-	if (ret)
-		return ret;
-	if (gb_advise_stopped(a))	/* interrupted: a resume screens it again */
-		return gb_store_screen_forget(a->store, a->ans->advise_id, c->idx);
-stored:
-	if ((ret = store_screen(a, c, 0)) || (ret = gb_advise_checkpoint(a)))
-		return ret;
-	if (a->cb && a->cb->screened)
-		a->cb->screened(a->ctx, c, 0);
-	return 0;
-}
-
-static int screened(const struct gb_advise_candidate *c)
-{
-	return c->status != GB_ADVISE_PENDING;
 }
 
 int gb_advise_better_screen(const struct gb_advise_candidate *x, const struct gb_advise_candidate *y)
@@ -383,89 +426,13 @@ int gb_advise_better_screen(const struct gb_advise_candidate *x, const struct gb
 	return x->throughput_per_s > y->throughput_per_s;
 }
 
-/* One-axis-at-a-time searches end with the combination of every value that
- * beat the default on its own. */
-static int add_combined(struct gb_advise_state *a, const struct gb_runtime_ops *rt, size_t *added)
+double gb_advise_run_estimate_s(const struct gb_advise_state *a, const struct gb_advise_candidate *c)
 {
-	const struct gb_advise_candidate *def = NULL, *best[GB_ADVISE_MAX_SET];
-	size_t nbest = 0;
-	struct gb_advise_candidate comb;
+	/* a child loads anew, builds in its first batch, warms up for the
+	 * round's warm-up and measures; 1 s for its start and its record */
+	double load = c->fresh_load_s > 0 ? c->fresh_load_s : c->load_s;
 
-	*added = 0;
-	for (size_t i = 0; i < a->nc; i++)
-		if (a->c[i].rt == rt && a->c[i].is_reference)
-			def = &a->c[i];
-	if (!def || def->status != GB_ADVISE_OK)
-		return 0;
-	for (size_t i = 0; i < a->nc; i++) {
-		const struct gb_advise_candidate *c = &a->c[i];
-		int replaced = 0;
-
-		if (c->rt != rt || c->is_baseline || c->status != GB_ADVISE_OK || c->nset != 1 || !gb_advise_better_screen(c, def))
-			continue;
-		for (size_t k = 0; k < nbest; k++)
-			if (best[k]->set[0].axis == c->set[0].axis) {
-				if (gb_advise_better_screen(c, best[k]))
-					best[k] = c;
-				replaced = 1;
-			}
-		if (!replaced && nbest < GB_ADVISE_MAX_SET)
-			best[nbest++] = c;
-	}
-	if (nbest < 2 || gb_advise_combine(def, best, nbest, &comb))
-		return 0;
-	for (size_t i = 0; i < a->nc; i++)
-		if (!strcmp(a->c[i].label, comb.label))
-			return 0;
-	comb.status = GB_ADVISE_PENDING;
-	comb.agreement_valid = 0;
-	comb.load_s = comb.measured_s = comb.wall_s = 0;
-	if (!model_for(a, &comb))
-		return 0;
-	*added = 1;
-	return add_candidate(a, &comb);
-}
-
-static int screen_runtime(struct gb_advise_state *a, const struct gb_runtime_ops *rt)
-{
-	struct gb_advise_session ref;
-	struct gb_advise_candidate *refc = NULL;
-	double load_s = 0;
-	int ret = 0, pending = 0;
-	size_t added;
-
-	memset(&ref, 0, sizeof ref);
-	for (size_t i = 0; i < a->nc; i++)
-		if (a->c[i].rt == rt) {
-			pending |= !screened(&a->c[i]);
-			if (a->c[i].is_reference && !a->c[i].is_baseline)
-				refc = &a->c[i];
-		}
-	if (!pending || !refc)
-		return 0;
-	/* The reference first: its verdict and session serve the others. */
-	if (!screened(refc) && (ret = screen_one(a, refc, &ref)))
-		return ret;
-	if (refc->status == GB_ADVISE_OK && gb_advise_session_open(refc, a->o->seed, &ref, &load_s))
-		ref.side.session = NULL;
-	for (int pass = 0; pass < 2 && !ret; pass++) {
-		for (size_t i = 0; i < a->nc && !ret; i++) {
-			struct gb_advise_candidate *c = &a->c[i];
-
-			if (c->rt != rt || screened(c))
-				continue;
-			if (gb_advise_stopped(a) || gb_now_ns() >= a->deadline_ns) {
-				a->ans->budget_ended |= !gb_advise_stopped(a);
-				goto out;
-			}
-			ret = screen_one(a, c, &ref);
-		}
-		if (ret || pass || (ret = add_combined(a, rt, &added)) || !added)
-			break;
-	}
-out:
-	gb_advise_session_close(&ref);
-	return ret;
+	return load + c->setup_s + (double)(a->o->screen_ns + a->o->measure_ns) / 1e9 + 1;
 }
 
 /* ---- the answer --------------------------------------------------------- */
@@ -558,13 +525,21 @@ static void answer(struct gb_advise_state *a)
 	}
 	gb_advise_run_args(w, &a->model, w->batch, ans->command, sizeof ans->command);
 	char entry[1024];
-	if (!gb_advise_yaml_runtime(w, 0, entry, sizeof entry)) {
+	if (!gb_advise_yaml_runtime(w, &a->model, 0, entry, sizeof entry)) {
 		const char *fp16 = strcmp(w->model, a->model.fp16) ? NULL : a->model.fp16;
+		char dims[256] = "";
+		size_t off = 0;
 
-		if (fp16 || !a->model.zoo)
+		for (size_t d = 0; d < a->model.ndims && off < sizeof dims; d++)
+			off += (size_t)snprintf(dims + off, sizeof dims - off, "%s%s: %lld", d ? ", " : ", dims: {",
+						a->model.dims[d].name, (long long)a->model.dims[d].value);
+		if (off && off < sizeof dims)
+			snprintf(dims + off, sizeof dims - off, "}");
+		if (fp16 || !a->model.zoo || off)
 			snprintf(ans->plan_entry, sizeof ans->plan_entry,
-				 "models: [{file: '%s'}]\nruntimes:\n  - %s\nbatches: [%u]\n", fp16 ? fp16 : a->model.file,
-				 entry, w->batch);
+				 "models: [{%s: '%s'%s}]\nruntimes:\n  - %s\nbatches: [%u]\n",
+				 fp16 || !a->model.zoo ? "file" : "zoo", fp16 ? fp16 : a->model.zoo ? a->model.name : a->model.file,
+				 dims, entry, w->batch);
 		else
 			snprintf(ans->plan_entry, sizeof ans->plan_entry, "models: [%s]\nruntimes:\n  - %s\nbatches: [%u]\n",
 				 a->model.name, entry, w->batch);
@@ -587,19 +562,48 @@ static void screen_energy(struct gb_meter *m, const struct gb_mark *m0, const st
 	free(e);
 }
 
+/* The stored screenings of the advice being resumed. */
+static int load_stored(struct gb_advise_state *a)
+{
+	return gb_store_screen_load(a->store, a->ans->advise_id, &a->stored, &a->nstored);
+}
+
+static void figures(struct gb_advise_state *a)
+{
+	struct gb_advise_answer *ans = a->ans;
+
+	ans->screen_s = ans->screen_measured_s = ans->load_s = 0;
+	ans->reused = 0;
+	ans->ref_accuracy = NAN;
+	for (size_t i = 0; i < a->nc; i++) {
+		const struct gb_advise_candidate *c = &a->c[i];
+
+		ans->screen_s += c->wall_s;
+		ans->screen_measured_s += c->measured_s;
+		ans->load_s += c->load_s;
+		ans->reused += c->reused && c->status != GB_ADVISE_PENDING;
+	}
+	if (a->nrts && a->rts[0].ref < a->nc)
+		ans->ref_accuracy = a->c[a->rts[0].ref].accuracy;
+	ans->runs_s = a->runs_wall_s;
+	ans->runs_measured_s = a->runs_measured_s;
+	ans->measured_s = ans->screen_measured_s + a->runs_measured_s;
+	ans->wall_s = (double)gb_advise_spent_ns(a) / 1e9;
+	ans->screen_window_energy_j = a->window_energy_valid ? a->window_energy_j : NAN;
+}
+
 int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbacks *cb, void *ctx,
 		  struct gb_advise_answer *ans)
 {
 	struct gb_advise_state a;
 	struct gb_mark m0 = { 0 }, m1 = { 0 };
 	char key[2048];
-	double screen_measured = 0, screen_load = 0;
 	int ret, marked = 0;
 
 	memset(ans, 0, sizeof *ans);
 	memset(&a, 0, sizeof a);
 	ans->winner = ans->runner_up = ans->baseline = SIZE_MAX;
-	ans->saving_pct = NAN;
+	ans->saving_pct = ans->screen_energy_j = ans->screen_window_energy_j = ans->ref_accuracy = NAN;
 	a.o = o;
 	a.cb = cb;
 	a.ctx = ctx;
@@ -612,48 +616,23 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 			 : gb_paths_run_cmd(a.run_cmd, sizeof a.run_cmd);
 	if (ret || (ret = gb_paths_cache_dir(o->zoo_dir, "zoo", a.zoo_dir, sizeof a.zoo_dir)))
 		return ret;
+	if ((ret = open_data(&a)) || (ret = set_dims(&a)))
+		goto out;
 	if ((ret = enumerate_all(&a)) || (ret = add_baseline(&a)))
 		goto out;
 	if ((ret = gb_store_open(o->db, &a.store)))
 		goto out;
 	key_of(o, key, sizeof key);
 	if (o->resume && !gb_store_advice_find(a.store, key, &ans->advise_id, &a.spent_before_ns)) {
-		struct gb_store_screen *rows = NULL;
-		size_t n = 0;
-
 		ans->resumed = 1;
-		if ((ret = gb_store_screen_load(a.store, ans->advise_id, &rows, &n)))
-			goto out;
-		size_t nc0 = a.nc;
-		int later = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			later |= rows[i].idx >= nc0;
-			if (rows[i].idx < nc0 && !strcmp(a.c[rows[i].idx].label, rows[i].label))
-				apply_screen(&a.c[rows[i].idx], &rows[i]);
-		}
-		/* combinations were made from the first screenings: make them again */
-		for (size_t r = 0; later && !ret && r < a.nrows; r++) {
-			size_t added = 0;
-
-			if (a.rows[r])
-				ret = add_combined(&a, a.rows[r], &added);
-		}
-		for (size_t i = 0; i < n; i++)
-			if (rows[i].idx >= nc0 && rows[i].idx < a.nc && !strcmp(a.c[rows[i].idx].label, rows[i].label))
-				apply_screen(&a.c[rows[i].idx], &rows[i]);
-		free(rows);
-		if (ret)
+		if ((ret = load_stored(&a)))
 			goto out;
 	} else if ((ret = gb_store_advice_create(a.store, key, o->model, &ans->advise_id))) {
 		goto out;
 	}
 	a.deadline_ns = a.t_start_ns + (o->budget_ns > a.spent_before_ns ? o->budget_ns - a.spent_before_ns : 0);
 	if (cb && cb->candidates)
-		cb->candidates(ctx, a.c, a.nc, ans->resumed);
-	for (size_t i = 0; cb && cb->screened && i < a.nc; i++)
-		if (screened(&a.c[i]))
-			cb->screened(ctx, &a.c[i], 1);
+		cb->candidates(ctx, a.c, a.nc, gb_advise_planned(&a), ans->resumed);
 	if (gb_meter_open(o->meter, &a.m) < 0)
 		a.m = NULL;	/* screening then ranks by time per item */
 	if (a.m && gb_meter_start(a.m) < 0) {
@@ -661,17 +640,13 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 		a.m = NULL;
 	}
 	marked = a.m && !gb_mark_init(&m0, a.m) && !gb_mark_init(&m1, a.m) && !gb_meter_mark(a.m, &m0);
+	a.window_energy_valid = marked;
 
-	for (size_t r = 0; r < a.nrows && !ret && !gb_advise_stopped(&a); r++)
-		if (a.rows[r])
-			ret = screen_runtime(&a, a.rows[r]);
-	/* the baseline, when it is no candidate of a searched runtime */
-	for (size_t i = 0; i < a.nc && !ret && !gb_advise_stopped(&a); i++)
-		if (!screened(&a.c[i]) && a.c[i].is_baseline && gb_now_ns() < a.deadline_ns)
-			ret = screen_one(&a, &a.c[i], &(struct gb_advise_session){ 0 });
-	ans->screen_energy_j = NAN;
+	ret = gb_advise_search(&a);
 	if (marked && !gb_meter_mark(a.m, &m1))
 		screen_energy(a.m, &m0, &m1, ans);
+	if (isnan(ans->screen_energy_j))
+		a.window_energy_valid = 0;
 	if (a.m) {
 		gb_meter_stop(a.m);	/* the child runs meter themselves */
 		gb_meter_free(a.m);
@@ -681,14 +656,8 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 		goto out;
 	if (!o->screen_only && !gb_advise_stopped(&a) && (ret = gb_advise_rounds(&a)))
 		goto out;
-	for (size_t i = 0; i < a.nc; i++) {
-		screen_measured += a.c[i].measured_s;
-		screen_load += a.c[i].load_s;
-	}
 	ans->stopped = gb_advise_stopped(&a);
-	ans->measured_s = screen_measured + a.runs_measured_s;
-	ans->load_s = screen_load;
-	ans->wall_s = (double)gb_advise_spent_ns(&a) / 1e9;
+	figures(&a);
 	answer(&a);
 	if (!ans->stopped) {
 		char *json = gb_advise_answer_json(ans);
@@ -702,6 +671,9 @@ out:
 	gb_mark_release(&m0);
 	gb_mark_release(&m1);
 	free(a.c);
+	free(a.rts);
+	free(a.stored);
+	gb_dataset_free(a.ds);
 	gb_store_close(a.store);
 	return ret;
 }

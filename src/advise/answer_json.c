@@ -37,6 +37,17 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 	cJSON_AddStringToObject(j, "screen_energy_methods", a->screen_energy_methods);
 	add_num(j, "runs_energy_j", a->runs_energy_j);
 	add_num(j, "measured_share", a->wall_s > 0 ? a->measured_s / a->wall_s : NAN);
+	/* the advisor's own cost: time and energy outside measured phases */
+	cJSON_AddNumberToObject(j, "overhead_s", a->wall_s - a->measured_s);
+	cJSON_AddNumberToObject(j, "screen_s", a->screen_s);
+	cJSON_AddNumberToObject(j, "screen_measured_s", a->screen_measured_s);
+	cJSON_AddNumberToObject(j, "runs_s", a->runs_s);
+	cJSON_AddNumberToObject(j, "runs_measured_s", a->runs_measured_s);
+	cJSON_AddNumberToObject(j, "reused_sessions", (double)a->reused);
+	add_num(j, "screen_window_energy_j", a->screen_window_energy_j);
+	add_num(j, "screen_overhead_energy_j", isnan(a->screen_energy_j) ? NAN
+					       : a->screen_energy_j - (isnan(a->screen_window_energy_j) ? 0 : a->screen_window_energy_j));
+	add_num(j, "reference_accuracy", a->ref_accuracy);
 	if (a->winner != SIZE_MAX) {
 		cJSON_AddStringToObject(j, "winner", a->cands[a->winner].label);
 		cJSON_AddNumberToObject(j, "winner_batch", a->cands[a->winner].batch);
@@ -69,6 +80,15 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 		cJSON_AddNumberToObject(o, "batch", c->batch);
 		add_num(o, "agreement", c->agreement_valid ? c->agreement : NAN);
 		add_num(o, "max_abs_diff", c->agreement_valid ? c->max_abs_diff : NAN);
+		add_num(o, "accuracy", c->accuracy);
+		if (c->parent != SIZE_MAX && c->parent < a->ncands)
+			cJSON_AddNumberToObject(o, "from_idx", (double)c->parent);
+		cJSON_AddNumberToObject(o, "idx", (double)c->idx);
+		cJSON_AddBoolToObject(o, "reused_session", c->reused);
+		cJSON_AddNumberToObject(o, "load_s", c->load_s);
+		cJSON_AddNumberToObject(o, "setup_s", c->setup_s);
+		cJSON_AddNumberToObject(o, "screen_wall_s", c->wall_s);
+		add_num(o, "screen_gpu_energy_per_item_mj", c->gpu_energy_per_item_mj);
 		add_num(o, "screen_energy_per_item_mj", c->energy_per_item_mj);
 		add_num(o, "screen_throughput_per_s", c->throughput_per_s);
 		add_num(o, "screen_p99_ms", c->p99_ms);

@@ -122,6 +122,20 @@ static int push(struct gb_advise_candidate **arr, size_t *n, size_t *cap, const 
 	return gb_advise_append(arr, n, cap, c);
 }
 
+double gb_advise_product(const struct gb_runtime_ops *rt, const char *ep, const char *const *axes, unsigned ncpus)
+{
+	const struct gb_runtime_axis *all[32];
+	const char *vals[16];
+	char store[16][16];
+	size_t nall = gb_runtime_axes(rt, ep, all, 32);
+	double product = 1;
+
+	for (size_t i = 0; i < nall; i++)
+		if (gb_advise_in_list(axes, all[i]->name))
+			product *= (double)(gb_runtime_axis_values(all[i], ncpus, vals, store, 16) + 1);
+	return product;
+}
+
 int gb_advise_enumerate(const struct gb_runtime_ops *rt, const char *ep, const char *const *axes,
 			unsigned max_candidates, unsigned ncpus, struct gb_advise_candidate **out,
 			size_t *n)
@@ -202,27 +216,61 @@ out:
 	return ret;
 }
 
-int gb_advise_combine(const struct gb_advise_candidate *base, const struct gb_advise_candidate *const *best,
-		      size_t nbest, struct gb_advise_candidate *out)
+int gb_advise_derive(const struct gb_advise_candidate *base, const struct gb_runtime_axis *axis,
+		     const char *value, struct gb_advise_candidate *out)
 {
-	const struct gb_runtime_axis *ax[GB_ADVISE_MAX_SET * 4];
-	size_t nax = 0;
+	const struct gb_runtime_axis *ax[32];
+	size_t nax = gb_runtime_axes(base->rt, base->ep, ax, 32);
 	int ret;
 
 	*out = *base;
-	out->is_reference = 0;
-	out->nset = 0;
-	for (size_t i = 0; i < nbest; i++)
-		for (size_t k = 0; k < best[i]->nset; k++) {
-			if (nax < sizeof ax / sizeof ax[0])
-				ax[nax++] = best[i]->set[k].axis;
-			if ((ret = add_setting(out, best[i]->set[k].axis, best[i]->set[k].value)))
-				return ret;
+	out->is_reference = out->is_baseline = 0;
+	for (size_t i = 0; i < out->nset; i++)
+		if (out->set[i].axis == axis) {
+			out->set[i] = out->set[--out->nset];	/* replaced below */
+			break;
 		}
+	if ((ret = add_setting(out, axis, value)))
+		return ret;
+	/* a setting the new value no longer needs stays: it is the base's */
 	if (!complete(out, ax, nax))
-		return gb_error_set(-EINVAL, "the combination misses a setting it needs");
+		return gb_error_set(-EINVAL, "%s=%s needs %s, which %s does not declare here", axis->name, value,
+				    axis->requires, base->rt->name);
 	gb_advise_label(out);
 	return 0;
+}
+
+double gb_advise_prior(const struct gb_advise_candidate *c, int *cls)
+{
+	double p = 1;
+
+	*cls = 0;
+	for (size_t i = 0; i < c->nset; i++) {
+		double g = c->set[i].axis->gain;
+		int k = g > 0 ? 0 : g == 0 ? 1 : 2;
+
+		p *= 1 - g;
+		if (k > *cls)
+			*cls = k;
+	}
+	return p;
+}
+
+int gb_advise_run_time_only(const struct gb_advise_candidate *x, const struct gb_advise_candidate *y)
+{
+	if (x->rt != y->rt || strcmp(x->ep, y->ep) || strcmp(x->model, y->model))
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct gb_advise_candidate *a = pass ? y : x, *b = pass ? x : y;
+
+		for (size_t i = 0; i < a->nset; i++) {
+			const char *v = gb_advise_get(b, a->set[i].axis->name);
+
+			if ((!v || strcmp(v, a->set[i].value)) && a->set[i].axis->scope != GB_AXIS_RUN_TIME)
+				return 0;
+		}
+	}
+	return 1;
 }
 
 int gb_advise_parse_config(const char *text, const struct gb_runtime_ops *const *rows, size_t nrows,
@@ -293,6 +341,8 @@ int gb_advise_run_args(const struct gb_advise_candidate *c, const struct gb_advi
 	}
 	if (off < len)
 		off += (size_t)snprintf(buf + off, len - off, " --batch %u", batch);
+	if (m->vocab && off < len)
+		off += (size_t)snprintf(buf + off, len - off, " --vocab %llu", (unsigned long long)m->vocab);
 	for (size_t i = 0; i < m->ndims && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, " --dim %s=%llu", m->dims[i].name,
 					(unsigned long long)m->dims[i].value);
@@ -301,7 +351,8 @@ int gb_advise_run_args(const struct gb_advise_candidate *c, const struct gb_advi
 	return 0;
 }
 
-int gb_advise_yaml_runtime(const struct gb_advise_candidate *c, int with_label, char *buf, size_t len)
+int gb_advise_yaml_runtime(const struct gb_advise_candidate *c, const struct gb_advise_ctx_model *m,
+			   int with_label, char *buf, size_t len)
 {
 	size_t off = (size_t)snprintf(buf, len, "{runtime: %s, ep: '%s'", c->rt->name, c->ep);
 	int opts = 0;
@@ -316,6 +367,8 @@ int gb_advise_yaml_runtime(const struct gb_advise_candidate *c, int with_label, 
 	}
 	if (opts && off < len)
 		off += (size_t)snprintf(buf + off, len - off, "}");
+	if (m->vocab && off < len)
+		off += (size_t)snprintf(buf + off, len - off, ", args: ['--vocab', '%llu']", (unsigned long long)m->vocab);
 	if (off < len)
 		off += (size_t)snprintf(buf + off, len - off, "}");
 	if (off >= len)

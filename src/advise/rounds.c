@@ -69,7 +69,7 @@ static int round_plan_text(struct gb_advise_state *a, struct gb_advise_candidate
 			dup |= !strcmp(cs[j]->label, cs[i]->label);
 		if (dup)
 			continue;
-		if ((ret = gb_advise_yaml_runtime(cs[i], 1, entry, sizeof entry)))
+		if ((ret = gb_advise_yaml_runtime(cs[i], &a->model, 1, entry, sizeof entry)))
 			goto out;
 		P("  - %s\n", entry);
 	}
@@ -172,7 +172,7 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
-	a->runs_measured_s = 0;
+	a->runs_measured_s = a->runs_wall_s = 0;
 	a->ans->runs_energy_j = 0;
 	for (size_t i = 0; i < a->nc; i++) {
 		struct gb_advise_candidate *c = &a->c[i];
@@ -188,6 +188,8 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 			for (size_t k = 0; k < nruns; k++) {
 				if (strcmp(runs[k].label, c->label) || runs[k].batch != c->batch)
 					continue;
+				if (!isnan(runs[k].wall_s))
+					a->runs_wall_s += runs[k].wall_s;
 				if (!runs[k].ok) {
 					c->runs_failed++;
 					continue;
@@ -236,6 +238,49 @@ int gb_advise_cmp_measured(const void *x, const void *y)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* What a round of cs[0..n) at reps repetitions is expected to take. */
+static double round_estimate_s(const struct gb_advise_state *a, struct gb_advise_candidate *const *cs, size_t n,
+			       unsigned reps)
+{
+	double t = 0;
+
+	for (size_t i = 0; i < n; i++)
+		t += gb_advise_run_estimate_s(a, cs[i]);
+	return t * reps;
+}
+
+/* The field of the first round: the best screened, at most finalists. */
+static size_t first_field(struct gb_advise_state *a, struct gb_advise_candidate **field, size_t *baseline)
+{
+	size_t n = 0;
+
+	*baseline = SIZE_MAX;
+	for (size_t i = 0; i < a->nc; i++) {
+		if (a->c[i].is_baseline)
+			*baseline = i;
+		else if (a->c[i].status == GB_ADVISE_OK)
+			field[n++] = &a->c[i];
+	}
+	qsort(field, n, sizeof *field, gb_advise_cmp_measured);
+	return n > a->o->finalists ? a->o->finalists : n;
+}
+
+double gb_advise_round1_estimate_s(struct gb_advise_state *a)
+{
+	struct gb_advise_candidate **field = calloc(a->nc + 1, sizeof *field);
+	size_t baseline, n;
+	double t;
+
+	if (!field)
+		return 0;
+	n = first_field(a, field, &baseline);
+	if (baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK)
+		field[n++] = &a->c[baseline];
+	t = round_estimate_s(a, field, n, a->o->reps);
+	free(field);
+	return t;
+}
+
 int gb_advise_rounds(struct gb_advise_state *a)
 {
 	struct gb_advise_candidate **field = NULL, **cs = NULL;
@@ -251,15 +296,7 @@ int gb_advise_rounds(struct gb_advise_state *a)
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < a->nc; i++) {
-		if (a->c[i].is_baseline)
-			baseline = i;
-		else if (a->c[i].status == GB_ADVISE_OK)
-			field[nfield++] = &a->c[i];
-	}
-	qsort(field, nfield, sizeof *field, gb_advise_cmp_measured);
-	if (nfield > a->o->finalists)
-		nfield = a->o->finalists;
+	nfield = first_field(a, field, &baseline);
 	if ((ret = gb_store_advice_rounds_load(a->store, a->ans->advise_id, &campaigns, &nrounds)))
 		goto out;
 	for (unsigned r = 1; r <= a->o->max_rounds && nfield; r++) {
@@ -268,18 +305,28 @@ int gb_advise_rounds(struct gb_advise_state *a)
 		unsigned reps = a->o->reps;
 
 		a->round = r;
-		for (size_t i = 0; i < nfield; i++)
-			cs[n++] = field[i];
-		if (baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK)
-			cs[n++] = &a->c[baseline];
 		if (r > nrounds) {
-			/* a new round: only when one run of each still fits */
-			double est = a->max_run_wall_s > 0 ? a->max_run_wall_s
-							    : (double)a->o->measure_ns / 1e9 * 1.5 + 2 * (double)a->o->screen_ns / 1e9 + 1;
+			/* A new round only when all its runs fit in what is left
+			 * (each estimated from its screening), with fewer
+			 * finalists if need be: a round cut short would rank the
+			 * configurations it reached above those it did not. */
+			uint64_t now = gb_now_ns();
+			double left = now < a->deadline_ns ? (double)(a->deadline_ns - now) / 1e9 : 0;
+			int has_base = baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK;
 
 			if (gb_advise_stopped(a))
 				break;
-			if (gb_now_ns() + (uint64_t)(est * 1e9 * (double)n) > a->deadline_ns) {
+			for (;;) {
+				n = 0;
+				for (size_t i = 0; i < nfield; i++)
+					cs[n++] = field[i];
+				if (has_base)
+					cs[n++] = &a->c[baseline];
+				if (nfield <= 1 || round_estimate_s(a, cs, n, reps) <= left)
+					break;
+				nfield--;
+			}
+			if (round_estimate_s(a, cs, n, reps) > left) {
 				a->ans->budget_ended = 1;
 				break;
 			}
@@ -297,10 +344,20 @@ int gb_advise_rounds(struct gb_advise_state *a)
 			campaigns[nrounds++] = campaign;
 		} else {
 			struct gb_store_campaign_info info;
+			int has_base = baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK;
+			size_t planned;
 
 			campaign = campaigns[r - 1];
 			if ((ret = gb_store_campaign_info(a->store, campaign, &info)))
 				goto out;
+			/* the field as the round was planned (it may have been cut to fit) */
+			planned = reps ? info.nruns_planned / reps : 0;
+			if (planned > (size_t)has_base && planned - (size_t)has_base < nfield)
+				nfield = planned - (size_t)has_base;
+			for (size_t i = 0; i < nfield; i++)
+				cs[n++] = field[i];
+			if (has_base)
+				cs[n++] = &a->c[baseline];
 			if ((ret = round_plan_text(a, cs, n, reps, r, &text)) ||
 			    (ret = gb_plan_parse(text, strlen(text), "advise-round.yaml", &p)))
 				goto out;

@@ -17,6 +17,7 @@
  *     greenbench run --model mlp.onnx --runtime ort --ep cpu --threads 1 --batch 64
  */
 #include "cli/builtin.h"
+#include "cli/data_opts.h"
 #include "cli/meter_opts.h"
 #include "cli/parse_options.h"
 #include "cli/runtime_opts.h"
@@ -32,15 +33,20 @@
 static const struct gb_usage usage = {
 	.synopsis = "greenbench advise --model M [--runtimes R,...] [--ep cpu|cuda] [--max-p99-ms X]\n"
 		    "                         [--min-agreement 0.99] [--budget 20m] [--db results.db]\n"
-		    "                         [--baseline \"RUNTIME/EP [KEY=VALUE ...] [batch=N]\"] [--resume] [--json]",
+		    "                         [--baseline \"RUNTIME/EP [KEY=VALUE ...] [batch=N]\"] [--resume] [--json]\n"
+		    "                         [--data PATH [--limit N] [--max-accuracy-drop 0.01] ...]",
 	.description =
 	"Find the configuration of one model with the least energy per item that\n"
 	"meets the constraints. Candidates come from the axes the runtimes declare\n"
 	"(threads, graph optimization, precision, layout, IO binding, CUDA graphs,\n"
-	"compile modes, ...). Each is checked against its runtime's fp32 reference on\n"
-	"the same inputs (a candidate below --min-agreement is rejected), screened\n"
-	"over batch sizes in this process, and the best get measured runs with\n"
-	"repetitions until the winner is separated by its 95% CI or the budget ends.\n"
+	"compile modes, ...), screened first where their declared priors expect the\n"
+	"most, one axis at a time on the best configuration found so far. Each is\n"
+	"checked against its runtime's fp32 reference on the same inputs (below\n"
+	"--min-agreement, or with --data more than --max-accuracy-drop below its\n"
+	"accuracy, it is rejected), screened over batch sizes in this process (on\n"
+	"a reused session where only run-time options differ), and the best get\n"
+	"measured runs with repetitions until the winner is separated by its 95% CI\n"
+	"or the budget ends.\n"
 	"Everything is stored in the results database; --resume goes on after Ctrl-C.",
 	.epilogue = "See docs/advise.md for the search and its outputs.\n",
 };
@@ -73,6 +79,7 @@ struct advise_cli {
 	struct gb_cli_dims dims;
 	struct name_list runtimes, axes;
 	struct gb_meter_config mcfg;
+	struct gb_cli_data data;
 	int json, quiet;
 	unsigned nscreened, ncands;
 };
@@ -118,29 +125,43 @@ static int parse(int argc, char **argv, struct advise_cli *c)
 		GB_OPT_DURATION(0, "run-timeout", &o->run_timeout_ns, "DUR", "one measured run, at most (default 10m)",
 				1000000000),
 		GB_OPT_UINT(0, "seed", &o->seed, "N", "seed of the inputs and the run order (default 42)", 0),
+		GB_OPT_UINT(0, "vocab", &o->vocab, "N", "generated token ids in [0, N) (default 30522)", 1),
+		GB_OPT_UINT(0, "agree-batch", &o->agree_batch, "N", "items per batch of the agreement check (default 8)", 1),
+		GB_OPT_UINT(0, "agree-batches", &o->agree_batches, "N",
+			    "generated batches of the agreement check (default 2)", 1),
+		GB_OPT_DOUBLE(0, "max-accuracy-drop", &o->max_accuracy_drop, "X",
+			      "with --data: top-1 accuracy below the reference's, at most (default 0.01)"),
 		GB_OPT_BOOL(0, "screen-only", &o->screen_only, "no measured runs: rank by the screening"),
 		GB_CLI_CPU_TDP_OPTION(&c->mcfg),
 		GB_OPT_BOOL(0, "json", &c->json, "print the answer as one JSON object"),
 		GB_OPT_BOOL('q', "quiet", &c->quiet, "no progress output"),
+		GB_CLI_DATA_OPTIONS(&c->data),
 		GB_OPT_END(),
 	};
 	int ret;
 
 	gb_advise_opts_init(o);
 	gb_meter_config_init(&c->mcfg);
+	gb_cli_data_init(&c->data);
 	ret = gb_parse_options(argc, argv, opts, &usage, GB_PARSE_NO_ARGS);
 	if (ret < 0)
+		return ret;
+	if ((ret = gb_cli_data_check(&c->data, &usage, opts)) < 0)
 		return ret;
 	if (!o->model)
 		return gb_usage_error(&usage, opts, "no model given: use --model M");
 	if (o->min_agreement < 0 || o->min_agreement > 1)
 		return gb_usage_error(&usage, opts, "invalid --min-agreement %g: expected 0 to 1", o->min_agreement);
+	if (o->max_accuracy_drop < 0 || o->max_accuracy_drop > 1)
+		return gb_usage_error(&usage, opts, "invalid --max-accuracy-drop %g: expected 0 to 1", o->max_accuracy_drop);
 	if (o->max_p99_ms < 0)
 		return gb_usage_error(&usage, opts, "invalid --max-p99-ms %g: expected a positive number", o->max_p99_ms);
 	o->dims = c->dims.dim;
 	o->ndims = c->dims.n;
 	o->runtimes = c->runtimes.given ? c->runtimes.v : NULL;
 	o->axes = c->axes.given ? c->axes.v : NULL;
+	o->data = c->data.path;
+	o->data_opts = &c->data.o;
 	gb_cli_meter_config_env(&c->mcfg);
 	o->meter = &c->mcfg;
 	o->stop = &stop_flag;
@@ -149,17 +170,17 @@ static int parse(int argc, char **argv, struct advise_cli *c)
 
 /* ---- progress ----------------------------------------------------------- */
 
-static void on_candidates(void *ctx, const struct gb_advise_candidate *cs, size_t n, int resumed)
+static void on_candidates(void *ctx, const struct gb_advise_candidate *cs, size_t n, size_t planned, int resumed)
 {
 	struct advise_cli *c = ctx;
 
-	c->ncands = (unsigned)n;
+	c->ncands = (unsigned)planned;
 	if (c->o.resume && !resumed)
 		warning("no unfinished advice with these options in '%s': starting a new one", c->o.db);
 	if (c->quiet)
 		return;
-	fprintf(stderr, "advise: %s on %s, %zu candidates from the runtimes' axes%s\n", c->o.model, c->o.ep, n,
-		resumed ? " (resumed)" : "");
+	fprintf(stderr, "advise: %s on %s, up to %zu candidates from the runtimes' axes (%zu known now)%s\n",
+		c->o.model, c->o.ep, planned, n, resumed ? " (resumed)" : "");
 	(void)cs;
 }
 
@@ -178,6 +199,10 @@ static void on_screened(void *ctx, const struct gb_advise_candidate *cd, int fro
 			fprintf(stderr, "%.4g mJ/item at batch %u (%s)", cd->energy_per_item_mj, cd->batch, cd->methods);
 		if (cd->agreement_valid)
 			fprintf(stderr, ", agreement %.2f%%", 100 * cd->agreement);
+		if (!isnan(cd->accuracy))
+			fprintf(stderr, ", accuracy %.2f%%", 100 * cd->accuracy);
+		if (!from_store)
+			fprintf(stderr, ", %s %.1f s", cd->reused ? "session reused" : "loaded in", cd->load_s);
 		fputc('\n', stderr);
 	} else {
 		fprintf(stderr, "%s: %s\n", cd->status == GB_ADVISE_REJECTED ? "rejected" : cd->status == GB_ADVISE_SLOW ? "too slow" : "failed",
@@ -222,8 +247,19 @@ static const char *status_word(enum gb_advise_status s)
 
 static void print_answer(const struct gb_advise_answer *a)
 {
-	printf("\n %-5s %-44s %6s  %-30s %10s %9s %8s  %s\n", "rank", "configuration", "batch",
-	       "mJ/item [95% CI]", "items/s", "p99 ms", "agree", "front");
+	int gpu = 0, acc = 0;
+
+	for (size_t i = 0; i < a->ncands; i++) {
+		gpu |= a->cands[i].status == GB_ADVISE_OK && !isnan(a->cands[i].gpu_energy_per_item_mj);
+		acc |= !isnan(a->cands[i].accuracy);
+	}
+	printf("\n %-5s %-44s %6s  %-30s %10s %9s %8s", "rank", "configuration", "batch", "mJ/item [95% CI]",
+	       "items/s", "p99 ms", "agree");
+	if (acc)
+		printf(" %8s", "top-1");
+	if (gpu)
+		printf(" %9s", "GPU mJ");
+	printf("  %s\n", "front");
 	for (size_t i = 0; i < a->ncands; i++) {
 		const struct gb_advise_candidate *c = &a->cands[i];
 		char e[64], lab[300];
@@ -239,10 +275,14 @@ static void print_answer(const struct gb_advise_answer *a)
 		else
 			snprintf(e, sizeof e, "<not supported>");
 		snprintf(lab, sizeof lab, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
-		printf(" %-5zu %-44s %6u  %-30s %10.0f %9.3g %7.2f%%  %s\n", i + 1, lab, c->batch, e,
+		printf(" %-5zu %-44s %6u  %-30s %10.0f %9.3g %7.2f%%", i + 1, lab, c->batch, e,
 		       c->epi.valid ? c->run_throughput_per_s : c->throughput_per_s,
-		       c->epi.valid ? c->run_p99_ms : c->p99_ms, c->agreement_valid ? 100 * c->agreement : NAN,
-		       c->pareto ? "*" : "");
+		       c->epi.valid ? c->run_p99_ms : c->p99_ms, c->agreement_valid ? 100 * c->agreement : NAN);
+		if (acc)
+			printf(" %7.2f%%", 100 * c->accuracy);
+		if (gpu)	/* the screening's: comparable with GPU-only figures */
+			printf(" %9.4g", c->gpu_energy_per_item_mj);
+		printf("  %s\n", c->pareto ? "*" : "");
 	}
 	for (size_t i = 0; i < a->ncands; i++) {
 		const struct gb_advise_candidate *c = &a->cands[i];
@@ -273,9 +313,17 @@ static void print_answer(const struct gb_advise_answer *a)
 	printf("time: %.1f s, %.0f%% in measured phases, %.0f%% loading models in screening (advice %lld in the database)\n",
 	       a->wall_s, a->wall_s > 0 ? 100 * a->measured_s / a->wall_s : 0,
 	       a->wall_s > 0 ? 100 * a->load_s / a->wall_s : 0, (long long)a->advise_id);
+	printf("  screening %.1f s (%.1f s in its measured windows, %.1f s loading, %zu candidates on a reused session),"
+	       " measured runs %.1f s (%.1f s in their measured phases); overhead %.1f s\n",
+	       a->screen_s, a->screen_measured_s, a->load_s, a->reused, a->runs_s, a->runs_measured_s,
+	       a->wall_s - a->measured_s);
 	if (!isnan(a->screen_energy_j))
-		printf("energy: screening %.1f J (%s, loads and agreement checks included), measured runs %.1f J\n",
-		       a->screen_energy_j, a->screen_energy_methods, a->runs_energy_j);
+		printf("energy: screening %.1f J (%s), of it %.1f J in its measured windows and %.1f J overhead (loads,"
+		       " agreement checks, warm-ups); measured runs %.1f J in their measured phases\n",
+		       a->screen_energy_j, a->screen_energy_methods,
+		       isnan(a->screen_window_energy_j) ? 0 : a->screen_window_energy_j,
+		       a->screen_energy_j - (isnan(a->screen_window_energy_j) ? 0 : a->screen_window_energy_j),
+		       a->runs_energy_j);
 }
 
 int cmd_advise(int argc, char **argv)

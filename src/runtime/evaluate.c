@@ -218,6 +218,12 @@ int gb_eval_compare_batch(struct gb_eval_side *s, const struct gb_tensor *t, siz
 	return 0;
 }
 
+int gb_eval_side_scores(struct gb_eval_side *s, const struct gb_tensor *in, size_t nin, size_t rows,
+			const float **scores, size_t *ncls)
+{
+	return scores_of(s->rt, s->session, in, nin, rows, &s->conv, &s->conv_cap, scores, ncls);
+}
+
 void gb_eval_side_release(struct gb_eval_side *s)
 {
 	free(s->conv);

@@ -100,6 +100,15 @@ static const struct migration {
 	{ 4, "CREATE TABLE IF NOT EXISTS attempt(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL,"
 	     " seq INTEGER NOT NULL, config_idx INTEGER NOT NULL, rep INTEGER NOT NULL, reason TEXT,"
 	     " stderr_tail TEXT, finished_at TEXT, wall_s REAL, record_json TEXT, retried_at TEXT);" },
+	/* 5 -> 6: what the advisor's cheaper screening knows of a candidate:
+	 * its accuracy on --data, the GPUs' energy per item, what loading it
+	 * afresh and its first batch cost (the rounds' estimates), and whether
+	 * it ran on a session reused from another candidate. */
+	{ 5, "ALTER TABLE advice_screen ADD COLUMN accuracy REAL;"
+	     "ALTER TABLE advice_screen ADD COLUMN gpu_energy_per_item_mj REAL;"
+	     "ALTER TABLE advice_screen ADD COLUMN fresh_load_s REAL;"
+	     "ALTER TABLE advice_screen ADD COLUMN setup_s REAL;"
+	     "ALTER TABLE advice_screen ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;" },
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
@@ -1044,7 +1053,7 @@ static const char net_energy_sql[] =
 static void run_fill(sqlite3_stmt *s, void *item)
 {
 	struct gb_store_run *r = item;
-	int col = 14;
+	int col = 15;
 
 	r->id = sqlite3_column_int64(s, 0);
 	r->seq = sqlite3_column_int64(s, 1);
@@ -1060,6 +1069,7 @@ static void run_fill(sqlite3_stmt *s, void *item)
 	col_text(s, 11, r->zoo, sizeof r->zoo);
 	col_text(s, 12, r->converted_from, sizeof r->converted_from);
 	r->net_energy_j = col_num(s, 13);
+	r->wall_s = col_num(s, 14);
 	for (size_t i = 0; i < NCOLS; i++, col++) {
 		char *v = (char *)&r->m + COL[i].off;
 
@@ -1079,7 +1089,7 @@ int gb_store_runs_load(struct gb_store *st, int64_t campaign, struct gb_store_ru
 	int ret;
 
 	off = (size_t)snprintf(sql, sizeof sql, "SELECT r.id, r.seq, r.config_idx, r.rep, r.status = 'ok',"
-			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason, c.zoo, c.converted_from, %s",
+			       " c.model, c.runtime, c.ep, c.label, c.batch, r.reason, c.zoo, c.converted_from, %s, r.wall_s",
 			       net_energy_sql);
 	for (size_t i = 0; i < NCOLS; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, ", r.%s", COL[i].name);
@@ -1257,7 +1267,10 @@ int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prep(st, "INSERT OR REPLACE INTO advice_screen VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
+	if ((ret = prep(st, "INSERT OR REPLACE INTO advice_screen(advice_id, idx, label, status, reason, batch,"
+			    " energy_per_item_mj, energy_methods, throughput_per_s, p99_ms, agreement, max_abs_diff,"
+			    " load_s, measured_s, wall_s, accuracy, gpu_energy_per_item_mj, fresh_load_s, setup_s, reused)"
+			    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, advice);
 	sqlite3_bind_int64(s, 2, (int64_t)r->idx);
@@ -1274,6 +1287,11 @@ int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_
 	bind_num(s, 13, r->load_s);
 	bind_num(s, 14, r->measured_s);
 	bind_num(s, 15, r->wall_s);
+	bind_num(s, 16, r->accuracy);
+	bind_num(s, 17, r->gpu_energy_per_item_mj);
+	bind_num(s, 18, r->fresh_load_s);
+	bind_num(s, 19, r->setup_s);
+	sqlite3_bind_int(s, 20, r->reused);
 	return step_done(st, s, "store a screening");
 }
 
@@ -1307,6 +1325,11 @@ static void screen_fill(sqlite3_stmt *s, void *item)
 	r->load_s = col_num(s, 11);
 	r->measured_s = col_num(s, 12);
 	r->wall_s = col_num(s, 13);
+	r->accuracy = col_num(s, 14);
+	r->gpu_energy_per_item_mj = col_num(s, 15);
+	r->fresh_load_s = col_num(s, 16);
+	r->setup_s = col_num(s, 17);
+	r->reused = sqlite3_column_int(s, 18);
 }
 
 int gb_store_screen_load(struct gb_store *st, int64_t advice, struct gb_store_screen **out, size_t *n)
@@ -1317,7 +1340,8 @@ int gb_store_screen_load(struct gb_store *st, int64_t advice, struct gb_store_sc
 	*out = NULL;
 	*n = 0;
 	if ((ret = prep(st, "SELECT idx, label, status, reason, batch, energy_per_item_mj, energy_methods,"
-			    " throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s"
+			    " throughput_per_s, p99_ms, agreement, max_abs_diff, load_s, measured_s, wall_s,"
+			    " accuracy, gpu_energy_per_item_mj, fresh_load_s, setup_s, reused"
 			    " FROM advice_screen WHERE advice_id = ? ORDER BY idx", &s)))
 		return ret;
 	sqlite3_bind_int64(s, 1, advice);
