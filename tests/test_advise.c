@@ -6,6 +6,7 @@
  * the recommendation reproduced from its printed command.
  */
 #include "lib/gbtest.h"
+#include "advise/advise_impl.h"	/* gb_advise_better_screen(), the search's rule */
 #include "greenbench/advise.h"
 #include "greenbench/error.h"
 #include "greenbench/store.h"
@@ -531,6 +532,280 @@ static void test_zoo_model(void **st)
 	fx_release(&f, &a);
 }
 
+/* ---- the order of the search ------------------------------------------------ */
+
+/* Labels screened by this process, in order (the baseline included). */
+struct order {
+	char label[32][256];
+	int baseline[32];
+	size_t n;
+};
+
+static void ev_order(void *ctx, const struct gb_advise_candidate *c, int from_store)
+{
+	struct order *o = ctx;
+
+	if (!from_store && o->n < 32) {
+		o->baseline[o->n] = c->is_baseline;
+		snprintf(o->label[o->n++], sizeof o->label[0], "%s", c->label);
+	}
+}
+
+static const struct gb_advise_candidate *by_idx(const struct gb_advise_answer *a, size_t idx)
+{
+	for (size_t i = 0; i < a->ncands; i++)
+		if (a->cands[i].idx == idx)
+			return &a->cands[i];
+	return NULL;
+}
+
+#define VALUES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+/* In table order: one expected to cost, one without a prior, one expected
+ * to help; the search must take them the other way round. */
+static const struct gb_runtime_axis prior_axes[] = {
+	{ "opt_level", "99", VALUES("1"), 0, NULL, GB_AXIS_NUMERIC, GB_AXIS_SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0,
+	  -0.5, 0 },
+	{ "session.intra_op.allow_spinning", "1", VALUES("0"), 0, NULL, GB_AXIS_SPEED, GB_AXIS_SESSION,
+	  GB_AXIS_VIA_OPTION, NULL, 0, 0, 0 },
+	{ "threads", "all", VALUES("1", "2"), 0, NULL, GB_AXIS_SPEED, GB_AXIS_SESSION, GB_AXIS_VIA_THREADS, NULL, 0,
+	  0.3, 0 },
+	{ .name = NULL },
+};
+
+/* One axis at a time: the reference, the baseline, then the axes by their
+ * priors, each tried on the best configuration found before it. */
+static void test_order_by_prior(void **st)
+{
+	struct gb_runtime_ops prio = gb_runtime_ort;
+	const struct gb_runtime_ops *rows[] = { &prio };
+	struct gb_advise_callbacks cb = { .screened = ev_order };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct order ord;
+	struct fx f;
+	const struct gb_advise_candidate *ref, *t1, *t2, *inc, *spin, *lvl, *best;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	prio.name = "ort-prio";
+	prio.axes = prior_axes;
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
+	o.runtimes = NULL;
+	o.rows = rows;
+	o.nrows = 1;
+	o.max_candidates = 1;	/* too many to combine: one axis at a time */
+	o.screen_only = 1;
+	memset(&ord, 0, sizeof ord);
+	assert_int_equal(gb_advise_run(&o, &cb, &ord, &a), 0);
+	assert_int_equal(ord.n, 6);
+	assert_string_equal(ord.label[0], "ort-prio/cpu");
+	assert_true(ord.baseline[1]);
+	assert_non_null(strstr(ord.label[2], "threads="));
+	assert_non_null(strstr(ord.label[3], "threads="));
+	assert_non_null(strstr(ord.label[4], "allow_spinning=0"));
+	assert_non_null(strstr(ord.label[5], "opt_level=1"));
+
+	/* each step built on the best so far */
+	ref = find(&a, "ort-prio/cpu");
+	t1 = find(&a, "ort-prio/cpu threads=1");
+	t2 = find(&a, "ort-prio/cpu threads=2");
+	assert_non_null(ref);
+	assert_non_null(t1);
+	assert_non_null(t2);
+	inc = ref;
+	if (t1->status == GB_ADVISE_OK && gb_advise_better_screen(t1, inc))
+		inc = t1;
+	if (t2->status == GB_ADVISE_OK && gb_advise_better_screen(t2, inc))
+		inc = t2;
+	spin = find(&a, ord.label[4]);
+	lvl = find(&a, ord.label[5]);
+	assert_non_null(spin);
+	assert_non_null(lvl);
+	assert_int_equal(spin->parent, inc->idx);
+	assert_int_equal(spin->nset, inc->nset + 1);
+	best = spin->status == GB_ADVISE_OK && gb_advise_better_screen(spin, inc) ? spin : inc;
+	assert_int_equal(lvl->parent, best->idx);
+	assert_ptr_equal(by_idx(&a, lvl->parent), best);
+	/* session axes need sessions of their own; the baseline (the
+	 * reference's settings at batch 1) took the reference's */
+	assert_int_equal(t1->reused, 0);
+	assert_true(a.cands[a.baseline].reused);
+	assert_true(a.reused >= 1);
+	fx_release(&f, &a);
+}
+
+/* ---- cheap screening: a worker reconfigured, not restarted ------------------- */
+
+/* torch on the CPU: channels_last is a run-time axis, so its candidate
+ * runs on the reference's worker, reconfigured (tests/test_torch_worker.c
+ * shows a reconfigured model answers as a fresh one). */
+static void test_session_reused(void **st)
+{
+	static const char *const torch_only[] = { "torch", NULL };
+	static const char *const axes[] = { "channels_last", NULL };
+	const char *src = getenv("GB_SRCDIR"), *py = getenv("GB_PYTHON");
+	char dir[4096], zoo[4200];
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	const struct gb_advise_candidate *ref, *cl;
+	struct fx f;
+	char *js;
+	cJSON *j;
+
+	(void)st;
+	snprintf(dir, sizeof dir, "%s/workers", src && *src ? src : ".");
+	setenv("GREENBENCH_WORKERS_DIR", dir, 1);
+	if (py && *py)
+		setenv("GREENBENCH_PYTHON", py, 1);
+	if (!gbt_have_runtime("torch") || !gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, NULL);
+	snprintf(zoo, sizeof zoo, "%s/zoo", f.dir);
+	quick(&o, "mobilenetv2", f.db);
+	o.runtimes = torch_only;
+	o.axes = axes;
+	o.run_cmd = f.gb;
+	o.zoo_dir = zoo;
+	o.max_batch = 2;
+	o.agree_batch = 2;
+	o.agree_batches = 1;
+	o.min_agreement = 0;	/* random weights: tiny logits, whose argmax a layout may flip */
+	o.screen_only = 1;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	ref = find(&a, "torch/cpu");
+	cl = find(&a, "torch/cpu channels_last=1");
+	assert_non_null(ref);
+	assert_non_null(cl);
+	assert_int_equal(ref->status, GB_ADVISE_OK);
+	assert_int_equal(cl->status, GB_ADVISE_OK);
+	assert_false(ref->reused);
+	assert_true(cl->reused);
+	/* a worker's start and model build against one configure request */
+	assert_true(cl->fresh_load_s == ref->load_s);
+	if (!(cl->load_s < ref->load_s / 5))
+		fail_msg("reconfigured in %.3f s, loaded in %.3f s", cl->load_s, ref->load_s);
+	/* its outputs were compared, not taken from the reference */
+	assert_true(cl->agreement_valid && cl->max_abs_diff >= 0);
+	js = gb_advise_answer_json(&a);
+	j = cJSON_Parse(js);
+	assert_non_null(j);
+	assert_true(gbt_json_num(j, "reused_sessions") >= 2);	/* the baseline and channels_last */
+	assert_true(gbt_json_num(j, "overhead_s") > 0);
+	cJSON_Delete(j);
+	free(js);
+	unsetenv("GREENBENCH_PYTHON");
+	unsetenv("GREENBENCH_WORKERS_DIR");
+	fx_release(&f, &a);
+}
+
+/* ---- --data: the verdict on accuracy ------------------------------------------ */
+
+/* A text classifier and its "fp16 variant" whose votes are swapped
+ * (tests/helpers/eval_models.py): with agreement not asked for, accuracy
+ * on the labelled data rejects the variant; the reference's accuracy is
+ * the count eval_models.py made from the raw text. */
+static void test_data_accuracy(void **st)
+{
+	static const char *const axes[] = { "dtype", "opt_level", NULL };
+	const char *src = getenv("GB_SRCDIR"), *py = getenv("GB_PYTHON");
+	char cmd[8192], m[4200], data[4200], vocab[4200], *out = NULL, *exp;
+	struct gb_dataset_options d;
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	long n = 0, correct = 0;
+	size_t rejected = 0, ok = 0;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, NULL);
+	snprintf(cmd, sizeof cmd, "'%s' '%s/tests/helpers/eval_models.py' '%s' 2>&1", py ? py : "python3",
+		 src ? src : ".", f.dir);
+	if (gbt_run(cmd, &out) != 0)
+		fail_msg("eval_models.py: %s", out);
+	free(out);
+	snprintf(m, sizeof m, "%s/expected_text.txt", f.dir);
+	exp = gbt_read_file(m, NULL);
+	assert_int_equal(sscanf(exp, "%ld %ld", &n, &correct), 2);
+	free(exp);
+	snprintf(m, sizeof m, "%s/sentiment.onnx", f.dir);
+	snprintf(data, sizeof data, "%s/reviews.tsv", f.dir);
+	snprintf(vocab, sizeof vocab, "%s/vocab.txt", f.dir);
+	quick(&o, m, f.db);
+	gb_dataset_options_init(&d);
+	d.vocab = vocab;
+	d.seq = 12;
+	o.data = data;
+	o.data_opts = &d;
+	o.vocab = 18;		/* the generated ids of the measured batches */
+	o.axes = axes;
+	o.min_agreement = 0;
+	o.screen_only = 1;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	assert_true(fabs(a.ref_accuracy - (double)correct / (double)n) < 1e-9);
+	for (size_t i = 0; i < a.ncands; i++) {
+		const struct gb_advise_candidate *c = &a.cands[i];
+
+		if (strstr(c->label, "dtype=fp16")) {
+			assert_int_equal(c->status, GB_ADVISE_REJECTED);
+			assert_non_null(strstr(c->reason, "top-1 accuracy"));
+			assert_true(c->accuracy < a.ref_accuracy);
+			rejected++;
+		} else if (!c->is_baseline) {
+			assert_int_equal(c->status, GB_ADVISE_OK);
+			assert_true(c->accuracy == a.ref_accuracy);
+			ok++;
+		}
+	}
+	assert_true(rejected >= 1 && ok >= 2);
+	/* the data's tokens per item became the seq the runs take */
+	assert_non_null(strstr(a.command, "--dim seq=12"));
+	assert_non_null(strstr(a.command, "--vocab 18"));
+	fx_release(&f, &a);
+}
+
+/* ---- BERT from the zoo, end to end ------------------------------------------- */
+
+/* bert-base with its seq dim (small here: the CPU has 2 cores), through
+ * the CLI; the printed command runs as printed at that seq. */
+static void test_bert_zoo(void **st)
+{
+	struct fx f;
+	char args[8192], cmd[16384], *out = NULL, *rec_text = NULL;
+	cJSON *j, *rec;
+	const char *command;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, NULL);
+	snprintf(args, sizeof args, "advise --model bert-base --dim seq=8 --runtimes ort --axes opt_level --max-batch 2"
+		 " --screen 30ms --screen-only --agree-batch 2 --agree-batches 1 --db '%s' --json -q", f.db);
+	assert_int_equal(gbt_run_gb("", f.gb, args, &out), 0);
+	j = cJSON_Parse(out);
+	if (!j)
+		fail_msg("not JSON: %s", out);
+	command = gbt_json_str(j, "command");
+	assert_non_null(command);
+	assert_non_null(strstr(command, "--dim seq=8"));
+	assert_non_null(strstr(gbt_json_str(j, "plan_entry"), "{zoo: 'bert-base', dims: {seq: 8}}"));
+	snprintf(cmd, sizeof cmd, "'%s' %s --iterations 2 --warmup 1 --min-duration 0 --no-meter --json", f.gb,
+		 command + strlen("greenbench "));
+	assert_int_equal(gbt_run(cmd, &rec_text), 0);
+	rec = cJSON_Parse(rec_text);
+	assert_non_null(rec);
+	assert_int_equal((int)gbt_json_num(rec, "config.batch"), (int)gbt_json_num(j, "winner_batch"));
+	assert_non_null(strstr(gbt_json_str(rec, "environment.runtime.free_dims"), "seq=8"));
+	cJSON_Delete(rec);
+	cJSON_Delete(j);
+	free(rec_text);
+	free(out);
+	fx_release(&f, NULL);
+}
+
 /* The CLI under Ctrl-C: SIGINT once its progress shows a candidate
  * stored, exit 130; --resume then takes the stored ones as they are. */
 static void test_cli_sigint(void **st)
@@ -652,6 +927,10 @@ int main(void)
 		cmocka_unit_test(test_crash_left_out),
 		cmocka_unit_test(test_search_and_reproduce),
 		cmocka_unit_test(test_zoo_model),
+		cmocka_unit_test(test_order_by_prior),
+		cmocka_unit_test(test_session_reused),
+		cmocka_unit_test(test_data_accuracy),
+		cmocka_unit_test(test_bert_zoo),
 		cmocka_unit_test(test_cli_sigint),
 		cmocka_unit_test(test_cli),
 	};

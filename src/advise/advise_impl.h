@@ -156,6 +156,8 @@ int gb_advise_session_options(const struct gb_advise_screen_env *env, const stru
 int gb_advise_session_open(const struct gb_advise_screen_env *env, const struct gb_advise_candidate *c,
 			   struct gb_advise_session *s, double *load_s);
 void gb_advise_session_close(struct gb_advise_session *s);
+/* src's open session into dst (src left closed). */
+void gb_advise_session_move(struct gb_advise_session *dst, struct gb_advise_session *src);
 /* Screen c on the open session s (search.c opened or reconfigured it):
  * its verdict against ref (NULL when c is a reference or its verdict is
  * known: c->agreement_valid), then batch sizes from start_batch (0: the

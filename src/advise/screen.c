@@ -45,12 +45,16 @@ int gb_advise_session_options(const struct gb_advise_screen_env *env, const stru
 						 GB_ADVISE_MAX_SET, &s->nkv)))
 			return ret;
 	/* A worker's request (a compile, say) may not outlast the budget by
-	 * more than a little: the budget bounds the whole advice. */
+	 * more than a little, nor take more than a quarter of it (at least
+	 * 30 s): one slow candidate (torch.compile's max-autotune tunes for
+	 * minutes) must not eat the time of all the others. */
 	if (c->rt->worker_script && env->budget_end_ns) {
 		uint64_t now = gb_now_ns(), left = env->budget_end_ns > now ? env->budget_end_ns - now : 0;
+		uint64_t cap = env->o->budget_ns / 4 > 30 * GB_NS_PER_S ? env->o->budget_ns / 4 : 30 * GB_NS_PER_S;
 
+		left += 30 * GB_NS_PER_S;
 		snprintf(s->timeout, sizeof s->timeout, "%llus",
-			 (unsigned long long)(left / GB_NS_PER_S + 30));
+			 (unsigned long long)((left < cap ? left : cap) / GB_NS_PER_S));
 		s->kv[s->nkv].key = "timeout";
 		s->kv[s->nkv].value = s->timeout;
 		s->nkv++;
@@ -88,6 +92,18 @@ int gb_advise_session_open(const struct gb_advise_screen_env *env, const struct 
 fail:
 	gb_advise_session_close(s);
 	return ret;
+}
+
+void gb_advise_session_move(struct gb_advise_session *dst, struct gb_advise_session *src)
+{
+	*dst = *src;
+	/* the options point into the struct itself */
+	if (dst->ro.ep_options == src->kv)
+		dst->ro.ep_options = dst->kv;
+	for (size_t i = 0; i < dst->nkv; i++)
+		if (dst->kv[i].value == src->timeout)
+			dst->kv[i].value = dst->timeout;
+	memset(src, 0, sizeof *src);
 }
 
 void gb_advise_session_close(struct gb_advise_session *s)

@@ -139,10 +139,16 @@ static int acquire(const struct gb_advise_screen_env *env, struct gb_advise_rt *
 		}
 		/* refused: a session of its own, as without reconfigure */
 	}
-	gb_advise_session_close(&rs->warm);
-	ret = gb_advise_session_open(env, c, &rs->warm, &load_s);
-	if (ret)
+	/* The kept session goes only once the new one opened: a candidate
+	 * that cannot load leaves it for the next. */
+	t0 = gb_now_ns();
+	ret = gb_advise_session_open(env, c, &opts, &load_s);
+	if (ret) {
+		c->wall_s += (double)(gb_now_ns() - t0) / 1e9;
 		return ret;
+	}
+	gb_advise_session_close(&rs->warm);
+	gb_advise_session_move(&rs->warm, &opts);
 	c->load_s += load_s;
 	c->wall_s += load_s;
 	c->fresh_load_s = rs->warm_open_s = load_s;

@@ -10,6 +10,9 @@ Writes:
                                   of E[id]: good/great/fun vote (0,1),
                                   bad/awful/boring vote (1,0), other words 0;
                                   a tie is argmax's first: negative
+  DIR/sentiment.fp16.onnx         the "fp16 variant" the advisor finds beside it
+                                  (test_advise.c): the votes swapped and the
+                                  logits cast to float16, so its accuracy drops
   DIR/expected_text.txt           "n correct" by the same rule, computed here
                                   from the raw text (so "not good", labelled
                                   negative, is a miss on purpose)
@@ -42,13 +45,13 @@ def save(model, path):
     onnx.save(model, path)
 
 
-def sentiment(path):
+def sentiment(path, swapped=False):
     e = np.zeros((len(VOCAB), 2), dtype=np.float32)
     for i, w in enumerate(VOCAB):
         if w in POS:
-            e[i] = (0, 1)
+            e[i] = (1, 0) if swapped else (0, 1)
         elif w in NEG:
-            e[i] = (1, 0)
+            e[i] = (0, 1) if swapped else (1, 0)
     ins = [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "seq"])
            for n in ("input_ids", "attention_mask")]
     g = helper.make_graph([
@@ -56,9 +59,11 @@ def sentiment(path):
         helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT),
         helper.make_node("Unsqueeze", ["m", "axis"], ["m3"]),
         helper.make_node("Mul", ["emb", "m3"], ["masked"]),
-        helper.make_node("ReduceSum", ["masked", "one"], ["logits"], keepdims=0)],
+        helper.make_node("ReduceSum", ["masked", "one"], ["sum" if swapped else "logits"], keepdims=0)]
+        + ([helper.make_node("Cast", ["sum"], ["logits"], to=TensorProto.FLOAT16)] if swapped else []),
         "sentiment", ins,
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT16 if swapped else TensorProto.FLOAT,
+                                       ["batch", 2])],
         [numpy_helper.from_array(e, "E"), numpy_helper.from_array(np.array([2], np.int64), "axis"),
          numpy_helper.from_array(np.array([1], np.int64), "one")])
     save(helper.make_model(g, opset_imports=OPSET), path)
@@ -89,6 +94,7 @@ def main():
     with open(os.path.join(out, "expected_text.txt"), "w") as f:
         f.write("%d %d\n" % (len(REVIEWS), correct))
     sentiment(os.path.join(out, "sentiment.onnx"))
+    sentiment(os.path.join(out, "sentiment.fp16.onnx"), swapped=True)
     rng = np.random.default_rng(3)
     w = rng.standard_normal((16, 3)).astype(np.float32)
     mlp3(os.path.join(out, "mlp3.onnx"), w)
