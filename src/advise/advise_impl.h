@@ -44,6 +44,10 @@ struct gb_advise_rt {
 	/* one axis at a time: the axes by prior, the next one, the best so far */
 	const struct gb_runtime_axis *axes[32];
 	size_t nax, next_axis, incumbent;
+	/* values left of an axis whose first values already gave half its
+	 * prior: tried later on the incumbent of then, without a prior */
+	struct gb_advise_setting deferred[64];
+	size_t ndeferred, next_deferred;
 	struct gb_advise_refout refout;
 	/* the last session opened or reconfigured, kept for the next candidate */
 	struct gb_advise_session warm;

@@ -12,9 +12,13 @@
  * strong base, so fp16 is screened with channels_last and torch.compile on
  * top of it, not each from fp32), every value of the axis, the best kept
  * when it beats the incumbent; its expectation is the incumbent's figure
- * times 1 - gain. Steps whose prior is positive go before those without
- * one, which go before those expected to cost (use_tf32=0), whatever the
- * expected figures: a measured improvement anywhere is worth more than a
+ * times 1 - gain. Once a value has given at least half the axis's prior,
+ * its other values are alternatives expected to add nothing: they wait,
+ * and are tried later on the incumbent of then (torch.compile's
+ * max-autotune, which tunes for minutes, after every step expected to
+ * help). Steps whose prior is positive go before those without one, which
+ * go before those expected to cost (use_tf32=0), whatever the expected
+ * figures: a measured improvement anywhere is worth more than a
  * refinement nobody expects.
  *
  * Sessions: each runtime keeps its last session open; the next candidate
@@ -256,6 +260,7 @@ struct step {
 	int cls;
 	double expected;
 	size_t cand;		/* full: the candidate; else SIZE_MAX (the next axis) */
+	int deferred;		/* a value that waited, not the next axis */
 };
 
 static int before(const struct step *x, const struct step *y)
@@ -273,7 +278,7 @@ static int next_step(struct gb_advise_state *a, struct step *best)
 	for (size_t r = 0; r < a->nrts; r++) {
 		struct gb_advise_rt *rs = &a->rts[r];
 		double base = figure(&a->c[rs->full ? rs->ref : rs->incumbent]);
-		struct step s = { rs, 0, 0, SIZE_MAX };
+		struct step s = { rs, 0, 0, SIZE_MAX, 0 };
 
 		if (isnan(base))
 			continue;	/* its reference failed: nothing to start from */
@@ -282,7 +287,7 @@ static int next_step(struct gb_advise_state *a, struct step *best)
 
 			for (size_t i = 0; i < a->nc; i++) {
 				const struct gb_advise_candidate *c = &a->c[i];
-				struct step t = { rs, 0, 0, i };
+				struct step t = { rs, 0, 0, i, 0 };
 
 				if (c->rt != rs->rt || c->is_baseline || screened(c))
 					continue;
@@ -294,12 +299,27 @@ static int next_step(struct gb_advise_state *a, struct step *best)
 			if (!found)
 				continue;
 		} else {
-			if (rs->next_axis >= rs->nax)
-				continue;
-			double g = rs->axes[rs->next_axis]->gain;
+			/* the next axis, or a value that waited if that comes first */
+			struct step t = { rs, 0, 0, SIZE_MAX, 0 };
+			int have = 0;
 
-			s.cls = g > 0 ? 0 : g == 0 ? 1 : 2;
-			s.expected = base * (1 - g);
+			if (rs->next_axis < rs->nax) {
+				double g = rs->axes[rs->next_axis]->gain;
+
+				s.cls = g > 0 ? 0 : g == 0 ? 1 : 2;
+				s.expected = base * (1 - g);
+				have = 1;
+			}
+			if (rs->next_deferred < rs->ndeferred) {
+				t.cls = rs->deferred[rs->next_deferred].axis->gain < 0 ? 2 : 1;
+				t.expected = base;
+				t.deferred = 1;
+				if (!have || before(&t, &s))
+					s = t;
+				have = 1;
+			}
+			if (!have)
+				continue;
 		}
 		if (before(&s, best))
 			*best = s;
@@ -326,9 +346,14 @@ static int axis_step(struct gb_advise_state *a, struct gb_advise_rt *rs)
 	size_t nv = gb_runtime_axis_values(ax, ncpu > 0 ? (unsigned)ncpu : 1, vals, store, 16), best = rs->incumbent;
 	int ret = 0;
 
-	for (size_t k = 0; k < nv && !ret; k++) {
+	double want = figure(&base) * (1 - ax->gain / 2);
+	size_t k;
+
+	for (k = 0; k < nv && !ret; k++) {
 		size_t at;
 
+		if (k && best != rs->incumbent && figure(&a->c[best]) <= want)
+			break;	/* half the prior reached: the other values wait */
 		if (gb_advise_derive(&base, ax, vals[k], &d) || !gb_advise_model_for(a, &d))
 			continue;	/* a requirement the row lacks here, a model variant missing */
 		if ((at = find_label(a, d.label, d.model)) == SIZE_MAX) {
@@ -344,8 +369,37 @@ static int axis_step(struct gb_advise_state *a, struct gb_advise_rt *rs)
 	}
 	if (ret)
 		return ret;	/* the step is not done: a resume makes it again */
+	for (; k < nv && rs->ndeferred < sizeof rs->deferred / sizeof rs->deferred[0]; k++) {
+		rs->deferred[rs->ndeferred].axis = ax;
+		snprintf(rs->deferred[rs->ndeferred++].value, sizeof rs->deferred[0].value, "%s", vals[k]);
+	}
 	rs->incumbent = best;
 	rs->next_axis++;
+	return 0;
+}
+
+/* A value that waited, on the incumbent of now. */
+static int deferred_step(struct gb_advise_state *a, struct gb_advise_rt *rs)
+{
+	const struct gb_advise_setting *v = &rs->deferred[rs->next_deferred];
+	struct gb_advise_candidate base = a->c[rs->incumbent], d;
+	size_t at;
+	int ret;
+
+	if (!gb_advise_derive(&base, v->axis, v->value, &d) && gb_advise_model_for(a, &d)) {
+		if ((at = find_label(a, d.label, d.model)) == SIZE_MAX) {
+			d.parent = rs->incumbent;
+			if ((ret = gb_advise_add(a, &d, &at)))
+				return ret;
+		}
+		if (at != rs->incumbent) {
+			if ((ret = screen_idx(a, rs, at, base.batch)))
+				return ret;
+			if (a->c[at].status == GB_ADVISE_OK && gb_advise_better_screen(&a->c[at], &a->c[rs->incumbent]))
+				rs->incumbent = at;
+		}
+	}
+	rs->next_deferred++;
 	return 0;
 }
 
@@ -354,19 +408,25 @@ static int axis_step(struct gb_advise_state *a, struct gb_advise_rt *rs)
  * time gets each axis left on its incumbent. */
 static int list_unreached(struct gb_advise_state *a)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
 	for (size_t r = 0; r < a->nrts; r++) {
 		struct gb_advise_rt *rs = &a->rts[r];
 
 		if (rs->full || isnan(figure(&a->c[rs->incumbent])))
 			continue;
-		for (size_t k = rs->next_axis; k < rs->nax; k++) {
-			const struct gb_runtime_axis *ax = rs->axes[k];
+		for (size_t k = rs->next_axis; k < rs->nax + rs->ndeferred; k++) {
+			const struct gb_runtime_axis *ax = k < rs->nax ? rs->axes[k] : rs->deferred[k - rs->nax].axis;
 			const char *vals[16];
 			char store[16][16];
-			size_t nv = gb_runtime_axis_values(ax, 1, vals, store, 16), at;
+			size_t nv = k < rs->nax ? gb_runtime_axis_values(ax, ncpu > 0 ? (unsigned)ncpu : 1, vals, store, 16) : 1, at;
 			struct gb_advise_candidate d;
 			int ret;
 
+			if (k >= rs->nax && k - rs->nax < rs->next_deferred)
+				continue;	/* tried */
+			if (k >= rs->nax)
+				vals[0] = rs->deferred[k - rs->nax].value;
 			for (size_t v = 0; v < nv; v++) {
 				if (gb_advise_derive(&a->c[rs->incumbent], ax, vals[v], &d) || !gb_advise_model_for(a, &d) ||
 				    find_label(a, d.label, d.model) != SIZE_MAX)
@@ -427,6 +487,8 @@ int gb_advise_search(struct gb_advise_state *a)
 	while (!ret && next_step(a, &s)) {
 		if (s.cand != SIZE_MAX) {
 			ret = screen_idx(a, s.rs, s.cand, a->c[s.rs->ref].batch);
+		} else if (s.deferred) {
+			ret = deferred_step(a, s.rs);
 		} else {
 			ret = axis_step(a, s.rs);
 		}
