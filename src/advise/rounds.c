@@ -39,8 +39,11 @@ static int round_plan_text(struct gb_advise_state *a, struct gb_advise_candidate
 	ns_text(a->o->screen_ns, warm, sizeof warm);
 	ns_text(a->o->measure_ns, dur, sizeof dur);
 	ns_text(a->o->run_timeout_ns, to, sizeof to);
+	/* The measured phase lasts --measure: run's 100 batches at least
+	 * would make a slow model's runs (BERT on a CPU: a second a batch)
+	 * outlast every estimate; 10 keep a p99 meaningful. */
 	P("# greenbench advise %lld, round %u\nname: advise-%lld-round%u\nseed: %llu\nreps: %u\n"
-	  "warmup: %s\nmin_duration: %s\nrun_timeout: %s\nmodels:\n",
+	  "warmup: %s\niterations: 10\nmin_duration: %s\nrun_timeout: %s\nmodels:\n",
 	  (long long)a->ans->advise_id, round, (long long)a->ans->advise_id, round,
 	  (unsigned long long)(a->o->seed + round), reps, warm, dur, to);
 	for (int v = 0; v < 2; v++) {
