@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	if (!gb_wp_decode_reply((enum gb_wp_op)(data[0] % (GB_WP_CONVERT + 1)),
+	if (!gb_wp_decode_reply((enum gb_wp_op)(data[0] % (GB_WP_CONFIGURE + 1)),
 				(const char *)data + 1, size - 1, &r))
 		gb_wp_reply_release(&r);
 	return 0;

@@ -117,6 +117,16 @@ static void test_decode_ok(void **state)
 	assert_string_equal(r.meta[2].value, "128");
 	gb_wp_reply_release(&r);
 
+	/* configure: phase times and the new facts */
+	assert_int_equal(decode(GB_WP_CONFIGURE, "{\"ok\":true,\"t_start_ns\":5,\"t_end_ns\":9,"
+						 "\"metadata\":{\"dtype\":\"bf16\"}}", &r), 0);
+	assert_int_equal(r.t_end_ns, 9);
+	assert_int_equal(r.nmeta, 1);
+	assert_string_equal(r.meta[0].value, "bf16");
+	gb_wp_reply_release(&r);
+	assert_int_not_equal(decode(GB_WP_CONFIGURE, "{\"ok\":true,\"metadata\":{}}", &r), 0);	/* no times */
+	gb_wp_reply_release(&r);
+
 	/* The worker's own failure decodes; the caller sees ok == 0. */
 	assert_int_equal(decode(GB_WP_LOAD, "{\"ok\":false,\"error\":\"unknown model 'x'\"}", &r), 0);
 	assert_false(r.ok);
