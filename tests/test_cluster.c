@@ -5,6 +5,7 @@
  * host through slots, over the scripted fake run and a fake NVML of four
  * GPUs. tests/slurm/cluster.sh runs the same against a real Slurm.
  */
+#include "lib/campaign_fixture.h"
 #include "lib/gbtest.h"
 #include "greenbench/engine.h"
 #include "greenbench/error.h"
@@ -22,35 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *dir, fake[4096], zoo[4096], fake_log[4096];
-
-static int setup(void **st)
-{
-	char *built = gbt_build_path("fake-run");
-
-	(void)st;
-	dir = gbt_mkdtemp();
-	snprintf(fake, sizeof fake, "%s", built);
-	free(built);
-	snprintf(zoo, sizeof zoo, "%s/cache/zoo", dir);
-	snprintf(fake_log, sizeof fake_log, "%s/log", dir);
-	setenv("GB_FAKE_LOG", fake_log, 1);
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
-	return chdir(dir) ? -1 : 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	unsetenv("GB_FAKE_METER");
-	unsetenv("GB_FAKE_SLEEP_MS");
-	unsetenv("GB_FAKE_SLOT_LOG");
-	unsetenv("FAKE_NVML_GPUS");
-	gbt_rm_rf(dir);
-	free(dir);
-	return 0;
-}
 
 /* ---- task lines --------------------------------------------------------- */
 
@@ -276,7 +248,7 @@ static int64_t new_campaign(struct gb_store **store, int64_t *seqs, size_t *n)
 	struct gb_plan *p = NULL;
 	int64_t id;
 
-	gbt_write(dir, "c.yaml", "%s", PLAN_TEXT);
+	gbt_write(gbt_cf.dir, "c.yaml", "%s", PLAN_TEXT);
 	assert_int_equal(gb_plan_parse(PLAN_TEXT, strlen(PLAN_TEXT), "c.yaml", &p), 0);
 	assert_int_equal(gb_store_open("r.db", store), 0);
 	assert_int_equal(gb_store_campaign_create(*store, p, PLAN_TEXT, &id), 0);
@@ -290,7 +262,7 @@ static int64_t new_campaign(struct gb_store **store, int64_t *seqs, size_t *n)
 static void run_task(const char *shared, int submission, unsigned task, struct seen *s)
 {
 	struct gb_shard_task t = { shared, submission, task, "4711", "node-a" };
-	struct gb_engine_opts o = { .run_cmd = fake, .zoo_dir = zoo, .stop = &s->stop };
+	struct gb_engine_opts o = { .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo, .stop = &s->stop };
 	struct gb_engine_summary sum;
 
 	if (gb_shard_task_run(&t, &o, &cbs, s, &sum))
@@ -334,7 +306,7 @@ static void test_tasks_collect_resubmit(void **st)
 	(void)st;
 	id = new_campaign(&store, seqs, &n);
 	assert_int_equal(n, 16);
-	snprintf(shared, sizeof shared, "%s/shared", dir);
+	snprintf(shared, sizeof shared, "%s/shared", gbt_cf.dir);
 	assert_int_equal(gb_shard_prepare(shared, id, "c.yaml", PLAN_TEXT, seqs, n, 3, &k), 0);
 	assert_int_equal(k, 1);
 	/* The directory belongs to its campaign. */
@@ -416,11 +388,11 @@ static void test_tasks_collect_resubmit(void **st)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(per_seq[i], 1);
 	/* Nothing ran twice. */
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
 	/* A task index past the submission's is refused. */
 	{
 		struct gb_shard_task t = { shared, 2, 1, NULL, NULL };
-		struct gb_engine_opts o = { .run_cmd = fake, .zoo_dir = zoo };
+		struct gb_engine_opts o = { .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo };
 		struct gb_engine_summary sum;
 
 		assert_int_equal(gb_shard_task_run(&t, &o, NULL, NULL, &sum), -EINVAL);
@@ -444,16 +416,16 @@ static void test_several_gpus(void **st)
 	char gpus[64][32];
 
 	(void)st;
-	snprintf(slot_log, sizeof slot_log, "%s/slots", dir);
+	snprintf(slot_log, sizeof slot_log, "%s/slots", gbt_cf.dir);
 	setenv("GREENBENCH_NVML_LIB", nvml, 1);
 	setenv("FAKE_NVML_GPUS", "4", 1);
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "150", 1);
 	setenv("GB_FAKE_SLOT_LOG", slot_log, 1);
-	gbt_write(dir, "g.yaml", "reps: 2\ncooldown: 5ms\nidle_baseline: 20ms\nmodels: [resnet50]\n"
+	gbt_write(gbt_cf.dir, "g.yaml", "reps: 2\ncooldown: 5ms\nidle_baseline: 20ms\nmodels: [resnet50]\n"
 		  "runtimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
-	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
-				    .gpus = "0,1,2,3" };
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,1,2,3" };
 	struct gb_meter_config mc;
 
 	gb_meter_config_init(&mc);
@@ -516,7 +488,6 @@ static void test_several_gpus(void **st)
 	free(runs);
 	gb_store_close(store);
 	free(nvml);
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 }
 
 /* Cooldowns until idle, per GPU: GPU 1 stays hot after its idle baseline
@@ -537,12 +508,13 @@ static void test_several_gpus_cooldown_per_gpu(void **st)
 	setenv("FAKE_NVML_ENERGY_PERIOD_MS", "0", 1);
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "150", 1);
-	gbt_write(dir, "g.yaml", "reps: 2\nidle_baseline: 20ms\ncooldown: {until: idle, margin_pct: 10, timeout: 300ms}\n"
+	gbt_write(gbt_cf.dir, "g.yaml",
+		  "reps: 2\nidle_baseline: 20ms\ncooldown: {until: idle, margin_pct: 10, timeout: 300ms}\n"
 		  "models: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
 	gb_meter_config_init(&mc);
 	mc.nvml_lib = nvml;
-	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
-				    .gpus = "0,1,2", .meter = &mc };
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,1,2", .meter = &mc };
 
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
 	assert_int_equal(sum.progress.done_now, 8);
@@ -559,10 +531,7 @@ static void test_several_gpus_cooldown_per_gpu(void **st)
 	}
 	/* While GPU 1 waited out its timeouts the others ran more. */
 	assert_true(cool > hot);
-	unsetenv("FAKE_NVML_GPU1_POWER_MW");
-	unsetenv("FAKE_NVML_ENERGY_PERIOD_MS");
 	free(nvml);
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 }
 
 /* A stop while four runs are in flight records none of them. */
@@ -574,9 +543,9 @@ static void test_several_gpus_stop(void **st)
 	(void)st;
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "100", 1);
-	gbt_write(dir, "g.yaml", "reps: 2\nmodels: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
-	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
-				    .gpus = "0,1,2" };
+	gbt_write(gbt_cf.dir, "g.yaml", "reps: 2\nmodels: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,1,2" };
 
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
 	assert_true(sum.stopped);
@@ -642,24 +611,23 @@ static const struct gbt_row cli_steps[] = {
 
 static void test_cli_without_slurm(void **st)
 {
-	char *gb = gbt_greenbench(), prefix[8192], path[4400], *script;
+	char prefix[20000], path[4400], *script;
 
 	(void)st;
-	gbt_write(dir, "c.yaml", "%s", PLAN_TEXT);
-	snprintf(prefix, sizeof prefix, "cd '%s' && GREENBENCH_RUN_CMD='%s' GB_FAKE_LOG='%s'", dir, fake, fake_log);
-	gbt_rows_check(cli_rows, sizeof cli_rows / sizeof cli_rows[0], prefix, gb);
-	gbt_rows_check(cli_steps, 11, prefix, gb);
+	gbt_write(gbt_cf.dir, "c.yaml", "%s", PLAN_TEXT);
+	snprintf(prefix, sizeof prefix, "cd '%s' && %s", gbt_cf.dir, gbt_cf.env);
+	gbt_rows_check(cli_rows, sizeof cli_rows / sizeof cli_rows[0], prefix, gbt_cf.gb);
+	gbt_rows_check(cli_steps, 11, prefix, gbt_cf.gb);
 	/* Nothing ran twice. */
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
-	gbt_rows_check(cli_steps + 11, sizeof cli_steps / sizeof cli_steps[0] - 11, prefix, gb);
-	snprintf(path, sizeof path, "%s/r.db-records/campaign-1/submission-1.sbatch", dir);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
+	gbt_rows_check(cli_steps + 11, sizeof cli_steps / sizeof cli_steps[0] - 11, prefix, gbt_cf.gb);
+	snprintf(path, sizeof path, "%s/r.db-records/campaign-1/submission-1.sbatch", gbt_cf.dir);
 	script = gbt_read_file(path, NULL);
 	assert_non_null(script);
 	assert_non_null(strstr(script, "#SBATCH --array=0-1\n"));
 	assert_non_null(strstr(script, "#SBATCH --partition=ci\n"));
 	assert_non_null(strstr(script, "export GREENBENCH_CPU_ENERGY=process"));
 	free(script);
-	free(gb);
 }
 
 int main(void)
@@ -668,11 +636,11 @@ int main(void)
 		cmocka_unit_test(test_task_lines_round_trip),
 		cmocka_unit_test(test_sbatch_script),
 		cmocka_unit_test(test_slurm_states),
-		cmocka_unit_test_setup_teardown(test_tasks_collect_resubmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_gpus, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_gpus_cooldown_per_gpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_gpus_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cli_without_slurm, setup, teardown),
+		GBT_CAMPAIGN_TEST(test_tasks_collect_resubmit),
+		GBT_CAMPAIGN_TEST(test_several_gpus),
+		GBT_CAMPAIGN_TEST(test_several_gpus_cooldown_per_gpu),
+		GBT_CAMPAIGN_TEST(test_several_gpus_stop),
+		GBT_CAMPAIGN_TEST(test_cli_without_slurm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
