@@ -636,6 +636,69 @@ static void test_preflight_refuses_or_keeps_going(void **st)
 	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 1);	/* only ort ran */
 }
 
+/* An EP the runtime accepts but this machine lacks: the fake's devices
+ * says so of ort/cuda; a plan taking the provider from elsewhere
+ * (provider_lib) is left to its runs. */
+static void test_preflight_checks_eps(void **st)
+{
+	char *out = NULL;
+
+	(void)st;
+	gbt_write(gbt_cf.dir, "e.yaml", "models: [resnet50]\nruntimes: [ort/cpu, ort/cuda, torch/cuda]\nbatches: [1]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run e.yaml --db e.db", &out), 1);
+	if (!strstr(out, "error: the plan cannot run here (use --keep-going to record its runs as failed): "
+			 "'ort/cuda' cannot run here: fake: no such provider here\n"))
+		fail_msg("unexpected output:\n%s", out);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("e.db", "SELECT count(*) FROM campaign"), 0);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 0);
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run e.yaml --db e.db --keep-going", &out), 3);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("e.db", "SELECT count(*) FROM run WHERE status = 'failed' AND reason ="
+					   " '''ort/cuda'' cannot run here: fake: no such provider here'"), 1);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 2);	/* ort/cpu and torch/cuda ran */
+	/* cuda:1 is cuda's device 1: the same EP. */
+	gbt_write(gbt_cf.dir, "d.yaml", "models: [resnet50]\nruntimes: [ort/cuda:1]\nbatches: [1]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run d.yaml --db d.db", &out), 1);
+	assert_non_null(strstr(out, "'ort/cuda:1' cannot run here: fake: no such provider here"));
+	free(out);
+	/* provider_lib: devices looked elsewhere; the run will tell. */
+	gbt_write(gbt_cf.dir, "l.yaml", "models: [resnet50]\nbatches: [1]\n"
+		  "runtimes: [{runtime: ort, ep: cuda, options: {provider_lib: /opt/p.so}}]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run l.yaml --db l.db", &out), 0);
+	free(out);
+}
+
+/* The same with the real greenbench as the run command on this machine,
+ * which has neither ORT's CUDA provider (the ORT the build uses is its CPU
+ * one) nor a CUDA build of torch (Debian's, $GB_PYTHON): the plan is
+ * refused with both reasons, and --keep-going runs the rest for real. */
+static void test_preflight_real_eps(void **st)
+{
+	char *models = gbt_build_path("models"), *out = NULL, extra[8400];
+	const char *py = getenv("GB_PYTHON");
+
+	(void)st;
+	gbt_write(gbt_cf.dir, "r.yaml", "models: [{file: %s/mlp.onnx}]\nruntimes: [ort/cpu, ort/cuda, torch/cuda]\n"
+		  "batches: [1]\nwarmup: 1\niterations: 3\nmin_duration: 50ms\n", models);
+	snprintf(extra, sizeof extra, "GREENBENCH_RUN_CMD='%s' GREENBENCH_ORT_LIB= GREENBENCH_PYTHON='%s'", gbt_cf.gb,
+		 py && *py ? py : "/usr/bin/python3");
+	assert_int_equal(gbt_cf_gb(extra, "campaign run r.yaml --db r.db", &out), 1);
+	if (!strstr(out, "'ort/cuda' cannot run here: ep 'cuda': cannot open provider library '") ||
+	    !strstr(out, "libonnxruntime_providers_cuda.so': No such file or directory") ||
+	    !strstr(out, "'torch/cuda' cannot run here: ep 'cuda': the torch installed for ") ||
+	    !strstr(out, "can use cpu only"))
+		fail_msg("unexpected output:\n%s", out);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM campaign"), 0);
+	assert_int_equal(gbt_cf_gb(extra, "campaign run r.yaml --db r.db --keep-going -q", &out), 3);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM run WHERE status = 'ok'"), 1);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM run WHERE status = 'failed'"
+					   " AND reason LIKE '''%/cuda'' cannot run here: ep ''cuda'': %'"), 2);
+	free(models);
+}
+
 static void test_reps_auto(void **st)
 {
 	char *out = NULL;
@@ -679,6 +742,8 @@ int main(void)
 		TRUST_TEST(test_damaged_database),
 		TRUST_TEST(test_retry_failed_keeps_history),
 		TRUST_TEST(test_preflight_refuses_or_keeps_going),
+		TRUST_TEST(test_preflight_checks_eps),
+		TRUST_TEST(test_preflight_real_eps),
 		TRUST_TEST(test_reps_auto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
