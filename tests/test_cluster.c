@@ -422,6 +422,7 @@ static void test_several_gpus(void **st)
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "150", 1);
 	setenv("GB_FAKE_SLOT_LOG", slot_log, 1);
+	setenv("GB_FAKE_WORK_MS", "20", 1);	/* others' CPU time, as a run judges it */
 	gbt_write(gbt_cf.dir, "g.yaml", "reps: 2\ncooldown: 5ms\nidle_baseline: 20ms\nmodels: [resnet50]\n"
 		  "runtimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
 	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
@@ -487,6 +488,10 @@ static void test_several_gpus(void **st)
 	}
 	free(runs);
 	gb_store_close(store);
+	/* The sibling runs are the campaign's own, not each other's foreign
+	 * CPU time (tests/test_cputree.c has the arithmetic). */
+	assert_int_equal(gbt_cf_db_int("g.db", "SELECT count(*) FROM run WHERE"
+					   " json_extract(record_json, '$.environment.cpu_own_tree') = 'campaign'"), 8);
 	free(nvml);
 }
 

@@ -10,7 +10,7 @@
  */
 #include "lib/campaign_fixture.h"
 #include "lib/gbtest.h"
-#include "greenbench/cputree.h"
+#include "lib/proc_fixture.h"
 #include "greenbench/plan.h"
 #include "greenbench/record.h"
 #include "greenbench/report.h"
@@ -185,29 +185,27 @@ static void test_hog_beside_a_run(void **st)
 	free(out);
 }
 
+/* A quiet machine, simulated at the boundary: a fake /proc (the run reads
+ * it through GREENBENCH_SYSFS_ROOT) where no other process's CPU time
+ * grows while the run measures, whatever the test machine is doing. The
+ * hog above stays real. */
 static void test_quiet_run_stays_valid(void **st)
 {
-	struct gb_cpu_load a, b;
-	char *out = NULL;
-	double others = 0;
+	const struct gbt_proc quiet[] = { { 1, 0, 5000, 900 }, { 4000001, 1, 1200, 300 } };
+	char *out = NULL, extra[4400];
 	cJSON *rec;
 
 	(void)st;
-	/* Only a quiet machine can show it: measure the others first. */
-	assert_int_equal(gb_cpu_load_read(&a), 0);
-	poll(NULL, 0, 300);
-	assert_int_equal(gb_cpu_load_read(&b), 0);
-	assert_int_equal(gb_cpu_load_foreign(&a, &b, &others), 0);
-	if (others > gb_verdict_reasons[GB_VR_FOREIGN_CPU].suspect / 2) {
-		fprintf(stderr, "skipped: the machine is not quiet (others use %.2f cores)\n", others);
-		skip();
-	}
-	assert_int_equal(run_fake("GB_FAKE_WORK_MS=300", &out), 0);
+	gbt_proc_write(gbt_cf.dir, 1000000, quiet, sizeof quiet / sizeof quiet[0]);
+	snprintf(extra, sizeof extra, "GREENBENCH_SYSFS_ROOT='%s' GB_FAKE_WORK_MS=300", gbt_cf.dir);
+	assert_int_equal(run_fake(extra, &out), 0);
 	rec = cJSON_Parse(out);
-	assert_non_null(rec);
-	assert_true(gbt_json_num(rec, "verdict.checks.foreign_cpu") >= 0);
+	if (!rec)
+		fail_msg("no record:\n%s", out);
+	assert_true(gbt_json_num(rec, "verdict.checks.foreign_cpu") == 0);
 	if (strcmp(gbt_json_str(rec, "verdict.status"), "valid"))
 		fail_msg("a quiet run is not valid:\n%s", out);
+	assert_string_equal(gbt_json_str(rec, "environment.cpu_own_tree"), "run");
 	cJSON_Delete(rec);
 	free(out);
 }
@@ -246,6 +244,38 @@ static void test_hog_beside_a_campaign(void **st)
 	assert_int_equal(gbt_cf_gb("", "report --db h.db --format json", &out), 0);
 	assert_non_null(strstr(out, "\"runs_invalid\":\t2"));
 	free(out);
+}
+
+/* Runs side by side on two GPUs of a fake NVML with a hog per CPU: the
+ * sibling runs are the campaign's own (its tree, GB_ENV_OWN_TREE), the
+ * hogs, outside the campaign, still make every run invalid. One GPU: each
+ * run's own tree, as without slots. */
+static void test_hog_beside_several_gpus(void **st)
+{
+	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL, extra[4400], sql[256];
+	int rc;
+
+	(void)st;
+	gbt_write(gbt_cf.dir, "g.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\nreps: 2\n");
+	snprintf(extra, sizeof extra, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_GPUS=2 GB_FAKE_WORK_MS=300", lib);
+	hogs_start();
+	rc = gbt_cf_gb(extra, "campaign run g.yaml --db g.db --gpus 0,1 -q", &out);
+	hogs_stop();
+	if (rc != 4)
+		fail_msg("exit %d (want 4: runs invalid, none failed):\n%s", rc, out);
+	free(out);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM run WHERE verdict = %d AND (verdict_reasons & %u) != 0",
+		 GB_VERDICT_INVALID, 1u << GB_VR_FOREIGN_CPU);
+	assert_int_equal(gbt_cf_db_int("g.db", sql), 4);
+	assert_int_equal(gbt_cf_db_int("g.db", "SELECT count(*) FROM run WHERE"
+					   " json_extract(record_json, '$.environment.cpu_own_tree') = 'campaign'"), 4);
+	rc = gbt_cf_gb(extra, "campaign run g.yaml --db one.db --gpus 0 -q", &out);
+	if (rc != 0 && rc != 4)
+		fail_msg("exit %d:\n%s", rc, out);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("one.db", "SELECT count(*) FROM run WHERE"
+					   " json_extract(record_json, '$.environment.cpu_own_tree') = 'run'"), 4);
+	free(lib);
 }
 
 /* The fake NVML: a GPU process that is not the run's, thermal throttling
@@ -734,6 +764,7 @@ int main(void)
 		TRUST_TEST(test_hog_beside_a_run),
 		TRUST_TEST(test_quiet_run_stays_valid),
 		TRUST_TEST(test_hog_beside_a_campaign),
+		TRUST_TEST(test_hog_beside_several_gpus),
 		TRUST_TEST(test_fake_nvml_checks),
 		TRUST_TEST(test_report_clamps_and_labels),
 		TRUST_TEST(test_sigkill_at_random_points),

@@ -4,6 +4,7 @@
  */
 #include "campaign/slots.h"
 
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/time.h"
@@ -14,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_SLOTS 64
-#define NENV 4
+#define NENV 5
 
 struct slot {
 	struct gb_slots *owner;
@@ -71,9 +73,15 @@ int gb_slots_new(const char *gpus, struct gb_slots **out)
 		snprintf(sl->env[1], sizeof sl->env[1], "%s=%s", GB_ENV_GPUS, sl->gpu);
 		snprintf(sl->env[2], sizeof sl->env[2], "CUDA_DEVICE_ORDER=PCI_BUS_ID");
 		snprintf(sl->env[3], sizeof sl->env[3], "%s=process", GB_ENV_CPU_ENERGY);
+		/* The sibling runs are this campaign's children, not interference:
+		 * each run judges others' CPU time outside the campaign's tree. A
+		 * package counter would not tell them apart, but CPU energy is
+		 * estimated per process here anyway. */
+		snprintf(sl->env[4], sizeof sl->env[4], "%s=%ld", GB_ENV_OWN_TREE, (long)getpid());
 		for (size_t k = 0; k < NENV; k++)
 			sl->envp[k] = sl->env[k];
-		/* One run at a time on the host: the node's CPU energy is its own. */
+		/* One run at a time on the host: the node's CPU energy is its own,
+		 * and so is all the CPU time outside its tree. */
 		if (n == 1)
 			sl->envp[3] = NULL;
 		p += strcspn(p, ",");

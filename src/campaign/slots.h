@@ -10,7 +10,9 @@
  * gets CUDA_VISIBLE_DEVICES and GB_ENV_GPUS set to its GPU (so its meter
  * measures that GPU only), CUDA_DEVICE_ORDER=PCI_BUS_ID (CUDA then numbers
  * GPUs as NVML does), and, with more than one slot, GB_ENV_CPU_ENERGY=
- * process: a package counter cannot tell concurrent runs apart.
+ * process (a package counter cannot tell concurrent runs apart) and
+ * GB_ENV_OWN_TREE=this process (greenbench/cputree.h: the sibling runs
+ * are not each other's foreign CPU time).
  *
  * Ownership: argv given to gb_slots_start() stays the caller's until the
  * slot is finished; the outcome is the slot's until the next start.

@@ -203,6 +203,7 @@ static void real_window(struct gb_run_result *r)
 
 	if (!ms || (n = atol(ms)) <= 0 || gb_cpu_load_read(&a))
 		return;
+	r->interference.campaign_tree = a.campaign_tree;
 	ts.tv_sec = n / 1000;
 	ts.tv_nsec = (n % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts))
