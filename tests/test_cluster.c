@@ -571,6 +571,127 @@ static void test_several_gpus_stop(void **st)
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &r, &sum), -EINVAL);
 }
 
+/* --gpus must name GPUs of this host: an index out of range (CUDA would
+ * hide it and run unmeasured), a UUID no GPU has; refused before anything
+ * is stored. Without NVML the runs' meters say. */
+static void test_several_gpus_checked(void **st)
+{
+	char *nvml = gbt_build_path("libfake_nvml.so");
+	struct gb_engine_summary sum;
+	struct gb_meter_config mc;
+	struct seen s = { 0 };
+
+	(void)st;
+	setenv("FAKE_NVML_GPUS", "2", 1);
+	gbt_write(gbt_cf.dir, "g.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\n");
+	gb_meter_config_init(&mc);
+	mc.nvml_lib = nvml;
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,5", .meter = &mc };
+
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), -EINVAL);
+	assert_string_equal(gb_error_msg(), "invalid --gpus '0,5': GPU '5' is not one of this host's 2 GPUs (0 to 1)");
+	o.gpus = "GPU-fa4e0000-0000-4000-8000-000000000001,GPU-0bad";
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), -EINVAL);
+	assert_string_equal(gb_error_msg(), "cannot measure the GPUs --gpus='GPU-fa4e0000-0000-4000-8000-000000000001,"
+			    "GPU-0bad': no GPU has the UUID 'GPU-0bad'");
+	assert_int_equal(s.ends, 0);
+	assert_int_equal(gbt_cf_db_int("g.db", "SELECT count(*) FROM campaign"), 0);
+	/* Both GPUs, by UUID and by index. */
+	o.gpus = "GPU-fa4e0000-0000-4000-8000-000000000001,0";
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+	assert_int_equal(sum.progress.ok, 1);
+	/* No NVML to ask: the list is the runs' to judge. */
+	mc.nvml_lib = "/nonexistent/libnvidia-ml.so.1";
+	o.gpus = "0,5";
+	o.db = "n.db";
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+	free(nvml);
+}
+
+/* What a process measures comes from its environment (CUDA_VISIBLE_DEVICES
+ * and Slurm's lists, indices or UUIDs), through `greenbench run` on a fake
+ * NVML of four GPUs: the record names the GPUs and the variable; a list
+ * naming none measures no GPU and says why; a value that is no GPU is an
+ * error. */
+static const struct {
+	const char *env;
+	int exit;
+	const char *key;	/* exit 0: a key of the record, as text ("[N]": an array of N) */
+	const char *want;	/* its value; exit 1: a line of the output */
+} gpu_env_rows[] = {
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e0000-0000-4000-8000-000000000002", 0, "environment.gpus.0.index", "2" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e0000-0000-4000-8000-000000000002", 0, "environment.gpus.0.uuid",
+	  "GPU-fa4e0000-0000-4000-8000-000000000002" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e0000-0000-4000-8000-000000000002", 0, "environment.gpus_from",
+	  "CUDA_VISIBLE_DEVICES" },
+	{ "CUDA_VISIBLE_DEVICES=fa4e0000-0000-4000-8000-000000000003", 0, "environment.gpus.0.index", "3" },
+	{ "CUDA_VISIBLE_DEVICES=3,1", 0, "environment.gpus.1.index", "1" },
+	{ "CUDA_VISIBLE_DEVICES=3,1", 0, "environment.gpus", "[2]" },
+	{ "GREENBENCH_GPUS=1 CUDA_VISIBLE_DEVICES=2", 0, "environment.gpus_from", "GREENBENCH_GPUS" },
+	{ "GREENBENCH_GPUS=1 CUDA_VISIBLE_DEVICES=2", 0, "environment.gpus.0.index", "1" },
+	{ "SLURM_STEP_GPUS=2 SLURM_JOB_GPUS=0,1", 0, "environment.gpus_from", "SLURM_STEP_GPUS" },
+	{ "SLURM_JOB_GPUS=0,1", 0, "environment.gpus", "[2]" },
+	{ "SLURM_JOB_ID=77 SLURM_JOB_GPUS=0 SLURMD_NODENAME=gpu-a01", 0, "environment.cluster.job_id", "77" },
+	{ "SLURM_JOB_ID=77 SLURM_JOB_GPUS=0 SLURMD_NODENAME=gpu-a01", 0, "environment.cluster.node", "gpu-a01" },
+	{ "CUDA_VISIBLE_DEVICES=7", 0, "environment.gpus", "[0]" },
+	{ "CUDA_VISIBLE_DEVICES=7", 0, "unavailable.gpus",
+	  "no GPU is visible to this process (GPUs CUDA_VISIBLE_DEVICES='7')" },
+	{ "CUDA_VISIBLE_DEVICES=NoDevFiles", 0, "environment.gpus", "[0]" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-0bad", 1, NULL,
+	  "error: cannot measure the GPUs CUDA_VISIBLE_DEVICES='GPU-0bad': no GPU has the UUID 'GPU-0bad'\n" },
+	{ "CUDA_VISIBLE_DEVICES=cuda:0", 1, NULL, "error: cannot measure the GPUs CUDA_VISIBLE_DEVICES='cuda:0': "
+	  "invalid GPU 'cuda:0' in 'cuda:0': expected an index or a UUID (GPU-...)\n" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e", 1, NULL, "is the prefix of several GPUs' UUIDs" },
+	{ "CUDA_VISIBLE_DEVICES=MIG-fa4e0000-0000-4000-8000-000000000001", 1, NULL, "is a MIG instance" },
+	{ "CUDA_VISIBLE_DEVICES=1,1", 1, NULL, "GPU 1 is named twice in '1,1'" },
+};
+
+/* A record's value at path as text: a number as %g, an array as "[N]". */
+static void value_text(cJSON *rec, const char *path, char *buf, size_t len)
+{
+	cJSON *v = gbt_json_get(rec, path);
+
+	if (cJSON_IsNumber(v))
+		snprintf(buf, len, "%g", v->valuedouble);
+	else if (cJSON_IsArray(v))
+		snprintf(buf, len, "[%d]", cJSON_GetArraySize(v));
+	else
+		snprintf(buf, len, "%s", cJSON_IsString(v) ? v->valuestring : "(not a string)");
+}
+
+static void test_gpus_from_the_environment(void **st)
+{
+	char *nvml = gbt_build_path("libfake_nvml.so"), *models = gbt_build_path("models");
+	char args[4400];
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		fail_msg("the ort runtime is part of every build that runs these tests");
+	snprintf(args, sizeof args, "run --model '%s/mlp.onnx' --min-duration 0 -n 2 --warmup 1 --json", models);
+	for (size_t i = 0; i < sizeof gpu_env_rows / sizeof gpu_env_rows[0]; i++) {
+		char prefix[8400], got[512] = "", *out = NULL;
+		cJSON *rec = NULL;
+		int rc;
+
+		snprintf(prefix, sizeof prefix, "env -u CUDA_VISIBLE_DEVICES -u GREENBENCH_GPUS -u SLURM_STEP_GPUS "
+			 "-u SLURM_JOB_GPUS -u SLURM_JOB_ID GREENBENCH_NVML_LIB='%s' FAKE_NVML_GPUS=4 %s", nvml,
+			 gpu_env_rows[i].env);
+		rc = gbt_run_gb(prefix, gbt_cf.gb, args, &out);
+		if (rc == 0 && gpu_env_rows[i].key && (rec = cJSON_Parse(out)))
+			value_text(rec, gpu_env_rows[i].key, got, sizeof got);
+		if (rc != gpu_env_rows[i].exit || (gpu_env_rows[i].key ? strcmp(got, gpu_env_rows[i].want)
+									: !strstr(out, gpu_env_rows[i].want)))
+			fail_msg("%s greenbench run: exit %d (want %d), %s '%s' (want '%s'), output:\n%s",
+				 gpu_env_rows[i].env, rc, gpu_env_rows[i].exit,
+				 gpu_env_rows[i].key ? gpu_env_rows[i].key : "output", got, gpu_env_rows[i].want, out);
+		cJSON_Delete(rec);
+		free(out);
+	}
+	free(models);
+	free(nvml);
+}
+
 /* ---- the CLI ------------------------------------------------------------- */
 
 static const struct gbt_row cli_rows[] = {
@@ -645,6 +766,8 @@ int main(void)
 		GBT_CAMPAIGN_TEST(test_several_gpus),
 		GBT_CAMPAIGN_TEST(test_several_gpus_cooldown_per_gpu),
 		GBT_CAMPAIGN_TEST(test_several_gpus_stop),
+		GBT_CAMPAIGN_TEST(test_several_gpus_checked),
+		GBT_CAMPAIGN_TEST(test_gpus_from_the_environment),
 		GBT_CAMPAIGN_TEST(test_cli_without_slurm),
 	};
 

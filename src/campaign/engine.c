@@ -1018,6 +1018,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		goto out;
 	}
 	/* A plan refused by its preflight leaves the database as it was. */
+	if (opts->gpus && (ret = gb_slots_check_gpus(opts->gpus, opts->meter)))
+		goto out;
 	if (create && ((ret = preflight_new(&e)) || (ret = gb_store_campaign_create(e.st, e.plan, text, &e.id))))
 		goto out;
 	e.pr.campaign = e.id;

@@ -96,6 +96,57 @@ int gb_slots_new(const char *gpus, struct gb_slots **out)
 	return 0;
 }
 
+/* The GPUs a meter of NVML alone measures with the GPU list gpus (NULL:
+ * every GPU); -1 when it cannot be opened. *refused: the list was. */
+static long gpus_measured(const struct gb_meter_config *base, const char *gpus, int *refused)
+{
+	struct gb_meter_config mc;
+	struct gb_meter *m = NULL;
+	long n = 0;
+
+	if (base)
+		mc = *base;
+	else
+		gb_meter_config_init(&mc);
+	for (size_t i = 0; i < gb_source_table_len; i++)
+		if (gb_source_table[i]->group != GB_GROUP_GPU)
+			mc.disable |= 1u << i;
+	mc.gpus = gpus;
+	mc.gpus_from = gpus ? "--gpus" : NULL;
+	if (gb_meter_open(&mc, &m))
+		return -1;
+	*refused = gb_meter_gpus_check(m) < 0;
+	for (size_t d = 0; !*refused && d < gb_meter_domain_count(m); d++)
+		n += gb_meter_domain(m, d)->kind == GB_DOMAIN_GPU;
+	gb_meter_free(m);
+	return n;
+}
+
+int gb_slots_check_gpus(const char *gpus, const struct gb_meter_config *base)
+{
+	long listed, here;
+	size_t n = 1;
+	const char *p = gpus;
+	int refused = 0, ignored = 0;
+
+	for (p = gpus; *p; p++)
+		n += *p == ',';
+	listed = gpus_measured(base, gpus, &refused);
+	if (refused)
+		return -EINVAL;	/* the meter's reason is set */
+	if (listed < 0 || (size_t)listed == n)
+		return 0;
+	here = gpus_measured(base, NULL, &ignored);
+	if (here <= 0)
+		return 0;	/* NVML cannot say */
+	/* The first entry not measured is the first out of range. */
+	p = gpus;
+	for (long k = 0; k < listed; k++)
+		p += strcspn(p, ",") + 1;
+	return gb_error_set(-EINVAL, "invalid --gpus '%s': GPU '%.*s' is not one of this host's %ld GPU%s (0 to %ld)",
+			    gpus, (int)strcspn(p, ","), p, here, here == 1 ? "" : "s", here - 1);
+}
+
 void gb_slots_free(struct gb_slots *s)
 {
 	if (!s)

@@ -22,12 +22,20 @@
 #define GB_CAMPAIGN_SLOTS_H
 
 #include "greenbench/campaign.h"
+#include "greenbench/meter.h"
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct gb_slots;
+
+/* gpus names GPUs of this host, each once, as NVML sees them through a
+ * meter like base (NULL: defaults): a slot pinned to a GPU that is not
+ * here would run unmeasured (CUDA hides an index out of range and all
+ * after it). -EINVAL with the reason otherwise; 0 too where NVML cannot
+ * be asked (no driver): the runs' own meters then say. */
+int gb_slots_check_gpus(const char *gpus, const struct gb_meter_config *base);
 
 /* One slot per entry of gpus ("0,1" or UUIDs). -EINVAL for an empty entry
  * or more than 64 of them. */

@@ -206,6 +206,14 @@ static int record_meter(struct gb_meter *m, struct gb_run_result *r)
 	}
 	if (!r->ndomains)
 		gb_run_result_unavailable(r, "energy", "no energy source is available here (see 'greenbench devices')");
+	/* GPUs were asked for by a list (CUDA_VISIBLE_DEVICES, ...): why a GPU
+	 * source measures none of them, e.g. the list named none here. */
+	for (size_t i = 0; gb_meter_config_get(m)->gpus && i < gb_meter_source_count(m); i++) {
+		const struct gb_source_status *st = gb_meter_source(m, i);
+
+		if (st->ops->group == GB_GROUP_GPU && st->state == GB_SOURCE_UNAVAILABLE)
+			gb_run_result_unavailable(r, "gpus", "%s", st->reason);
+	}
 	return 0;
 }
 
