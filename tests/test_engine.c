@@ -7,6 +7,7 @@
  * and running shares of the planned order (a range, a predicate) on a
  * campaign the caller opened.
  */
+#include "lib/campaign_fixture.h"
 #include "lib/gbtest.h"
 
 #include "greenbench/engine.h"
@@ -24,8 +25,6 @@
 #include <unistd.h>
 
 #define MAX_EV 64
-
-static char *dir, fake[4096], zoo[4096], fake_log[4096];
 
 /* What the callbacks saw. */
 struct seen {
@@ -45,37 +44,6 @@ struct seen {
 	} ends[MAX_EV];
 	int64_t idle_before[MAX_EV];
 };
-
-static int setup(void **st)
-{
-	char *built = gbt_build_path("fake-run");
-
-	(void)st;
-	dir = gbt_mkdtemp();
-	snprintf(fake, sizeof fake, "%s", built);
-	free(built);
-	snprintf(zoo, sizeof zoo, "%s/cache/zoo", dir);
-	snprintf(fake_log, sizeof fake_log, "%s/log", dir);
-	setenv("GB_FAKE_LOG", fake_log, 1);
-	/* Hermetic meter: no NVML of the machine. */
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
-	if (chdir(dir))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	unsetenv("GB_FAKE_FAIL");
-	unsetenv("GB_FAKE_CRASH");
-	unsetenv("GB_FAKE_HANG");
-	unsetenv("GB_FAKE_ZOO_FAIL");
-	unsetenv("GB_FAKE_PIDFILE");
-	gbt_rm_rf(dir);
-	free(dir);
-	return 0;
-}
 
 static void on_start(void *ctx, const struct gb_engine_start *ev)
 {
@@ -187,14 +155,15 @@ static const struct gb_engine_callbacks cbs = {
 
 static struct gb_engine_opts file_opts(const char *file, const char *db, struct seen *s)
 {
-	struct gb_engine_opts o = { .file = file, .db = db, .run_cmd = fake, .zoo_dir = zoo, .stop = &s->stop };
+	struct gb_engine_opts o = { .file = file, .db = db, .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s->stop };
 
 	return o;
 }
 
 static void write_plan(const char *name, const char *text)
 {
-	gbt_write(dir, name, "%s", text);
+	gbt_write(gbt_cf.dir, name, "%s", text);
 }
 
 /* The stored runs of campaign id in db, in seq order. */
@@ -295,7 +264,7 @@ static void test_outcomes_events_and_rows(void **st)
 			assert_true(runs[i].m.energy_per_item_mj > 0);
 	}
 	assert_true(ci.finished_at[0]);
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
 	free(runs);
 	gb_plan_free(p);
 }
@@ -340,7 +309,7 @@ static void test_stop_from_callback_then_resume(void **st)
 		assert_int_equal(seen_seq[i], 1);
 	assert_int_equal(stored("s.db", sum.progress.campaign, &runs, &ci), 16);
 	assert_true(ci.finished_at[0]);
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
 	free(runs);
 
 	/* Resuming a file that has no campaign there is an error. */
@@ -362,7 +331,7 @@ static void test_stop_during_a_run(void **st)
 
 	(void)st;
 	write_plan("hang.yaml", "run_timeout: 60s\nmodels: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\n");
-	snprintf(pidfile, sizeof pidfile, "%s/hang.pid", dir);
+	snprintf(pidfile, sizeof pidfile, "%s/hang.pid", gbt_cf.dir);
 	setenv("GB_FAKE_PIDFILE", pidfile, 1);
 	setenv("GB_FAKE_HANG", "model=mobilenetv2", 1);
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
@@ -409,8 +378,8 @@ static void test_shares_of_the_order(void **st)
 	assert_int_equal(gb_store_open("sh.db", &store), 0);
 	assert_int_equal(gb_store_campaign_create(store, p, text, &id), 0);
 
-	struct gb_engine_opts o = { .plan = p, .store = store, .campaign = id, .run_cmd = fake, .zoo_dir = zoo,
-				    .stop = &a.stop, .first = 1, .last = 4 };
+	struct gb_engine_opts o = { .plan = p, .store = store, .campaign = id, .run_cmd = gbt_cf.fake,
+				    .zoo_dir = gbt_cf.zoo, .stop = &a.stop, .first = 1, .last = 4 };
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &a, &sum), 0);
 	assert_int_equal(a.at_start.todo, 3);
 	assert_int_equal(a.nend, 3);
@@ -483,10 +452,10 @@ static void test_model_failures(void **st)
 			assert_false(s.ends[i].had_outcome);
 			assert_non_null(strstr(s.ends[i].reason, "cannot export zoo model 'resnet50'"));
 		}
-		snprintf(path, sizeof path, "%s/resnet50.onnx", zoo);
+		snprintf(path, sizeof path, "%s/resnet50.onnx", gbt_cf.zoo);
 		assert_int_equal(access(path, F_OK), -1);
 	}
-	assert_int_equal(gbt_count_lines(dir, "log"), 0);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 0);
 }
 
 static void test_cannot_start(void **st)
@@ -510,12 +479,12 @@ static void test_cannot_start(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_outcomes_events_and_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_from_callback_then_resume, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_during_a_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shares_of_the_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_model_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cannot_start, setup, teardown),
+		GBT_CAMPAIGN_TEST(test_outcomes_events_and_rows),
+		GBT_CAMPAIGN_TEST(test_stop_from_callback_then_resume),
+		GBT_CAMPAIGN_TEST(test_stop_during_a_run),
+		GBT_CAMPAIGN_TEST(test_shares_of_the_order),
+		GBT_CAMPAIGN_TEST(test_model_failures),
+		GBT_CAMPAIGN_TEST(test_cannot_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

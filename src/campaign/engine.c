@@ -16,6 +16,7 @@
 #include "greenbench/proc.h"
 #include "greenbench/record.h"
 #include "greenbench/report.h"
+#include "greenbench/runtime.h"
 #include "greenbench/store.h"
 #include "greenbench/time.h"
 
@@ -433,9 +434,43 @@ out:
 	return ret;
 }
 
-/* What `RUN_CMD devices --json` says of each runtime of the plan. A run
- * command that cannot answer is a warning, not a refusal: the runs will
- * tell. */
+/* Why devices' entry r (keys as cmd_devices.c writes them: runtimes[]
+ * {name, available, reason, eps[] {name, available, reason}}) says plan
+ * runtime pr cannot run here, or NULL; *ep_bad when it is pr's EP. An EP
+ * is judged only where devices listed it and the plan takes the provider
+ * from where devices looked. */
+static const char *why_not(const struct gb_plan_runtime *pr, const cJSON *r, int *ep_bad)
+{
+	const struct gb_runtime_ops *row = gb_runtime_find(pr->runtime);
+	const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
+	size_t len;
+	const cJSON *ep;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "available")))
+		return reason ? reason : "unavailable";
+	if (!pr->ep)
+		return NULL;
+	for (size_t k = 0; row && k < pr->noptions; k++)
+		if (gb_runtime_is_origin_option(row, pr->options[k].key))
+			return NULL;
+	/* "cuda:1" is "cuda" on its device 1: devices checks device 0. */
+	len = strcspn(pr->ep, ":");
+	cJSON_ArrayForEach(ep, cJSON_GetObjectItemCaseSensitive(r, "eps")) {
+		const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ep, "name"));
+
+		if (!n || strlen(n) != len || strncmp(n, pr->ep, len) ||
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ep, "available")))
+			continue;
+		reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ep, "reason"));
+		*ep_bad = 1;
+		return reason ? reason : "unavailable";
+	}
+	return NULL;
+}
+
+/* What `RUN_CMD devices --json` says of each runtime and EP of the plan.
+ * A run command that cannot answer is a warning, not a refusal: the runs
+ * will tell. */
 static int preflight_runtimes(struct engine *e, size_t *bad)
 {
 	char *argv[] = { e->cmd, "devices", "--json", NULL };
@@ -455,22 +490,25 @@ static int preflight_runtimes(struct engine *e, size_t *bad)
 		warn(e, GB_ENGINE_WARN_PREFLIGHT, what);
 		goto out;
 	}
-	/* Keys as cmd_devices.c writes them: runtimes[] {name, available, reason}. */
 	for (size_t i = 0; i < e->plan->nruntimes; i++) {
-		const char *name = e->plan->runtimes[i].runtime, *why = NULL;
+		const struct gb_plan_runtime *pr = &e->plan->runtimes[i];
+		const char *why = NULL;
 		const cJSON *r;
-		char msg[512];
+		char msg[1024];
+		int ep_bad = 0;
 
 		cJSON_ArrayForEach(r, rts) {
 			const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "name"));
-			const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
 
-			if (n && !strcmp(n, name) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "available")))
-				why = reason ? reason : "unavailable";
+			if (n && !strcmp(n, pr->runtime))
+				why = why_not(pr, r, &ep_bad);
 		}
 		if (!why)
 			continue;
-		snprintf(msg, sizeof msg, "runtime '%s' cannot run here: %s", name, why);
+		if (ep_bad)
+			snprintf(msg, sizeof msg, "'%s/%s' cannot run here: %s", pr->runtime, pr->ep, why);
+		else
+			snprintf(msg, sizeof msg, "runtime '%s' cannot run here: %s", pr->runtime, why);
 		if (!(e->rt_errs[i] = strdup(msg))) {
 			ret = gb_error_set(-ENOMEM, "out of memory");
 			goto out;
@@ -980,6 +1018,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		goto out;
 	}
 	/* A plan refused by its preflight leaves the database as it was. */
+	if (opts->gpus && (ret = gb_slots_check_gpus(opts->gpus, opts->meter)))
+		goto out;
 	if (create && ((ret = preflight_new(&e)) || (ret = gb_store_campaign_create(e.st, e.plan, text, &e.id))))
 		goto out;
 	e.pr.campaign = e.id;

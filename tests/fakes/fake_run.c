@@ -22,7 +22,8 @@
  * CPU time of processes outside this one's tree is measured as `run`
  * does (greenbench/cputree.h), so a CPU hog beside it is seen.
  * GB_FAKE_UNAVAILABLE=NAME: `devices --json` says runtime NAME cannot
- * run here (the campaign's preflight asks it).
+ * run here (the campaign's preflight asks it); GB_FAKE_NO_EP=NAME/EP says
+ * the same of one EP of an available runtime.
  * GB_FAKE_LOG=FILE appends "key arg=MODEL" per run; GB_FAKE_METER=1 opens
  * the real meter as `run` would (GREENBENCH_NVML_LIB, GREENBENCH_GPUS, ...:
  * gb_meter_config_env()), takes the record's environment from it and names
@@ -148,22 +149,40 @@ static int convert(int argc, char **argv)
 	return write_model(argv[6], argv[4], argv[2]);
 }
 
-/* What `greenbench devices --json` says of the runtimes, as its keys. */
+/* What `greenbench devices --json` says of the runtimes and their EPs, as
+ * its keys. */
 static int devices(void)
 {
 	static const char *const names[] = { "ort", "torch", "ort-python" };
-	const char *off = getenv("GB_FAKE_UNAVAILABLE");
+	static const char *const eps[] = { "cpu", "cuda", "tensorrt" };
+	const char *off = getenv("GB_FAKE_UNAVAILABLE"), *no_ep = getenv("GB_FAKE_NO_EP");
 	cJSON *root = cJSON_CreateObject(), *rts = cJSON_AddArrayToObject(root, "runtimes");
 	char *text;
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject(), *list;
 		int ok = !off || strcmp(off, names[i]);
 
 		cJSON_AddStringToObject(o, "name", names[i]);
 		cJSON_AddBoolToObject(o, "available", ok);
 		cJSON_AddStringToObject(o, ok ? "detail" : "reason", ok ? "fake" : "fake: not installed here");
 		cJSON_AddItemToArray(rts, o);
+		if (!ok)
+			continue;
+		list = cJSON_AddArrayToObject(o, "eps");
+		for (size_t k = 0; k < sizeof eps / sizeof eps[0]; k++) {
+			cJSON *e = cJSON_CreateObject();
+			char pair[64];
+			int here;
+
+			snprintf(pair, sizeof pair, "%s/%s", names[i], eps[k]);
+			here = !no_ep || strcmp(no_ep, pair);
+			cJSON_AddStringToObject(e, "name", eps[k]);
+			cJSON_AddBoolToObject(e, "available", here);
+			if (!here)
+				cJSON_AddStringToObject(e, "reason", "fake: no such provider here");
+			cJSON_AddItemToArray(list, e);
+		}
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
@@ -184,6 +203,7 @@ static void real_window(struct gb_run_result *r)
 
 	if (!ms || (n = atol(ms)) <= 0 || gb_cpu_load_read(&a))
 		return;
+	r->interference.campaign_tree = a.campaign_tree;
 	ts.tv_sec = n / 1000;
 	ts.tv_nsec = (n % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts))
