@@ -634,6 +634,136 @@ static void test_golden(void **st)
 	free(out);
 }
 
+/* Markdown table cells: the table under the "## " heading that starts
+ * with `heading`, its header (row 0) or the first row whose first cells
+ * are keys[0..nkeys). Returns how many cells went into cells[]. */
+static size_t md_row(const char *md, const char *heading, const char *const *keys, size_t nkeys,
+		     char cells[][128], size_t max)
+{
+	char want[256];
+	const char *line;
+	int header = 1;
+
+	snprintf(want, sizeof want, "## %s", heading);
+	line = strstr(md, want);
+	if (!line)
+		fail_msg("no section '%s'", heading);
+	for (line = strchr(line, '\n'); line && *++line && *line != '#'; line = strchr(line, '\n')) {
+		size_t n = 0, k;
+
+		if (*line != '|' || line[1] == '-')
+			continue;
+		for (const char *c = line + 1; *c && *c != '\n' && n < max; n++) {
+			const char *end = strchr(c, '|');
+			while (*c == ' ')
+				c++;
+			if (!end)
+				break;
+			k = (size_t)(end - c);
+			while (k && c[k - 1] == ' ')
+				k--;
+			snprintf(cells[n], 128, "%.*s", (int)k, c);
+			c = end + 1;
+		}
+		if (header && !nkeys)
+			return n;
+		header = 0;
+		for (k = 0; k < nkeys && k < n && !strcmp(cells[k], keys[k]); k++)
+			;
+		if (nkeys && k == nkeys)
+			return n;
+	}
+	return 0;
+}
+
+static size_t md_col(char cells[][128], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cells[i], name))
+			return i;
+	fail_msg("no column '%s'", name);
+	return 0;
+}
+
+/* Two setups of one runtime (Keras on JAX and on torch, each on two EPs;
+ * torch eager and compiled) stay apart in Table 3, in RQ2 and in JSON:
+ * rows by label less EP, not by runtime. Real campaign database, fake runs. */
+static const char setups_plan[] =
+	"name: setups\n"
+	"seed: 5\n"
+	"reps: 2\n"
+	"models: [mobilenetv2, {zoo: mobilenetv2, convert: torch2onnx}]\n"
+	"runtimes:\n"
+	"  - {runtime: keras, ep: cpu, options: {backend: jax}, label: keras-jax/cpu}\n"
+	"  - {runtime: keras, ep: cuda, options: {backend: jax}, label: keras-jax/cuda}\n"
+	"  - {runtime: keras, ep: cpu, options: {backend: torch}, label: keras-torch/cpu}\n"
+	"  - {runtime: keras, ep: cuda, options: {backend: torch}, label: keras-torch/cuda}\n"
+	"  - {runtime: torch, ep: cpu, label: torch-eager/cpu}\n"
+	"  - {runtime: torch, ep: cpu, options: {compile: default}, label: torch-compile/cpu}\n"
+	"  - ort/cpu\n"
+	"batches: [1]\n";
+
+static void test_setups_stay_apart(void **st)
+{
+	static char hdr[32][128], t1[32][128], t3[32][128];
+	static const char *const setups[] = { "keras-jax", "keras-torch" };
+	char cmd[8192], *out = NULL, *md, *jtext;
+	size_t n1, n3, epi;
+	cJSON *json, *cv;
+
+	(void)st;
+	gbt_write(dir, "setups/setups.yaml", "%s", setups_plan);
+	snprintf(cmd, sizeof cmd, "cd '%s/setups' && %s '%s' campaign run setups.yaml --db s.db -q 2>&1", dir, env, gb);
+	if (gbt_run(cmd, &out) != 0)
+		fail_msg("campaign failed:\n%s", out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "cd '%s/setups' && '%s' report --db s.db --format md -o s.md && "
+		 "'%s' report --db s.db --format json -o s.json", dir, gb, gb);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+	md = slurp("setups/s.md");
+	n1 = md_row(md, "Table 1", NULL, 0, hdr, 32);
+	epi = md_col(hdr, n1, "Energy/item (mJ)");
+	n3 = md_row(md, "Table 3", NULL, 0, hdr, 32);
+	assert_int_equal(n3, 5);	/* Model, Batch, Runtime, cpu, cuda */
+	assert_string_equal(hdr[3], "cpu");
+	assert_string_equal(hdr[4], "cuda");
+	/* Each Keras setup has its row, and its cells are its own
+	 * configurations' figures (Table 1's), not the other backend's. */
+	for (size_t k = 0; k < 2; k++) {
+		const char *key3[] = { "mobilenetv2", "1", setups[k] };
+		assert_int_equal(md_row(md, "Table 3", key3, 3, t3, 32), 5);
+		for (size_t e = 0; e < 2; e++) {
+			char label[64];
+			snprintf(label, sizeof label, "%s/%s", setups[k], e ? "cuda" : "cpu");
+			const char *key1[] = { "mobilenetv2", "1", label };
+			assert_int_equal(md_row(md, "Table 1", key1, 3, t1, 32), n1);
+			if (strncmp(t3[3 + e], t1[epi], strlen(t1[epi])) || !strstr(t3[3 + e], " (×"))
+				fail_msg("Table 3 %s %s: '%s', Table 1 says '%s'", setups[k], hdr[3 + e], t3[3 + e],
+					 t1[epi]);
+		}
+	}
+	{
+		const char *key3[] = { "mobilenetv2", "1", "keras" };
+		assert_int_equal(md_row(md, "Table 3", key3, 3, t3, 32), 0);
+	}
+	/* RQ2: the converted model against both torch setups, one row each. */
+	for (size_t k = 0; k < 2; k++) {
+		const char *key[] = { "mobilenetv2", "1", k ? "torch-compile/cpu" : "torch-eager/cpu" };
+		assert_int_equal(md_row(md, "RQ2", key, 3, t3, 32), 6);
+		assert_string_equal(t3[3], "ort/cpu (torch2onnx)");
+	}
+	free(md);
+	jtext = slurp("setups/s.json");
+	json = cJSON_Parse(jtext);
+	assert_non_null(json);
+	cv = cJSON_GetObjectItemCaseSensitive(json, "conversions");
+	assert_int_equal(cJSON_GetArraySize(cv), 2);
+	assert_string_equal(gbt_json_str(cJSON_GetArrayItem(cv, 0), "framework"), "torch-compile/cpu");
+	assert_string_equal(gbt_json_str(cJSON_GetArrayItem(cv, 1), "framework"), "torch-eager/cpu");
+	cJSON_Delete(json);
+	free(jtext);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_net_energy),
+		cmocka_unit_test(test_setups_stay_apart),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -36,6 +36,7 @@
 #include "greenbench/meter.h"
 #include "greenbench/record.h"
 #include "greenbench/result.h"
+#include "greenbench/runtime.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
@@ -256,11 +257,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 }
 
 /* Like the torch worker, torch takes a zoo model by name; others need a file. */
+/* A runtime that takes zoo models by name (its row says so: torch, tf,
+ * keras, mxnet) gets a zoo name; the others a file. */
 static int model_ok(const struct args *a)
 {
 	static const char *const by_name[] = { "resnet50", "mobilenetv2", "bert-base" };
+	const struct gb_runtime_ops *rt = gb_runtime_find(a->runtime);
 
-	if (!strcmp(a->runtime, "torch"))
+	if (rt && rt->zoo_by_name)
 		for (size_t i = 0; i < sizeof by_name / sizeof by_name[0]; i++)
 			if (!strcmp(a->model, by_name[i]))
 				return 1;
