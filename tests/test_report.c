@@ -764,6 +764,73 @@ static void test_setups_stay_apart(void **st)
 	free(jtext);
 }
 
+/* Names with every character LaTeX treats specially, UTF-8 and a cell
+ * that starts with [ or * (read as an argument after \\ or \midrule). */
+static const char latex_plan[] =
+	"name: 'tex_chars 100% & #1'\n"
+	"seed: 9\n"
+	"reps: 2\n"
+	"models:\n"
+	"  - {zoo: mobilenetv2, name: '[mobile_net]&v2#1'}\n"
+	"  - {zoo: resnet50, name: '*res_net'}\n"
+	"runtimes:\n"
+	"  - {runtime: ort, ep: cpu, label: 'ort_cpu 50% & #1 {x} ~^\\ $/cpu'}\n"
+	"  - {runtime: ort, ep: cuda, label: '[fast]*_cuda é µs/cuda'}\n"
+	"  - ort/tensorrt\n"
+	"batches: [1]\n";
+
+/* pdflatex -halt-on-error over the LaTeX report of dir/sub/db, in a
+ * document with the packages its first line names. */
+static void latex_compile(const char *sub, const char *db)
+{
+	char cmd[8192], *out = NULL, *log;
+
+	snprintf(cmd, sizeof cmd, "cd '%s/%s' && '%s' report --db %s --format latex -o report.tex && "
+		 "printf '\\\\documentclass{article}\\n\\\\usepackage{booktabs,graphicx}\\n\\\\begin{document}\\n"
+		 "\\\\input{report.tex}\\n\\\\end{document}\\n' > doc.tex && "
+		 "pdflatex -halt-on-error -interaction=nonstopmode -no-shell-escape doc.tex </dev/null 2>&1",
+		 dir, sub, gb, db);
+	if (gbt_run(cmd, &out) != 0)
+		fail_msg("pdflatex rejects the LaTeX report of %s/%s:\n%s", sub, db,
+			 strlen(out) > 3000 ? out + strlen(out) - 3000 : out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "%s/doc.log", sub);
+	log = slurp(cmd);
+	/* A glyph the font lacks is only a line in the log, and a hole in the PDF. */
+	if (strstr(log, "Missing character"))
+		fail_msg("pdflatex: %s", strstr(log, "Missing character"));
+	free(log);
+	snprintf(cmd, sizeof cmd, "%s/%s/doc.pdf", dir, sub);
+	assert_int_equal(access(cmd, R_OK), 0);
+}
+
+/* The LaTeX format compiles: the campaign of setup() (failed and throttled
+ * configurations, three EPs) and one whose names need escaping. CI has
+ * texlive (scripts/deps.d/latex.pkgs); without it this fails. */
+static void test_latex_compiles(void **st)
+{
+	char cmd[8192], *out = NULL, *tex;
+
+	(void)st;
+	if (gbt_run("command -v pdflatex >/dev/null", NULL) != 0)
+		fail_msg("pdflatex not found: make deps installs texlive (scripts/deps.d/latex.pkgs)");
+	gbt_write(dir, "latex/l.yaml", "%s", latex_plan);
+	snprintf(cmd, sizeof cmd, "cd '%s/latex' && %s GB_FAKE_FAIL='ep=tensorrt' '%s' campaign run l.yaml --db l.db -q 2>&1",
+		 dir, env, gb);
+	if (gbt_run(cmd, &out) != 3)
+		fail_msg("campaign failed:\n%s", out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p rdb && cp r.db rdb/", dir);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+	latex_compile("rdb", "r.db");
+	latex_compile("latex", "l.db");
+	tex = slurp("latex/report.tex");
+	assert_non_null(strstr(tex, "ort\\_cpu 50\\% \\& \\#1 \\{x\\} \\textasciitilde{}\\textasciicircum{}\\textbackslash{} \\$/cpu"));
+	assert_non_null(strstr(tex, "\n{}[mobile\\_net]\\&v2\\#1 & 1 & "));
+	assert_non_null(strstr(tex, "\n{}*res\\_net & 1 & "));
+	free(tex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -775,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_net_energy),
 		cmocka_unit_test(test_setups_stay_apart),
+		cmocka_unit_test(test_latex_compiles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
