@@ -30,7 +30,9 @@
  * appends "gpus=gpu2,... scope=process|node t0=NS t1=NS" (CLOCK_MONOTONIC)
  * to GB_FAKE_SLOT_LOG; GB_FAKE_ZOO_FAIL=1
  * fails exports (exit 1); GB_FAKE_ZOO_FAIL=crash writes part of the file,
- * then dies of SIGSEGV.
+ * then dies of SIGSEGV. GB_FAKE_CONVERT_FAIL=1 fails conversions (exit 1).
+ * GB_FAKE_MAKE_LOG=FILE appends "export MODEL" or "convert C MODEL" per
+ * export or conversion.
  */
 #include "greenbench/cputree.h"
 #include "greenbench/meter.h"
@@ -114,8 +116,11 @@ static int write_model(const char *path, const char *model, const char *converte
 	return 0;
 }
 
+static void append_line(const char *var, const char *line);
+
 static int zoo_export(int argc, char **argv)
 {
+	char line[512];
 	FILE *f;
 
 	if (getenv("GB_FAKE_ZOO_FAIL") && !strcmp(getenv("GB_FAKE_ZOO_FAIL"), "1")) {
@@ -136,15 +141,25 @@ static int zoo_export(int argc, char **argv)
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
+	snprintf(line, sizeof line, "export %s\n", argv[3]);
+	append_line("GB_FAKE_MAKE_LOG", line);
 	return write_model(argv[5], argv[3], "");
 }
 
 /* convert C --model NAME -o FILE [--weights W] */
 static int convert(int argc, char **argv)
 {
+	char line[512];
+
 	if (argc < 7 || strcmp(argv[3], "--model") || strcmp(argv[5], "-o")) {
 		fprintf(stderr, "usage: convert C --model NAME -o FILE [--weights W]\n");
 		return 129;
+	}
+	snprintf(line, sizeof line, "convert %s %s\n", argv[2], argv[4]);
+	append_line("GB_FAKE_MAKE_LOG", line);
+	if (getenv("GB_FAKE_CONVERT_FAIL") && !strcmp(getenv("GB_FAKE_CONVERT_FAIL"), "1")) {
+		fprintf(stderr, "error: %s failed on purpose\n", argv[2]);
+		return 1;
 	}
 	return write_model(argv[6], argv[4], argv[2]);
 }
