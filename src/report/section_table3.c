@@ -78,14 +78,14 @@ int gb_section_table3(const struct gb_report_section *self, const struct gb_repo
 			gb_rtable_ci_cell(&hit->m[GB_RM_EPI], NULL, buf, sizeof buf);
 			if (hit->m[GB_RM_EPI].valid && best > 0)
 				gb_rtable_add(b, "%s (×%.2f)", buf, hit->m[GB_RM_EPI].mean / best);
-			else if (!hit->n_ok)
-				gb_rtable_add(b, "failed");
+			else if (!hit->n_ok)	/* no run in the statistics: say why */
+				gb_rtable_add(b, "%s", hit->n_invalid ? "invalid" : "failed");
 			else
 				gb_rtable_add(b, "%s", buf);
 		}
 	}
 	snprintf(b->t->note, sizeof b->t->note,
-		 "Energy per item (mJ), mean ± 95%% CI; (×k) = k times the lowest of its row. '-' = not in the campaign.");
+		 "Energy per item (mJ), mean ± 95%% CI; (×k) = k times the lowest of its row. '-' = not in the campaign; failed: every run failed; invalid: every ok run is invalid (Table 1's Verdict says why).");
 	snprintf(b->t->empty, sizeof b->t->empty,
 		 "No run names an execution provider, so there is nothing to compare across providers.");
 	free(eps);
