@@ -478,14 +478,30 @@ static void test_net_energy(void **st)
 	const cJSON *ms, *net;
 	cJSON *j;
 	double want;
+	int rc;
 
 	(void)st;
 	gbt_write(dir, "net/net.yaml", "name: net\nseed: 3\nreps: 2\nidle_baseline: {duration: 1s}\n"
 		  "models: [resnet50]\nruntimes: [ort/cuda]\nbatches: [1]\n");
-	snprintf(cmd, sizeof cmd, "cd '%s/net' && GREENBENCH_NVML_LIB='%s' %s '%s' campaign run net.yaml --db n.db -q 2>&1 && "
-		 "'%s' report --db n.db --format json", dir, lib, env, gb, gb);
+	snprintf(cmd, sizeof cmd, "cd '%s/net' && GREENBENCH_NVML_LIB='%s' %s '%s' campaign run net.yaml --db n.db -q 2>&1",
+		 dir, lib, env, gb);
+	rc = gbt_run(cmd, &out);
+	/* 4: others kept the CPU busy during the idle baseline, so its runs
+	 * are invalid and the report leaves them out of the figures this
+	 * compares with every stored run (the 2-core CI machine is shared). */
+	if (rc == 4 && strstr(out, "the machine was not idle for the idle baseline")) {
+		fprintf(stderr, "skipped: the machine was busy during the idle baseline:\n%s", out);
+		free(out);
+		free(lib);
+		skip();
+	}
+	if (rc != 0)
+		fail_msg("net campaign failed:\n%s", out);
+	free(out);
+	out = NULL;
+	snprintf(cmd, sizeof cmd, "cd '%s/net' && '%s' report --db n.db --format json", dir, gb);
 	if (gbt_run(cmd, &json) != 0)
-		fail_msg("net campaign or report failed:\n%s", json);
+		fail_msg("net report failed:\n%s", json);
 	/* The same from the tables, in Python's sqlite3. */
 	snprintf(cmd, sizeof cmd, "cd '%s/net' && %s -c \"import sqlite3\n"
 		 "db = sqlite3.connect('n.db')\n"
