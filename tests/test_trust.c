@@ -238,6 +238,17 @@ static void test_hog_beside_a_campaign(void **st)
 	assert_non_null(strstr(out, "invalid: foreign_cpu, idle_busy"));
 	assert_non_null(strstr(out, "0 (+2 invalid)"));
 	free(out);
+	/* Table 3 says invalid, not failed: the runs did not fail. */
+	assert_int_equal(gbt_cf_gb("", "report --db h.db --format md", &out), 0);
+	{
+		char *t3 = strstr(out, "## Table 3"), *end = t3 ? strstr(t3 + 1, "\n## ") : NULL;
+
+		assert_non_null(end);
+		*end = '\0';
+		assert_non_null(strstr(t3, "| invalid |"));
+		assert_null(strstr(t3, "| failed"));
+	}
+	free(out);
 	assert_int_equal(gbt_cf_gb("", "report --db h.db --format csv", &out), 0);
 	assert_non_null(strstr(out, ",0,0,0,2,invalid,foreign_cpu+idle_busy,"));
 	free(out);

@@ -285,9 +285,22 @@ static void tick(void *arg)
 	t->e->cb->run_tick(t->e->ctx, &ev);
 }
 
+/* Keep model m's path, or why it cannot be had. */
+static int model_keep(struct engine *e, size_t m, const char *path, const char *err)
+{
+	if (err)
+		e->model_errs[m] = strdup(err);
+	else
+		e->model_paths[m] = strdup(path);
+	if (!e->model_paths[m] && !e->model_errs[m])
+		return gb_error_set(-ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The model of a configuration: its name for runtimes that build it, else
- * its file, exported once per campaign; a failure is kept and fails every
- * run of that model with the same reason. */
+ * its file, made once per campaign (prepare_models() before the first
+ * run; here only should a run need one it did not); a failure is kept and
+ * fails every run of that model with the same reason. */
 static int model_for(struct engine *e, size_t config, const char **model, const char **err)
 {
 	const struct gb_plan_config *cf = &e->plan->configs[config];
@@ -299,12 +312,10 @@ static int model_for(struct engine *e, size_t config, const char **model, const 
 		return 0;
 	}
 	if (!e->model_paths[cf->model] && !e->model_errs[cf->model]) {
-		if (gb_campaign_model_path(e->plan, cf->model, e->cmd, e->zoo_dir, path, sizeof path))
-			e->model_errs[cf->model] = strdup(gb_error_msg());
-		else
-			e->model_paths[cf->model] = strdup(path);
-		if (!e->model_paths[cf->model] && !e->model_errs[cf->model])
-			return gb_error_set(-ENOMEM, "out of memory");
+		int rc = gb_campaign_model_path(e->plan, cf->model, e->cmd, e->zoo_dir, path, sizeof path);
+
+		if ((rc = model_keep(e, cf->model, path, rc ? gb_error_msg() : NULL)))
+			return rc;
 	}
 	*err = e->model_errs[cf->model];
 	*model = e->model_paths[cf->model];
@@ -521,23 +532,80 @@ out:
 	return ret;
 }
 
+/* Make one model that is not cached, between its two events. A stop kills
+ * the export or conversion and keeps nothing: a resume makes it again. */
+static int model_make(struct engine *e, size_t m, const char *path, size_t index, size_t count)
+{
+	struct gb_engine_model ev = { e->plan, m, e->plan->models[m].convert, index, count, path, NULL, 0 };
+	uint64_t t0 = gb_now_ns();
+	int rc;
+
+	if (e->cb->model_start)
+		e->cb->model_start(e->ctx, &ev);
+	rc = gb_campaign_model_make(e->plan, m, e->cmd, path, e->o->stop);
+	if (stopping(e))
+		return 0;
+	ev.elapsed_ns = gb_now_ns() - t0;
+	ev.error = rc ? gb_error_msg() : NULL;
+	if (e->cb->model_end)
+		e->cb->model_end(e->ctx, &ev);
+	return model_keep(e, m, path, ev.error);
+}
+
+/* Every model the selected runs need as a file, before the first run and
+ * in the plan's order: found in the cache, or exported or converted now.
+ * A conversion can take minutes (tf2onnx of BERT); made lazily, it came
+ * between two measured runs, heating the machine and spoiling the next
+ * idle baseline's schedule. Runs whose runtime cannot run need nothing. */
+static int prepare_models(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	char **todo = calloc(e->plan->nmodels + 1, sizeof *todo), path[PATH_MAX];
+	size_t count = 0, index = 0;
+	int ret = 0;
+
+	if (!todo)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < npl; i++) {
+		const struct gb_plan_config *cf = &e->plan->configs[pl[i].config];
+
+		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[cf->runtime] ||
+		    gb_campaign_model_by_name(e->plan, pl[i].config) || e->model_paths[cf->model] ||
+		    e->model_errs[cf->model] || todo[cf->model])
+			continue;
+		if (gb_campaign_model_file(e->plan, cf->model, e->zoo_dir, path, sizeof path))
+			ret = model_keep(e, cf->model, NULL, gb_error_msg());
+		else if (e->plan->models[cf->model].file)	/* the user's: checked, never made */
+			ret = model_keep(e, cf->model, path,
+					 gb_campaign_model_make(e->plan, cf->model, e->cmd, path, NULL) ? gb_error_msg() : NULL);
+		else if (!access(path, R_OK))
+			ret = model_keep(e, cf->model, path, NULL);
+		else if (!(todo[cf->model] = strdup(path)))
+			ret = gb_error_set(-ENOMEM, "out of memory");
+		else
+			count++;
+		if (ret)
+			goto out;
+	}
+	for (size_t m = 0; m < e->plan->nmodels && !stopping(e); m++)
+		if (todo[m] && (ret = model_make(e, m, todo[m], ++index, count)))
+			goto out;
+out:
+	for (size_t m = 0; m < e->plan->nmodels; m++)
+		free(todo[m]);
+	free(todo);
+	return ret;
+}
+
 /* Before the first run: every runtime and every model the selected runs
  * need. Refused with every reason, unless keep_going. */
 static int preflight(struct engine *e, const struct gb_store_planned *pl, size_t npl)
 {
-	const char *model, *err;
 	char msg[2048] = "";
 	size_t bad = 0, off = 0;
 	int ret;
 
-	if ((ret = preflight_runtimes(e, &bad)))
+	if ((ret = preflight_runtimes(e, &bad)) || (ret = prepare_models(e, pl, npl)))
 		return ret;
-	for (size_t i = 0; i < npl && !stopping(e); i++) {
-		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[e->plan->configs[pl[i].config].runtime])
-			continue;
-		if ((ret = model_for(e, pl[i].config, &model, &err)))
-			return ret;
-	}
 	for (size_t i = 0; i < e->plan->nmodels; i++)
 		bad += e->model_errs[i] != NULL;
 	if (!bad)

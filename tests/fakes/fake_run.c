@@ -31,12 +31,15 @@
  * appends "gpus=gpu2,... scope=process|node t0=NS t1=NS" (CLOCK_MONOTONIC)
  * to GB_FAKE_SLOT_LOG; GB_FAKE_ZOO_FAIL=1
  * fails exports (exit 1); GB_FAKE_ZOO_FAIL=crash writes part of the file,
- * then dies of SIGSEGV.
+ * then dies of SIGSEGV. GB_FAKE_CONVERT_FAIL=1 fails conversions (exit 1).
+ * GB_FAKE_MAKE_LOG=FILE appends "export MODEL" or "convert C MODEL" per
+ * export or conversion.
  */
 #include "greenbench/cputree.h"
 #include "greenbench/meter.h"
 #include "greenbench/record.h"
 #include "greenbench/result.h"
+#include "greenbench/runtime.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
@@ -114,8 +117,11 @@ static int write_model(const char *path, const char *model, const char *converte
 	return 0;
 }
 
+static void append_line(const char *var, const char *line);
+
 static int zoo_export(int argc, char **argv)
 {
+	char line[512];
 	FILE *f;
 
 	if (getenv("GB_FAKE_ZOO_FAIL") && !strcmp(getenv("GB_FAKE_ZOO_FAIL"), "1")) {
@@ -136,15 +142,25 @@ static int zoo_export(int argc, char **argv)
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
+	snprintf(line, sizeof line, "export %s\n", argv[3]);
+	append_line("GB_FAKE_MAKE_LOG", line);
 	return write_model(argv[5], argv[3], "");
 }
 
 /* convert C --model NAME -o FILE [--weights W] */
 static int convert(int argc, char **argv)
 {
+	char line[512];
+
 	if (argc < 7 || strcmp(argv[3], "--model") || strcmp(argv[5], "-o")) {
 		fprintf(stderr, "usage: convert C --model NAME -o FILE [--weights W]\n");
 		return 129;
+	}
+	snprintf(line, sizeof line, "convert %s %s\n", argv[2], argv[4]);
+	append_line("GB_FAKE_MAKE_LOG", line);
+	if (getenv("GB_FAKE_CONVERT_FAIL") && !strcmp(getenv("GB_FAKE_CONVERT_FAIL"), "1")) {
+		fprintf(stderr, "error: %s failed on purpose\n", argv[2]);
+		return 1;
 	}
 	return write_model(argv[6], argv[4], argv[2]);
 }
@@ -276,11 +292,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 }
 
 /* Like the torch worker, torch takes a zoo model by name; others need a file. */
+/* A runtime that takes zoo models by name (its row says so: torch, tf,
+ * keras, mxnet) gets a zoo name; the others a file. */
 static int model_ok(const struct args *a)
 {
 	static const char *const by_name[] = { "resnet50", "mobilenetv2", "bert-base" };
+	const struct gb_runtime_ops *rt = gb_runtime_find(a->runtime);
 
-	if (!strcmp(a->runtime, "torch"))
+	if (rt && rt->zoo_by_name)
 		for (size_t i = 0; i < sizeof by_name / sizeof by_name[0]; i++)
 			if (!strcmp(a->model, by_name[i]))
 				return 1;
