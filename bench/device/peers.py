@@ -19,6 +19,7 @@ sampler for every window. Tools:
 
   python3 peers.py drive --out DIR [--gb GREENBENCH] [--device cuda|cpu] [--quick]
   python3 peers.py ob FILE.json       (optimum-benchmark, BERT-base b1 and b64)
+  python3 peers.py reanalyse DIR      (the nvidia-smi figures from DIR/smi.csv[.gz] again)
   python3 peers.py table DIR          (peers.md from DIR/peers.json again)
 
 `work` is the workload child that drive starts; it speaks JSON lines on
@@ -169,10 +170,15 @@ def work_main(args):
         tool, steps, short = cmd["tool"], cmd["steps"], cmd.get("short", False)
         rec = {"tool": tool}
         try:
+            # A CodeCarbon tracker reports totals since its first start:
+            # seen on the H200, a second start/stop of one tracker returned
+            # both windows' energy. Each window gets a tracker of its own
+            # (made before the window); Zeus keys its windows by name.
             key = (tool, short)
-            if key not in tools:
+            if key not in tools or tool.startswith("cc-"):
                 tools[key] = Tool(tool, gpu, short)  # set-up is not the window
             tl = tools[key]
+            rec["fresh_tracker"] = True
             if tool == "gb-measure":
                 with open(cmd["go"]) as f:  # blocks until greenbench's command starts
                     f.read()
@@ -292,7 +298,7 @@ def gb_measure_window(gb, tmp, child, steps, short):
     rec.update({"gpu_j": sum(v["joules"] for v in gpu) if gpu else None,
                 "gpu_method": ",".join(sorted({v["method"] for v in gpu})) or None,
                 "cpu_j": cpu.get("joules"), "cpu_method": cpu.get("method"),
-                "tool_s": m.get("duration_s"), "unavailable": m.get("unavailable"),
+                "tool_s": m.get("duration_s"), "unavailable": m.get("unavailable"), "verdict": m.get("verdict"),
                 "tool_cpu_s": ru.ru_utime + ru.ru_stime,
                 "sampler_cpu_s": m.get("meter", {}).get("sampler_cpu_s"),
                 "tool_wall_s": time.time() - t})
@@ -353,7 +359,18 @@ def drive(argv):
         child.wait()
     res["smi_cpu_s"] = smi.stop()
     res["smi_wall_s"] = time.time() - res["idle_t"][0]
-    samples = smi.samples()
+    analyse(res, smi.samples())
+    json.dump(res, open(os.path.join(a.out, "peers.json"), "w"), indent=1)
+    open(os.path.join(a.out, "peers.md"), "w").write(table(res))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def analyse(res, samples):
+    """nvidia-smi's figures for every window: power.draw and
+    power.draw.instant integrated over the window, the study's net of idle,
+    and power.draw.instant over the tool's own interval (its reported
+    duration, ending at the window's end: CodeCarbon's start() takes a
+    second or more before its interval begins)."""
     res["smi_samples"] = len(samples)
     idle = [s for s in samples if res["idle_t"][0] <= s[0] <= res["idle_t"][1]]
     res["idle_w"] = statistics.mean(s[1] for s in idle) if idle else None
@@ -363,11 +380,26 @@ def drive(argv):
         e, n = integrate(samples, w["t0"], w["t1"], 1)
         ei, _ = integrate(samples, w["t0"], w["t1"], 2)
         w["smi_avg_j"], w["smi_instant_j"], w["smi_n"] = e, ei, n
+        if w.get("tool_s"):
+            w["smi_instant_own_j"], _ = integrate(samples, max(w["t0"], w["t1"] - w["tool_s"]), w["t1"], 2)
         if e is not None and res["idle_w"] is not None:
             w["smi_study_net_j"] = e - res["idle_w"] * (w["t1"] - w["t0"])
-    json.dump(res, open(os.path.join(a.out, "peers.json"), "w"), indent=1)
-    open(os.path.join(a.out, "peers.md"), "w").write(table(res))
-    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def reanalyse(d):
+    import gzip
+
+    res = json.load(open(os.path.join(d, "peers.json")))
+    smi = Smi.__new__(Smi)
+    gz = os.path.join(d, "smi.csv.gz")
+    if os.path.exists(gz):
+        smi.path = os.path.join(tempfile.mkdtemp(), "smi.csv")
+        open(smi.path, "wb").write(gzip.open(gz).read())
+    else:
+        smi.path = os.path.join(d, "smi.csv")
+    analyse(res, smi.samples())
+    json.dump(res, open(os.path.join(d, "peers.json"), "w"), indent=1)
+    open(os.path.join(d, "peers.md"), "w").write(table(res))
 
 
 def tool_versions():
@@ -407,15 +439,29 @@ def table(res):
            "edges and against nvidia-smi power.draw.instant integrated; the study's method (power.draw "
            "every 10 ms, integrated; net of idle); CPU energy and how the tool got it; the work's "
            "duration against no tool (slowdown) and the window's extra process CPU time.", "",
-           "| workload | tool | n | window s | tool GPU J | vs counter | vs instant | study power.draw (net) J | tool CPU J (method) | slowdown | extra CPU s | error |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| workload | tool | n | window s | tool GPU J | vs counter | vs instant | vs instant, tool's interval | study power.draw (net) J | tool CPU J (method) | slowdown | extra CPU s | error |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    # Windows of the first H200 run (before fresh_tracker) whose CodeCarbon
+    # tracker had run before: its totals were cumulative, so they are left
+    # out, and counted.
+    seen, dropped = set(), 0
+    for w in res["windows"]:
+        k = (w["workload"], w["batch"], w["target_s"], w["tool"])
+        if w["tool"].startswith("cc-") and not w.get("fresh_tracker") and k in seen:
+            w["reused_tracker"] = True
+            dropped += 1
+        seen.add(k)
+    if dropped:
+        out[-3:-3] = ["%d CodeCarbon windows left out: their tracker had run before, and its stop() "
+                      "reported the totals of both windows (the harness now makes a tracker per window)." % dropped, ""]
     keys = []
     for w in res["windows"]:
         k = (w["workload"], w["batch"], w["target_s"])
         if k not in keys:
             keys.append(k)
     for k in keys:
-        ws = [w for w in res["windows"] if (w["workload"], w["batch"], w["target_s"]) == k]
+        ws = [w for w in res["windows"] if (w["workload"], w["batch"], w["target_s"]) == k
+              and not w.get("reused_tracker")]
         base = [w for w in ws if w["tool"] == "none" and "error" not in w]
         bwork, _ = ms([w["work_s"] for w in base])
         bcpu, _ = ms([w["cpu_s"] for w in base])
@@ -426,11 +472,12 @@ def table(res):
             ok = [w for w in t if "error" not in w]
             err = "; ".join(sorted({w["error"] for w in t if "error" in w}))
             if not ok:
-                out.append("| %s b%d %.1fs | %s | %d | | | | | | | | | %s |" % (k[0], k[1], k[2], tool, len(t), err))
+                out.append("| %s b%d %.1fs | %s | %d | | | | | | | | | | %s |" % (k[0], k[1], k[2], tool, len(t), err))
                 continue
             g, gsd = ms([w.get("gpu_j") for w in ok])
             ref, _ = ms([w.get("ref_counter_j") for w in ok])
             ins, _ = ms([w.get("smi_instant_j") for w in ok])
+            own, _ = ms([w.get("smi_instant_own_j") for w in ok])
             avg, _ = ms([w.get("smi_avg_j") for w in ok])
             net, _ = ms([w.get("smi_study_net_j") for w in ok])
             cpu, _ = ms([w.get("cpu_j") for w in ok])
@@ -442,6 +489,7 @@ def table(res):
                 "%s b%d %.1fs" % k, tool, str(len(ok)), "%.3f" % win,
                 "%.2f ± %.2f" % (g, gsd) if g is not None else ("(reference %.2f)" % ref if ref else "n/a"),
                 pct(g, ref) if g is not None else "", pct(g if g is not None else ref, ins),
+                pct(g, own) if g is not None and own else "",
                 "%.2f (%.2f)" % (avg, net) if avg is not None else "n/a",
                 "%.2f (%s)" % (cpu, ", ".join(meth)) if cpu is not None else ("none: " + ", ".join(meth) if meth else "n/a"),
                 pct(work, bwork) if tool != "none" else "", "%+.3f" % (pcpu - bcpu) if tool != "none" and bcpu is not None else "",
@@ -498,6 +546,8 @@ def main():
         drive(rest)
     elif cmd == "ob":
         ob_main(rest)
+    elif cmd == "reanalyse":
+        reanalyse(rest[0])
     elif cmd == "table":
         res = json.load(open(os.path.join(rest[0], "peers.json")))
         sys.stdout.write(table(res))
