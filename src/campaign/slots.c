@@ -7,6 +7,7 @@
 #include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/sys.h"
 #include "greenbench/time.h"
 
 #include <errno.h>
@@ -199,8 +200,8 @@ int gb_slots_start(struct gb_slots *s, size_t i, char *const argv[], uint64_t ti
 	sl->timeout_ns = timeout_ns;
 	sl->stop = stop;
 	sl->ended = 0;
-	if ((rc = pthread_create(&sl->th, NULL, slot_main, sl)))
-		return gb_error_set(-rc, "cannot start a thread for GPU %s: %s", sl->gpu, strerror(rc));
+	if ((rc = gb_thread_start(&sl->th, slot_main, sl)))
+		return gb_error_set(rc, "cannot start a thread for GPU %s: %s", sl->gpu, strerror(-rc));
 	sl->busy = 1;
 	return 0;
 }

@@ -428,9 +428,9 @@ int gb_meter_start(struct gb_meter *m)
 	if (m->running)
 		return 0;
 	m->stop = 0;
-	ret = pthread_create(&m->thread, NULL, sampler_main, m);
+	ret = gb_thread_start(&m->thread, sampler_main, m);
 	if (ret)
-		return gb_error_set(-ret, "cannot start the sampler thread: %s", strerror(ret));
+		return gb_error_set(ret, "cannot start the sampler thread: %s", strerror(-ret));
 	m->running = 1;
 	return 0;
 }
