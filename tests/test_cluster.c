@@ -5,6 +5,7 @@
  * host through slots, over the scripted fake run and a fake NVML of four
  * GPUs. tests/slurm/cluster.sh runs the same against a real Slurm.
  */
+#include "lib/campaign_fixture.h"
 #include "lib/gbtest.h"
 #include "greenbench/engine.h"
 #include "greenbench/error.h"
@@ -22,35 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *dir, fake[4096], zoo[4096], fake_log[4096];
-
-static int setup(void **st)
-{
-	char *built = gbt_build_path("fake-run");
-
-	(void)st;
-	dir = gbt_mkdtemp();
-	snprintf(fake, sizeof fake, "%s", built);
-	free(built);
-	snprintf(zoo, sizeof zoo, "%s/cache/zoo", dir);
-	snprintf(fake_log, sizeof fake_log, "%s/log", dir);
-	setenv("GB_FAKE_LOG", fake_log, 1);
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
-	return chdir(dir) ? -1 : 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	unsetenv("GB_FAKE_METER");
-	unsetenv("GB_FAKE_SLEEP_MS");
-	unsetenv("GB_FAKE_SLOT_LOG");
-	unsetenv("FAKE_NVML_GPUS");
-	gbt_rm_rf(dir);
-	free(dir);
-	return 0;
-}
 
 /* ---- task lines --------------------------------------------------------- */
 
@@ -276,7 +248,7 @@ static int64_t new_campaign(struct gb_store **store, int64_t *seqs, size_t *n)
 	struct gb_plan *p = NULL;
 	int64_t id;
 
-	gbt_write(dir, "c.yaml", "%s", PLAN_TEXT);
+	gbt_write(gbt_cf.dir, "c.yaml", "%s", PLAN_TEXT);
 	assert_int_equal(gb_plan_parse(PLAN_TEXT, strlen(PLAN_TEXT), "c.yaml", &p), 0);
 	assert_int_equal(gb_store_open("r.db", store), 0);
 	assert_int_equal(gb_store_campaign_create(*store, p, PLAN_TEXT, &id), 0);
@@ -290,7 +262,7 @@ static int64_t new_campaign(struct gb_store **store, int64_t *seqs, size_t *n)
 static void run_task(const char *shared, int submission, unsigned task, struct seen *s)
 {
 	struct gb_shard_task t = { shared, submission, task, "4711", "node-a" };
-	struct gb_engine_opts o = { .run_cmd = fake, .zoo_dir = zoo, .stop = &s->stop };
+	struct gb_engine_opts o = { .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo, .stop = &s->stop };
 	struct gb_engine_summary sum;
 
 	if (gb_shard_task_run(&t, &o, &cbs, s, &sum))
@@ -334,7 +306,7 @@ static void test_tasks_collect_resubmit(void **st)
 	(void)st;
 	id = new_campaign(&store, seqs, &n);
 	assert_int_equal(n, 16);
-	snprintf(shared, sizeof shared, "%s/shared", dir);
+	snprintf(shared, sizeof shared, "%s/shared", gbt_cf.dir);
 	assert_int_equal(gb_shard_prepare(shared, id, "c.yaml", PLAN_TEXT, seqs, n, 3, &k), 0);
 	assert_int_equal(k, 1);
 	/* The directory belongs to its campaign. */
@@ -416,11 +388,11 @@ static void test_tasks_collect_resubmit(void **st)
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(per_seq[i], 1);
 	/* Nothing ran twice. */
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
 	/* A task index past the submission's is refused. */
 	{
 		struct gb_shard_task t = { shared, 2, 1, NULL, NULL };
-		struct gb_engine_opts o = { .run_cmd = fake, .zoo_dir = zoo };
+		struct gb_engine_opts o = { .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo };
 		struct gb_engine_summary sum;
 
 		assert_int_equal(gb_shard_task_run(&t, &o, NULL, NULL, &sum), -EINVAL);
@@ -444,16 +416,17 @@ static void test_several_gpus(void **st)
 	char gpus[64][32];
 
 	(void)st;
-	snprintf(slot_log, sizeof slot_log, "%s/slots", dir);
+	snprintf(slot_log, sizeof slot_log, "%s/slots", gbt_cf.dir);
 	setenv("GREENBENCH_NVML_LIB", nvml, 1);
 	setenv("FAKE_NVML_GPUS", "4", 1);
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "150", 1);
 	setenv("GB_FAKE_SLOT_LOG", slot_log, 1);
-	gbt_write(dir, "g.yaml", "reps: 2\ncooldown: 5ms\nidle_baseline: 20ms\nmodels: [resnet50]\n"
+	setenv("GB_FAKE_WORK_MS", "20", 1);	/* others' CPU time, as a run judges it */
+	gbt_write(gbt_cf.dir, "g.yaml", "reps: 2\ncooldown: 5ms\nidle_baseline: 20ms\nmodels: [resnet50]\n"
 		  "runtimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
-	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
-				    .gpus = "0,1,2,3" };
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,1,2,3" };
 	struct gb_meter_config mc;
 
 	gb_meter_config_init(&mc);
@@ -515,8 +488,11 @@ static void test_several_gpus(void **st)
 	}
 	free(runs);
 	gb_store_close(store);
+	/* The sibling runs are the campaign's own, not each other's foreign
+	 * CPU time (tests/test_cputree.c has the arithmetic). */
+	assert_int_equal(gbt_cf_db_int("g.db", "SELECT count(*) FROM run WHERE"
+					   " json_extract(record_json, '$.environment.cpu_own_tree') = 'campaign'"), 8);
 	free(nvml);
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 }
 
 /* Cooldowns until idle, per GPU: GPU 1 stays hot after its idle baseline
@@ -537,12 +513,13 @@ static void test_several_gpus_cooldown_per_gpu(void **st)
 	setenv("FAKE_NVML_ENERGY_PERIOD_MS", "0", 1);
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "150", 1);
-	gbt_write(dir, "g.yaml", "reps: 2\nidle_baseline: 20ms\ncooldown: {until: idle, margin_pct: 10, timeout: 300ms}\n"
+	gbt_write(gbt_cf.dir, "g.yaml",
+		  "reps: 2\nidle_baseline: 20ms\ncooldown: {until: idle, margin_pct: 10, timeout: 300ms}\n"
 		  "models: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
 	gb_meter_config_init(&mc);
 	mc.nvml_lib = nvml;
-	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
-				    .gpus = "0,1,2", .meter = &mc };
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,1,2", .meter = &mc };
 
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
 	assert_int_equal(sum.progress.done_now, 8);
@@ -559,10 +536,7 @@ static void test_several_gpus_cooldown_per_gpu(void **st)
 	}
 	/* While GPU 1 waited out its timeouts the others ran more. */
 	assert_true(cool > hot);
-	unsetenv("FAKE_NVML_GPU1_POWER_MW");
-	unsetenv("FAKE_NVML_ENERGY_PERIOD_MS");
 	free(nvml);
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 }
 
 /* A stop while four runs are in flight records none of them. */
@@ -574,9 +548,9 @@ static void test_several_gpus_stop(void **st)
 	(void)st;
 	setenv("GB_FAKE_METER", "1", 1);
 	setenv("GB_FAKE_SLEEP_MS", "100", 1);
-	gbt_write(dir, "g.yaml", "reps: 2\nmodels: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
-	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = fake, .zoo_dir = zoo, .stop = &s.stop,
-				    .gpus = "0,1,2" };
+	gbt_write(gbt_cf.dir, "g.yaml", "reps: 2\nmodels: [resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1, 4]\n");
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,1,2" };
 
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
 	assert_true(sum.stopped);
@@ -595,6 +569,127 @@ static void test_several_gpus_stop(void **st)
 	/* Bad lists are refused. */
 	o.gpus = "0,,1";
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &r, &sum), -EINVAL);
+}
+
+/* --gpus must name GPUs of this host: an index out of range (CUDA would
+ * hide it and run unmeasured), a UUID no GPU has; refused before anything
+ * is stored. Without NVML the runs' meters say. */
+static void test_several_gpus_checked(void **st)
+{
+	char *nvml = gbt_build_path("libfake_nvml.so");
+	struct gb_engine_summary sum;
+	struct gb_meter_config mc;
+	struct seen s = { 0 };
+
+	(void)st;
+	setenv("FAKE_NVML_GPUS", "2", 1);
+	gbt_write(gbt_cf.dir, "g.yaml", "models: [resnet50]\nruntimes: [ort/cpu]\nbatches: [1]\n");
+	gb_meter_config_init(&mc);
+	mc.nvml_lib = nvml;
+	struct gb_engine_opts o = { .file = "g.yaml", .db = "g.db", .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s.stop, .gpus = "0,5", .meter = &mc };
+
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), -EINVAL);
+	assert_string_equal(gb_error_msg(), "invalid --gpus '0,5': GPU '5' is not one of this host's 2 GPUs (0 to 1)");
+	o.gpus = "GPU-fa4e0000-0000-4000-8000-000000000001,GPU-0bad";
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), -EINVAL);
+	assert_string_equal(gb_error_msg(), "cannot measure the GPUs --gpus='GPU-fa4e0000-0000-4000-8000-000000000001,"
+			    "GPU-0bad': no GPU has the UUID 'GPU-0bad'");
+	assert_int_equal(s.ends, 0);
+	assert_int_equal(gbt_cf_db_int("g.db", "SELECT count(*) FROM campaign"), 0);
+	/* Both GPUs, by UUID and by index. */
+	o.gpus = "GPU-fa4e0000-0000-4000-8000-000000000001,0";
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+	assert_int_equal(sum.progress.ok, 1);
+	/* No NVML to ask: the list is the runs' to judge. */
+	mc.nvml_lib = "/nonexistent/libnvidia-ml.so.1";
+	o.gpus = "0,5";
+	o.db = "n.db";
+	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+	free(nvml);
+}
+
+/* What a process measures comes from its environment (CUDA_VISIBLE_DEVICES
+ * and Slurm's lists, indices or UUIDs), through `greenbench run` on a fake
+ * NVML of four GPUs: the record names the GPUs and the variable; a list
+ * naming none measures no GPU and says why; a value that is no GPU is an
+ * error. */
+static const struct {
+	const char *env;
+	int exit;
+	const char *key;	/* exit 0: a key of the record, as text ("[N]": an array of N) */
+	const char *want;	/* its value; exit 1: a line of the output */
+} gpu_env_rows[] = {
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e0000-0000-4000-8000-000000000002", 0, "environment.gpus.0.index", "2" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e0000-0000-4000-8000-000000000002", 0, "environment.gpus.0.uuid",
+	  "GPU-fa4e0000-0000-4000-8000-000000000002" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e0000-0000-4000-8000-000000000002", 0, "environment.gpus_from",
+	  "CUDA_VISIBLE_DEVICES" },
+	{ "CUDA_VISIBLE_DEVICES=fa4e0000-0000-4000-8000-000000000003", 0, "environment.gpus.0.index", "3" },
+	{ "CUDA_VISIBLE_DEVICES=3,1", 0, "environment.gpus.1.index", "1" },
+	{ "CUDA_VISIBLE_DEVICES=3,1", 0, "environment.gpus", "[2]" },
+	{ "GREENBENCH_GPUS=1 CUDA_VISIBLE_DEVICES=2", 0, "environment.gpus_from", "GREENBENCH_GPUS" },
+	{ "GREENBENCH_GPUS=1 CUDA_VISIBLE_DEVICES=2", 0, "environment.gpus.0.index", "1" },
+	{ "SLURM_STEP_GPUS=2 SLURM_JOB_GPUS=0,1", 0, "environment.gpus_from", "SLURM_STEP_GPUS" },
+	{ "SLURM_JOB_GPUS=0,1", 0, "environment.gpus", "[2]" },
+	{ "SLURM_JOB_ID=77 SLURM_JOB_GPUS=0 SLURMD_NODENAME=gpu-a01", 0, "environment.cluster.job_id", "77" },
+	{ "SLURM_JOB_ID=77 SLURM_JOB_GPUS=0 SLURMD_NODENAME=gpu-a01", 0, "environment.cluster.node", "gpu-a01" },
+	{ "CUDA_VISIBLE_DEVICES=7", 0, "environment.gpus", "[0]" },
+	{ "CUDA_VISIBLE_DEVICES=7", 0, "unavailable.gpus",
+	  "no GPU is visible to this process (GPUs CUDA_VISIBLE_DEVICES='7')" },
+	{ "CUDA_VISIBLE_DEVICES=NoDevFiles", 0, "environment.gpus", "[0]" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-0bad", 1, NULL,
+	  "error: cannot measure the GPUs CUDA_VISIBLE_DEVICES='GPU-0bad': no GPU has the UUID 'GPU-0bad'\n" },
+	{ "CUDA_VISIBLE_DEVICES=cuda:0", 1, NULL, "error: cannot measure the GPUs CUDA_VISIBLE_DEVICES='cuda:0': "
+	  "invalid GPU 'cuda:0' in 'cuda:0': expected an index or a UUID (GPU-...)\n" },
+	{ "CUDA_VISIBLE_DEVICES=GPU-fa4e", 1, NULL, "is the prefix of several GPUs' UUIDs" },
+	{ "CUDA_VISIBLE_DEVICES=MIG-fa4e0000-0000-4000-8000-000000000001", 1, NULL, "is a MIG instance" },
+	{ "CUDA_VISIBLE_DEVICES=1,1", 1, NULL, "GPU 1 is named twice in '1,1'" },
+};
+
+/* A record's value at path as text: a number as %g, an array as "[N]". */
+static void value_text(cJSON *rec, const char *path, char *buf, size_t len)
+{
+	cJSON *v = gbt_json_get(rec, path);
+
+	if (cJSON_IsNumber(v))
+		snprintf(buf, len, "%g", v->valuedouble);
+	else if (cJSON_IsArray(v))
+		snprintf(buf, len, "[%d]", cJSON_GetArraySize(v));
+	else
+		snprintf(buf, len, "%s", cJSON_IsString(v) ? v->valuestring : "(not a string)");
+}
+
+static void test_gpus_from_the_environment(void **st)
+{
+	char *nvml = gbt_build_path("libfake_nvml.so"), *models = gbt_build_path("models");
+	char args[4400];
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		fail_msg("the ort runtime is part of every build that runs these tests");
+	snprintf(args, sizeof args, "run --model '%s/mlp.onnx' --min-duration 0 -n 2 --warmup 1 --json", models);
+	for (size_t i = 0; i < sizeof gpu_env_rows / sizeof gpu_env_rows[0]; i++) {
+		char prefix[8400], got[512] = "", *out = NULL;
+		cJSON *rec = NULL;
+		int rc;
+
+		snprintf(prefix, sizeof prefix, "env -u CUDA_VISIBLE_DEVICES -u GREENBENCH_GPUS -u SLURM_STEP_GPUS "
+			 "-u SLURM_JOB_GPUS -u SLURM_JOB_ID GREENBENCH_NVML_LIB='%s' FAKE_NVML_GPUS=4 %s", nvml,
+			 gpu_env_rows[i].env);
+		rc = gbt_run_gb(prefix, gbt_cf.gb, args, &out);
+		if (rc == 0 && gpu_env_rows[i].key && (rec = cJSON_Parse(out)))
+			value_text(rec, gpu_env_rows[i].key, got, sizeof got);
+		if (rc != gpu_env_rows[i].exit || (gpu_env_rows[i].key ? strcmp(got, gpu_env_rows[i].want)
+									: !strstr(out, gpu_env_rows[i].want)))
+			fail_msg("%s greenbench run: exit %d (want %d), %s '%s' (want '%s'), output:\n%s",
+				 gpu_env_rows[i].env, rc, gpu_env_rows[i].exit,
+				 gpu_env_rows[i].key ? gpu_env_rows[i].key : "output", got, gpu_env_rows[i].want, out);
+		cJSON_Delete(rec);
+		free(out);
+	}
+	free(models);
+	free(nvml);
 }
 
 /* ---- the CLI ------------------------------------------------------------- */
@@ -642,24 +737,23 @@ static const struct gbt_row cli_steps[] = {
 
 static void test_cli_without_slurm(void **st)
 {
-	char *gb = gbt_greenbench(), prefix[8192], path[4400], *script;
+	char prefix[20000], path[4400], *script;
 
 	(void)st;
-	gbt_write(dir, "c.yaml", "%s", PLAN_TEXT);
-	snprintf(prefix, sizeof prefix, "cd '%s' && GREENBENCH_RUN_CMD='%s' GB_FAKE_LOG='%s'", dir, fake, fake_log);
-	gbt_rows_check(cli_rows, sizeof cli_rows / sizeof cli_rows[0], prefix, gb);
-	gbt_rows_check(cli_steps, 11, prefix, gb);
+	gbt_write(gbt_cf.dir, "c.yaml", "%s", PLAN_TEXT);
+	snprintf(prefix, sizeof prefix, "cd '%s' && %s", gbt_cf.dir, gbt_cf.env);
+	gbt_rows_check(cli_rows, sizeof cli_rows / sizeof cli_rows[0], prefix, gbt_cf.gb);
+	gbt_rows_check(cli_steps, 11, prefix, gbt_cf.gb);
 	/* Nothing ran twice. */
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
-	gbt_rows_check(cli_steps + 11, sizeof cli_steps / sizeof cli_steps[0] - 11, prefix, gb);
-	snprintf(path, sizeof path, "%s/r.db-records/campaign-1/submission-1.sbatch", dir);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
+	gbt_rows_check(cli_steps + 11, sizeof cli_steps / sizeof cli_steps[0] - 11, prefix, gbt_cf.gb);
+	snprintf(path, sizeof path, "%s/r.db-records/campaign-1/submission-1.sbatch", gbt_cf.dir);
 	script = gbt_read_file(path, NULL);
 	assert_non_null(script);
 	assert_non_null(strstr(script, "#SBATCH --array=0-1\n"));
 	assert_non_null(strstr(script, "#SBATCH --partition=ci\n"));
 	assert_non_null(strstr(script, "export GREENBENCH_CPU_ENERGY=process"));
 	free(script);
-	free(gb);
 }
 
 int main(void)
@@ -668,11 +762,13 @@ int main(void)
 		cmocka_unit_test(test_task_lines_round_trip),
 		cmocka_unit_test(test_sbatch_script),
 		cmocka_unit_test(test_slurm_states),
-		cmocka_unit_test_setup_teardown(test_tasks_collect_resubmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_gpus, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_gpus_cooldown_per_gpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_gpus_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cli_without_slurm, setup, teardown),
+		GBT_CAMPAIGN_TEST(test_tasks_collect_resubmit),
+		GBT_CAMPAIGN_TEST(test_several_gpus),
+		GBT_CAMPAIGN_TEST(test_several_gpus_cooldown_per_gpu),
+		GBT_CAMPAIGN_TEST(test_several_gpus_stop),
+		GBT_CAMPAIGN_TEST(test_several_gpus_checked),
+		GBT_CAMPAIGN_TEST(test_gpus_from_the_environment),
+		GBT_CAMPAIGN_TEST(test_cli_without_slurm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
  * and running shares of the planned order (a range, a predicate) on a
  * campaign the caller opened.
  */
+#include "lib/campaign_fixture.h"
 #include "lib/gbtest.h"
 
 #include "greenbench/engine.h"
@@ -25,8 +26,6 @@
 
 #define MAX_EV 64
 
-static char *dir, fake[4096], zoo[4096], fake_log[4096];
-
 /* What the callbacks saw. */
 struct seen {
 	volatile sig_atomic_t stop;
@@ -44,38 +43,12 @@ struct seen {
 		size_t done_now, ok_n, failed_n;
 	} ends[MAX_EV];
 	int64_t idle_before[MAX_EV];
+	/* Models made in the preflight, and what stood when the first run began. */
+	int model_starts, model_ends, model_errors, ends_at_first_run, made_at_first_run;
+	size_t model_index;	/* the last model_start's */
+	char model_path[8][4200], model_conv[8][32];
+	int paths_there_at_first_run;
 };
-
-static int setup(void **st)
-{
-	char *built = gbt_build_path("fake-run");
-
-	(void)st;
-	dir = gbt_mkdtemp();
-	snprintf(fake, sizeof fake, "%s", built);
-	free(built);
-	snprintf(zoo, sizeof zoo, "%s/cache/zoo", dir);
-	snprintf(fake_log, sizeof fake_log, "%s/log", dir);
-	setenv("GB_FAKE_LOG", fake_log, 1);
-	/* Hermetic meter: no NVML of the machine. */
-	setenv("GREENBENCH_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
-	if (chdir(dir))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	unsetenv("GB_FAKE_FAIL");
-	unsetenv("GB_FAKE_CRASH");
-	unsetenv("GB_FAKE_HANG");
-	unsetenv("GB_FAKE_ZOO_FAIL");
-	unsetenv("GB_FAKE_PIDFILE");
-	gbt_rm_rf(dir);
-	free(dir);
-	return 0;
-}
 
 static void on_start(void *ctx, const struct gb_engine_start *ev)
 {
@@ -120,10 +93,46 @@ static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 	}
 }
 
+static void on_model_start(void *ctx, const struct gb_engine_model *ev)
+{
+	struct seen *s = ctx;
+
+	/* One after the other within a call (a struct seen may see several). */
+	assert_true(ev->index == 1 || ev->index == s->model_index + 1);
+	assert_true(ev->index <= ev->count);
+	assert_true(s->model_starts < 8);
+	s->model_index = ev->index;
+	snprintf(s->model_path[s->model_starts], sizeof s->model_path[0], "%s", ev->path);
+	snprintf(s->model_conv[s->model_starts], sizeof s->model_conv[0], "%s", ev->converter ? ev->converter : "");
+	/* Not there yet: a model with events is one being made. */
+	assert_int_equal(access(ev->path, F_OK), -1);
+	s->model_starts++;
+}
+
+static void on_model_end(void *ctx, const struct gb_engine_model *ev)
+{
+	struct seen *s = ctx;
+
+	assert_int_equal(ev->index, s->model_index);
+	assert_string_equal(ev->path, s->model_path[s->model_starts - 1]);
+	s->model_ends++;
+	if (ev->error)
+		s->model_errors++;
+	else
+		assert_int_equal(access(ev->path, R_OK), 0);
+}
+
 static void on_run_start(void *ctx, const struct gb_engine_run *ev)
 {
 	struct seen *s = ctx;
 
+	if (!s->starts) {
+		s->ends_at_first_run = s->model_ends;
+		s->made_at_first_run = (int)gbt_count_lines(gbt_cf.dir, "make.log");
+		s->paths_there_at_first_run = 1;
+		for (int i = 0; i < s->model_ends; i++)
+			s->paths_there_at_first_run &= access(s->model_path[i], R_OK) == 0;
+	}
 	assert_ptr_equal(ev->config, &ev->plan->configs[ev->planned->config]);
 	assert_int_equal(ev->progress.done_now, s->nend);
 	s->starts++;
@@ -179,6 +188,8 @@ static const struct gb_engine_callbacks cbs = {
 	.idle_start = on_idle_start,
 	.idle_domain = on_idle_domain,
 	.cooldown_end = on_cooldown,
+	.model_start = on_model_start,
+	.model_end = on_model_end,
 	.run_start = on_run_start,
 	.run_tick = on_tick,
 	.run_end = on_run_end,
@@ -187,14 +198,15 @@ static const struct gb_engine_callbacks cbs = {
 
 static struct gb_engine_opts file_opts(const char *file, const char *db, struct seen *s)
 {
-	struct gb_engine_opts o = { .file = file, .db = db, .run_cmd = fake, .zoo_dir = zoo, .stop = &s->stop };
+	struct gb_engine_opts o = { .file = file, .db = db, .run_cmd = gbt_cf.fake, .zoo_dir = gbt_cf.zoo,
+				    .stop = &s->stop };
 
 	return o;
 }
 
 static void write_plan(const char *name, const char *text)
 {
-	gbt_write(dir, name, "%s", text);
+	gbt_write(gbt_cf.dir, name, "%s", text);
 }
 
 /* The stored runs of campaign id in db, in seq order. */
@@ -295,7 +307,7 @@ static void test_outcomes_events_and_rows(void **st)
 			assert_true(runs[i].m.energy_per_item_mj > 0);
 	}
 	assert_true(ci.finished_at[0]);
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
 	free(runs);
 	gb_plan_free(p);
 }
@@ -340,7 +352,7 @@ static void test_stop_from_callback_then_resume(void **st)
 		assert_int_equal(seen_seq[i], 1);
 	assert_int_equal(stored("s.db", sum.progress.campaign, &runs, &ci), 16);
 	assert_true(ci.finished_at[0]);
-	assert_int_equal(gbt_count_lines(dir, "log"), 16);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 16);
 	free(runs);
 
 	/* Resuming a file that has no campaign there is an error. */
@@ -362,7 +374,7 @@ static void test_stop_during_a_run(void **st)
 
 	(void)st;
 	write_plan("hang.yaml", "run_timeout: 60s\nmodels: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\n");
-	snprintf(pidfile, sizeof pidfile, "%s/hang.pid", dir);
+	snprintf(pidfile, sizeof pidfile, "%s/hang.pid", gbt_cf.dir);
 	setenv("GB_FAKE_PIDFILE", pidfile, 1);
 	setenv("GB_FAKE_HANG", "model=mobilenetv2", 1);
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
@@ -409,8 +421,8 @@ static void test_shares_of_the_order(void **st)
 	assert_int_equal(gb_store_open("sh.db", &store), 0);
 	assert_int_equal(gb_store_campaign_create(store, p, text, &id), 0);
 
-	struct gb_engine_opts o = { .plan = p, .store = store, .campaign = id, .run_cmd = fake, .zoo_dir = zoo,
-				    .stop = &a.stop, .first = 1, .last = 4 };
+	struct gb_engine_opts o = { .plan = p, .store = store, .campaign = id, .run_cmd = gbt_cf.fake,
+				    .zoo_dir = gbt_cf.zoo, .stop = &a.stop, .first = 1, .last = 4 };
 	assert_int_equal(gb_campaign_engine_run(&o, &cbs, &a, &sum), 0);
 	assert_int_equal(a.at_start.todo, 3);
 	assert_int_equal(a.nend, 3);
@@ -483,10 +495,110 @@ static void test_model_failures(void **st)
 			assert_false(s.ends[i].had_outcome);
 			assert_non_null(strstr(s.ends[i].reason, "cannot export zoo model 'resnet50'"));
 		}
-		snprintf(path, sizeof path, "%s/resnet50.onnx", zoo);
+		snprintf(path, sizeof path, "%s/resnet50.onnx", gbt_cf.zoo);
 		assert_int_equal(access(path, F_OK), -1);
 	}
-	assert_int_equal(gbt_count_lines(dir, "log"), 0);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 0);
+}
+
+/* Converted models (convert:) and zoo exports are made once, in the
+ * preflight, before the first run starts; a later campaign finds them in
+ * the cache; a conversion that fails refuses the plan, or with keep_going
+ * fails the runs that need it without a child and without converting
+ * again between runs. */
+static void test_models_made_before_the_first_run(void **st)
+{
+	static const char plan[] =
+		"models: [mobilenetv2, {zoo: mobilenetv2, convert: torch2onnx}, {zoo: resnet50, convert: torch2onnx}]\n"
+		"runtimes: [ort/cpu, torch/cpu]\nbatches: [1, 2]\n";
+	char make_log[4200], zoo2[4200];
+	struct gb_engine_summary sum;
+	size_t converted_runs = 0;
+
+	(void)st;
+	snprintf(make_log, sizeof make_log, "%s/make.log", gbt_cf.dir);
+	setenv("GB_FAKE_MAKE_LOG", make_log, 1);
+	write_plan("conv.yaml", plan);
+	{
+		struct seen s = { 0 };
+		struct gb_engine_opts o = file_opts("conv.yaml", "c1.db", &s);
+
+		assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+		/* The ort runs' mobilenetv2 export and two conversions, in the
+		 * plan's order, all done when the first run began. */
+		assert_int_equal(s.model_starts, 3);
+		assert_int_equal(s.model_ends, 3);
+		assert_int_equal(s.model_errors, 0);
+		assert_string_equal(s.model_conv[0], "");
+		assert_string_equal(s.model_conv[1], "torch2onnx");
+		assert_string_equal(s.model_conv[2], "torch2onnx");
+		assert_int_equal(s.ends_at_first_run, 3);
+		assert_int_equal(s.made_at_first_run, 3);
+		assert_true(s.paths_there_at_first_run);
+		assert_int_equal(s.nend, 8);
+		assert_int_equal(sum.progress.ok, 8);
+	}
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "make.log"), 3);
+	{
+		/* The converted models' runs got the converted files. */
+		char *log = gbt_read_file(gbt_cf.log, NULL);
+		for (const char *l = log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			const char *arg = strstr(l, " arg="), *nl = strchr(l, '\n');
+			converted_runs += arg && (!nl || arg < nl) && !strncmp(arg + 5, gbt_cf.zoo, strlen(gbt_cf.zoo)) &&
+					  strstr(arg, "-torch2onnx-") && (!nl || strstr(arg, "-torch2onnx-") < nl);
+		}
+		assert_int_equal(converted_runs, 4);
+		free(log);
+	}
+	{
+		/* Cached: no events, nothing made again. */
+		struct seen s = { 0 };
+		struct gb_engine_opts o = file_opts("conv.yaml", "c2.db", &s);
+
+		assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+		assert_int_equal(s.model_starts, 0);
+		assert_int_equal(sum.progress.ok, 8);
+		assert_int_equal(gbt_count_lines(gbt_cf.dir, "make.log"), 3);
+	}
+	setenv("GB_FAKE_CONVERT_FAIL", "1", 1);
+	snprintf(zoo2, sizeof zoo2, "%s/zoo2", gbt_cf.dir);
+	{
+		struct seen s = { 0 };
+		struct gb_engine_opts o = file_opts("conv.yaml", "c3.db", &s);
+
+		o.zoo_dir = zoo2;
+		assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), -ENOEXEC);
+		assert_non_null(strstr(gb_error_msg(), "model 'mobilenetv2-torch2onnx': cannot convert 'mobilenetv2' "
+						       "with torch2onnx: error: torch2onnx failed on purpose"));
+		assert_non_null(strstr(gb_error_msg(), "model 'resnet50-torch2onnx': cannot convert 'resnet50'"));
+		assert_int_equal(s.model_errors, 2);
+		assert_int_equal(s.campaign_starts, 0);
+		assert_int_equal(s.starts, 0);
+	}
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "make.log"), 6);
+	{
+		struct seen s = { 0 };
+		struct gb_engine_opts o = file_opts("conv.yaml", "c3.db", &s);
+		size_t failed = 0;
+
+		o.zoo_dir = zoo2;
+		o.keep_going = 1;
+		assert_int_equal(gb_campaign_engine_run(&o, &cbs, &s, &sum), 0);
+		assert_int_equal(s.ends_at_first_run, 2);	/* mobilenetv2 is cached now */
+		assert_int_equal(s.model_ends, 2);
+		assert_int_equal(s.model_errors, 2);
+		assert_int_equal(s.nend, 8);
+		for (size_t i = 0; i < s.nend; i++) {
+			if (s.ends[i].ok)
+				continue;
+			failed++;
+			assert_false(s.ends[i].had_outcome);
+			assert_non_null(strstr(s.ends[i].reason, "with torch2onnx: error: torch2onnx failed on purpose"));
+		}
+		assert_int_equal(failed, 4);
+		/* Each failed conversion was tried once, in the preflight. */
+		assert_int_equal(gbt_count_lines(gbt_cf.dir, "make.log"), 8);
+	}
 }
 
 static void test_cannot_start(void **st)
@@ -510,12 +622,13 @@ static void test_cannot_start(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_outcomes_events_and_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_from_callback_then_resume, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_during_a_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shares_of_the_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_model_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cannot_start, setup, teardown),
+		GBT_CAMPAIGN_TEST(test_outcomes_events_and_rows),
+		GBT_CAMPAIGN_TEST(test_stop_from_callback_then_resume),
+		GBT_CAMPAIGN_TEST(test_stop_during_a_run),
+		GBT_CAMPAIGN_TEST(test_shares_of_the_order),
+		GBT_CAMPAIGN_TEST(test_model_failures),
+		GBT_CAMPAIGN_TEST(test_models_made_before_the_first_run),
+		GBT_CAMPAIGN_TEST(test_cannot_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,6 +265,7 @@ static void check_convert(const struct fw *f)
 static void test_campaign_convert(void **s)
 {
 	char venv[4096], cmd[8192], *out = NULL;
+	int rc;
 
 	(void)s;
 	if (!have(&fws[0]) || !have(&fws[2]))
@@ -278,12 +279,15 @@ static void test_campaign_convert(void **s)
 		  "models:\n  - mobilenetv2\n  - {zoo: mobilenetv2, convert: tf2onnx}\n"
 		  "  - {zoo: mobilenetv2, convert: mx2onnx}\n"
 		  "runtimes: [ort/cpu, tf/cpu, mxnet/cpu]\nbatches: [1]\n");
+	/* 4 is a verdict on the machine's load (a run made invalid by others'
+	 * CPU time on a shared 2-core CI machine), not on the conversions. */
 	snprintf(cmd, sizeof cmd,
 		 "cd '%s' && GREENBENCH_VENV_DIR='%s' GREENBENCH_CACHE_DIR='%s/cache' '%s' campaign run conv.yaml "
-		 "--db c.db 2>&1 && '%s' report --db c.db --format csv 2>&1 && ls cache/zoo",
+		 "--db c.db 2>&1; rc=$?; '%s' report --db c.db --format csv 2>&1 && ls cache/zoo && exit $rc",
 		 tmp, venv, tmp, gb, gb);
-	if (gbt_run(cmd, &out))
-		fail_msg("%s: %s", cmd, out);
+	rc = gbt_run(cmd, &out);
+	if (rc != 0 && rc != 4)
+		fail_msg("%s: exit %d: %s", cmd, rc, out);
 	/* 3 models x ort + the plain model on tf and mxnet; the converted
 	 * ones pair with ort alone. */
 	if (!strstr(out, "5 runs recorded now (5 ok, 0 failed)"))

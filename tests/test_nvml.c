@@ -132,10 +132,16 @@ static void test_restricted_to_visible_gpus(void **state)
 	assert_int_equal(s[1].energy_uj, 100000 * 1000ULL);
 	gb_source_nvml.close(fx.st);
 	fx.st = NULL;
+	/* A list naming none is allowed (CUDA's rule), and not the list's
+	 * fault; a UUID no GPU has or a malformed entry is. */
 	assert_int_equal(src_open_gpus("NoDevFiles"), -ENODEV);
 	assert_non_null(strstr(gb_error_msg(), "no GPU is visible"));
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_NONE);
 	assert_int_equal(src_open_gpus("GPU-ffff"), -ENODEV);
-	assert_non_null(strstr(gb_error_msg(), "no GPU has the UUID"));
+	assert_string_equal(gb_error_msg(), "cannot measure the GPUs 'GPU-ffff': no GPU has the UUID 'GPU-ffff'");
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_GPU_LIST);
+	assert_int_equal(src_open_gpus("0,cuda:1"), -EINVAL);
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_GPU_LIST);
 	fx.st = NULL;
 }
 

@@ -192,7 +192,16 @@ static void test_visible_devices(void **st)
 	assert_int_equal(gb_nvml_visible_parse("GPU-ffff", uuids, 4, ix, 8, &n), -ENODEV);
 	assert_int_equal(gb_nvml_visible_parse("1,1", uuids, 4, ix, 8, &n), -EINVAL);
 	assert_int_equal(gb_nvml_visible_parse("1,,2", uuids, 4, ix, 8, &n), -EINVAL);
-	assert_int_equal(gb_nvml_visible_parse("1x", uuids, 4, ix, 8, &n), -ENODEV);
+	/* Neither an index nor a UUID: said so, not taken for an unknown UUID. */
+	assert_int_equal(gb_nvml_visible_parse("1x", uuids, 4, ix, 8, &n), -EINVAL);
+	assert_string_equal(gb_error_msg(), "invalid GPU '1x' in '1x': expected an index or a UUID (GPU-...)");
+	assert_int_equal(gb_nvml_visible_parse("0,cuda:1", uuids, 4, ix, 8, &n), -EINVAL);
+	assert_non_null(strstr(gb_error_msg(), "invalid GPU 'cuda:1'"));
+	assert_int_equal(gb_nvml_visible_parse("gpu0", uuids, 4, ix, 8, &n), -EINVAL);
+	assert_int_equal(gb_nvml_visible_parse("GPU-", uuids, 4, ix, 8, &n), -EINVAL);
+	/* Hex is a UUID prefix, which no GPU has here. */
+	assert_int_equal(gb_nvml_visible_parse("12ab", uuids, 4, ix, 8, &n), -ENODEV);
+	assert_string_equal(gb_error_msg(), "no GPU has the UUID '12ab'");
 	assert_int_equal(gb_nvml_visible_parse("MIG-8f6c1a2b-0000-1111-2222-333344445555", uuids, 4, ix, 8, &n),
 			 -ENOTSUP);
 	assert_int_equal(gb_nvml_visible_parse("0,1,2", uuids, 4, ix, 2, &n), -ENOSPC);

@@ -12,6 +12,7 @@
 
 #include "greenbench/error.h"
 #include "greenbench/proc.h"
+#include "greenbench/sys.h"
 #include "greenbench/time.h"
 
 #include <errno.h>
@@ -348,10 +349,35 @@ static void test_dies_with_parent(void **st)
 	assert_int_equal(waitpid(sleeper, &status, 0), sleeper);
 }
 
+static void *mask_of_thread(void *arg)
+{
+	pthread_sigmask(SIG_BLOCK, NULL, arg);
+	return NULL;
+}
+
+/* A library thread blocks every signal, so a SIGINT sent to the process
+ * goes to the application's threads; the caller's mask stays as it was. */
+static void test_library_threads_take_no_signals(void **st)
+{
+	sigset_t seen;
+	pthread_t t;
+
+	(void)st;
+	sigemptyset(&seen);
+	assert_int_equal(gb_thread_start(&t, mask_of_thread, &seen), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_true(sigismember(&seen, SIGINT));
+	assert_true(sigismember(&seen, SIGTERM));
+	/* The caller's own mask is as it was. */
+	pthread_sigmask(SIG_BLOCK, NULL, &seen);
+	assert_false(sigismember(&seen, SIGINT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capture_and_exit_code),
+		cmocka_unit_test(test_library_threads_take_no_signals),
 		cmocka_unit_test(test_capture_cap),
 		cmocka_unit_test(test_signal_timeout_stop),
 		cmocka_unit_test(test_stop_from_tick),

@@ -8,6 +8,7 @@
  * them); the net column against the tables, recomputed in Python.
  */
 #include "lib/gbtest.h"
+#include "lib/proc_fixture.h"
 #include "greenbench/report.h"
 
 #include <cjson/cJSON.h>
@@ -478,14 +479,29 @@ static void test_net_energy(void **st)
 	const cJSON *ms, *net;
 	cJSON *j;
 	double want;
+	const struct gbt_proc quiet[] = { { 1, 0, 5000, 900 } };
+	int rc;
 
 	(void)st;
 	gbt_write(dir, "net/net.yaml", "name: net\nseed: 3\nreps: 2\nidle_baseline: {duration: 1s}\n"
 		  "models: [resnet50]\nruntimes: [ort/cuda]\nbatches: [1]\n");
-	snprintf(cmd, sizeof cmd, "cd '%s/net' && GREENBENCH_NVML_LIB='%s' %s '%s' campaign run net.yaml --db n.db -q 2>&1 && "
-		 "'%s' report --db n.db --format json", dir, lib, env, gb, gb);
+	/* A quiet machine by construction (a fake /proc whose counters do not
+	 * move): what this checks is the arithmetic of the net figure, not the
+	 * load of the shared CI machine, which the trust tests cover. */
+	snprintf(cmd, sizeof cmd, "%s/net/root", dir);
+	gbt_proc_write(cmd, 1000000, quiet, sizeof quiet / sizeof quiet[0]);
+	gbt_write(cmd, "proc/cpuinfo", "processor\t: 0\nmodel name\t: Fake CPU\n\nprocessor\t: 1\nmodel name\t: Fake CPU\n");
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s/net' && GREENBENCH_SYSFS_ROOT='%s/net/root' GREENBENCH_NVML_LIB='%s' %s '%s' campaign run net.yaml "
+		 "--db n.db -q 2>&1", dir, dir, lib, env, gb);
+	rc = gbt_run(cmd, &out);
+	if (rc != 0)
+		fail_msg("net campaign failed:\n%s", out);
+	free(out);
+	out = NULL;
+	snprintf(cmd, sizeof cmd, "cd '%s/net' && '%s' report --db n.db --format json", dir, gb);
 	if (gbt_run(cmd, &json) != 0)
-		fail_msg("net campaign or report failed:\n%s", json);
+		fail_msg("net report failed:\n%s", json);
 	/* The same from the tables, in Python's sqlite3. */
 	snprintf(cmd, sizeof cmd, "cd '%s/net' && %s -c \"import sqlite3\n"
 		 "db = sqlite3.connect('n.db')\n"
@@ -634,6 +650,203 @@ static void test_golden(void **st)
 	free(out);
 }
 
+/* Markdown table cells: the table under the "## " heading that starts
+ * with `heading`, its header (row 0) or the first row whose first cells
+ * are keys[0..nkeys). Returns how many cells went into cells[]. */
+static size_t md_row(const char *md, const char *heading, const char *const *keys, size_t nkeys,
+		     char cells[][128], size_t max)
+{
+	char want[256];
+	const char *line;
+	int header = 1;
+
+	snprintf(want, sizeof want, "## %s", heading);
+	line = strstr(md, want);
+	if (!line)
+		fail_msg("no section '%s'", heading);
+	for (line = strchr(line, '\n'); line && *++line && *line != '#'; line = strchr(line, '\n')) {
+		size_t n = 0, k;
+
+		if (*line != '|' || line[1] == '-')
+			continue;
+		for (const char *c = line + 1; *c && *c != '\n' && n < max; n++) {
+			const char *end = strchr(c, '|');
+			while (*c == ' ')
+				c++;
+			if (!end)
+				break;
+			k = (size_t)(end - c);
+			while (k && c[k - 1] == ' ')
+				k--;
+			snprintf(cells[n], 128, "%.*s", (int)k, c);
+			c = end + 1;
+		}
+		if (header && !nkeys)
+			return n;
+		header = 0;
+		for (k = 0; k < nkeys && k < n && !strcmp(cells[k], keys[k]); k++)
+			;
+		if (nkeys && k == nkeys)
+			return n;
+	}
+	return 0;
+}
+
+static size_t md_col(char cells[][128], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cells[i], name))
+			return i;
+	fail_msg("no column '%s'", name);
+	return 0;
+}
+
+/* Two setups of one runtime (Keras on JAX and on torch, each on two EPs;
+ * torch eager and compiled) stay apart in Table 3, in RQ2 and in JSON:
+ * rows by label less EP, not by runtime. Real campaign database, fake runs. */
+static const char setups_plan[] =
+	"name: setups\n"
+	"seed: 5\n"
+	"reps: 2\n"
+	"models: [mobilenetv2, {zoo: mobilenetv2, convert: torch2onnx}]\n"
+	"runtimes:\n"
+	"  - {runtime: keras, ep: cpu, options: {backend: jax}, label: keras-jax/cpu}\n"
+	"  - {runtime: keras, ep: cuda, options: {backend: jax}, label: keras-jax/cuda}\n"
+	"  - {runtime: keras, ep: cpu, options: {backend: torch}, label: keras-torch/cpu}\n"
+	"  - {runtime: keras, ep: cuda, options: {backend: torch}, label: keras-torch/cuda}\n"
+	"  - {runtime: torch, ep: cpu, label: torch-eager/cpu}\n"
+	"  - {runtime: torch, ep: cpu, options: {compile: default}, label: torch-compile/cpu}\n"
+	"  - ort/cpu\n"
+	"batches: [1]\n";
+
+static void test_setups_stay_apart(void **st)
+{
+	static char hdr[32][128], t1[32][128], t3[32][128];
+	static const char *const setups[] = { "keras-jax", "keras-torch" };
+	char cmd[8192], *out = NULL, *md, *jtext;
+	size_t n1, n3, epi;
+	cJSON *json, *cv;
+
+	(void)st;
+	gbt_write(dir, "setups/setups.yaml", "%s", setups_plan);
+	snprintf(cmd, sizeof cmd, "cd '%s/setups' && %s '%s' campaign run setups.yaml --db s.db -q 2>&1", dir, env, gb);
+	if (gbt_run(cmd, &out) != 0)
+		fail_msg("campaign failed:\n%s", out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "cd '%s/setups' && '%s' report --db s.db --format md -o s.md && "
+		 "'%s' report --db s.db --format json -o s.json", dir, gb, gb);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+	md = slurp("setups/s.md");
+	n1 = md_row(md, "Table 1", NULL, 0, hdr, 32);
+	epi = md_col(hdr, n1, "Energy/item (mJ)");
+	n3 = md_row(md, "Table 3", NULL, 0, hdr, 32);
+	assert_int_equal(n3, 5);	/* Model, Batch, Runtime, cpu, cuda */
+	assert_string_equal(hdr[3], "cpu");
+	assert_string_equal(hdr[4], "cuda");
+	/* Each Keras setup has its row, and its cells are its own
+	 * configurations' figures (Table 1's), not the other backend's. */
+	for (size_t k = 0; k < 2; k++) {
+		const char *key3[] = { "mobilenetv2", "1", setups[k] };
+		assert_int_equal(md_row(md, "Table 3", key3, 3, t3, 32), 5);
+		for (size_t e = 0; e < 2; e++) {
+			char label[64];
+			snprintf(label, sizeof label, "%s/%s", setups[k], e ? "cuda" : "cpu");
+			const char *key1[] = { "mobilenetv2", "1", label };
+			assert_int_equal(md_row(md, "Table 1", key1, 3, t1, 32), n1);
+			if (strncmp(t3[3 + e], t1[epi], strlen(t1[epi])) || !strstr(t3[3 + e], " (×"))
+				fail_msg("Table 3 %s %s: '%s', Table 1 says '%s'", setups[k], hdr[3 + e], t3[3 + e],
+					 t1[epi]);
+		}
+	}
+	{
+		const char *key3[] = { "mobilenetv2", "1", "keras" };
+		assert_int_equal(md_row(md, "Table 3", key3, 3, t3, 32), 0);
+	}
+	/* RQ2: the converted model against both torch setups, one row each. */
+	for (size_t k = 0; k < 2; k++) {
+		const char *key[] = { "mobilenetv2", "1", k ? "torch-compile/cpu" : "torch-eager/cpu" };
+		assert_int_equal(md_row(md, "RQ2", key, 3, t3, 32), 6);
+		assert_string_equal(t3[3], "ort/cpu (torch2onnx)");
+	}
+	free(md);
+	jtext = slurp("setups/s.json");
+	json = cJSON_Parse(jtext);
+	assert_non_null(json);
+	cv = cJSON_GetObjectItemCaseSensitive(json, "conversions");
+	assert_int_equal(cJSON_GetArraySize(cv), 2);
+	assert_string_equal(gbt_json_str(cJSON_GetArrayItem(cv, 0), "framework"), "torch-compile/cpu");
+	assert_string_equal(gbt_json_str(cJSON_GetArrayItem(cv, 1), "framework"), "torch-eager/cpu");
+	cJSON_Delete(json);
+	free(jtext);
+}
+
+/* Names with every character LaTeX treats specially, UTF-8 and a cell
+ * that starts with [ or * (read as an argument after \\ or \midrule). */
+static const char latex_plan[] =
+	"name: 'tex_chars 100% & #1'\n"
+	"seed: 9\n"
+	"reps: 2\n"
+	"models:\n"
+	"  - {zoo: mobilenetv2, name: '[mobile_net]&v2#1'}\n"
+	"  - {zoo: resnet50, name: '*res_net'}\n"
+	"runtimes:\n"
+	"  - {runtime: ort, ep: cpu, label: 'ort_cpu 50% & #1 {x} ~^\\ $/cpu'}\n"
+	"  - {runtime: ort, ep: cuda, label: '[fast]*_cuda é µs/cuda'}\n"
+	"  - ort/tensorrt\n"
+	"batches: [1]\n";
+
+/* pdflatex -halt-on-error over the LaTeX report of dir/sub/db, in a
+ * document with the packages its first line names. */
+static void latex_compile(const char *sub, const char *db)
+{
+	char cmd[8192], *out = NULL, *log;
+
+	snprintf(cmd, sizeof cmd, "cd '%s/%s' && '%s' report --db %s --format latex -o report.tex && "
+		 "printf '\\\\documentclass{article}\\n\\\\usepackage{booktabs,graphicx}\\n\\\\begin{document}\\n"
+		 "\\\\input{report.tex}\\n\\\\end{document}\\n' > doc.tex && "
+		 "pdflatex -halt-on-error -interaction=nonstopmode -no-shell-escape doc.tex </dev/null 2>&1",
+		 dir, sub, gb, db);
+	if (gbt_run(cmd, &out) != 0)
+		fail_msg("pdflatex rejects the LaTeX report of %s/%s:\n%s", sub, db,
+			 strlen(out) > 3000 ? out + strlen(out) - 3000 : out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "%s/doc.log", sub);
+	log = slurp(cmd);
+	/* A glyph the font lacks is only a line in the log, and a hole in the PDF. */
+	if (strstr(log, "Missing character"))
+		fail_msg("pdflatex: %s", strstr(log, "Missing character"));
+	free(log);
+	snprintf(cmd, sizeof cmd, "%s/%s/doc.pdf", dir, sub);
+	assert_int_equal(access(cmd, R_OK), 0);
+}
+
+/* The LaTeX format compiles: the campaign of setup() (failed and throttled
+ * configurations, three EPs) and one whose names need escaping. CI has
+ * texlive (scripts/deps.d/latex.pkgs); without it this fails. */
+static void test_latex_compiles(void **st)
+{
+	char cmd[8192], *out = NULL, *tex;
+
+	(void)st;
+	if (gbt_run("command -v pdflatex >/dev/null", NULL) != 0)
+		fail_msg("pdflatex not found: make deps installs texlive (scripts/deps.d/latex.pkgs)");
+	gbt_write(dir, "latex/l.yaml", "%s", latex_plan);
+	snprintf(cmd, sizeof cmd, "cd '%s/latex' && %s GB_FAKE_FAIL='ep=tensorrt' '%s' campaign run l.yaml --db l.db -q 2>&1",
+		 dir, env, gb);
+	if (gbt_run(cmd, &out) != 3)
+		fail_msg("campaign failed:\n%s", out);
+	free(out);
+	snprintf(cmd, sizeof cmd, "cd '%s' && mkdir -p rdb && cp r.db rdb/", dir);
+	assert_int_equal(gbt_run(cmd, NULL), 0);
+	latex_compile("rdb", "r.db");
+	latex_compile("latex", "l.db");
+	tex = slurp("latex/report.tex");
+	assert_non_null(strstr(tex, "ort\\_cpu 50\\% \\& \\#1 \\{x\\} \\textasciitilde{}\\textasciicircum{}\\textbackslash{} \\$/cpu"));
+	assert_non_null(strstr(tex, "\n{}[mobile\\_net]\\&v2\\#1 & 1 & "));
+	assert_non_null(strstr(tex, "\n{}*res\\_net & 1 & "));
+	free(tex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +857,8 @@ int main(void)
 		cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_net_energy),
+		cmocka_unit_test(test_setups_stay_apart),
+		cmocka_unit_test(test_latex_compiles),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

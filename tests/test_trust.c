@@ -8,8 +8,9 @@
  * points, a full disk while storing, failed runs retried as history, a
  * plan that cannot run, and reps: auto.
  */
+#include "lib/campaign_fixture.h"
 #include "lib/gbtest.h"
-#include "greenbench/cputree.h"
+#include "lib/proc_fixture.h"
 #include "greenbench/plan.h"
 #include "greenbench/record.h"
 #include "greenbench/report.h"
@@ -35,20 +36,9 @@
 
 #define MAX_HOGS 64
 
-static char *gb, *fake, *dir, env[8192], mounted[4200];
+static char mounted[4200];
 static pid_t hogs[MAX_HOGS];
 static size_t nhogs;
-
-static int setup(void **st)
-{
-	(void)st;
-	gb = gbt_greenbench();
-	fake = gbt_build_path("fake-run");
-	dir = gbt_mkdtemp();
-	snprintf(env, sizeof env, "GREENBENCH_RUN_CMD='%s' GREENBENCH_CACHE_DIR='%s/cache' GB_FAKE_LOG='%s/log'",
-		 fake, dir, dir);
-	return 0;
-}
 
 static void hogs_stop(void)
 {
@@ -61,16 +51,11 @@ static void hogs_stop(void)
 
 static int teardown(void **st)
 {
-	(void)st;
 	hogs_stop();
 	if (mounted[0])
 		umount2(mounted, MNT_DETACH);
 	mounted[0] = '\0';
-	gbt_rm_rf(dir);
-	free(dir);
-	free(fake);
-	free(gb);
-	return 0;
+	return gbt_campaign_teardown(st);
 }
 
 /* One spinning child per CPU: the machine is then busy whatever else runs. */
@@ -91,39 +76,13 @@ static void hogs_start(void)
 	}
 }
 
-static int run_gb(const char *extra_env, const char *args, char **out)
-{
-	char cmd[16384];
-
-	snprintf(cmd, sizeof cmd, "cd '%s' && %s %s '%s' %s 2>&1", dir, env, extra_env, gb, args);
-	return gbt_run(cmd, out);
-}
-
 static int run_fake(const char *extra_env, char **out)
 {
 	char cmd[16384];
 
 	snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s' run --model mobilenetv2 --runtime torch --ep cuda --batch 1 --json",
-		 dir, extra_env, fake);
+		 gbt_cf.dir, extra_env, gbt_cf.fake);
 	return gbt_run(cmd, out);
-}
-
-static long long q_int(const char *db, const char *sql)
-{
-	char path[4200];
-	sqlite3 *h = NULL;
-	sqlite3_stmt *s;
-	long long v = -1;
-
-	snprintf(path, sizeof path, "%s/%s", dir, db);
-	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return v;
 }
 
 static int has_reason(cJSON *rec, const char *code, const char *level)
@@ -226,29 +185,27 @@ static void test_hog_beside_a_run(void **st)
 	free(out);
 }
 
+/* A quiet machine, simulated at the boundary: a fake /proc (the run reads
+ * it through GREENBENCH_SYSFS_ROOT) where no other process's CPU time
+ * grows while the run measures, whatever the test machine is doing. The
+ * hog above stays real. */
 static void test_quiet_run_stays_valid(void **st)
 {
-	struct gb_cpu_load a, b;
-	char *out = NULL;
-	double others = 0;
+	const struct gbt_proc quiet[] = { { 1, 0, 5000, 900 }, { 4000001, 1, 1200, 300 } };
+	char *out = NULL, extra[4400];
 	cJSON *rec;
 
 	(void)st;
-	/* Only a quiet machine can show it: measure the others first. */
-	assert_int_equal(gb_cpu_load_read(&a), 0);
-	poll(NULL, 0, 300);
-	assert_int_equal(gb_cpu_load_read(&b), 0);
-	assert_int_equal(gb_cpu_load_foreign(&a, &b, &others), 0);
-	if (others > gb_verdict_reasons[GB_VR_FOREIGN_CPU].suspect / 2) {
-		fprintf(stderr, "skipped: the machine is not quiet (others use %.2f cores)\n", others);
-		skip();
-	}
-	assert_int_equal(run_fake("GB_FAKE_WORK_MS=300", &out), 0);
+	gbt_proc_write(gbt_cf.dir, 1000000, quiet, sizeof quiet / sizeof quiet[0]);
+	snprintf(extra, sizeof extra, "GREENBENCH_SYSFS_ROOT='%s' GB_FAKE_WORK_MS=300", gbt_cf.dir);
+	assert_int_equal(run_fake(extra, &out), 0);
 	rec = cJSON_Parse(out);
-	assert_non_null(rec);
-	assert_true(gbt_json_num(rec, "verdict.checks.foreign_cpu") >= 0);
+	if (!rec)
+		fail_msg("no record:\n%s", out);
+	assert_true(gbt_json_num(rec, "verdict.checks.foreign_cpu") == 0);
 	if (strcmp(gbt_json_str(rec, "verdict.status"), "valid"))
 		fail_msg("a quiet run is not valid:\n%s", out);
+	assert_string_equal(gbt_json_str(rec, "environment.cpu_own_tree"), "run");
 	cJSON_Delete(rec);
 	free(out);
 }
@@ -258,11 +215,11 @@ static void test_hog_beside_a_campaign(void **st)
 	char *out = NULL;
 
 	(void)st;
-	gbt_write(dir, "hog.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 2\n"
+	gbt_write(gbt_cf.dir, "hog.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 2\n"
 		  "idle_baseline: 100ms\n");
 	hogs_start();
 	/* 4: no run failed, some are invalid. */
-	assert_int_equal(run_gb("GB_FAKE_WORK_MS=300", "campaign run hog.yaml --db h.db", &out), 4);
+	assert_int_equal(gbt_cf_gb("GB_FAKE_WORK_MS=300", "campaign run hog.yaml --db h.db", &out), 4);
 	hogs_stop();
 	/* The baseline was measured 3 times, then kept and its runs marked. */
 	assert_non_null(strstr(out, "warning: the machine was not idle for the idle baseline"));
@@ -274,19 +231,62 @@ static void test_hog_beside_a_campaign(void **st)
 
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM run WHERE verdict = %d AND verdict_reasons = %u",
 			 GB_VERDICT_INVALID, (1u << GB_VR_FOREIGN_CPU) | (1u << GB_VR_IDLE_BUSY));
-		assert_int_equal(q_int("h.db", sql), 2);
+		assert_int_equal(gbt_cf_db_int("h.db", sql), 2);
 	}
 	/* Every format shows it. */
-	assert_int_equal(run_gb("", "report --db h.db", &out), 0);
+	assert_int_equal(gbt_cf_gb("", "report --db h.db", &out), 0);
 	assert_non_null(strstr(out, "invalid: foreign_cpu, idle_busy"));
 	assert_non_null(strstr(out, "0 (+2 invalid)"));
 	free(out);
-	assert_int_equal(run_gb("", "report --db h.db --format csv", &out), 0);
+	/* Table 3 says invalid, not failed: the runs did not fail. */
+	assert_int_equal(gbt_cf_gb("", "report --db h.db --format md", &out), 0);
+	{
+		char *t3 = strstr(out, "## Table 3"), *end = t3 ? strstr(t3 + 1, "\n## ") : NULL;
+
+		assert_non_null(end);
+		*end = '\0';
+		assert_non_null(strstr(t3, "| invalid |"));
+		assert_null(strstr(t3, "| failed"));
+	}
+	free(out);
+	assert_int_equal(gbt_cf_gb("", "report --db h.db --format csv", &out), 0);
 	assert_non_null(strstr(out, ",0,0,0,2,invalid,foreign_cpu+idle_busy,"));
 	free(out);
-	assert_int_equal(run_gb("", "report --db h.db --format json", &out), 0);
+	assert_int_equal(gbt_cf_gb("", "report --db h.db --format json", &out), 0);
 	assert_non_null(strstr(out, "\"runs_invalid\":\t2"));
 	free(out);
+}
+
+/* Runs side by side on two GPUs of a fake NVML with a hog per CPU: the
+ * sibling runs are the campaign's own (its tree, GB_ENV_OWN_TREE), the
+ * hogs, outside the campaign, still make every run invalid. One GPU: each
+ * run's own tree, as without slots. */
+static void test_hog_beside_several_gpus(void **st)
+{
+	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL, extra[4400], sql[256];
+	int rc;
+
+	(void)st;
+	gbt_write(gbt_cf.dir, "g.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\nreps: 2\n");
+	snprintf(extra, sizeof extra, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_GPUS=2 GB_FAKE_WORK_MS=300", lib);
+	hogs_start();
+	rc = gbt_cf_gb(extra, "campaign run g.yaml --db g.db --gpus 0,1 -q", &out);
+	hogs_stop();
+	if (rc != 4)
+		fail_msg("exit %d (want 4: runs invalid, none failed):\n%s", rc, out);
+	free(out);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM run WHERE verdict = %d AND (verdict_reasons & %u) != 0",
+		 GB_VERDICT_INVALID, 1u << GB_VR_FOREIGN_CPU);
+	assert_int_equal(gbt_cf_db_int("g.db", sql), 4);
+	assert_int_equal(gbt_cf_db_int("g.db", "SELECT count(*) FROM run WHERE"
+					   " json_extract(record_json, '$.environment.cpu_own_tree') = 'campaign'"), 4);
+	rc = gbt_cf_gb(extra, "campaign run g.yaml --db one.db --gpus 0 -q", &out);
+	if (rc != 0 && rc != 4)
+		fail_msg("exit %d:\n%s", rc, out);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("one.db", "SELECT count(*) FROM run WHERE"
+					   " json_extract(record_json, '$.environment.cpu_own_tree') = 'run'"), 4);
+	free(lib);
 }
 
 /* The fake NVML: a GPU process that is not the run's, thermal throttling
@@ -313,7 +313,7 @@ static void test_fake_nvml_checks(void **st)
 	snprintf(extra, sizeof extra, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=250000 FAKE_NVML_ENERGY_PERIOD_MS=0 "
 		 "FAKE_NVML_REASONS=0x40 FAKE_NVML_ENERGY_SCALE=1.2 FAKE_NVML_PROCS=%d", lib, (int)other);
 	snprintf(args, sizeof args, "run --model '%s/mlp.onnx' --min-duration 1.2s -n 3 --warmup 1 --json", models);
-	assert_int_equal(run_gb(extra, args, &out), 0);
+	assert_int_equal(gbt_cf_gb(extra, args, &out), 0);
 	rec = cJSON_Parse(out);
 	if (!rec)
 		fail_msg("no record:\n%s", out);
@@ -331,7 +331,7 @@ static void test_fake_nvml_checks(void **st)
 	/* The same GPU alone, its counter true: none of these reasons. */
 	snprintf(extra, sizeof extra, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=250000 FAKE_NVML_ENERGY_PERIOD_MS=0 "
 		 "FAKE_NVML_REASONS=0x1", lib);
-	assert_int_equal(run_gb(extra, args, &out), 0);
+	assert_int_equal(gbt_cf_gb(extra, args, &out), 0);
 	rec = cJSON_Parse(out);
 	assert_non_null(rec);
 	assert_true(gbt_json_num(rec, "verdict.checks.foreign_gpu_processes") == 0);
@@ -416,7 +416,7 @@ static void test_report_clamps_and_labels(void **st)
 
 	(void)st;
 	assert_int_equal(gb_plan_parse(plan, strlen(plan), "p.yaml", &p), 0);
-	snprintf(path, sizeof path, "%s/c.db", dir);
+	snprintf(path, sizeof path, "%s/c.db", gbt_cf.dir);
 	assert_int_equal(gb_store_open(path, &s), 0);
 	assert_int_equal(gb_store_campaign_create(s, p, plan, &id), 0);
 	/* GPU utilisation 5 and 95: the t interval of 2 values, 50 +- 572,
@@ -439,7 +439,7 @@ static void test_report_clamps_and_labels(void **st)
 	gb_plan_free(p);
 
 	/* Estimated energy only: time and energy correlate by construction. */
-	snprintf(line, sizeof line, "%s/e.db", dir);
+	snprintf(line, sizeof line, "%s/e.db", gbt_cf.dir);
 	assert_int_equal(gb_plan_parse(plan, strlen(plan), "p.yaml", &p), 0);
 	assert_int_equal(gb_store_open(line, &s), 0);
 	assert_int_equal(gb_store_campaign_create(s, p, plan, &id), 0);
@@ -484,14 +484,15 @@ static void test_sigkill_at_random_points(void **st)
 	int rc;
 
 	(void)st;
-	gbt_write(dir, "k.yaml", "models: [mobilenetv2, resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\nreps: 2\n");
+	gbt_write(gbt_cf.dir, "k.yaml",
+		  "models: [mobilenetv2, resnet50]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\nreps: 2\n");
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	for (int k = 0; k < 3; k++) {
 		char cmd[16384];
 		pid_t p;
 
 		snprintf(cmd, sizeof cmd, "cd '%s' && %s GB_FAKE_WORK_MS=120 exec '%s' campaign run k.yaml --db k.db -q %s",
-			 dir, env, gb, k ? "--resume" : "");
+			 gbt_cf.dir, gbt_cf.env, gbt_cf.gb, k ? "--resume" : "");
 		p = fork();
 		assert_true(p >= 0);
 		if (!p) {
@@ -507,25 +508,25 @@ static void test_sigkill_at_random_points(void **st)
 			fail_msg("a child of the killed campaign outlived it by 1 s (kill %d)", k);
 	}
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
-	before = q_int("k.db", "SELECT count(*) FROM run");
-	max_id = q_int("k.db", "SELECT coalesce(max(id), 0) FROM run");
+	before = gbt_cf_db_int("k.db", "SELECT count(*) FROM run");
+	max_id = gbt_cf_db_int("k.db", "SELECT coalesce(max(id), 0) FROM run");
 	assert_true(before < 8);
 	/* The resume runs exactly what is missing; nothing stored is lost. */
-	snprintf(log, sizeof log, "%s/log", dir);
+	snprintf(log, sizeof log, "%s/log", gbt_cf.dir);
 	unlink(log);
-	rc = run_gb("GB_FAKE_WORK_MS=10", "campaign run k.yaml --db k.db --resume -q", &out);
+	rc = gbt_cf_gb("GB_FAKE_WORK_MS=10", "campaign run k.yaml --db k.db --resume -q", &out);
 	if (rc != 0 && rc != 4)
 		fail_msg("resume exit %d:\n%s", rc, out);
 	free(out);
-	assert_int_equal(q_int("k.db", "SELECT count(*) FROM run"), 8);
-	assert_int_equal(q_int("k.db", "SELECT count(DISTINCT seq) FROM run"), 8);
+	assert_int_equal(gbt_cf_db_int("k.db", "SELECT count(*) FROM run"), 8);
+	assert_int_equal(gbt_cf_db_int("k.db", "SELECT count(DISTINCT seq) FROM run"), 8);
 	{
 		char sql[128];
 
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM run WHERE id <= %lld", max_id);
-		assert_int_equal(q_int("k.db", sql), before);
+		assert_int_equal(gbt_cf_db_int("k.db", sql), before);
 	}
-	assert_int_equal(gbt_count_lines(dir, "log"), 8 - before);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 8 - before);
 }
 
 /* A filesystem that fills up while the campaign stores its runs: the run
@@ -537,7 +538,7 @@ static void test_disk_full_while_storing(void **st)
 	long long n;
 
 	(void)st;
-	snprintf(mnt, sizeof mnt, "%s/small", dir);
+	snprintf(mnt, sizeof mnt, "%s/small", gbt_cf.dir);
 	assert_int_equal(mkdir(mnt, 0755), 0);
 	if (mount("tmpfs", mnt, "tmpfs", 0, "size=600k")) {
 		fprintf(stderr, "skipped: cannot mount a small tmpfs (%s); needs root\n", strerror(errno));
@@ -545,25 +546,25 @@ static void test_disk_full_while_storing(void **st)
 	}
 	snprintf(mounted, sizeof mounted, "%s", mnt);
 	snprintf(db, sizeof db, "small/f.db");
-	gbt_write(dir, "f.yaml", "models: [mobilenetv2, resnet50, bert-base]\nruntimes: [ort/cpu, ort/cuda]\n"
+	gbt_write(gbt_cf.dir, "f.yaml", "models: [mobilenetv2, resnet50, bert-base]\nruntimes: [ort/cpu, ort/cuda]\n"
 		  "batches: [1, 2, 4, 8]\nreps: 3\n");	/* 72 runs: more than 600 KiB */
 	snprintf(args, sizeof args, "campaign run f.yaml --db %s -q", db);
-	assert_int_equal(run_gb("", args, &out), 1);
+	assert_int_equal(gbt_cf_gb("", args, &out), 1);
 	if (!strstr(out, "ended ok but was not stored: cannot ") || !strstr(out, "the disk is full"))
 		fail_msg("unexpected output:\n%s", out);
 	free(out);
-	n = q_int(db, "SELECT count(*) FROM run");
+	n = gbt_cf_db_int(db, "SELECT count(*) FROM run");
 	assert_true(n > 0 && n < 72);
 	/* Consistent: every stored run is whole. */
-	assert_int_equal(q_int(db, "SELECT count(*) FROM run r WHERE r.status = 'ok' AND NOT EXISTS"
+	assert_int_equal(gbt_cf_db_int(db, "SELECT count(*) FROM run r WHERE r.status = 'ok' AND NOT EXISTS"
 				   " (SELECT 1 FROM latency l WHERE l.run_id = r.id)"), 0);
 	/* Room again: the resume stores the rest and repeats nothing stored. */
 	assert_int_equal(mount("tmpfs", mnt, "tmpfs", MS_REMOUNT, "size=64m"), 0);
 	snprintf(args, sizeof args, "campaign run f.yaml --db %s -q --resume", db);
-	assert_int_equal(run_gb("", args, &out), 0);
+	assert_int_equal(gbt_cf_gb("", args, &out), 0);
 	free(out);
-	assert_int_equal(q_int(db, "SELECT count(*) FROM run"), 72);
-	assert_int_equal(q_int(db, "SELECT count(DISTINCT seq) FROM run"), 72);
+	assert_int_equal(gbt_cf_db_int(db, "SELECT count(*) FROM run"), 72);
+	assert_int_equal(gbt_cf_db_int(db, "SELECT count(DISTINCT seq) FROM run"), 72);
 }
 
 /* The GPU's idle power climbs between baselines (the fake NVML's profile
@@ -574,20 +575,20 @@ static void test_idle_drift_marks_runs(void **st)
 	char *lib = gbt_build_path("libfake_nvml.so"), *out = NULL, extra[4400];
 
 	(void)st;
-	gbt_write(dir, "i.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 3\n"
+	gbt_write(gbt_cf.dir, "i.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1]\nreps: 3\n"
 		  "idle_baseline: {duration: 100ms, every: 1}\n");
 	snprintf(extra, sizeof extra, "GREENBENCH_NVML_LIB='%s' FAKE_NVML_POWER_MW=0:20000,1000:400000 "
 		 "FAKE_NVML_ENERGY_PERIOD_MS=0", lib);
-	run_gb(extra, "campaign run i.yaml --db i.db -q", &out);
+	gbt_cf_gb(extra, "campaign run i.yaml --db i.db -q", &out);
 	free(out);
-	assert_int_equal(q_int("i.db", "SELECT count(DISTINCT before_seq) FROM idle WHERE domain = 'gpu0'"), 3);
-	assert_int_equal(q_int("i.db", "SELECT count(*) FROM run WHERE seq = 0 AND"
+	assert_int_equal(gbt_cf_db_int("i.db", "SELECT count(DISTINCT before_seq) FROM idle WHERE domain = 'gpu0'"), 3);
+	assert_int_equal(gbt_cf_db_int("i.db", "SELECT count(*) FROM run WHERE seq = 0 AND"
 				   " json_extract(record_json, '$.verdict.checks.idle_drift') IS NULL"), 1);
 	snprintf(extra, sizeof extra, "SELECT count(*) FROM run WHERE seq > 0 AND"
 		 " json_extract(record_json, '$.verdict.checks.idle_drift') > %g"
 		 " AND (CAST(verdict_reasons AS INTEGER) & %u) != 0",
 		 gb_verdict_reasons[GB_VR_IDLE_DRIFT].suspect, 1u << GB_VR_IDLE_DRIFT);
-	assert_int_equal(q_int("i.db", extra), 2);
+	assert_int_equal(gbt_cf_db_int("i.db", extra), 2);
 	free(lib);
 }
 
@@ -600,20 +601,20 @@ static void test_damaged_database(void **st)
 	FILE *f;
 
 	(void)st;
-	gbt_write(dir, "d.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1, 2, 4, 8]\nreps: 3\n");
-	assert_int_equal(run_gb("", "campaign run d.yaml --db d.db -q", &out) & ~4, 0);
+	gbt_write(gbt_cf.dir, "d.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nbatches: [1, 2, 4, 8]\nreps: 3\n");
+	assert_int_equal(gbt_cf_gb("", "campaign run d.yaml --db d.db -q", &out) & ~4, 0);
 	free(out);
 	/* Fold the WAL in, then scribble over every page after the first. */
-	assert_int_equal(q_int("d.db", "SELECT count(*) FROM run"), 12);
+	assert_int_equal(gbt_cf_db_int("d.db", "SELECT count(*) FROM run"), 12);
 	{
 		sqlite3 *h;
 
-		snprintf(path, sizeof path, "%s/d.db", dir);
+		snprintf(path, sizeof path, "%s/d.db", gbt_cf.dir);
 		assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
 		assert_int_equal(sqlite3_exec(h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(h);
 	}
-	snprintf(path, sizeof path, "%s/d.db", dir);
+	snprintf(path, sizeof path, "%s/d.db", gbt_cf.dir);
 	f = fopen(path, "r+b");
 	assert_non_null(f);
 	assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
@@ -621,11 +622,11 @@ static void test_damaged_database(void **st)
 		fputc((i * 131) & 0xff, f);
 	assert_int_equal(fclose(f), 0);
 	before = gbt_read_file(path, &n0);
-	assert_int_equal(run_gb("", "report --db d.db", &out), 1);
+	assert_int_equal(gbt_cf_gb("", "report --db d.db", &out), 1);
 	if (!strstr(out, "the database is damaged"))
 		fail_msg("unexpected message:\n%s", out);
 	free(out);
-	assert_int_equal(run_gb("", "campaign run d.yaml --db d.db --resume -q", &out), 1);
+	assert_int_equal(gbt_cf_gb("", "campaign run d.yaml --db d.db --resume -q", &out), 1);
 	assert_non_null(strstr(out, "the database is damaged"));
 	free(out);
 	after = gbt_read_file(path, &n1);
@@ -639,19 +640,20 @@ static void test_retry_failed_keeps_history(void **st)
 	char *out = NULL;
 
 	(void)st;
-	gbt_write(dir, "r.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\nreps: 2\n");
-	assert_int_equal(run_gb("GB_FAKE_FAIL='ep=cuda'", "campaign run r.yaml --db r.db -q", &out), 3);
+	gbt_write(gbt_cf.dir, "r.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\nreps: 2\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_FAIL='ep=cuda'", "campaign run r.yaml --db r.db -q", &out), 3);
 	free(out);
-	assert_int_equal(q_int("r.db", "SELECT count(*) FROM run WHERE status = 'failed'"), 2);
-	assert_int_equal(run_gb("", "campaign run r.yaml --db r.db --retry-failed", &out), 0);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM run WHERE status = 'failed'"), 2);
+	assert_int_equal(gbt_cf_gb("", "campaign run r.yaml --db r.db --retry-failed", &out), 0);
 	assert_non_null(strstr(out, "2 failed runs run again (the failures are kept as history)"));
 	free(out);
-	assert_int_equal(q_int("r.db", "SELECT count(*) FROM run WHERE status = 'ok'"), 4);
-	assert_int_equal(q_int("r.db", "SELECT count(*) FROM attempt WHERE reason LIKE 'unsupported execution provider%'"), 2);
-	assert_int_equal(run_gb("", "report --db r.db --format json", &out), 0);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM run WHERE status = 'ok'"), 4);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM attempt"
+					   " WHERE reason LIKE 'unsupported execution provider%'"), 2);
+	assert_int_equal(gbt_cf_gb("", "report --db r.db --format json", &out), 0);
 	assert_non_null(strstr(out, "\"failed_attempts_retried\":\t2"));
 	free(out);
-	assert_int_equal(run_gb("", "report --db r.db", &out), 0);
+	assert_int_equal(gbt_cf_gb("", "report --db r.db", &out), 0);
 	assert_non_null(strstr(out, "2 failed runs were retried (--retry-failed); the failures are kept as history"));
 	free(out);
 }
@@ -661,18 +663,81 @@ static void test_preflight_refuses_or_keeps_going(void **st)
 	char *out = NULL;
 
 	(void)st;
-	gbt_write(dir, "t.yaml", "models: [resnet50]\nruntimes: [ort/cpu, {runtime: torch, ep: cuda}]\nbatches: [1]\n");
-	assert_int_equal(run_gb("GB_FAKE_UNAVAILABLE=torch", "campaign run t.yaml --db t.db", &out), 1);
+	gbt_write(gbt_cf.dir, "t.yaml", "models: [resnet50]\nruntimes: [ort/cpu, {runtime: torch, ep: cuda}]\nbatches: [1]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_UNAVAILABLE=torch", "campaign run t.yaml --db t.db", &out), 1);
 	assert_non_null(strstr(out, "error: the plan cannot run here (use --keep-going to record its runs as failed): "
 				    "runtime 'torch' cannot run here: fake: not installed here"));
 	free(out);
-	assert_int_equal(q_int("t.db", "SELECT count(*) FROM campaign"), 0);
-	assert_int_equal(gbt_count_lines(dir, "log"), 0);	/* nothing ran */
-	assert_int_equal(run_gb("GB_FAKE_UNAVAILABLE=torch", "campaign run t.yaml --db t.db --keep-going", &out), 3);
+	assert_int_equal(gbt_cf_db_int("t.db", "SELECT count(*) FROM campaign"), 0);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 0);	/* nothing ran */
+	assert_int_equal(gbt_cf_gb("GB_FAKE_UNAVAILABLE=torch", "campaign run t.yaml --db t.db --keep-going", &out), 3);
 	free(out);
-	assert_int_equal(q_int("t.db", "SELECT count(*) FROM run WHERE status = 'failed' AND reason LIKE "
+	assert_int_equal(gbt_cf_db_int("t.db", "SELECT count(*) FROM run WHERE status = 'failed' AND reason LIKE "
 				   "'runtime ''torch'' cannot run here%'"), 1);
-	assert_int_equal(gbt_count_lines(dir, "log"), 1);	/* only ort ran */
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 1);	/* only ort ran */
+}
+
+/* An EP the runtime accepts but this machine lacks: the fake's devices
+ * says so of ort/cuda; a plan taking the provider from elsewhere
+ * (provider_lib) is left to its runs. */
+static void test_preflight_checks_eps(void **st)
+{
+	char *out = NULL;
+
+	(void)st;
+	gbt_write(gbt_cf.dir, "e.yaml", "models: [resnet50]\nruntimes: [ort/cpu, ort/cuda, torch/cuda]\nbatches: [1]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run e.yaml --db e.db", &out), 1);
+	if (!strstr(out, "error: the plan cannot run here (use --keep-going to record its runs as failed): "
+			 "'ort/cuda' cannot run here: fake: no such provider here\n"))
+		fail_msg("unexpected output:\n%s", out);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("e.db", "SELECT count(*) FROM campaign"), 0);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 0);
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run e.yaml --db e.db --keep-going", &out), 3);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("e.db", "SELECT count(*) FROM run WHERE status = 'failed' AND reason ="
+					   " '''ort/cuda'' cannot run here: fake: no such provider here'"), 1);
+	assert_int_equal(gbt_count_lines(gbt_cf.dir, "log"), 2);	/* ort/cpu and torch/cuda ran */
+	/* cuda:1 is cuda's device 1: the same EP. */
+	gbt_write(gbt_cf.dir, "d.yaml", "models: [resnet50]\nruntimes: [ort/cuda:1]\nbatches: [1]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run d.yaml --db d.db", &out), 1);
+	assert_non_null(strstr(out, "'ort/cuda:1' cannot run here: fake: no such provider here"));
+	free(out);
+	/* provider_lib: devices looked elsewhere; the run will tell. */
+	gbt_write(gbt_cf.dir, "l.yaml", "models: [resnet50]\nbatches: [1]\n"
+		  "runtimes: [{runtime: ort, ep: cuda, options: {provider_lib: /opt/p.so}}]\n");
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NO_EP=ort/cuda", "campaign run l.yaml --db l.db", &out), 0);
+	free(out);
+}
+
+/* The same with the real greenbench as the run command on this machine,
+ * which has neither ORT's CUDA provider (the ORT the build uses is its CPU
+ * one) nor a CUDA build of torch (Debian's, $GB_PYTHON): the plan is
+ * refused with both reasons, and --keep-going runs the rest for real. */
+static void test_preflight_real_eps(void **st)
+{
+	char *models = gbt_build_path("models"), *out = NULL, extra[8400];
+	const char *py = getenv("GB_PYTHON");
+
+	(void)st;
+	gbt_write(gbt_cf.dir, "r.yaml", "models: [{file: %s/mlp.onnx}]\nruntimes: [ort/cpu, ort/cuda, torch/cuda]\n"
+		  "batches: [1]\nwarmup: 1\niterations: 3\nmin_duration: 50ms\n", models);
+	snprintf(extra, sizeof extra, "GREENBENCH_RUN_CMD='%s' GREENBENCH_ORT_LIB= GREENBENCH_PYTHON='%s'", gbt_cf.gb,
+		 py && *py ? py : "/usr/bin/python3");
+	assert_int_equal(gbt_cf_gb(extra, "campaign run r.yaml --db r.db", &out), 1);
+	if (!strstr(out, "'ort/cuda' cannot run here: ep 'cuda': cannot open provider library '") ||
+	    !strstr(out, "libonnxruntime_providers_cuda.so': No such file or directory") ||
+	    !strstr(out, "'torch/cuda' cannot run here: ep 'cuda': the torch installed for ") ||
+	    !strstr(out, "can use cpu only"))
+		fail_msg("unexpected output:\n%s", out);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM campaign"), 0);
+	assert_int_equal(gbt_cf_gb(extra, "campaign run r.yaml --db r.db --keep-going -q", &out), 3);
+	free(out);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM run WHERE status = 'ok'"), 1);
+	assert_int_equal(gbt_cf_db_int("r.db", "SELECT count(*) FROM run WHERE status = 'failed'"
+					   " AND reason LIKE '''%/cuda'' cannot run here: ep ''cuda'': %'"), 2);
+	free(models);
 }
 
 static void test_reps_auto(void **st)
@@ -681,42 +746,47 @@ static void test_reps_auto(void **st)
 
 	(void)st;
 	/* Identical repetitions (one noise seed): precise at the minimum. */
-	gbt_write(dir, "a.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\n"
+	gbt_write(gbt_cf.dir, "a.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu, ort/cuda]\nbatches: [1]\n"
 		  "reps: {auto: true, ci_pct: 1, min: 3, max: 5}\n");
-	assert_int_equal(run_gb("GB_FAKE_NOISE_SEED=7 GB_FAKE_LOG=", "campaign run a.yaml --db a.db -q", &out), 0);
+	assert_int_equal(gbt_cf_gb("GB_FAKE_NOISE_SEED=7 GB_FAKE_LOG=", "campaign run a.yaml --db a.db -q", &out), 0);
 	free(out);
-	assert_int_equal(q_int("a.db", "SELECT count(*) FROM run"), 6);
+	assert_int_equal(gbt_cf_db_int("a.db", "SELECT count(*) FROM run"), 6);
 	/* Noisy ones: more runs, up to the maximum, and no further. */
-	assert_int_equal(run_gb("", "campaign run a.yaml --db b.db -q", &out), 0);
+	assert_int_equal(gbt_cf_gb("", "campaign run a.yaml --db b.db -q", &out), 0);
 	free(out);
-	assert_int_equal(q_int("b.db", "SELECT count(*) FROM run"), 10);
-	assert_int_equal(q_int("b.db", "SELECT max(rep) FROM planned"), 4);
-	assert_int_equal(q_int("b.db", "SELECT nruns FROM campaign"), 10);
+	assert_int_equal(gbt_cf_db_int("b.db", "SELECT count(*) FROM run"), 10);
+	assert_int_equal(gbt_cf_db_int("b.db", "SELECT max(rep) FROM planned"), 4);
+	assert_int_equal(gbt_cf_db_int("b.db", "SELECT nruns FROM campaign"), 10);
 	/* Bad settings are refused with the file, line and what was expected. */
-	gbt_write(dir, "bad.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nreps: {auto: true, min: 5, max: 3}\n");
-	assert_int_equal(run_gb("", "campaign run bad.yaml --db c.db", &out), 1);
+	gbt_write(gbt_cf.dir, "bad.yaml", "models: [mobilenetv2]\nruntimes: [ort/cpu]\nreps: {auto: true, min: 5, max: 3}\n");
+	assert_int_equal(gbt_cf_gb("", "campaign run bad.yaml --db c.db", &out), 1);
 	assert_non_null(strstr(out, "bad.yaml:3:"));
 	assert_non_null(strstr(out, "reps max 3 is below its min 5"));
 	free(out);
 }
+
+#define TRUST_TEST(f) cmocka_unit_test_setup_teardown(f, gbt_campaign_setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_limits),
 		cmocka_unit_test(test_verdict_round_trip),
-		cmocka_unit_test_setup_teardown(test_hog_beside_a_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quiet_run_stays_valid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hog_beside_a_campaign, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fake_nvml_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_report_clamps_and_labels, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigkill_at_random_points, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disk_full_while_storing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_drift_marks_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_database, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_failed_keeps_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_preflight_refuses_or_keeps_going, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reps_auto, setup, teardown),
+		TRUST_TEST(test_hog_beside_a_run),
+		TRUST_TEST(test_quiet_run_stays_valid),
+		TRUST_TEST(test_hog_beside_a_campaign),
+		TRUST_TEST(test_hog_beside_several_gpus),
+		TRUST_TEST(test_fake_nvml_checks),
+		TRUST_TEST(test_report_clamps_and_labels),
+		TRUST_TEST(test_sigkill_at_random_points),
+		TRUST_TEST(test_disk_full_while_storing),
+		TRUST_TEST(test_idle_drift_marks_runs),
+		TRUST_TEST(test_damaged_database),
+		TRUST_TEST(test_retry_failed_keeps_history),
+		TRUST_TEST(test_preflight_refuses_or_keeps_going),
+		TRUST_TEST(test_preflight_checks_eps),
+		TRUST_TEST(test_preflight_real_eps),
+		TRUST_TEST(test_reps_auto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,14 @@
 # Sourced by the device scripts: unpack the carried GPU ORT tree to
 # /tmp/ort (once) and point greenbench at the carried bundle and at it.
 # Expects the working directory to be the repository root.
+# greenbench comes as .device-cache/gb, or packed as gb.tar.xz (a third of
+# the size, for calls that carry other big parts), or is already in /tmp/gb
+# from an earlier call while the machine stayed up.
 G=$PWD/.device-cache/gb
+if [ ! -x "$G/bin/greenbench" ]; then
+	G=/tmp/gb
+	[ -f .device-cache/gb.tar.xz ] && { rm -rf /tmp/gb; mkdir -p /tmp/gb; tar xJf .device-cache/gb.tar.xz -C /tmp/gb; }
+fi
 OUT=${OUT:-/tmp/gb-out}
 mkdir -p /tmp/ort "$OUT"
 [ -f /tmp/ort/lib/libonnxruntime.so ] || tar xJf .device-cache/ort-gpu-sm90.tar.xz -C /tmp/ort 2>/dev/null ||

@@ -30,9 +30,22 @@ struct gb_plan;
  * gb_paths_run_cmd() and gb_paths_cache_dir(NULL, "zoo", ...). */
 
 /* Resolve a plan model to a file: a file as it is, a zoo model exported
- * into zoo_dir (gb_paths_cache_dir(NULL, "zoo", ...)) on first use. */
+ * into zoo_dir (gb_paths_cache_dir(NULL, "zoo", ...)) on first use, a
+ * converted one (convert:) converted there on first use. Both steps of
+ * gb_campaign_model_file() then gb_campaign_model_make(). */
 int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
 			   const char *zoo_dir, char *buf, size_t len);
+/* Where the model's file is or will be, making nothing: the file as
+ * given, zoo_dir/ZOO.onnx, or zoo_dir/ZOO-CONVERTER-KEY.onnx (the key
+ * covers converter, model, weights and versions: it asks the converter's
+ * runtime for its version, a worker probe of a second or more). */
+int gb_campaign_model_file(const struct gb_plan *p, size_t model, const char *zoo_dir, char *buf, size_t len);
+/* Make path (from gb_campaign_model_file) when it is missing: `<cmd> zoo
+ * export` or `<cmd> convert`, into a temporary file renamed when whole.
+ * *stop (may be NULL) kills the child (-EINTR). A file model is checked
+ * to be readable. */
+int gb_campaign_model_make(const struct gb_plan *p, size_t model, const char *cmd, const char *path,
+			   volatile sig_atomic_t *stop);
 
 /* The zoo model `zoo` as ONNX in zoo_dir (NAME.onnx, or NAME.DTYPE.onnx
  * with dtype "fp16": `<cmd> zoo export NAME --dtype DTYPE`), exported on

@@ -9,6 +9,15 @@
  * Cost: a sample walks /proc (about 6 us per process), so it is taken at
  * phase boundaries, outside the measured window, never by the sampler.
  *
+ * Whose tree: a campaign that runs several runs at once (one per GPU,
+ * src/campaign/slots.c) names itself in each run's environment
+ * (GB_ENV_OWN_TREE=its pid): a load sample then takes the campaign's tree,
+ * so the sibling runs, the campaign's own children, are not counted as
+ * each other's interference, while every process outside the campaign
+ * still is. The variable is honoured only when it names an ancestor of
+ * this process other than init (pid 1, every orphan's parent); otherwise
+ * the tree is this process's.
+ *
  * Ownership: gb_proc_tree_read() fills a caller-owned struct whose pid
  * array it allocates; gb_proc_tree_release() frees it. Units: seconds of
  * CPU time, CLOCK_MONOTONIC ns. Thread-safety: no shared state.
@@ -42,23 +51,29 @@ int gb_proc_tree_read(pid_t root, struct gb_proc_tree *out);
 int gb_proc_tree_has(const struct gb_proc_tree *t, pid_t pid);
 void gb_proc_tree_release(struct gb_proc_tree *t);
 
+/* The pid of the process whose tree counts as a run's own (see above). */
+#define GB_ENV_OWN_TREE "GREENBENCH_OWN_TREE"
+
 struct gb_cpu_load {
 	int valid;
 	uint64_t t_ns;
 	double busy_s;		/* all CPUs, since boot */
 	double tree_s;		/* the tree's CPU time */
+	pid_t root;		/* the tree's root: this process, or the GB_ENV_OWN_TREE ancestor */
+	int campaign_tree;	/* root is that ancestor, not this process */
 	/* What a difference of two samples can be off by: each CPU's count
 	 * lags by up to one tick at each end (2 x CPUs / USER_HZ s). */
 	double slack_s;
 };
 
-/* Sample the load now for the tree of this process. */
+/* Sample the load now for the tree of this process, or of the ancestor
+ * GB_ENV_OWN_TREE names. */
 int gb_cpu_load_read(struct gb_cpu_load *out);
 
 /* CPU time of processes outside the tree between a and b, less the
  * samples' slack (so tick rounding never reads as interference), per
  * second of wall time (cores, at least 0). -ENODATA when either sample is
- * invalid or b is not after a. */
+ * invalid, b is not after a, or they are of different trees. */
 int gb_cpu_load_foreign(const struct gb_cpu_load *a, const struct gb_cpu_load *b, double *cores);
 
 #endif

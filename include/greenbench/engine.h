@@ -89,11 +89,14 @@ struct gb_engine_opts {
 	int (*select)(void *ctx, const struct gb_store_planned *planned);
 
 	/* Preflight (before the first run, after opening): every runtime of
-	 * the plan is asked of `RUN_CMD devices --json` and every model is
-	 * had (zoo models exported). A plan with something that cannot run
-	 * is refused (-ENOEXEC, the reasons in the message) unless
-	 * keep_going: then its runs are stored as failed with the reason,
-	 * without starting a child. */
+	 * the plan is asked of `RUN_CMD devices --json` and every model the
+	 * runs need as a file is made then, before the first idle baseline
+	 * and run (zoo models exported, convert: models converted, once each,
+	 * into the cache; model_start/model_end events), so no export or
+	 * conversion lands between measured runs. A plan with something
+	 * that cannot run is refused (-ENOEXEC, the reasons in the message)
+	 * unless keep_going: then its runs are stored as failed with the
+	 * reason, without starting a child. */
 	int keep_going;
 	/* Move the campaign's failed runs to its history (the store's
 	 * attempt table) first, so this call runs them again. */
@@ -158,6 +161,21 @@ struct gb_engine_cooldown {
 	const char *gpu;	/* opts.gpus: the GPU that cooled down; else NULL */
 };
 
+/* A model the runs need as a file and that is not in the cache yet, made
+ * in the preflight: a zoo model exported or a model converted. Models
+ * given as files, taken by name (torch, tf ...) or already cached have no
+ * events. */
+struct gb_engine_model {
+	const struct gb_plan *plan;
+	size_t model;		/* plan->models[model] */
+	const char *converter;	/* "tf2onnx"; NULL: a zoo export */
+	size_t index, count;	/* 1-based, of the models this preflight makes */
+	const char *path;	/* the cache file it goes to */
+	/* model_end only: */
+	const char *error;	/* NULL: made; else why not (its runs fail with it) */
+	uint64_t elapsed_ns;
+};
+
 struct gb_engine_run {
 	const struct gb_plan *plan;
 	const struct gb_store_planned *planned;	/* seq, config, rep (0-based) */
@@ -202,6 +220,10 @@ struct gb_engine_callbacks {
 	void (*idle_start)(void *ctx, const struct gb_engine_idle_start *ev);
 	void (*idle_domain)(void *ctx, const struct gb_engine_idle_domain *ev);
 	void (*cooldown_end)(void *ctx, const struct gb_engine_cooldown *ev);
+	/* Before the first run (for a new campaign before campaign_start:
+	 * the campaign is created once its preflight passed). */
+	void (*model_start)(void *ctx, const struct gb_engine_model *ev);
+	void (*model_end)(void *ctx, const struct gb_engine_model *ev);
 	void (*run_start)(void *ctx, const struct gb_engine_run *ev);
 	/* About once a second while a run's child runs. */
 	void (*run_tick)(void *ctx, const struct gb_engine_run *ev);

@@ -39,6 +39,11 @@ enum gb_error_kind {
 	/* The work did not fit in memory (host or device) at its size: the
 	 * batch's inputs or activations. The error is -ENOMEM. */
 	GB_ERROR_KIND_OOM,
+	/* A list of GPUs to measure (CUDA_VISIBLE_DEVICES, Slurm's, --gpus)
+	 * names what is no GPU here: a malformed entry, a UUID no GPU has, an
+	 * ambiguous prefix, a GPU named twice, a MIG instance. Not for a list
+	 * that names none, which CUDA allows. */
+	GB_ERROR_KIND_GPU_LIST,
 };
 
 /* Tag the current message with kind and return err, so code can write

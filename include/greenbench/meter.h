@@ -26,6 +26,8 @@
 #ifndef GREENBENCH_METER_H
 #define GREENBENCH_METER_H
 
+#include "greenbench/error.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -192,12 +194,19 @@ struct gb_source_status {
 	char detail[512];	/* describe() output when available */
 	size_t first_domain;	/* index into the meter's domains, when active */
 	size_t ndomains;
+	enum gb_error_kind error_kind;	/* of the open error, when unavailable */
 };
 
 int gb_meter_open(const struct gb_meter_config *cfg, struct gb_meter **out);
 void gb_meter_free(struct gb_meter *m);
 /* The configuration the meter was opened with (its strings as given). */
 const struct gb_meter_config *gb_meter_config_get(const struct gb_meter *m);
+
+/* 0, or -EINVAL with the source's reason when a source refused the
+ * configuration's GPU list (GB_ERROR_KIND_GPU_LIST: a malformed entry, a
+ * UUID no GPU has, a MIG instance). A list naming none is not refused:
+ * the meter then has no GPU and its source says why. */
+int gb_meter_gpus_check(const struct gb_meter *m);
 
 size_t gb_meter_source_count(const struct gb_meter *m);
 const struct gb_source_status *gb_meter_source(const struct gb_meter *m, size_t i);

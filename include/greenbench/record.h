@@ -76,6 +76,7 @@ struct gb_run_result;
 #define GB_RK_GPUS_VISIBLE "gpus_visible"	/* the GPU list measured, as given */
 #define GB_RK_GPUS_FROM "gpus_from"		/* the variable that gave it */
 #define GB_RK_CPU_ENERGY_SCOPE "cpu_energy_scope" /* "node" | "process" */
+#define GB_RK_CPU_OWN_TREE "cpu_own_tree"	/* whose CPU time is not foreign_cpu: "run" | "campaign" */
 #define GB_RK_CLUSTER "cluster"			/* {job_id, array_job_id, array_task_id, node} */
 #define GB_RK_JOB_ID "job_id"
 #define GB_RK_ARRAY_JOB_ID "array_job_id"

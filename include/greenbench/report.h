@@ -102,6 +102,12 @@ double gb_rmetric_value(const struct gb_run_metrics *m, enum gb_rmetric k);
 struct gb_report_config {
 	size_t config;
 	char model[96], runtime[32], ep[32], label[96];
+	/* The label without its EP ("keras-jax/cuda": "keras-jax", "ort/cuda
+	 * prefer_nhwc=1": "ort prefer_nhwc=1"): one runtime set up one way,
+	 * whatever the EP. Table 3's rows and the TensorRT/CUDA finding pair
+	 * EPs by it, so two setups of one runtime (Keras on JAX and on torch)
+	 * stay apart. A label that does not name its EP as "/EP" is kept. */
+	char setup[96];
 	char zoo[64], converted_from[32];	/* "" when none */
 	unsigned batch;
 	unsigned per_items;	/* the workload figures are normalised to (--per, or the study's) */

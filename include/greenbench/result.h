@@ -127,9 +127,13 @@ struct gb_run_result {
 	/* Interference during the run (NAN: not measured): CPU time of
 	 * processes outside the run's process tree, in cores, over the
 	 * measured phase and over the idle baseline; processes outside the
-	 * tree that the GPUs list as running at the measured phase's ends. */
+	 * tree that the GPUs list as running at the measured phase's ends.
+	 * campaign_tree: the CPU figures took the tree of the campaign that
+	 * ran this run beside others (greenbench/cputree.h, GB_ENV_OWN_TREE),
+	 * not the run's own. */
 	struct gb_run_interference {
 		double cpu_cores, idle_cpu_cores, gpu_processes;
+		int campaign_tree;
 	} interference;
 	/* gb_verdict_run_result() fills it; gb_run_result_init() leaves it
 	 * valid with nothing checked. */

@@ -170,6 +170,19 @@ struct gb_runtime_ops {
 	/* Optional (NULL): what probe found, for `devices`: called after a
 	 * probe that succeeded. */
 	int (*info)(const struct gb_runtime_ops *self, struct gb_runtime_info *out);
+	/* Optional (NULL): can this runtime run on ep (one of eps, ":N"
+	 * allowed) here, finding its provider where it looks by default? 0,
+	 * or -errno with the reason set. It refuses only what surely cannot
+	 * work: an EP the installed build lacks, a provider library that does
+	 * not load, no device for it, no driver. Called after a probe that
+	 * succeeded; it may load a provider library (a second or so). Used by
+	 * `devices`, whose answer the campaign preflight reads. */
+	int (*ep_check)(const struct gb_runtime_ops *self, const char *ep);
+	/* EP options (NULL-terminated; NULL: none) that make the runtime or
+	 * its provider come from elsewhere than ep_check looks (ort:
+	 * provider_lib; a worker: python): a plan runtime setting one is left
+	 * for its runs to check. */
+	const char *const *origin_options;
 	/* Optional (NULL): 1 when the session's first run_batches() also
 	 * builds (or loads from a cache) what the device runs, e.g. a TensorRT
 	 * engine, so the caller clocks that batch as a "build" phase of its
@@ -194,6 +207,11 @@ int gb_runtime_probe(const struct gb_runtime_ops *rt);
 /* rt->open(rt, opt, session). */
 int gb_runtime_open(const struct gb_runtime_ops *rt, const struct gb_runtime_options *opt,
 		    void **session);
+
+/* rt->ep_check(rt, ep), or 0 when the row has none. */
+int gb_runtime_ep_check(const struct gb_runtime_ops *rt, const char *ep);
+/* 1 when key is one of rt->origin_options. */
+int gb_runtime_is_origin_option(const struct gb_runtime_ops *rt, const char *key);
 
 /* The row called name, or NULL. */
 const struct gb_runtime_ops *gb_runtime_find(const char *name);

@@ -12,6 +12,7 @@
 #ifndef GREENBENCH_SYS_H
 #define GREENBENCH_SYS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,5 +47,12 @@ int gb_sys_read_text(const char *path, char *buf, size_t len);
 
 /* Read an unsigned decimal attribute. -EINVAL if not a number. */
 int gb_sys_read_u64(const char *path, uint64_t *out);
+
+/* pthread_create with every signal blocked in the new thread, so that a
+ * process-directed signal (the user's Ctrl-C) reaches the application's
+ * threads, whose blocking calls it interrupts, and never a library thread
+ * (the meter's sampler, a campaign slot) that would swallow the wake-up.
+ * Returns 0 or a negative errno. */
+int gb_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif

@@ -115,6 +115,11 @@ int gb_worker_rt_probe(const struct gb_runtime_ops *self);
 /* The probe's facts: the worker's `--probe` prints one JSON line
  * {"version", "devices": [...], "note"} on success. */
 int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info *out);
+/* ep among the probe's devices (a worker that names none passes), and
+ * for cuda the NVIDIA driver (libcuda.so.1) loadable. */
+int gb_worker_rt_ep_check(const struct gb_runtime_ops *self, const char *ep);
+/* The harness option python= runs the worker elsewhere than the probe. */
+extern const char *const gb_worker_origin_options[];
 int gb_worker_rt_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
 		      void **session);
 int gb_worker_rt_describe(void *session, const struct gb_tensor_info **inputs, size_t *ninputs,
@@ -145,6 +150,7 @@ int gb_worker_rt_reconfigure(void *session, const struct gb_runtime_options *opt
 		.run_batches = gb_worker_rt_run_batches, .outputs = gb_worker_rt_outputs,   \
 		.metadata = gb_worker_rt_metadata, .close = gb_worker_rt_close,             \
 		.last_phase = gb_worker_rt_last_phase, .info = gb_worker_rt_info,           \
+		.ep_check = gb_worker_rt_ep_check, .origin_options = gb_worker_origin_options,\
 		.reconfigure = gb_worker_rt_reconfigure,                                    \
 	}
 

@@ -16,6 +16,7 @@
 #include "greenbench/proc.h"
 #include "greenbench/record.h"
 #include "greenbench/report.h"
+#include "greenbench/runtime.h"
 #include "greenbench/store.h"
 #include "greenbench/time.h"
 
@@ -284,9 +285,22 @@ static void tick(void *arg)
 	t->e->cb->run_tick(t->e->ctx, &ev);
 }
 
+/* Keep model m's path, or why it cannot be had. */
+static int model_keep(struct engine *e, size_t m, const char *path, const char *err)
+{
+	if (err)
+		e->model_errs[m] = strdup(err);
+	else
+		e->model_paths[m] = strdup(path);
+	if (!e->model_paths[m] && !e->model_errs[m])
+		return gb_error_set(-ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The model of a configuration: its name for runtimes that build it, else
- * its file, exported once per campaign; a failure is kept and fails every
- * run of that model with the same reason. */
+ * its file, made once per campaign (prepare_models() before the first
+ * run; here only should a run need one it did not); a failure is kept and
+ * fails every run of that model with the same reason. */
 static int model_for(struct engine *e, size_t config, const char **model, const char **err)
 {
 	const struct gb_plan_config *cf = &e->plan->configs[config];
@@ -298,12 +312,10 @@ static int model_for(struct engine *e, size_t config, const char **model, const 
 		return 0;
 	}
 	if (!e->model_paths[cf->model] && !e->model_errs[cf->model]) {
-		if (gb_campaign_model_path(e->plan, cf->model, e->cmd, e->zoo_dir, path, sizeof path))
-			e->model_errs[cf->model] = strdup(gb_error_msg());
-		else
-			e->model_paths[cf->model] = strdup(path);
-		if (!e->model_paths[cf->model] && !e->model_errs[cf->model])
-			return gb_error_set(-ENOMEM, "out of memory");
+		int rc = gb_campaign_model_path(e->plan, cf->model, e->cmd, e->zoo_dir, path, sizeof path);
+
+		if ((rc = model_keep(e, cf->model, path, rc ? gb_error_msg() : NULL)))
+			return rc;
 	}
 	*err = e->model_errs[cf->model];
 	*model = e->model_paths[cf->model];
@@ -433,9 +445,43 @@ out:
 	return ret;
 }
 
-/* What `RUN_CMD devices --json` says of each runtime of the plan. A run
- * command that cannot answer is a warning, not a refusal: the runs will
- * tell. */
+/* Why devices' entry r (keys as cmd_devices.c writes them: runtimes[]
+ * {name, available, reason, eps[] {name, available, reason}}) says plan
+ * runtime pr cannot run here, or NULL; *ep_bad when it is pr's EP. An EP
+ * is judged only where devices listed it and the plan takes the provider
+ * from where devices looked. */
+static const char *why_not(const struct gb_plan_runtime *pr, const cJSON *r, int *ep_bad)
+{
+	const struct gb_runtime_ops *row = gb_runtime_find(pr->runtime);
+	const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
+	size_t len;
+	const cJSON *ep;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "available")))
+		return reason ? reason : "unavailable";
+	if (!pr->ep)
+		return NULL;
+	for (size_t k = 0; row && k < pr->noptions; k++)
+		if (gb_runtime_is_origin_option(row, pr->options[k].key))
+			return NULL;
+	/* "cuda:1" is "cuda" on its device 1: devices checks device 0. */
+	len = strcspn(pr->ep, ":");
+	cJSON_ArrayForEach(ep, cJSON_GetObjectItemCaseSensitive(r, "eps")) {
+		const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ep, "name"));
+
+		if (!n || strlen(n) != len || strncmp(n, pr->ep, len) ||
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ep, "available")))
+			continue;
+		reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ep, "reason"));
+		*ep_bad = 1;
+		return reason ? reason : "unavailable";
+	}
+	return NULL;
+}
+
+/* What `RUN_CMD devices --json` says of each runtime and EP of the plan.
+ * A run command that cannot answer is a warning, not a refusal: the runs
+ * will tell. */
 static int preflight_runtimes(struct engine *e, size_t *bad)
 {
 	char *argv[] = { e->cmd, "devices", "--json", NULL };
@@ -455,22 +501,25 @@ static int preflight_runtimes(struct engine *e, size_t *bad)
 		warn(e, GB_ENGINE_WARN_PREFLIGHT, what);
 		goto out;
 	}
-	/* Keys as cmd_devices.c writes them: runtimes[] {name, available, reason}. */
 	for (size_t i = 0; i < e->plan->nruntimes; i++) {
-		const char *name = e->plan->runtimes[i].runtime, *why = NULL;
+		const struct gb_plan_runtime *pr = &e->plan->runtimes[i];
+		const char *why = NULL;
 		const cJSON *r;
-		char msg[512];
+		char msg[1024];
+		int ep_bad = 0;
 
 		cJSON_ArrayForEach(r, rts) {
 			const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "name"));
-			const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason"));
 
-			if (n && !strcmp(n, name) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "available")))
-				why = reason ? reason : "unavailable";
+			if (n && !strcmp(n, pr->runtime))
+				why = why_not(pr, r, &ep_bad);
 		}
 		if (!why)
 			continue;
-		snprintf(msg, sizeof msg, "runtime '%s' cannot run here: %s", name, why);
+		if (ep_bad)
+			snprintf(msg, sizeof msg, "'%s/%s' cannot run here: %s", pr->runtime, pr->ep, why);
+		else
+			snprintf(msg, sizeof msg, "runtime '%s' cannot run here: %s", pr->runtime, why);
 		if (!(e->rt_errs[i] = strdup(msg))) {
 			ret = gb_error_set(-ENOMEM, "out of memory");
 			goto out;
@@ -483,23 +532,80 @@ out:
 	return ret;
 }
 
+/* Make one model that is not cached, between its two events. A stop kills
+ * the export or conversion and keeps nothing: a resume makes it again. */
+static int model_make(struct engine *e, size_t m, const char *path, size_t index, size_t count)
+{
+	struct gb_engine_model ev = { e->plan, m, e->plan->models[m].convert, index, count, path, NULL, 0 };
+	uint64_t t0 = gb_now_ns();
+	int rc;
+
+	if (e->cb->model_start)
+		e->cb->model_start(e->ctx, &ev);
+	rc = gb_campaign_model_make(e->plan, m, e->cmd, path, e->o->stop);
+	if (stopping(e))
+		return 0;
+	ev.elapsed_ns = gb_now_ns() - t0;
+	ev.error = rc ? gb_error_msg() : NULL;
+	if (e->cb->model_end)
+		e->cb->model_end(e->ctx, &ev);
+	return model_keep(e, m, path, ev.error);
+}
+
+/* Every model the selected runs need as a file, before the first run and
+ * in the plan's order: found in the cache, or exported or converted now.
+ * A conversion can take minutes (tf2onnx of BERT); made lazily, it came
+ * between two measured runs, heating the machine and spoiling the next
+ * idle baseline's schedule. Runs whose runtime cannot run need nothing. */
+static int prepare_models(struct engine *e, const struct gb_store_planned *pl, size_t npl)
+{
+	char **todo = calloc(e->plan->nmodels + 1, sizeof *todo), path[PATH_MAX];
+	size_t count = 0, index = 0;
+	int ret = 0;
+
+	if (!todo)
+		return gb_error_set(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < npl; i++) {
+		const struct gb_plan_config *cf = &e->plan->configs[pl[i].config];
+
+		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[cf->runtime] ||
+		    gb_campaign_model_by_name(e->plan, pl[i].config) || e->model_paths[cf->model] ||
+		    e->model_errs[cf->model] || todo[cf->model])
+			continue;
+		if (gb_campaign_model_file(e->plan, cf->model, e->zoo_dir, path, sizeof path))
+			ret = model_keep(e, cf->model, NULL, gb_error_msg());
+		else if (e->plan->models[cf->model].file)	/* the user's: checked, never made */
+			ret = model_keep(e, cf->model, path,
+					 gb_campaign_model_make(e->plan, cf->model, e->cmd, path, NULL) ? gb_error_msg() : NULL);
+		else if (!access(path, R_OK))
+			ret = model_keep(e, cf->model, path, NULL);
+		else if (!(todo[cf->model] = strdup(path)))
+			ret = gb_error_set(-ENOMEM, "out of memory");
+		else
+			count++;
+		if (ret)
+			goto out;
+	}
+	for (size_t m = 0; m < e->plan->nmodels && !stopping(e); m++)
+		if (todo[m] && (ret = model_make(e, m, todo[m], ++index, count)))
+			goto out;
+out:
+	for (size_t m = 0; m < e->plan->nmodels; m++)
+		free(todo[m]);
+	free(todo);
+	return ret;
+}
+
 /* Before the first run: every runtime and every model the selected runs
  * need. Refused with every reason, unless keep_going. */
 static int preflight(struct engine *e, const struct gb_store_planned *pl, size_t npl)
 {
-	const char *model, *err;
 	char msg[2048] = "";
 	size_t bad = 0, off = 0;
 	int ret;
 
-	if ((ret = preflight_runtimes(e, &bad)))
+	if ((ret = preflight_runtimes(e, &bad)) || (ret = prepare_models(e, pl, npl)))
 		return ret;
-	for (size_t i = 0; i < npl && !stopping(e); i++) {
-		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[e->plan->configs[pl[i].config].runtime])
-			continue;
-		if ((ret = model_for(e, pl[i].config, &model, &err)))
-			return ret;
-	}
 	for (size_t i = 0; i < e->plan->nmodels; i++)
 		bad += e->model_errs[i] != NULL;
 	if (!bad)
@@ -980,6 +1086,8 @@ int gb_campaign_engine_run(const struct gb_engine_opts *opts, const struct gb_en
 		goto out;
 	}
 	/* A plan refused by its preflight leaves the database as it was. */
+	if (opts->gpus && (ret = gb_slots_check_gpus(opts->gpus, opts->meter)))
+		goto out;
 	if (create && ((ret = preflight_new(&e)) || (ret = gb_store_campaign_create(e.st, e.plan, text, &e.id))))
 		goto out;
 	e.pr.campaign = e.id;

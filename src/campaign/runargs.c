@@ -30,18 +30,21 @@ int gb_campaign_model_by_name(const struct gb_plan *p, size_t config)
 }
 
 /* Run argv (greenbench zoo export / convert, writing tmp), then move tmp
- * to path: the cached file is whole or absent. */
-static int make_cached(char **argv, const char *what, const char *tmp, const char *path)
+ * to path: the cached file is whole or absent. A stop kills it. */
+static int make_cached(char **argv, const char *what, const char *tmp, const char *path,
+		       volatile sig_atomic_t *stop)
 {
 	struct gb_run_outcome o;
 	int ret;
 
-	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, NULL, NULL, NULL, &o)))
+	if ((ret = gb_campaign_exec(argv, 3600ULL * 1000000000ULL, stop, NULL, NULL, &o)))
 		return ret;
 	gb_run_outcome_release(&o);
 	/* Export and convert print no record: success is exit 0 and the file written. */
 	if (access(tmp, R_OK) || !o.end.exited || o.end.exit_code || o.end.timed_out) {
 		unlink(tmp);
+		if (o.interrupted)
+			return gb_error_set(-EINTR, "cannot %s: stopped", what);
 		return gb_error_set(-EIO, "cannot %s: %s", what, o.stderr_tail[0] ? o.stderr_tail : o.reason);
 	}
 	if (rename(tmp, path))
@@ -49,53 +52,93 @@ static int make_cached(char **argv, const char *what, const char *tmp, const cha
 	return 0;
 }
 
+static void zoo_file(const char *zoo, const char *dtype, const char *zoo_dir, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s%s%s.onnx", zoo_dir, zoo, dtype ? "." : "", dtype ? dtype : "");
+}
+
+static int zoo_make(const char *cmd, const char *zoo, const char *dtype, const char *path,
+		    volatile sig_atomic_t *stop)
+{
+	char tmp[PATH_MAX + 32], what[256];
+
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	char *argv[] = { (char *)cmd, "zoo", "export", (char *)zoo, "-o", tmp,
+			 dtype ? "--dtype" : NULL, (char *)dtype, NULL };
+	snprintf(what, sizeof what, "export zoo model '%s'", zoo);
+	return make_cached(argv, what, tmp, path, stop);
+}
+
 int gb_campaign_zoo_export(const char *cmd, const char *zoo, const char *dtype, const char *zoo_dir,
 			   char *buf, size_t len)
 {
-	char tmp[PATH_MAX + 32], what[256];
 	int ret;
 
-	snprintf(buf, len, "%s/%s%s%s.onnx", zoo_dir, zoo, dtype ? "." : "", dtype ? dtype : "");
+	zoo_file(zoo, dtype, zoo_dir, buf, len);
 	if (!access(buf, R_OK))
 		return 0;
 	if ((ret = gb_paths_mkdir(zoo_dir)))
 		return ret;
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
-	char *argv[] = { (char *)cmd, "zoo", "export", (char *)zoo, "-o", tmp,
-			 dtype ? "--dtype" : NULL, (char *)dtype, NULL };
-	snprintf(what, sizeof what, "export zoo model '%s'", zoo);
-	return make_cached(argv, what, tmp, buf);
+	return zoo_make(cmd, zoo, dtype, buf, NULL);
 }
 
-int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
-			   const char *zoo_dir, char *buf, size_t len)
+int gb_campaign_model_file(const struct gb_plan *p, size_t model, const char *zoo_dir, char *buf, size_t len)
 {
 	const struct gb_plan_model *m = &p->models[model];
 	const struct gb_converter *cv = gb_converter_find(m->convert);
-	char tmp[PATH_MAX + 32], what[256], key[GB_SHA256_HEX_LEN];
+	char key[GB_SHA256_HEX_LEN];
+	int ret;
+
+	if (m->file) {
+		snprintf(buf, len, "%s", m->file);
+		return 0;
+	}
+	if (!cv) {
+		zoo_file(m->zoo, NULL, zoo_dir, buf, len);
+		return 0;
+	}
+	/* One file per converter, model, weights and versions. */
+	if ((ret = gb_converter_cache_key(cv, m->zoo, m->weights, key)))
+		return gb_error_wrap(ret, "cannot convert '%s'", m->zoo);
+	snprintf(buf, len, "%s/%s-%s-%.16s.onnx", zoo_dir, m->zoo, cv->name, key);
+	return 0;
+}
+
+int gb_campaign_model_make(const struct gb_plan *p, size_t model, const char *cmd, const char *path,
+			   volatile sig_atomic_t *stop)
+{
+	const struct gb_plan_model *m = &p->models[model];
+	const struct gb_converter *cv = gb_converter_find(m->convert);
+	char tmp[PATH_MAX + 32], what[256], dir[PATH_MAX], *slash;
 	int ret;
 
 	if (m->file) {
 		if (access(m->file, R_OK))
 			return gb_error_set(-errno, "cannot open model '%s': %s", m->file, strerror(errno));
-		snprintf(buf, len, "%s", m->file);
 		return 0;
 	}
-	if (!cv)
-		return gb_campaign_zoo_export(cmd, m->zoo, NULL, zoo_dir, buf, len);
-	/* One file per converter, model, weights and versions. */
-	if ((ret = gb_converter_cache_key(cv, m->zoo, m->weights, key)))
-		return gb_error_wrap(ret, "cannot convert '%s'", m->zoo);
-	snprintf(buf, len, "%s/%s-%s-%.16s.onnx", zoo_dir, m->zoo, cv->name, key);
-	if (!access(buf, R_OK))
+	if (!access(path, R_OK))
 		return 0;
-	if ((ret = gb_paths_mkdir(zoo_dir)))
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')))
+		*slash = '\0';
+	if ((ret = gb_paths_mkdir(dir)))
 		return ret;
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", buf, (long)getpid());
+	if (!cv)
+		return zoo_make(cmd, m->zoo, NULL, path, stop);
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
 	char *argv[] = { (char *)cmd, "convert", (char *)cv->name, "--model", m->zoo, "-o", tmp,
 			 m->weights ? "--weights" : NULL, m->weights, NULL };
 	snprintf(what, sizeof what, "convert '%s' with %s", m->zoo, cv->name);
-	return make_cached(argv, what, tmp, buf);
+	return make_cached(argv, what, tmp, path, stop);
+}
+
+int gb_campaign_model_path(const struct gb_plan *p, size_t model, const char *cmd,
+			   const char *zoo_dir, char *buf, size_t len)
+{
+	int ret = gb_campaign_model_file(p, model, zoo_dir, buf, len);
+
+	return ret ? ret : gb_campaign_model_make(p, model, cmd, buf, NULL);
 }
 
 struct argv_b {

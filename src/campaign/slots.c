@@ -4,8 +4,10 @@
  */
 #include "campaign/slots.h"
 
+#include "greenbench/cputree.h"
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
+#include "greenbench/sys.h"
 #include "greenbench/time.h"
 
 #include <errno.h>
@@ -14,9 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_SLOTS 64
-#define NENV 4
+#define NENV 5
 
 struct slot {
 	struct gb_slots *owner;
@@ -71,9 +74,15 @@ int gb_slots_new(const char *gpus, struct gb_slots **out)
 		snprintf(sl->env[1], sizeof sl->env[1], "%s=%s", GB_ENV_GPUS, sl->gpu);
 		snprintf(sl->env[2], sizeof sl->env[2], "CUDA_DEVICE_ORDER=PCI_BUS_ID");
 		snprintf(sl->env[3], sizeof sl->env[3], "%s=process", GB_ENV_CPU_ENERGY);
+		/* The sibling runs are this campaign's children, not interference:
+		 * each run judges others' CPU time outside the campaign's tree. A
+		 * package counter would not tell them apart, but CPU energy is
+		 * estimated per process here anyway. */
+		snprintf(sl->env[4], sizeof sl->env[4], "%s=%ld", GB_ENV_OWN_TREE, (long)getpid());
 		for (size_t k = 0; k < NENV; k++)
 			sl->envp[k] = sl->env[k];
-		/* One run at a time on the host: the node's CPU energy is its own. */
+		/* One run at a time on the host: the node's CPU energy is its own,
+		 * and so is all the CPU time outside its tree. */
 		if (n == 1)
 			sl->envp[3] = NULL;
 		p += strcspn(p, ",");
@@ -86,6 +95,57 @@ int gb_slots_new(const char *gpus, struct gb_slots **out)
 	pthread_condattr_destroy(&ca);
 	*out = s;
 	return 0;
+}
+
+/* The GPUs a meter of NVML alone measures with the GPU list gpus (NULL:
+ * every GPU); -1 when it cannot be opened. *refused: the list was. */
+static long gpus_measured(const struct gb_meter_config *base, const char *gpus, int *refused)
+{
+	struct gb_meter_config mc;
+	struct gb_meter *m = NULL;
+	long n = 0;
+
+	if (base)
+		mc = *base;
+	else
+		gb_meter_config_init(&mc);
+	for (size_t i = 0; i < gb_source_table_len; i++)
+		if (gb_source_table[i]->group != GB_GROUP_GPU)
+			mc.disable |= 1u << i;
+	mc.gpus = gpus;
+	mc.gpus_from = gpus ? "--gpus" : NULL;
+	if (gb_meter_open(&mc, &m))
+		return -1;
+	*refused = gb_meter_gpus_check(m) < 0;
+	for (size_t d = 0; !*refused && d < gb_meter_domain_count(m); d++)
+		n += gb_meter_domain(m, d)->kind == GB_DOMAIN_GPU;
+	gb_meter_free(m);
+	return n;
+}
+
+int gb_slots_check_gpus(const char *gpus, const struct gb_meter_config *base)
+{
+	long listed, here;
+	size_t n = 1;
+	const char *p = gpus;
+	int refused = 0, ignored = 0;
+
+	for (p = gpus; *p; p++)
+		n += *p == ',';
+	listed = gpus_measured(base, gpus, &refused);
+	if (refused)
+		return -EINVAL;	/* the meter's reason is set */
+	if (listed < 0 || (size_t)listed == n)
+		return 0;
+	here = gpus_measured(base, NULL, &ignored);
+	if (here <= 0)
+		return 0;	/* NVML cannot say */
+	/* The first entry not measured is the first out of range. */
+	p = gpus;
+	for (long k = 0; k < listed; k++)
+		p += strcspn(p, ",") + 1;
+	return gb_error_set(-EINVAL, "invalid --gpus '%s': GPU '%.*s' is not one of this host's %ld GPU%s (0 to %ld)",
+			    gpus, (int)strcspn(p, ","), p, here, here == 1 ? "" : "s", here - 1);
 }
 
 void gb_slots_free(struct gb_slots *s)
@@ -140,8 +200,8 @@ int gb_slots_start(struct gb_slots *s, size_t i, char *const argv[], uint64_t ti
 	sl->timeout_ns = timeout_ns;
 	sl->stop = stop;
 	sl->ended = 0;
-	if ((rc = pthread_create(&sl->th, NULL, slot_main, sl)))
-		return gb_error_set(-rc, "cannot start a thread for GPU %s: %s", sl->gpu, strerror(rc));
+	if ((rc = gb_thread_start(&sl->th, slot_main, sl)))
+		return gb_error_set(rc, "cannot start a thread for GPU %s: %s", sl->gpu, strerror(-rc));
 	sl->busy = 1;
 	return 0;
 }

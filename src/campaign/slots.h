@@ -10,7 +10,9 @@
  * gets CUDA_VISIBLE_DEVICES and GB_ENV_GPUS set to its GPU (so its meter
  * measures that GPU only), CUDA_DEVICE_ORDER=PCI_BUS_ID (CUDA then numbers
  * GPUs as NVML does), and, with more than one slot, GB_ENV_CPU_ENERGY=
- * process: a package counter cannot tell concurrent runs apart.
+ * process (a package counter cannot tell concurrent runs apart) and
+ * GB_ENV_OWN_TREE=this process (greenbench/cputree.h: the sibling runs
+ * are not each other's foreign CPU time).
  *
  * Ownership: argv given to gb_slots_start() stays the caller's until the
  * slot is finished; the outcome is the slot's until the next start.
@@ -20,12 +22,20 @@
 #define GB_CAMPAIGN_SLOTS_H
 
 #include "greenbench/campaign.h"
+#include "greenbench/meter.h"
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct gb_slots;
+
+/* gpus names GPUs of this host, each once, as NVML sees them through a
+ * meter like base (NULL: defaults): a slot pinned to a GPU that is not
+ * here would run unmeasured (CUDA hides an index out of range and all
+ * after it). -EINVAL with the reason otherwise; 0 too where NVML cannot
+ * be asked (no driver): the runs' own meters then say. */
+int gb_slots_check_gpus(const char *gpus, const struct gb_meter_config *base);
 
 /* One slot per entry of gpus ("0,1" or UUIDs). -EINVAL for an empty entry
  * or more than 64 of them. */

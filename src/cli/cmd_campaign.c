@@ -2,6 +2,10 @@
  * greenbench campaign run: execute an experiment file into a SQLite store.
  *
  *   $ greenbench campaign run examples/quick.yaml --db results.db
+ *   [model 1/2] converting mobilenetv2 with tf2onnx, once for every campaign (cached)...
+ *   [model 1/2] mobilenetv2-tf2onnx: converted in 21.4 s
+ *   [model 2/2] exporting zoo model mobilenetv2 (cached)...
+ *   [model 2/2] mobilenetv2: exported in 1.2 s
  *   campaign 1 'quick': 18 configurations x 3 reps = 54 runs (seed 42), db results.db
  *   idle baseline: cpu 4.10 W (estimated)
  *   [ 7/54] resnet50 ort/cpu b8 rep 2/3 | 0:41 elapsed, ETA 4:32 | last 212.4 mJ/item (estimated)
@@ -152,6 +156,36 @@ static void on_cooldown(void *ctx, const struct gb_engine_cooldown *ev)
 			ev->margin_pct, (double)ev->waited_ns / 1e9);
 }
 
+/* Zoo exports and conversions, made before the first run. */
+static void on_model_start(void *ctx, const struct gb_engine_model *ev)
+{
+	struct gb_cli_camp *c = ctx;
+	const struct gb_plan_model *m = &ev->plan->models[ev->model];
+
+	if (c->quiet)
+		return;
+	if (ev->converter)
+		fprintf(stderr, "[model %zu/%zu] converting %s with %s, once for every campaign (cached)...%s",
+			ev->index, ev->count, m->zoo, ev->converter, c->tty ? "" : "\n");
+	else
+		fprintf(stderr, "[model %zu/%zu] exporting zoo model %s (cached)...%s", ev->index, ev->count,
+			m->zoo, c->tty ? "" : "\n");
+}
+
+static void on_model_end(void *ctx, const struct gb_engine_model *ev)
+{
+	struct gb_cli_camp *c = ctx;
+
+	if (c->quiet)
+		return;
+	if (ev->error)	/* the preflight says so, refusing or keeping going */
+		fputs(clear_line(c), stderr);
+	else
+		fprintf(stderr, "%s[model %zu/%zu] %s: %s in %.1f s\n", clear_line(c), ev->index, ev->count,
+			ev->plan->models[ev->model].name, ev->converter ? "converted" : "exported",
+			(double)ev->elapsed_ns / 1e9);
+}
+
 /* As a run starts and once a second while it runs: the status line. */
 static void on_run_going(void *ctx, const struct gb_engine_run *ev)
 {
@@ -218,6 +252,8 @@ const struct gb_engine_callbacks gb_cli_campaign_printer = {
 	.idle_start = on_idle_start,
 	.idle_domain = on_idle_domain,
 	.cooldown_end = on_cooldown,
+	.model_start = on_model_start,
+	.model_end = on_model_end,
 	.run_start = on_run_going,
 	.run_tick = on_run_going,
 	.run_end = on_run_end,

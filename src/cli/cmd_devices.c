@@ -13,8 +13,10 @@
  *   CPU energy: estimated (no CPU energy counter could be read)
  *   runtimes
  *     ort         available    ONNX Runtime 1.29.0
+ *                 ep tensorrt  ep 'tensorrt': ORT loads '.../libonnxruntime_providers_tensorrt.so' ... not there
  *     tf          available    TensorFlow in a Python worker (...)
  *                              version 2.21.0, devices cpu, python ~/.cache/greenbench/venv/tf/bin/python
+ *                 ep cuda      ep 'cuda': the tf installed for ... (2.21.0) can use cpu only
  *     mxnet       available    MXNet 1.9 Gluon, hybridized, in a Python worker (...)
  *                              version 1.9.1, devices cpu, python ...
  *                              bert-base unavailable: GluonNLP ... (the probe's note)
@@ -37,7 +39,8 @@ static const struct gb_usage usage = {
 	"List every energy and telemetry source (RAPL through powercap, perf or MSRs;\n"
 	"NVIDIA GPUs through NVML; the CPU estimator), whether it works here and why\n"
 	"not, the domains that will be measured with the method of each, and the\n"
-	"inference runtimes that can start.\n",
+	"inference runtimes that can start, with every execution provider of theirs\n"
+	"that cannot run here and why.\n",
 	.epilogue =
 	"Environment: GREENBENCH_SYSFS_ROOT (default /) prefixes /sys, /proc and /dev;\n"
 	"GREENBENCH_NVML_LIB names the NVML library to load.\n",
@@ -84,6 +87,27 @@ static const char *cpu_method(const struct gb_meter *m, const char **why)
 	}
 	*why = "no CPU source is available";
 	return "none";
+}
+
+/* Each EP the row accepts, as its ep_check finds it: {name, available,
+ * reason} (the campaign preflight reads these keys). */
+static cJSON *eps_json(const struct gb_runtime_ops *rt)
+{
+	cJSON *eps = cJSON_CreateArray();
+
+	for (size_t i = 0; rt->eps && rt->eps[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		int ret;
+
+		gb_error_clear();
+		ret = gb_runtime_ep_check(rt, rt->eps[i]);
+		cJSON_AddStringToObject(o, "name", rt->eps[i]);
+		cJSON_AddBoolToObject(o, "available", ret == 0);
+		if (ret)
+			cJSON_AddStringToObject(o, "reason", gb_error_msg());
+		cJSON_AddItemToArray(eps, o);
+	}
+	return eps;
 }
 
 static int print_json(struct gb_meter *m)
@@ -148,6 +172,8 @@ static int print_json(struct gb_meter *m)
 			if (info.note[0])
 				cJSON_AddStringToObject(o, "note", info.note);
 		}
+		if (ret == 0)
+			cJSON_AddItemToObject(o, "eps", eps_json(rt));
 		cJSON_AddItemToArray(rts, o);
 	}
 	libs = cJSON_AddArrayToObject(root, "libraries");
@@ -161,6 +187,20 @@ static int print_json(struct gb_meter *m)
 	free(text);
 	cJSON_Delete(root);
 	return 0;
+}
+
+/* The EPs the row accepts that cannot run here, one line each. */
+static void print_eps(const struct gb_runtime_ops *rt)
+{
+	for (size_t i = 0; rt->eps && rt->eps[i]; i++) {
+		char what[48];
+
+		gb_error_clear();
+		if (!gb_runtime_ep_check(rt, rt->eps[i]))
+			continue;
+		snprintf(what, sizeof what, "ep %s", rt->eps[i]);
+		printf("  %-11s %-12s %s\n", "", what, gb_error_msg());
+	}
 }
 
 static void print_table(struct gb_meter *m)
@@ -202,14 +242,17 @@ static void print_table(struct gb_meter *m)
 		ret = gb_runtime_probe(rt);
 		printf("  %-11s %-12s %s\n", rt->name, ret == 0 ? "available" : "unavailable",
 		       ret == 0 ? rt->summary : gb_error_msg());
-		if (ret || !rt->info || rt->info(rt, &info))
+		if (ret)
 			continue;
-		if (info.version[0] || info.devices[0])
-			printf("  %-11s %-12s version %s, devices %s%s%s\n", "", "",
-			       info.version[0] ? info.version : "?", info.devices[0] ? info.devices : "?",
-			       info.interpreter[0] ? ", python " : "", info.interpreter);
-		if (info.note[0])
-			printf("  %-11s %-12s %s\n", "", "", info.note);
+		if (rt->info && !rt->info(rt, &info)) {
+			if (info.version[0] || info.devices[0])
+				printf("  %-11s %-12s version %s, devices %s%s%s\n", "", "",
+				       info.version[0] ? info.version : "?", info.devices[0] ? info.devices : "?",
+				       info.interpreter[0] ? ", python " : "", info.interpreter);
+			if (info.note[0])
+				printf("  %-11s %-12s %s\n", "", "", info.note);
+		}
+		print_eps(rt);
 	}
 	puts("libraries");
 	if (trt_probe(ver, sizeof ver) == 0)

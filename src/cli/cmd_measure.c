@@ -358,7 +358,8 @@ int cmd_measure(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (gb_meter_open(&o.cfg, &m) < 0 || gb_mark_init(&a, m) < 0 || gb_mark_init(&b, m) < 0) {
+	if (gb_meter_open(&o.cfg, &m) < 0 || gb_meter_gpus_check(m) < 0 || gb_mark_init(&a, m) < 0 ||
+	    gb_mark_init(&b, m) < 0) {
 		error("%s", gb_error_msg());
 		goto out;
 	}

@@ -470,7 +470,9 @@ int cmd_run(int argc, char **argv)
 		error("runtime '%s' is not available: %s", o.rt.runtime, gb_error_msg());
 		goto out;
 	}
-	if (!o.no_meter && gb_meter_open(&o.mcfg, &m) < 0) {
+	/* A GPU list naming what is no GPU here is the user's mistake: say
+	 * so rather than measure no GPU. */
+	if (!o.no_meter && (gb_meter_open(&o.mcfg, &m) < 0 || gb_meter_gpus_check(m) < 0)) {
 		error("%s", gb_error_msg());
 		goto out;
 	}

@@ -440,7 +440,9 @@ int gb_proc_run(const struct gb_proc_spec *spec, const struct gb_proc_wait_opts 
 
 		if (must_end(w, now, deadline, &next_tick, &stopped, &timed_out))
 			break;
-		wait_ms = deadline - now > 1000 * GB_NS_PER_MS ? 1000 : (int)((deadline - now) / GB_NS_PER_MS) + 1;
+		/* A stop may be set by another thread (a campaign slot's, whose
+		 * poll no signal interrupts): look at it every 100 ms. */
+		wait_ms = deadline - now > 100 * GB_NS_PER_MS ? 100 : (int)((deadline - now) / GB_NS_PER_MS) + 1;
 		n = poll(pf, 2, wait_ms);
 		if (n < 0 && errno != EINTR) {
 			ret = gb_error_set(-errno, "cannot wait for '%s': %s", spec->argv[0], strerror(errno));
@@ -476,7 +478,7 @@ int gb_proc_run(const struct gb_proc_spec *spec, const struct gb_proc_wait_opts 
 
 		if (must_end(w, now, deadline, &next_tick, &stopped, &timed_out))
 			break;
-		if (gb_proc_wait_until(&p, deadline - now > GB_NS_PER_S ? now + GB_NS_PER_S : deadline, -1, NULL,
+		if (gb_proc_wait_until(&p, deadline - now > 100 * GB_NS_PER_MS ? now + 100 * GB_NS_PER_MS : deadline, -1, NULL,
 				       NULL, end) != -ETIMEDOUT)
 			break;
 	}

@@ -64,44 +64,54 @@ int gb_proc_tree_has(const struct gb_proc_tree *t, pid_t pid)
 	return 0;
 }
 
-int gb_proc_tree_read(pid_t root, struct gb_proc_tree *out)
+/* Every process's stat line now, into *all (malloc'd, *n of them). */
+static int snapshot(struct gb_pid_stat **all, size_t *n)
 {
-	struct gb_pid_stat *all = NULL, ps;
-	char proc[512];
-	size_t n = 0, cap = 0;
-	uint64_t ticks = 0;
-	DIR *d = NULL;
+	struct gb_pid_stat ps, *na;
 	struct dirent *de;
-	long hz = sysconf(_SC_CLK_TCK);
-	int ret, grew;
+	char proc[512];
+	size_t cap = 0;
+	DIR *d = NULL;
+	int ret;
 
-	memset(out, 0, sizeof *out);
-	if (!root)
-		root = getpid();
+	*all = NULL;
+	*n = 0;
 	if ((ret = gb_sys_path(gb_sys_root(), "/proc", proc, sizeof proc)))
 		return ret;
-	if (!(d = opendir(proc))) {
-		ret = gb_error_set(-errno, "cannot list '%s': %s", proc, strerror(errno));
-		goto out;
-	}
+	if (!(d = opendir(proc)))
+		return gb_error_set(-errno, "cannot list '%s': %s", proc, strerror(errno));
 	while ((de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]) || read_pid_stat(proc, de->d_name, &ps))
 			continue;
-		if (n == cap) {
-			struct gb_pid_stat *na = realloc(all, (cap = cap ? 2 * cap : 256) * sizeof *na);
-
-			if (!na) {
+		if (*n == cap) {
+			if (!(na = realloc(*all, (cap = cap ? 2 * cap : 256) * sizeof *na))) {
 				ret = gb_error_set(-ENOMEM, "out of memory");
 				goto out;
 			}
-			all = na;
+			*all = na;
 		}
-		all[n++] = ps;
+		(*all)[(*n)++] = ps;
 	}
-	if (!(out->pids = malloc((n + 1) * sizeof *out->pids))) {
-		ret = gb_error_set(-ENOMEM, "out of memory");
-		goto out;
+out:
+	closedir(d);
+	if (ret) {
+		free(*all);
+		*all = NULL;
+		*n = 0;
 	}
+	return ret;
+}
+
+/* The tree of root in a snapshot. */
+static int tree_of(const struct gb_pid_stat *all, size_t n, pid_t root, struct gb_proc_tree *out)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks = 0;
+	int grew;
+
+	memset(out, 0, sizeof *out);
+	if (!(out->pids = malloc((n + 1) * sizeof *out->pids)))
+		return gb_error_set(-ENOMEM, "out of memory");
 	out->pids[out->n++] = root;
 	/* Descendants: add children of members until nothing changes (a
 	 * tree is a few levels deep, so few passes). */
@@ -118,21 +128,64 @@ int gb_proc_tree_read(pid_t root, struct gb_proc_tree *out)
 		if (gb_proc_tree_has(out, all[i].pid))
 			ticks += all[i].ticks;
 	out->cpu_s = (double)ticks / (double)(hz > 0 ? hz : 100);
-out:
-	if (d)
-		closedir(d);
+	return 0;
+}
+
+int gb_proc_tree_read(pid_t root, struct gb_proc_tree *out)
+{
+	struct gb_pid_stat *all = NULL;
+	size_t n = 0;
+	int ret;
+
+	memset(out, 0, sizeof *out);
+	if (!root)
+		root = getpid();
+	if (!(ret = snapshot(&all, &n)))
+		ret = tree_of(all, n, root, out);
 	free(all);
-	if (ret)
-		gb_proc_tree_release(out);
 	return ret;
+}
+
+/* The pid GB_ENV_OWN_TREE names when it is an ancestor of self in the
+ * snapshot, else self. Init (pid 1) is refused: orphans are re-parented
+ * to it, so its tree is every process. */
+static pid_t own_root(const struct gb_pid_stat *all, size_t n, pid_t self)
+{
+	const char *v = getenv(GB_ENV_OWN_TREE);
+	pid_t cur = self;
+	char *end;
+	long want;
+
+	if (!v || !*v)
+		return self;
+	errno = 0;
+	want = strtol(v, &end, 10);
+	if (errno || *end || want <= 1 || want == self)
+		return self;
+	/* Up the parents, at most one step per process. */
+	for (size_t step = 0; step < n && cur > 1; step++) {
+		size_t i;
+
+		for (i = 0; i < n && all[i].pid != cur; i++)
+			;
+		if (i == n)
+			break;
+		cur = all[i].ppid;
+		if (cur == (pid_t)want)
+			return cur;
+	}
+	return self;
 }
 
 int gb_cpu_load_read(struct gb_cpu_load *out)
 {
-	struct gb_proc_tree t;
+	struct gb_proc_tree t = { 0 };
+	struct gb_pid_stat *all = NULL;
 	struct gb_cpu_times ct;
 	char path[512], buf[8192];
 	long hz = sysconf(_SC_CLK_TCK), ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pid_t self = getpid();
+	size_t n = 0;
 	int ret;
 
 	memset(out, 0, sizeof *out);
@@ -140,22 +193,29 @@ int gb_cpu_load_read(struct gb_cpu_load *out)
 	    (ret = gb_sys_read_text(path, buf, sizeof buf)) < 0 ||
 	    (ret = gb_est_parse_proc_stat(buf, &ct)))
 		return ret;
-	if ((ret = gb_proc_tree_read(0, &t)))
+	if ((ret = snapshot(&all, &n)))
 		return ret;
+	out->root = own_root(all, n, self);
+	if ((ret = tree_of(all, n, out->root, &t)))
+		goto out;
 	out->t_ns = gb_now_ns();
 	out->busy_s = (double)ct.busy / (double)(hz > 0 ? hz : 100);
 	out->tree_s = t.cpu_s;
 	out->slack_s = 2.0 * (double)(ncpu > 0 ? ncpu : 1) / (double)(hz > 0 ? hz : 100);
+	out->campaign_tree = out->root != self;
 	out->valid = 1;
+out:
 	gb_proc_tree_release(&t);
-	return 0;
+	free(all);
+	return ret;
 }
 
 int gb_cpu_load_foreign(const struct gb_cpu_load *a, const struct gb_cpu_load *b, double *cores)
 {
 	double others;
 
-	if (!a->valid || !b->valid || b->t_ns <= a->t_ns)
+	/* Two trees' times do not subtract. */
+	if (!a->valid || !b->valid || b->t_ns <= a->t_ns || a->root != b->root)
 		return -ENODATA;
 	others = (b->busy_s - a->busy_s) - (b->tree_s - a->tree_s) - b->slack_s;
 	*cores = (others > 0 ? others : 0) / ((double)(b->t_ns - a->t_ns) / 1e9);

@@ -203,6 +203,7 @@ static int open_sources(struct gb_meter *m)
 		gb_error_clear();
 		if (ops->open(&m->cfg, &m->state[i]) < 0) {
 			st->state = GB_SOURCE_UNAVAILABLE;
+			st->error_kind = gb_error_kind();
 			snprintf(st->reason, sizeof st->reason, "%s", gb_error_msg());
 			m->state[i] = NULL;
 			continue;
@@ -320,6 +321,14 @@ size_t gb_meter_source_count(const struct gb_meter *m)
 	return m->nsrc;
 }
 
+int gb_meter_gpus_check(const struct gb_meter *m)
+{
+	for (size_t i = 0; i < m->nsrc; i++)
+		if (m->status[i].state == GB_SOURCE_UNAVAILABLE && m->status[i].error_kind == GB_ERROR_KIND_GPU_LIST)
+			return gb_error_mark(gb_error_set(-EINVAL, "%s", m->status[i].reason), GB_ERROR_KIND_GPU_LIST);
+	return 0;
+}
+
 const struct gb_source_status *gb_meter_source(const struct gb_meter *m, size_t i)
 {
 	return i < m->nsrc ? &m->status[i] : NULL;
@@ -419,9 +428,9 @@ int gb_meter_start(struct gb_meter *m)
 	if (m->running)
 		return 0;
 	m->stop = 0;
-	ret = pthread_create(&m->thread, NULL, sampler_main, m);
+	ret = gb_thread_start(&m->thread, sampler_main, m);
 	if (ret)
-		return gb_error_set(-ret, "cannot start the sampler thread: %s", strerror(ret));
+		return gb_error_set(ret, "cannot start the sampler thread: %s", strerror(-ret));
 	m->running = 1;
 	return 0;
 }

@@ -442,8 +442,16 @@ static int nv_select(struct nv_state *s, const struct gb_meter_config *cfg, unsi
 		    s->api.get_uuid(dev, uuids[i], sizeof uuids[i]) == NVML_SUCCESS)
 			u[i] = uuids[i];
 	ret = gb_nvml_visible_parse(cfg->gpus, u, count, sel, count, nsel);
-	if (ret == 0 && *nsel == 0)
-		ret = gb_error_set(-ENODEV, "no GPU is visible to this process (GPUs '%s')", cfg->gpus);
+	if (ret)
+		/* The list, not the driver, is at fault: callers refuse it
+		 * (gb_meter_gpus_check()). */
+		ret = gb_error_mark(gb_error_wrap(ret, "cannot measure the GPUs %s%s'%s'",
+						  cfg->gpus_from ? cfg->gpus_from : "", cfg->gpus_from ? "=" : "",
+						  cfg->gpus),
+				    GB_ERROR_KIND_GPU_LIST);
+	else if (*nsel == 0)
+		ret = gb_error_set(-ENODEV, "no GPU is visible to this process (GPUs %s%s'%s')",
+				   cfg->gpus_from ? cfg->gpus_from : "", cfg->gpus_from ? "=" : "", cfg->gpus);
 out:
 	free(uuids);
 	free(u);

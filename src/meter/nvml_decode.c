@@ -1,6 +1,7 @@
 #include "meter/nvml_decode.h"
 #include "greenbench/error.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -210,6 +211,20 @@ int gb_nvml_reasons_format(uint64_t bits, char *buf, size_t len)
 	return (int)n;
 }
 
+/* [b, e) can be (a prefix of) a GPU UUID: "GPU-" then hex digits and
+ * dashes, or those alone. */
+static int uuid_like(const char *b, const char *e)
+{
+	if (e - b >= 4 && !strncmp(b, "GPU-", 4))
+		b += 4;
+	if (b == e)
+		return 0;
+	for (; b < e; b++)
+		if (!isxdigit((unsigned char)*b) && *b != '-')
+			return 0;
+	return 1;
+}
+
 /* The device whose UUID starts with id (with or without "GPU-"), or -1;
  * -2 when several do. */
 static long visible_uuid(const char *id, size_t len, const char *const *uuids, size_t ndev)
@@ -264,6 +279,9 @@ int gb_nvml_visible_parse(const char *list, const char *const *uuids, size_t nde
 		} else if (e - b >= 4 && !strncmp(b, "MIG-", 4)) {
 			return gb_error_set(-ENOTSUP, "GPU '%.*s' is a MIG instance: its energy is not metered "
 					    "apart from its GPU's", (int)(e - b), b);
+		} else if (!uuid_like(b, e)) {
+			return gb_error_set(-EINVAL, "invalid GPU '%.*s' in '%s': expected an index or a UUID "
+					    "(GPU-...)", (int)(e - b), b, list);
 		} else {
 			dev = visible_uuid(b, (size_t)(e - b), uuids, ndev);
 			if (dev == -2)

@@ -81,6 +81,7 @@ static cJSON *environment_json(const struct gb_run_result *r)
 	add_str_nonempty(e, GB_RK_GPUS_VISIBLE, r->gpus_visible);
 	add_str_nonempty(e, GB_RK_GPUS_FROM, r->gpus_from);
 	cJSON_AddStringToObject(e, GB_RK_CPU_ENERGY_SCOPE, r->cpu_per_process ? "process" : "node");
+	cJSON_AddStringToObject(e, GB_RK_CPU_OWN_TREE, r->interference.campaign_tree ? "campaign" : "run");
 	if (r->job_id[0] || r->node[0]) {
 		cJSON *c = cJSON_AddObjectToObject(e, GB_RK_CLUSTER);
 

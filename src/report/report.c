@@ -110,6 +110,22 @@ static int same_group(const struct gb_report_config *a, const struct gb_report_c
 	return !strcmp(a->model, b->model) && a->batch == b->batch;
 }
 
+/* c->setup: c->label less its "/EP" (followed by the end or a space). */
+static void setup_of(struct gb_report_config *c)
+{
+	size_t el = strlen(c->ep);
+	const char *at = c->label;
+
+	snprintf(c->setup, sizeof c->setup, "%s", c->label);
+	while (el && (at = strchr(at, '/'))) {
+		if (!strncmp(at + 1, c->ep, el) && (!at[1 + el] || at[1 + el] == ' ')) {
+			snprintf(c->setup, sizeof c->setup, "%.*s%s", (int)(at - c->label), c->label, at + 1 + el);
+			return;
+		}
+		at++;
+	}
+}
+
 static struct gb_report_config *cfg_for(struct gb_report *r, const struct gb_store_run *run, unsigned per_items)
 {
 	struct gb_report_config *c;
@@ -123,6 +139,7 @@ static struct gb_report_config *cfg_for(struct gb_report *r, const struct gb_sto
 	snprintf(c->runtime, sizeof c->runtime, "%s", run->runtime);
 	snprintf(c->ep, sizeof c->ep, "%s", run->ep);
 	snprintf(c->label, sizeof c->label, "%s", run->label);
+	setup_of(c);
 	snprintf(c->zoo, sizeof c->zoo, "%s", run->zoo);
 	snprintf(c->converted_from, sizeof c->converted_from, "%s", run->converted_from);
 	c->batch = run->batch;
@@ -293,24 +310,37 @@ static void change(const struct gb_report_config *a, const struct gb_report_conf
 	*excl = *lo > 0 || *hi < 0;
 }
 
-/* RQ2 pairs: every converted configuration against the same model, batch
- * and EP run by the framework it was converted from ("tf2onnx": tf...). */
+/* a is the framework's own configuration that b was converted from: the
+ * same model, batch and EP, run by the framework its converter names (the
+ * part before "2": "tf2onnx" is tf's, "torch2onnx" torch's). */
+static int rq2_pair(const struct gb_report_config *a, const struct gb_report_config *b)
+{
+	size_t fw = strcspn(b->converted_from, "2");
+
+	return b->converted_from[0] && !a->converted_from[0] && same_model(a, b) && a->batch == b->batch &&
+	       !strcmp(a->ep, b->ep) && strlen(a->runtime) == fw && !strncmp(a->runtime, b->converted_from, fw) &&
+	       strcmp(a->runtime, b->runtime);
+}
+
+/* RQ2 pairs: every converted configuration against each configuration of
+ * its framework (rq2_pair), one pair per framework label: tf in graph
+ * mode and tf eagerly are two rows, not the first of them. */
 static int conversions(struct gb_report *r)
 {
-	r->conversions = calloc(r->ncfgs + 1, sizeof *r->conversions);
+	size_t n = 0;
+
+	for (size_t j = 0; j < r->ncfgs; j++)
+		for (size_t i = 0; i < r->ncfgs; i++)
+			n += rq2_pair(&r->cfgs[i], &r->cfgs[j]);
+	r->conversions = calloc(n + 1, sizeof *r->conversions);
 	if (!r->conversions)
 		return gb_error_set(-ENOMEM, "out of memory");
 	for (size_t j = 0; j < r->ncfgs; j++) {
-		const struct gb_report_config *b = &r->cfgs[j];
-		size_t fw = strcspn(b->converted_from, "2");
-		if (!b->converted_from[0])
-			continue;
 		for (size_t i = 0; i < r->ncfgs; i++) {
-			const struct gb_report_config *a = &r->cfgs[i];
+			const struct gb_report_config *a = &r->cfgs[i], *b = &r->cfgs[j];
 			struct gb_report_conversion *cv = &r->conversions[r->nconversions];
-			if (a->converted_from[0] || !same_model(a, b) || a->batch != b->batch ||
-			    strcmp(a->ep, b->ep) || strncmp(a->runtime, b->converted_from, fw) ||
-			    !strcmp(a->runtime, b->runtime))
+
+			if (!rq2_pair(a, b))
 				continue;
 			cv->a = i;
 			cv->b = j;
@@ -319,7 +349,6 @@ static int conversions(struct gb_report *r)
 			change(a, b, GB_RD_TIME_PER_ITEM, &cv->time.valid, &cv->time.ci_valid, &cv->time.pct,
 			       &cv->time.lo_pct, &cv->time.hi_pct, &cv->time.excludes_zero);
 			r->nconversions++;
-			break;
 		}
 	}
 	return 0;
@@ -409,7 +438,7 @@ static void finding_trt(const struct gb_report *r, struct gb_report_finding *f, 
 			continue;
 		for (size_t j = 0; j < r->ncfgs; j++) {
 			const struct gb_report_config *c = &r->cfgs[j];
-			if (strcmp(c->ep, "cuda") || !same_group(t, c) || strcmp(t->runtime, c->runtime) ||
+			if (strcmp(c->ep, "cuda") || !same_group(t, c) || strcmp(t->setup, c->setup) ||
 			    !c->m[GB_RM_EPI].valid || c->m[GB_RM_EPI].mean <= 0)
 				continue;
 			scratch[n++] = t->m[GB_RM_EPI].mean / c->m[GB_RM_EPI].mean;

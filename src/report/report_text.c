@@ -151,9 +151,16 @@ int gb_report_write_latex(const struct gb_report_format *self, const struct gb_r
 		fputs("}\n\\toprule\n", f);
 		for (size_t row = 0; row <= tb->nrows; row++) {
 			for (size_t c = 0; c < tb->ncols; c++) {
+				const char *cell = gb_rtable_cell(tb, row, c);
+
 				if (c)
 					fputs(" & ", f);
-				latex_escape(f, gb_rtable_cell(tb, row, c));
+				/* After \toprule, \midrule or the previous row's \\, a
+				 * leading [ or * would be read as their optional
+				 * argument or star (a model named "[fast]net"). */
+				else if (*cell == '[' || *cell == '*')
+					fputs("{}", f);
+				latex_escape(f, cell);
 			}
 			fputs(" \\\\\n", f);
 			if (!row)

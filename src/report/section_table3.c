@@ -1,7 +1,9 @@
 /*
- * Table 3 as in the study: per model, batch and runtime one column per
- * execution provider, each cell the energy per item and its ratio to the
- * row's lowest.
+ * Table 3 as in the study: per model, batch and runtime setup one column
+ * per execution provider, each cell the energy per item and its ratio to
+ * the row's lowest. A row is a configuration's label less its EP (struct
+ * gb_report_config's setup), not its runtime: Keras on JAX and Keras on
+ * torch are two rows, ort/cuda and ort/tensorrt one.
  */
 #include "report/rtable.h"
 
@@ -11,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One row of Table 3: same model, batch and runtime. */
+/* One row of Table 3: same model, batch and setup. */
 static int same_row3(const struct gb_report_config *a, const struct gb_report_config *b)
 {
 	return a->ep[0] && b->ep[0] && !strcmp(a->model, b->model) && a->batch == b->batch &&
-	       !strcmp(a->runtime, b->runtime);
+	       !strcmp(a->setup, b->setup);
 }
 
-/* Table 3 as in the study: per model, batch and runtime, one column per
+/* Table 3 as in the study: per model, batch and setup, one column per
  * execution provider, energy per item and its ratio to the row's best. */
 int gb_section_table3(const struct gb_report_section *self, const struct gb_report *r,
 		      struct gb_rtable_builder *b)
@@ -61,10 +63,12 @@ int gb_section_table3(const struct gb_report_section *self, const struct gb_repo
 				best = r->cfgs[j].m[GB_RM_EPI].mean;
 		gb_rtable_add(b, "%s", c->model);
 		gb_rtable_add(b, "%u", c->batch);
-		gb_rtable_add(b, "%s", c->runtime);
+		gb_rtable_add(b, "%s", c->setup);
 		for (size_t l = 0; l < neps; l++) {
 			const struct gb_report_config *hit = NULL;
-			for (size_t j = i; j < r->ncfgs; j++)
+			/* Two labels of one setup and EP ("ort/cuda" and "ort" on
+			 * cuda) share a cell: the first, in the report's order. */
+			for (size_t j = i; j < r->ncfgs && !hit; j++)
 				if (same_row3(&r->cfgs[j], c) && !strcmp(r->cfgs[j].ep, eps[l]))
 					hit = &r->cfgs[j];
 			if (!hit) {
@@ -74,14 +78,14 @@ int gb_section_table3(const struct gb_report_section *self, const struct gb_repo
 			gb_rtable_ci_cell(&hit->m[GB_RM_EPI], NULL, buf, sizeof buf);
 			if (hit->m[GB_RM_EPI].valid && best > 0)
 				gb_rtable_add(b, "%s (×%.2f)", buf, hit->m[GB_RM_EPI].mean / best);
-			else if (!hit->n_ok)
-				gb_rtable_add(b, "failed");
+			else if (!hit->n_ok)	/* no run in the statistics: say why */
+				gb_rtable_add(b, "%s", hit->n_invalid ? "invalid" : "failed");
 			else
 				gb_rtable_add(b, "%s", buf);
 		}
 	}
 	snprintf(b->t->note, sizeof b->t->note,
-		 "Energy per item (mJ), mean ± 95%% CI; (×k) = k times the lowest of its row. '-' = not in the campaign.");
+		 "Energy per item (mJ), mean ± 95%% CI; (×k) = k times the lowest of its row. '-' = not in the campaign; failed: every run failed; invalid: every ok run is invalid (Table 1's Verdict says why).");
 	snprintf(b->t->empty, sizeof b->t->empty,
 		 "No run names an execution provider, so there is nothing to compare across providers.");
 	free(eps);

@@ -206,6 +206,14 @@ static int record_meter(struct gb_meter *m, struct gb_run_result *r)
 	}
 	if (!r->ndomains)
 		gb_run_result_unavailable(r, "energy", "no energy source is available here (see 'greenbench devices')");
+	/* GPUs were asked for by a list (CUDA_VISIBLE_DEVICES, ...): why a GPU
+	 * source measures none of them, e.g. the list named none here. */
+	for (size_t i = 0; gb_meter_config_get(m)->gpus && i < gb_meter_source_count(m); i++) {
+		const struct gb_source_status *st = gb_meter_source(m, i);
+
+		if (st->ops->group == GB_GROUP_GPU && st->state == GB_SOURCE_UNAVAILABLE)
+			gb_run_result_unavailable(r, "gpus", "%s", st->reason);
+	}
 	return 0;
 }
 
@@ -289,7 +297,9 @@ static int accuracy_phase(struct run_ctx *c, void *session, uint64_t batch)
 }
 
 /* GPU processes outside this process tree, counted into *foreign (NAN
- * until some GPU could say). */
+ * until some GPU could say). Always this run's tree, even beside sibling
+ * runs of a campaign (GB_ENV_OWN_TREE): each is pinned to a GPU of its own,
+ * so a sibling on this GPU is interference. */
 static void gpu_foreign(struct gb_meter *m, double *foreign)
 {
 	struct gb_proc_tree tree;
@@ -396,6 +406,7 @@ static int run_phases(struct run_ctx *c, void **session)
 	gpu_foreign(c->m, &r->interference.gpu_processes);
 	if (gb_cpu_load_read(&load))
 		load.valid = 0;
+	r->interference.campaign_tree = load.valid && load.campaign_tree;
 	ret = phase_begin(c, GB_PHASE_MEASURED);
 	if (!ret)
 		ret = gb_bench_loop(rt, *session, cfg->iterations, cfg->min_duration_ns, &lat, &nlat,

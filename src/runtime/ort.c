@@ -279,6 +279,30 @@ void gb_ort_meta_add(struct gb_ort_session *s, const char *k, const char *v)
 		s->meta[s->nmeta++] = (struct gb_kv){ k, v };
 }
 
+/* The EP as `devices` checks it (ep_check, greenbench/runtime.h): its
+ * provider where open() looks by default and, for a plugin, the device of
+ * its number, as open() would take them. */
+static int ort_ep_check(const struct gb_runtime_ops *self, const char *ep)
+{
+	const struct gb_ort_plugin *p;
+	const OrtEpDevice *dev = NULL;
+	OrtEnv *env = NULL;
+	char name[32], used[4096];
+	int ret, device;
+
+	if ((ret = gb_ort_load(NULL)) || (ret = parse_ep(self, ep, 0, name, sizeof name, &device)))
+		return ret;
+	if (!(p = gb_ort_plugin_find(name)))
+		return 0;	/* built in: cpu */
+	if (p->how == GB_ORT_EP_TENSORRT_V2)
+		return gb_ort_trt_check();
+	if ((ret = gb_ort_env_acquire(&env)))
+		return ret;
+	ret = gb_ort_plugin_device(env, p, NULL, device, &dev, used, sizeof used);
+	gb_ort_env_release();
+	return ret;
+}
+
 static void ort_close(void *session);
 
 static int ort_open(const struct gb_runtime_ops *self, const struct gb_runtime_options *opt,
@@ -473,6 +497,10 @@ static void ort_close(void *session)
 }
 
 
+/* provider_lib loads the provider from another place than ort_ep_check
+ * looks. */
+static const char *const origin_options[] = { "provider_lib", NULL };
+
 const struct gb_runtime_ops gb_runtime_ort = {
 	.name = "ort",
 	.summary = "ONNX Runtime through its C API (ep: cpu, cuda, tensorrt)",
@@ -480,6 +508,8 @@ const struct gb_runtime_ops gb_runtime_ort = {
 	.ep_required = 1,
 	.axes = gb_ort_axes,
 	.probe = ort_probe,
+	.ep_check = ort_ep_check,
+	.origin_options = origin_options,
 	.open = ort_open,
 	.describe = ort_describe,
 	.set_inputs = gb_ort_set_inputs,

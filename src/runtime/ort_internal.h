@@ -149,6 +149,9 @@ void gb_ort_trt_describe(struct gb_ort_session *s);
 /* 1 when the first Run() builds the engine (dynamic input dims and no
  * explicit profile), else 0. */
 int gb_ort_trt_builds_on_first_run(void *session);
+/* Whether ep tensorrt can be added here: the bridge's libraries beside
+ * libonnxruntime.so and TensorRT itself load (`devices`). 0 or -ENOENT. */
+int gb_ort_trt_check(void);
 /* Refresh the engine state (built, reused, pending) from the cache. */
 void gb_ort_trt_refresh(struct gb_ort_session *s);
 void gb_ort_trt_free(struct gb_ort_session *s);

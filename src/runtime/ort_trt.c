@@ -65,6 +65,13 @@ static int check_bridge(const struct gb_ort_plugin *p, char *used, size_t len)
 	return gb_ort_provider_check(p, used);
 }
 
+int gb_ort_trt_check(void)
+{
+	char used[4200];
+
+	return check_bridge(gb_ort_plugin_find("tensorrt"), used, sizeof used);
+}
+
 int gb_ort_trt_append(struct gb_ort_session *s, const struct gb_runtime_options *opt,
 		      OrtSessionOptions *so)
 {

@@ -164,6 +164,19 @@ int gb_runtime_open(const struct gb_runtime_ops *rt, const struct gb_runtime_opt
 	return rt->open(rt, opt, session);
 }
 
+int gb_runtime_ep_check(const struct gb_runtime_ops *rt, const char *ep)
+{
+	return rt->ep_check ? rt->ep_check(rt, ep) : 0;
+}
+
+int gb_runtime_is_origin_option(const struct gb_runtime_ops *rt, const char *key)
+{
+	for (size_t i = 0; rt->origin_options && rt->origin_options[i]; i++)
+		if (!strcmp(rt->origin_options[i], key))
+			return 1;
+	return 0;
+}
+
 /* "cuda:1" names "cuda" on device 1; the device is the runtime's to check. */
 static int device_suffix(const char *s)
 {

@@ -12,6 +12,7 @@
 #include "greenbench/time.h"
 
 #include <cjson/cJSON.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -243,6 +244,50 @@ int gb_worker_rt_info(const struct gb_runtime_ops *self, struct gb_runtime_info 
 	return 0;
 }
 
+const char *const gb_worker_origin_options[] = { "python", NULL };
+
+/* name is one of the ", "-separated items of list. */
+static int listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; *p; p += strspn(p, ", ")) {
+		size_t n = strcspn(p, ",");
+
+		if (n == len && !strncmp(p, name, len))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+int gb_worker_rt_ep_check(const struct gb_runtime_ops *self, const char *ep)
+{
+	struct gb_runtime_info info;
+	char name[32], err[512];
+	void *h;
+	int rc;
+
+	snprintf(name, sizeof name, "%.*s", (int)strcspn(ep, ":"), ep);
+	if ((rc = gb_worker_rt_info(self, &info)))
+		return rc;
+	if (info.devices[0] && !listed(info.devices, name))
+		return gb_error_set(-ENODEV, "ep '%s': the %s installed for %s (%s) can use %s only", name,
+				    self->name, info.interpreter, info.version[0] ? info.version : "version unknown",
+				    info.devices);
+	if (strcmp(name, "cuda"))
+		return 0;
+	/* Every CUDA build needs the driver's library; loading it starts
+	 * nothing. */
+	if (!(h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL))) {
+		const char *why = dlerror();
+
+		snprintf(err, sizeof err, "%s", why ? why : "libcuda.so.1 does not load");
+		return gb_error_set(-ENODEV, "ep 'cuda': no NVIDIA driver here (%s)", err);
+	}
+	dlclose(h);
+	return 0;
+}
 
 /* The worker's own options of opt (harness options left out) in kv. */
 static struct gb_runtime_options worker_options(const struct gb_runtime_options *opt, struct gb_kv *kv)

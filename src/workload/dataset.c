@@ -4,6 +4,7 @@
  */
 #include "workload/dataset_int.h"
 #include "greenbench/error.h"
+#include "greenbench/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -324,7 +325,7 @@ static int fill_cache(struct gb_dataset *ds)
 			started = 1;
 			break;
 		}
-		if (pthread_create(&tids[t], NULL, prep_worker, &jobs[t])) {
+		if (gb_thread_start(&tids[t], prep_worker, &jobs[t])) {
 			atomic_store(&stop, 1);
 			ret = gb_error_set(-EAGAIN, "cannot start decoding thread %u", t);
 			break;

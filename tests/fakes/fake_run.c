@@ -22,7 +22,8 @@
  * CPU time of processes outside this one's tree is measured as `run`
  * does (greenbench/cputree.h), so a CPU hog beside it is seen.
  * GB_FAKE_UNAVAILABLE=NAME: `devices --json` says runtime NAME cannot
- * run here (the campaign's preflight asks it).
+ * run here (the campaign's preflight asks it); GB_FAKE_NO_EP=NAME/EP says
+ * the same of one EP of an available runtime.
  * GB_FAKE_LOG=FILE appends "key arg=MODEL" per run; GB_FAKE_METER=1 opens
  * the real meter as `run` would (GREENBENCH_NVML_LIB, GREENBENCH_GPUS, ...:
  * gb_meter_config_env()), takes the record's environment from it and names
@@ -30,12 +31,15 @@
  * appends "gpus=gpu2,... scope=process|node t0=NS t1=NS" (CLOCK_MONOTONIC)
  * to GB_FAKE_SLOT_LOG; GB_FAKE_ZOO_FAIL=1
  * fails exports (exit 1); GB_FAKE_ZOO_FAIL=crash writes part of the file,
- * then dies of SIGSEGV.
+ * then dies of SIGSEGV. GB_FAKE_CONVERT_FAIL=1 fails conversions (exit 1).
+ * GB_FAKE_MAKE_LOG=FILE appends "export MODEL" or "convert C MODEL" per
+ * export or conversion.
  */
 #include "greenbench/cputree.h"
 #include "greenbench/meter.h"
 #include "greenbench/record.h"
 #include "greenbench/result.h"
+#include "greenbench/runtime.h"
 #include "greenbench/series.h"
 #include "greenbench/time.h"
 
@@ -113,8 +117,11 @@ static int write_model(const char *path, const char *model, const char *converte
 	return 0;
 }
 
+static void append_line(const char *var, const char *line);
+
 static int zoo_export(int argc, char **argv)
 {
+	char line[512];
 	FILE *f;
 
 	if (getenv("GB_FAKE_ZOO_FAIL") && !strcmp(getenv("GB_FAKE_ZOO_FAIL"), "1")) {
@@ -135,35 +142,63 @@ static int zoo_export(int argc, char **argv)
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
+	snprintf(line, sizeof line, "export %s\n", argv[3]);
+	append_line("GB_FAKE_MAKE_LOG", line);
 	return write_model(argv[5], argv[3], "");
 }
 
 /* convert C --model NAME -o FILE [--weights W] */
 static int convert(int argc, char **argv)
 {
+	char line[512];
+
 	if (argc < 7 || strcmp(argv[3], "--model") || strcmp(argv[5], "-o")) {
 		fprintf(stderr, "usage: convert C --model NAME -o FILE [--weights W]\n");
 		return 129;
 	}
+	snprintf(line, sizeof line, "convert %s %s\n", argv[2], argv[4]);
+	append_line("GB_FAKE_MAKE_LOG", line);
+	if (getenv("GB_FAKE_CONVERT_FAIL") && !strcmp(getenv("GB_FAKE_CONVERT_FAIL"), "1")) {
+		fprintf(stderr, "error: %s failed on purpose\n", argv[2]);
+		return 1;
+	}
 	return write_model(argv[6], argv[4], argv[2]);
 }
 
-/* What `greenbench devices --json` says of the runtimes, as its keys. */
+/* What `greenbench devices --json` says of the runtimes and their EPs, as
+ * its keys. */
 static int devices(void)
 {
 	static const char *const names[] = { "ort", "torch", "ort-python" };
-	const char *off = getenv("GB_FAKE_UNAVAILABLE");
+	static const char *const eps[] = { "cpu", "cuda", "tensorrt" };
+	const char *off = getenv("GB_FAKE_UNAVAILABLE"), *no_ep = getenv("GB_FAKE_NO_EP");
 	cJSON *root = cJSON_CreateObject(), *rts = cJSON_AddArrayToObject(root, "runtimes");
 	char *text;
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject(), *list;
 		int ok = !off || strcmp(off, names[i]);
 
 		cJSON_AddStringToObject(o, "name", names[i]);
 		cJSON_AddBoolToObject(o, "available", ok);
 		cJSON_AddStringToObject(o, ok ? "detail" : "reason", ok ? "fake" : "fake: not installed here");
 		cJSON_AddItemToArray(rts, o);
+		if (!ok)
+			continue;
+		list = cJSON_AddArrayToObject(o, "eps");
+		for (size_t k = 0; k < sizeof eps / sizeof eps[0]; k++) {
+			cJSON *e = cJSON_CreateObject();
+			char pair[64];
+			int here;
+
+			snprintf(pair, sizeof pair, "%s/%s", names[i], eps[k]);
+			here = !no_ep || strcmp(no_ep, pair);
+			cJSON_AddStringToObject(e, "name", eps[k]);
+			cJSON_AddBoolToObject(e, "available", here);
+			if (!here)
+				cJSON_AddStringToObject(e, "reason", "fake: no such provider here");
+			cJSON_AddItemToArray(list, e);
+		}
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
@@ -184,6 +219,7 @@ static void real_window(struct gb_run_result *r)
 
 	if (!ms || (n = atol(ms)) <= 0 || gb_cpu_load_read(&a))
 		return;
+	r->interference.campaign_tree = a.campaign_tree;
 	ts.tv_sec = n / 1000;
 	ts.tv_nsec = (n % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts))
@@ -256,11 +292,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 }
 
 /* Like the torch worker, torch takes a zoo model by name; others need a file. */
+/* A runtime that takes zoo models by name (its row says so: torch, tf,
+ * keras, mxnet) gets a zoo name; the others a file. */
 static int model_ok(const struct args *a)
 {
 	static const char *const by_name[] = { "resnet50", "mobilenetv2", "bert-base" };
+	const struct gb_runtime_ops *rt = gb_runtime_find(a->runtime);
 
-	if (!strcmp(a->runtime, "torch"))
+	if (rt && rt->zoo_by_name)
 		for (size_t i = 0; i < sizeof by_name / sizeof by_name[0]; i++)
 			if (!strcmp(a->model, by_name[i]))
 				return 1;
