@@ -148,8 +148,10 @@ struct gb_advise_screen_env {
 	const struct gb_advise_ctx_model *model;
 	struct gb_dataset *ds;		/* NULL: generated inputs */
 	struct gb_meter *m;		/* NULL: no energy */
-	uint64_t deadline_ns;		/* gb_now_ns() after which no batch step starts */
-	uint64_t budget_end_ns;		/* the budget's end: a worker's requests end there */
+	/* gb_now_ns() after which no batch step starts (the budget's end less
+	 * the first round's time); a worker's requests end within 30 s of it */
+	uint64_t deadline_ns;
+	uint64_t budget_end_ns;		/* the budget's end */
 	double *window_energy_j;	/* adds each measured window's energy; may be NULL */
 };
 /* c's runtime options into s (strings borrowed from c, which must stay

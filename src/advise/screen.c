@@ -44,12 +44,13 @@ int gb_advise_session_options(const struct gb_advise_screen_env *env, const stru
 		    (ret = gb_runtime_axis_apply(c->set[i].axis, c->set[i].value, &s->ro, s->kv,
 						 GB_ADVISE_MAX_SET, &s->nkv)))
 			return ret;
-	/* A worker's request (a compile, say) may not outlast the budget by
-	 * more than a little, nor take more than a quarter of it (at least
-	 * 30 s): one slow candidate (torch.compile's max-autotune tunes for
-	 * minutes) must not eat the time of all the others. */
-	if (c->rt->worker_script && env->budget_end_ns) {
-		uint64_t now = gb_now_ns(), left = env->budget_end_ns > now ? env->budget_end_ns - now : 0;
+	/* A worker's request (a compile, say) may not outlast the end of
+	 * screening by more than a little, nor take more than a quarter of the
+	 * budget (at least 30 s): one slow candidate (torch.compile's
+	 * max-autotune tunes for minutes) must not eat the time of all the
+	 * others, nor the first round's. */
+	if (c->rt->worker_script && env->deadline_ns) {
+		uint64_t now = gb_now_ns(), left = env->deadline_ns > now ? env->deadline_ns - now : 0;
 		uint64_t cap = env->o->budget_ns / 4 > 30 * GB_NS_PER_S ? env->o->budget_ns / 4 : 30 * GB_NS_PER_S;
 
 		left += 30 * GB_NS_PER_S;
