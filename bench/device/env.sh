@@ -28,3 +28,16 @@ check() {
 	if "$@" >> "$OUT/checks.log" 2>&1; then log "ok   $name"; else log "FAIL $name"; fails=$((fails + 1)); fi
 }
 : > "$sum"
+
+# Keras 3 for the keras worker: the wheels carried in .device-cache/whl go
+# to /tmp/site (kept from an earlier call while the machine stays up).
+# XLA takes 75% of the GPU's memory at start by default; the other rows
+# run in other processes, so this only keeps the JAX worker's footprint
+# honest in the GPU memory figures.
+keras_setup() {
+	if ls .device-cache/whl/*.whl > /dev/null 2>&1; then
+		python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+			--target /tmp/site .device-cache/whl/*.whl || return 1
+	fi
+	export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH} XLA_PYTHON_CLIENT_PREALLOCATE=false
+}

@@ -21,13 +21,7 @@ set -uo pipefail
 . bench/device/env.sh
 gb=$GREENBENCH
 
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
-	.device-cache/whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-# XLA takes 75% of the GPU's memory at start by default; Keras on torch
-# and the torch rows run in other processes, so this only keeps the JAX
-# worker's footprint honest in the GPU memory figures.
-export XLA_PYTHON_CLIENT_PREALLOCATE=false
+keras_setup || exit 1
 
 log "== $(date -u +%FT%TZ) $(hostname)"
 nvidia-smi --query-gpu=name,driver_version,power.draw,temperature.gpu --format=csv,noheader | tee -a "$sum"

@@ -16,12 +16,7 @@ set -uo pipefail
 gb=$GREENBENCH
 limit=${STUDY_LIMIT_S:-540}
 
-if ls .device-cache/whl/*.whl > /dev/null 2>&1; then
-	python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
-		.device-cache/whl/*.whl || exit 1
-fi
-export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-export XLA_PYTHON_CLIENT_PREALLOCATE=false
+keras_setup || exit 1
 
 log "== $(date -u +%FT%TZ) $(hostname) study, limit ${limit}s"
 nvidia-smi --query-gpu=name,driver_version,power.draw,temperature.gpu --format=csv,noheader | tee -a "$sum"
