@@ -228,21 +228,22 @@ class Smi:
         self.f.close()
         return cpu
 
-    def samples(self):
-        out = []
-        if not os.path.exists(self.path):
-            return out
-        for line in open(self.path):
-            p = [x.strip() for x in line.split(",")]
-            if len(p) < 3:
-                continue
-            try:
-                ts = time.mktime(time.strptime(p[0].split(".")[0], "%Y/%m/%d %H:%M:%S"))
-                ts += float("0." + p[0].split(".")[1]) if "." in p[0] else 0
-                out.append((ts, float(p[1]), float(p[2])))
-            except ValueError:
-                continue  # "[N/A]" or a torn last line
-        return out
+
+
+def smi_samples(lines):
+    """(epoch s, power.draw W, power.draw.instant W) from nvidia-smi's CSV lines."""
+    out = []
+    for line in lines:
+        p = [x.strip() for x in line.split(",")]
+        if len(p) < 3:
+            continue
+        try:
+            ts = time.mktime(time.strptime(p[0].split(".")[0], "%Y/%m/%d %H:%M:%S"))
+            ts += float("0." + p[0].split(".")[1]) if "." in p[0] else 0
+            out.append((ts, float(p[1]), float(p[2])))
+        except ValueError:
+            continue  # "[N/A]" or a torn last line
+    return out
 
 
 def proc_cpu_s(pid):
@@ -359,7 +360,7 @@ def drive(argv):
         child.wait()
     res["smi_cpu_s"] = smi.stop()
     res["smi_wall_s"] = time.time() - res["idle_t"][0]
-    analyse(res, smi.samples())
+    analyse(res, smi_samples(open(smi.path)) if smi.proc else [])
     json.dump(res, open(os.path.join(a.out, "peers.json"), "w"), indent=1)
     open(os.path.join(a.out, "peers.md"), "w").write(table(res))
     shutil.rmtree(tmp, ignore_errors=True)
@@ -390,14 +391,9 @@ def reanalyse(d):
     import gzip
 
     res = json.load(open(os.path.join(d, "peers.json")))
-    smi = Smi.__new__(Smi)
     gz = os.path.join(d, "smi.csv.gz")
-    if os.path.exists(gz):
-        smi.path = os.path.join(tempfile.mkdtemp(), "smi.csv")
-        open(smi.path, "wb").write(gzip.open(gz).read())
-    else:
-        smi.path = os.path.join(d, "smi.csv")
-    analyse(res, smi.samples())
+    lines = gzip.open(gz, "rt") if os.path.exists(gz) else open(os.path.join(d, "smi.csv"))
+    analyse(res, smi_samples(lines))
     json.dump(res, open(os.path.join(d, "peers.json"), "w"), indent=1)
     open(os.path.join(d, "peers.md"), "w").write(table(res))
 
@@ -487,7 +483,8 @@ def table(res):
             pcpu, _ = ms([w["cpu_s"] for w in ok])
             row = [
                 "%s b%d %.1fs" % k, tool, str(len(ok)), "%.3f" % win,
-                "%.2f ± %.2f" % (g, gsd) if g is not None else ("(reference %.2f)" % ref if ref else "n/a"),
+                ("%.2f ± %.2f" % (g, gsd) if len(ok) > 1 else "%.2f" % g) if g is not None
+                else ("(reference %.2f)" % ref if ref else "n/a"),
                 pct(g, ref) if g is not None else "", pct(g if g is not None else ref, ins),
                 pct(g, own) if g is not None and own else "",
                 "%.2f (%.2f)" % (avg, net) if avg is not None else "n/a",
