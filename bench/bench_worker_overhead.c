@@ -116,7 +116,7 @@ static double floor_us(const char *self, int trips)
 
 static double harness_us(const char *const *argv, int trips)
 {
-	struct gb_worker_config cfg = { "bench", argv, 0, 0 };
+	struct gb_worker_config cfg = { "bench", argv, 0, 0, NULL };
 	struct gb_runtime_options opt;
 	struct gb_worker *w = NULL;
 	uint64_t lat, t0;

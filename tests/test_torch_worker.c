@@ -200,17 +200,36 @@ static void *open_with(struct gb_kv *kv, size_t n)
 	return s;
 }
 
-static int reconfigure(void *s, struct gb_kv *kv, size_t n)
+static int reconfigure_io(void *s, struct gb_kv *kv, size_t n, enum gb_io_placement io)
 {
 	struct gb_runtime_options opt;
 
 	gb_runtime_options_init(&opt);
+	opt.io = io;
 	opt.model = "mobilenetv2";
 	opt.seed = 5;
 	opt.intra_op_threads = 2;
 	opt.ep_options = kv;
 	opt.n_ep_options = n;
 	return rt->reconfigure(s, &opt);
+}
+
+static int reconfigure(void *s, struct gb_kv *kv, size_t n)
+{
+	return reconfigure_io(s, kv, n, GB_IO_HOST);
+}
+
+/* The value of a metadata key of s (NULL: absent). */
+static const char *meta_of(void *s, const char *key)
+{
+	const struct gb_kv *meta;
+	size_t nmeta;
+
+	assert_int_equal(rt->metadata(s, &meta, &nmeta), 0);
+	for (size_t i = 0; i < nmeta; i++)
+		if (!strcmp(meta[i].key, key))
+			return meta[i].value;
+	return NULL;
 }
 
 /* Equal within 1e-4 of the logits' scale (random weights give tiny ones:
@@ -237,7 +256,7 @@ static void test_configure(void **state)
 	struct gb_kv bf16[] = { { "dtype", "bf16" }, { "channels_last", "1" } };
 	struct gb_kv compiled[] = { { "dtype", "fp32" }, { "compile", "default" } };
 	struct gb_kv seq[] = { { "dtype", "bf16" }, { "seq", "64" } };
-	float *a, *b, *fresh, *back, *kept;
+	float *a, *b, *fresh, *back, *resident, *kept;
 	void *s, *t;
 	const struct gb_kv *meta;
 	size_t nmeta;
@@ -263,6 +282,13 @@ static void test_configure(void **state)
 	assert_int_equal(reconfigure(s, fp32, 1), 0);
 	back = logits_of(s);
 	assert_true(close_to(a, back));
+	/* io: inputs placed once, on the model's device, give the same logits */
+	assert_int_equal(reconfigure_io(s, fp32, 1, GB_IO_DEVICE), 0);
+	assert_string_equal(meta_of(s, "io"), "device");
+	resident = logits_of(s);
+	assert_true(close_to(a, resident));
+	assert_int_equal(reconfigure(s, fp32, 1), 0);
+	assert_string_equal(meta_of(s, "io"), "host");
 
 	assert_int_equal(reconfigure(s, compiled, 2), -EIO);
 	assert_non_null(strstr(gb_error_msg(), "cannot change compile"));
@@ -275,6 +301,7 @@ static void test_configure(void **state)
 	free(b);
 	free(fresh);
 	free(back);
+	free(resident);
 	free(kept);
 }
 

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static int start_fake(const char *mode, uint64_t start_timeout_ns, uint64_t time
 		      struct gb_worker **w)
 {
 	const char *argv[] = { python, fake, mode, wdir, NULL };
-	struct gb_worker_config cfg = { "fake", argv, start_timeout_ns, timeout_ns };
+	struct gb_worker_config cfg = { "fake", argv, start_timeout_ns, timeout_ns, NULL };
 
 	return gb_worker_start(&cfg, w);
 }
@@ -243,6 +244,47 @@ static void test_hang(void **state)
 	assert_true(gb_now_ns() - t0 < 10 * GB_NS_PER_S);
 }
 
+/* A stop set by a signal handler (Ctrl-C in the advisor) ends a request
+ * the worker would take a minute over, within its 100 ms polls, and the
+ * worker is killed and reaped: the timeout is not waited for. */
+static volatile sig_atomic_t stop_flag;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void test_stop(void **state)
+{
+	const char *argv[] = { python, fake, "hang-run", wdir, NULL };
+	struct gb_worker_config cfg = { "fake", argv, 0, 60 * GB_NS_PER_S, &stop_flag };
+	struct itimerval t = { { 0, 0 }, { 0, 200000 } };
+	const float x[4] = { 1, 2, 3, 4 };
+	struct gb_worker *w = NULL;
+	uint64_t lat[1], t0;
+	pid_t pid;
+
+	(void)state;
+	stop_flag = 0;
+	assert_int_equal(gb_worker_start(&cfg, &w), 0);
+	load_default(w);
+	set_x(w, x, 1);
+	pid = gb_worker_pid(w);
+	signal(SIGALRM, on_alarm);
+	t0 = gb_now_ns();
+	assert_int_equal(setitimer(ITIMER_REAL, &t, NULL), 0);
+	assert_int_equal(gb_worker_run(w, 1, 0, lat, NULL), -EINTR);
+	assert_true(gb_now_ns() - t0 < 30 * GB_NS_PER_S);
+	assert_int_equal(stop_flag, 1);
+	assert_non_null(strstr(gb_error_msg(), "fake worker was stopped while it worked on 'run'; killed"));
+	assert_int_equal(kill(pid, 0), -1);	/* killed and reaped */
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(gb_worker_run(w, 1, 0, lat, NULL), -EPIPE);	/* and stays gone */
+	signal(SIGALRM, SIG_DFL);
+	gb_worker_stop(w);
+}
+
 static void test_crash(void **state)
 {
 	/* Lines 10..29 are the last 20; line 9 is not. */
@@ -296,7 +338,7 @@ static void test_start_failures(void **state)
 {
 	struct gb_worker *w = (struct gb_worker *)1;
 	const char *argv[] = { "/nonexistent/worker", NULL };
-	struct gb_worker_config cfg = { "ghost", argv, 0, 0 };
+	struct gb_worker_config cfg = { "ghost", argv, 0, 0, NULL };
 
 	assert_int_equal(start_fake("slow-start", 200 * GB_NS_PER_MS, 0, &w), -ETIMEDOUT);
 	assert_null(w);
@@ -394,7 +436,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session),	    cmocka_unit_test(test_worker_error),
-		cmocka_unit_test(test_hang),	    cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_hang),	    cmocka_unit_test(test_stop),	cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_exit),	    cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_bad_times),   cmocka_unit_test(test_noise),
 		cmocka_unit_test(test_start_failures), cmocka_unit_test(test_slow_start),

@@ -58,6 +58,7 @@ static void test_encode(void **state)
 	j = cJSON_Parse(b.p);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "op")->valuestring, "configure");
+	assert_string_equal(cJSON_GetObjectItem(j, "io")->valuestring, "device");	/* a run-time axis */
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "options"), "dtype")->valuestring, "bf16");
 	assert_null(cJSON_GetObjectItem(j, "model"));	/* only what may change */
 	cJSON_Delete(j);

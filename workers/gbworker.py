@@ -315,11 +315,12 @@ class Backend:
     def convert(self, path, opset):
         raise WorkerError("%s worker cannot convert models" % self.name)
 
-    def configure(self, options):
+    def configure(self, options, io):
         """New option values for the loaded model (all of them, as a load
-        request's "options"): change what may change on a loaded model so
-        that it behaves as if loaded with them, or raise WorkerError and
-        keep the earlier settings. Returns the metadata (a dict)."""
+        request's "options", and its "io"): change what may change on a
+        loaded model so that it behaves as if loaded with them, or raise
+        WorkerError and keep the earlier settings. Returns the metadata (a
+        dict)."""
         raise WorkerError("the %s worker cannot change the options of a loaded model" % self.name)
 
 
@@ -399,7 +400,7 @@ class _Server:
 
     def op_configure(self, req):
         def configure():
-            return {"metadata": self.b.configure(dict(req.get("options", {})))}
+            return {"metadata": self.b.configure(dict(req.get("options", {})), req.get("io", "host"))}
         return self.phase(configure)
 
     def op_convert(self, req):

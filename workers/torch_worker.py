@@ -253,14 +253,17 @@ class Torch(gbworker.Backend):
 
     # Options a loaded model can take anew: autocast's dtype applies at each
     # forward, the memory format is the parameters' (converted in place as
-    # load converts them), CUDA graphs are captured at each inputs request.
-    # The rest define the model (weights, seq, ...) or its compiled code.
+    # load converts them), CUDA graphs are captured at each inputs request,
+    # and so are device-resident inputs (io). The rest define the model
+    # (weights, seq, ...) or its compiled code.
     RUN_TIME = ("dtype", "channels_last", "cuda_graphs")
 
-    def configure(self, options):
+    def configure(self, options, io):
         torch = self.torch
         if self.model is None:
             raise WorkerError("configure before load")
+        if io not in ("host", "device"):
+            raise WorkerError("io=%s: expected host or device" % io)
         o = self.parse_options({"options": options})
         fixed = [k for k in OPTIONS if k not in self.RUN_TIME and o[k] != self.o[k]]
         if fixed:
@@ -281,6 +284,7 @@ class Torch(gbworker.Backend):
             self.eager.to(memory_format=fmt)
         self.autocast = autocast
         self.o = o
+        self.io = io
         self.graph = None
         self.host = None  # inputs are placed for a layout: set them again
         self.resident = None

@@ -18,7 +18,8 @@
 # --screen-only, which prints the answer of what is stored.
 # HAND=1 (default: when at least 60 s are left at the end) also runs issue
 # 12's hand-tuned best for ResNet-50 (torch fp16 + channels_last +
-# torch.compile, batch 256: 27.7 GPU mJ/image on 2026-12-01).
+# torch.compile, inputs on the GPU, batch 256: 27.7 GPU mJ/image on
+# 2026-12-01); bench/device/hand_tuned.sh runs it for every model.
 #
 # Keeps in $OUT (six files, the device returns at most eight):
 #   summary.txt        the machine, each model's answer line, the advisor's
@@ -120,7 +121,7 @@ hand=${HAND:-auto}
 if [ "$hand" = 1 ] || { [ "$hand" = auto ] && [ $((TOTAL - $(elapsed))) -ge 60 ]; }; then
 	log "== hand-tuned resnet50 torch fp16 + channels_last + compile, batch 256 at +$(elapsed)s"
 	timeout -k 5 50 "$gb" run --model resnet50 --runtime torch --ep cuda --ep-option dtype=fp16 \
-		--ep-option channels_last=1 --ep-option compile=default --batch 256 --min-duration 5s --json \
+		--ep-option channels_last=1 --ep-option compile=default --io device --batch 256 --min-duration 5s --json \
 		> "$tmp/hand.json" 2>> "$OUT/advise-resnet50.log"
 	echo "hand rc $?" >> "$sum"
 fi
@@ -145,9 +146,11 @@ for model, a in ans.items():
         continue
     cands = a.get("candidates", [])
     w = next((c for c in cands if c["label"] == a.get("winner") and not c["baseline"]), None)
-    print("%-12s winner %s batch %s: %s mJ/item (%s), screening %s mJ/item of which GPU %s; hand-tuned GPU %s" % (
+    print("%-12s winner %s batch %s: %s mJ/item of which GPU %s (%s), screening %s mJ/item of which GPU %s;"
+          " hand-tuned GPU %s" % (
         model, a.get("winner"), a.get("winner_batch"),
-        fmt(w and w.get("energy_per_item_mj")), "measured" if w and w.get("energy_per_item_mj") else "screening",
+        fmt(w and w.get("energy_per_item_mj")), fmt(w and w.get("gpu_energy_per_item_mj")),
+        "measured runs" if w and w.get("energy_per_item_mj") else "not measured",
         fmt(w and w.get("screen_energy_per_item_mj")), fmt(w and w.get("screen_gpu_energy_per_item_mj")),
         fmt(HAND.get(model), "%.1f")))
     ok = [c for c in cands if c["status"] == "ok" and not c["baseline"]]

@@ -74,17 +74,37 @@ camp=$!
 for i in $(seq 1 120); do pgrep -f torch_worker.py > /dev/null && break; sleep 0.5; done
 sleep 10	# into the measured phase
 w=$(pgrep -f torch_worker.py | head -1)
-log "torch worker $w, CPU $(ps -o %cpu= -p "$w" 2>/dev/null)"
-t0=$(date +%s.%N)
-kill -INT $camp
-gone=
-for i in $(seq 1 300); do
-	if ! kill -0 "$w" 2>/dev/null; then gone=$(python3 -c "import time; print(round(time.time() - $t0, 3))"); break; fi
-	sleep 0.01
-done
+run=$(pgrep -P $camp | head -1)
+log "torch worker $w (CPU $(ps -o %cpu= -p "$w" 2>/dev/null)%), its run $run"
+# Ctrl-C as a terminal sends it, to the campaign; the timeline says when
+# each process had its last thread, its memory (the GPU's mappings), its
+# end (zombie), its reap, and when the GPU stopped listing it.
+python3 bench/device/exit_timeline.py INT $camp campaign=$camp run=$run worker=$w \
+	--json "$OUT/int-timeline.json" | tee -a "$sum"
 wait $camp; rc=$?
-log "campaign exit $rc after SIGINT; worker gone after ${gone:-more than 3} s"
+log "campaign exit $rc after SIGINT"
 check "campaign exits 130 on Ctrl-C" test $rc -eq 130
-check "the torch worker ends within 1 s of Ctrl-C" python3 -c "assert '${gone}' and float('${gone}') <= 1.0"
+check "the torch worker has ended (zombie or gone) within 1 s of Ctrl-C" python3 -c "
+import json
+e = json.load(open('$OUT/int-timeline.json'))['events']['worker']
+assert e.get('zombie', 99) <= 1.0, e
+"
+
+# 4. The floor: a bare PyTorch process computing the same (ResNet-50,
+#    batch 64, CUDA), SIGKILLed directly, no greenbench between.
+python3 -c "
+import torch, torchvision
+m = torchvision.models.resnet50().cuda().eval()
+x = torch.randn(64, 3, 224, 224, device='cuda')
+print('ready', flush=True)
+with torch.inference_mode():
+    while True:
+        m(x); torch.cuda.synchronize()
+" > /tmp/bare.out 2>&1 &
+bare=$!
+for i in $(seq 1 240); do grep -q ready /tmp/bare.out && break; sleep 0.25; done
+sleep 3	# computing for a while, as the worker was
+python3 bench/device/exit_timeline.py KILL $bare bare=$bare --json "$OUT/bare-timeline.json" | tee -a "$sum"
+wait $bare 2>/dev/null
 log "== $fails failed checks"
 exit $((fails > 0))

@@ -153,6 +153,7 @@ struct gb_advise_candidate {
 	/* measured runs (child processes, every round) */
 	struct gb_ci epi;		/* energy per item over the repetitions */
 	double run_throughput_per_s, run_p99_ms;	/* means over them */
+	double run_gpu_energy_per_item_mj;	/* the GPUs' share, mean; NAN: none */
 	size_t runs_ok, runs_failed;
 	double run_measured_s, run_wall_s;
 	int pareto;			/* on the front of energy vs p99 */

@@ -30,6 +30,7 @@
 #include "greenbench/inputs.h"
 #include "greenbench/tensor.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,11 @@ struct gb_runtime_options {
 	 * (ort, ep option static_dims, default 1); NULL: not known. Borrowed
 	 * until open() returns. */
 	const struct gb_input_config *shapes;
+	/* Set (by a signal handler, say): a worker runtime's request that is
+	 * waiting ends within 100 ms with -EINTR and the worker is killed (a
+	 * torch.compile of minutes must not outlast Ctrl-C). Borrowed for the
+	 * session's life; NULL: none. In-process runtimes do not read it. */
+	volatile sig_atomic_t *stop;
 };
 
 void gb_runtime_options_init(struct gb_runtime_options *opt);

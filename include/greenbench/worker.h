@@ -40,6 +40,7 @@ struct gb_worker_config {
 	const char *const *argv;	/* NULL-terminated; argv[0] found in PATH */
 	uint64_t start_timeout_ns;	/* spawn to hello reply; 0: default */
 	uint64_t timeout_ns;		/* every other request; 0: default */
+	volatile sig_atomic_t *stop;	/* set: a request ends (-EINTR), the worker is killed; may be NULL */
 };
 
 struct gb_worker;

@@ -100,6 +100,7 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 		add_num(o, "energy_per_item_ci_hi", c->epi.ci_valid ? c->epi.hi : NAN);
 		add_num(o, "throughput_per_s", c->epi.valid ? c->run_throughput_per_s : NAN);
 		add_num(o, "p99_ms", c->epi.valid ? c->run_p99_ms : NAN);
+		add_num(o, "gpu_energy_per_item_mj", c->epi.valid ? c->run_gpu_energy_per_item_mj : NAN);
 	}
 	s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);

@@ -169,9 +169,10 @@ static int run_round(struct gb_advise_state *a, int64_t campaign, const struct g
 static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t nrounds)
 {
 	double *epi = calloc(4096, sizeof *epi), *thr = calloc(4096, sizeof *thr), *p99 = calloc(4096, sizeof *p99);
+	double *gpu = calloc(4096, sizeof *gpu);
 	int ret = 0;
 
-	if (!epi || !thr || !p99) {
+	if (!epi || !thr || !p99 || !gpu) {
 		ret = gb_error_set(-ENOMEM, "out of memory");
 		goto out;
 	}
@@ -179,7 +180,7 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 	a->ans->runs_energy_j = 0;
 	for (size_t i = 0; i < a->nc; i++) {
 		struct gb_advise_candidate *c = &a->c[i];
-		size_t n = 0;
+		size_t n = 0, ngpu = 0;
 
 		c->runs_ok = c->runs_failed = 0;
 		for (size_t r = 0; r < nrounds && !ret; r++) {
@@ -207,6 +208,9 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 					thr[n] = runs[k].m.throughput_items_per_s;
 					p99[n] = runs[k].m.latency_p99_ns / 1e6;
 					n++;
+					/* a run whose GPU could not be read has no share: left out, not 0 */
+					if (!isnan(runs[k].m.gpu_energy_j) && runs[k].m.items > 0)
+						gpu[ngpu++] = 1e3 * runs[k].m.gpu_energy_j / runs[k].m.items;
 				}
 			}
 			free(runs);
@@ -217,8 +221,11 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 		gb_stats_ci95(p99, n, &l);
 		c->run_throughput_per_s = t.valid ? t.mean : NAN;
 		c->run_p99_ms = l.valid ? l.mean : NAN;
+		gb_stats_ci95(gpu, ngpu, &t);
+		c->run_gpu_energy_per_item_mj = t.valid ? t.mean : NAN;
 	}
 out:
+	free(gpu);
 	free(epi);
 	free(thr);
 	free(p99);

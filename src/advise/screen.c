@@ -39,21 +39,23 @@ int gb_advise_session_options(const struct gb_advise_screen_env *env, const stru
 	s->ro.model = c->model;
 	s->ro.ep = c->ep;
 	s->ro.seed = env->o->seed;
+	s->ro.stop = env->o->stop;	/* Ctrl-C ends a worker's compile, not only the next batch */
 	for (size_t i = 0; i < c->nset; i++)
 		if (c->set[i].axis->via != GB_AXIS_VIA_MODEL_DTYPE &&
 		    (ret = gb_runtime_axis_apply(c->set[i].axis, c->set[i].value, &s->ro, s->kv,
 						 GB_ADVISE_MAX_SET, &s->nkv)))
 			return ret;
 	/* A worker's request (a compile, say) may not outlast the end of
-	 * screening by more than a little, nor take more than a quarter of the
-	 * budget (at least 30 s): one slow candidate (torch.compile's
-	 * max-autotune tunes for minutes) must not eat the time of all the
-	 * others, nor the first round's. */
+	 * screening by more than a little (a tenth of the budget, at most
+	 * 30 s), nor take more than a quarter of the budget (at least 30 s):
+	 * one slow candidate (torch.compile's max-autotune tunes for minutes)
+	 * must not eat the time of all the others, nor the first round's. */
 	if (c->rt->worker_script && env->deadline_ns) {
 		uint64_t now = gb_now_ns(), left = env->deadline_ns > now ? env->deadline_ns - now : 0;
 		uint64_t cap = env->o->budget_ns / 4 > 30 * GB_NS_PER_S ? env->o->budget_ns / 4 : 30 * GB_NS_PER_S;
+		uint64_t grace = env->o->budget_ns / 10 < 30 * GB_NS_PER_S ? env->o->budget_ns / 10 : 30 * GB_NS_PER_S;
 
-		left += 30 * GB_NS_PER_S;
+		left += grace;
 		snprintf(s->timeout, sizeof s->timeout, "%llus",
 			 (unsigned long long)((left < cap ? left : cap) / GB_NS_PER_S));
 		s->kv[s->nkv].key = "timeout";

@@ -280,8 +280,8 @@ static void print_answer(const struct gb_advise_answer *a)
 		       c->epi.valid ? c->run_p99_ms : c->p99_ms, c->agreement_valid ? 100 * c->agreement : NAN);
 		if (acc)
 			printf(" %7.2f%%", 100 * c->accuracy);
-		if (gpu)	/* the screening's: comparable with GPU-only figures */
-			printf(" %9.4g", c->gpu_energy_per_item_mj);
+		if (gpu)	/* from the same source as the mJ/item column */
+			printf(" %9.4g", c->epi.valid ? c->run_gpu_energy_per_item_mj : c->gpu_energy_per_item_mj);
 		printf("  %s\n", c->pareto ? "*" : "");
 	}
 	for (size_t i = 0; i < a->ncands; i++) {

@@ -83,13 +83,18 @@ static const struct gb_runtime_axis ort_python_axes[] = {
 	{ .name = NULL },
 };
 
-/* workers/torch_worker.py's options. dtype (autocast), channels_last and
- * cuda_graphs change on a loaded model (the worker's `configure`); the
- * worker captures its CUDA graph again at every inputs request, so it
- * pins no batch. */
+/* workers/torch_worker.py's options. dtype (autocast), channels_last,
+ * cuda_graphs and io change on a loaded model (the worker's `configure`);
+ * the worker captures its CUDA graph again at every inputs request, so it
+ * pins no batch. io's prior: the advisor's first H200 answer (2026-12-01)
+ * was torch fp16 + channels_last + torch.compile at batch 256 with host
+ * inputs, 43.0 mJ/image at 7,396 images/s, where the same with inputs on
+ * the GPU gave 27.7 at 25,122 by hand: copying 154 MB of fp32 images per
+ * batch over PCIe and the logits back bound it (0.35). */
 static const struct gb_runtime_axis torch_axes[] = {
 	{ "dtype", "fp32", S("fp16", "bf16"), 0, CUDA_EPS, NUMERIC, RUN_TIME, GB_AXIS_VIA_OPTION, NULL, 0, 0.35, 0 },
 	{ "channels_last", "0", S("1"), 0, NULL, NUMERIC, RUN_TIME, GB_AXIS_VIA_OPTION, NULL, 0, 0.35, 0 },
+	{ "io", "host", S("device"), 0, CUDA_EPS, SPEED, RUN_TIME, GB_AXIS_VIA_IO, NULL, 0, 0.35, 0 },
 	{ "compile", "none", S("default", "max-autotune-no-cudagraphs"), 0, NULL, NUMERIC, SESSION,
 	  GB_AXIS_VIA_OPTION, NULL, 0, 0.35, 1 },
 	{ "cuda_graphs", "0", S("1"), 0, CUDA_EPS, SPEED, RUN_TIME, GB_AXIS_VIA_OPTION, NULL, 0, 0, 0 },

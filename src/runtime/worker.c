@@ -161,6 +161,27 @@ static int fail_worker(struct gb_worker *w, int err, int kill_now, const char *w
 
 /* ---- the wire ------------------------------------------------------------ */
 
+/* Waits are cut into 100 ms polls so that a stop set by a signal handler
+ * (whose signal may land on another thread, or restart nothing) is seen. */
+#define WAIT_SLICE_MS 100
+
+static int poll_ms(uint64_t now, uint64_t deadline)
+{
+	uint64_t ms = (deadline - now + GB_NS_PER_MS - 1) / GB_NS_PER_MS;
+
+	return ms > WAIT_SLICE_MS ? WAIT_SLICE_MS : (int)ms;
+}
+
+static int stopped(struct gb_worker *w, enum gb_wp_op op)
+{
+	char why[128];
+
+	if (!w->stop || !*w->stop)
+		return 0;
+	snprintf(why, sizeof why, "was stopped while it worked on '%s'; killed", gb_wp_op_name(op));
+	return fail_worker(w, -EINTR, 1, why);
+}
+
 static int send_all(struct gb_worker *w, const char *p, size_t n, uint64_t deadline, enum gb_wp_op op)
 {
 	char why[256];
@@ -184,8 +205,10 @@ static int send_all(struct gb_worker *w, const char *p, size_t n, uint64_t deadl
 				 (double)w->timeout_ns / 1e9, gb_wp_op_name(op));
 			return fail_worker(w, -ETIMEDOUT, 1, why);
 		}
+		if (stopped(w, op))
+			return -EINTR;
 		struct pollfd pf[2] = { { w->sock, POLLOUT, 0 }, { w->log_fd, POLLIN, 0 } };
-		if (poll(pf, 2, (int)((deadline - now) / GB_NS_PER_MS) + 1) > 0 &&
+		if (poll(pf, 2, poll_ms(now, deadline)) > 0 &&
 		    (pf[1].revents & (POLLIN | POLLHUP)))
 			log_read(w);
 	}
@@ -235,9 +258,10 @@ static int recv_line(struct gb_worker *w, uint64_t timeout_ns, enum gb_wp_op op,
 				 (double)timeout_ns / 1e9, gb_wp_op_name(op));
 			return fail_worker(w, -ETIMEDOUT, 1, why);
 		}
+		if (stopped(w, op))
+			return -EINTR;
 		struct pollfd pf[2] = { { w->sock, POLLIN, 0 }, { w->log_fd, POLLIN, 0 } };
-		int ms = (int)((deadline - now + GB_NS_PER_MS - 1) / GB_NS_PER_MS);
-		if (poll(pf, 2, ms) > 0 && (pf[1].revents & (POLLIN | POLLHUP)))
+		if (poll(pf, 2, poll_ms(now, deadline)) > 0 && (pf[1].revents & (POLLIN | POLLHUP)))
 			log_read(w);
 	}
 }
@@ -414,6 +438,7 @@ int gb_worker_start(const struct gb_worker_config *cfg, struct gb_worker **out)
 	snprintf(w->name, sizeof w->name, "%s", cfg->name ? cfg->name : cfg->argv[0]);
 	w->start_timeout_ns = cfg->start_timeout_ns ? cfg->start_timeout_ns : GB_WORKER_START_TIMEOUT_NS;
 	w->timeout_ns = cfg->timeout_ns ? cfg->timeout_ns : GB_WORKER_TIMEOUT_NS;
+	w->stop = cfg->stop;
 	snprintf(w->dir, sizeof w->dir, "%s/greenbench-worker-XXXXXX",
 		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(w->dir)) {

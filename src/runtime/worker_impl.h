@@ -20,6 +20,7 @@ struct gb_worker {
 	int sock;		/* our end of the protocol socket */
 	int log_fd;		/* the worker's stdout+stderr, -1 at EOF */
 	uint64_t start_timeout_ns, timeout_ns;
+	volatile sig_atomic_t *stop;	/* borrowed; may be NULL */
 	char dir[PATH_MAX];	/* exchange directory for tensors */
 	char *rbuf;		/* bytes received but not yet consumed */
 	size_t rlen, rcap;

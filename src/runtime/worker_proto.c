@@ -192,7 +192,8 @@ int gb_wp_encode_convert(struct gb_wp_buf *b, const char *path, int opset)
 int gb_wp_encode_configure(struct gb_wp_buf *b, const struct gb_runtime_options *opt)
 {
 	cJSON *o = request_new(GB_WP_CONFIGURE), *opts = NULL;
-	int ok = o && (opts = cJSON_AddObjectToObject(o, "options")) != NULL;
+	int ok = o && cJSON_AddStringToObject(o, "io", opt->io == GB_IO_DEVICE ? "device" : "host") &&
+		 (opts = cJSON_AddObjectToObject(o, "options")) != NULL;
 
 	for (size_t i = 0; ok && i < opt->n_ep_options; i++)
 		ok = cJSON_AddStringToObject(opts, opt->ep_options[i].key,
