@@ -373,6 +373,42 @@ static void test_library_threads_take_no_signals(void **st)
 	assert_false(sigismember(&seen, SIGINT));
 }
 
+/* A grandchild whose parent died is adopted and waited for: reap_orphans
+ * says it still runs while it does, and reaps it once it has ended. */
+static void test_orphans(void **state)
+{
+	int gate[2], status;
+	size_t n = 99;
+	pid_t child;
+
+	(void)state;
+	/* what earlier tests left (their zombies) is reaped at once */
+	assert_int_equal(gb_proc_reap_orphans(0, &n), 0);
+	assert_int_equal(gb_proc_adopt_orphans(), 0);
+	assert_int_equal(pipe(gate), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		char c;
+
+		if (fork() == 0) {	/* the grandchild: runs until the gate closes */
+			close(gate[1]);
+			_exit(read(gate[0], &c, 1) == 0 ? 0 : 1);
+		}
+		_exit(0);	/* its parent dies first */
+	}
+	close(gate[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(gb_proc_reap_orphans(50 * GB_NS_PER_MS, &n), -ETIMEDOUT);
+	assert_int_equal(n, 0);
+	close(gate[1]);
+	assert_int_equal(gb_proc_reap_orphans(5 * GB_NS_PER_S, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(waitpid(-1, &status, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_pipes_fds_and_wait),
 		cmocka_unit_test(test_gate),
 		cmocka_unit_test(test_dies_with_parent),
+		cmocka_unit_test(test_orphans),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

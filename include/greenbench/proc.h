@@ -116,6 +116,15 @@ void gb_proc_kill(struct gb_proc *p, int sig);
 int gb_proc_wait_until(struct gb_proc *p, uint64_t deadline_ns, int fd,
 		       int (*on_fd)(void *arg), void *arg, struct gb_proc_end *end);
 
+/* Orphans (src/common/orphans.c). adopt: descendants whose parent dies
+ * become this process's children (PR_SET_CHILD_SUBREAPER), for a process
+ * that outlives everything it starts (a campaign). reap: wait for every
+ * child of this process to end and reap it, at most timeout_ns; the count
+ * in *reaped. -ETIMEDOUT when some still run. Only where no other thread
+ * waits for a child: it takes any child. */
+int gb_proc_adopt_orphans(void);
+int gb_proc_reap_orphans(uint64_t timeout_ns, size_t *reaped);
+
 /* Block until the child ends (EINTR is retried); end may be NULL. */
 int gb_proc_wait(struct gb_proc *p, struct gb_proc_end *end);
 

@@ -26,6 +26,8 @@
 #include "greenbench/error.h"
 #include "greenbench/meter.h"
 #include "greenbench/plan.h"
+#include "greenbench/proc.h"
+#include "greenbench/time.h"
 
 #include <math.h>
 #include <signal.h>
@@ -276,6 +278,10 @@ static int campaign_run(struct gb_cli_camp *c)
 	if (c->gpus)
 		mc.gpus = c->gpus;
 	gb_cli_campaign_signals(1);
+	/* A run killed on Ctrl-C leaves its worker to whoever adopts it: us,
+	 * so that we can wait for it below (docs/campaigns.md). */
+	if (gb_proc_adopt_orphans())
+		warning("%s; a worker orphaned on Ctrl-C may outlive the campaign", gb_error_msg());
 	c->last_epi = NAN;
 	if (gb_campaign_engine_run(&o, &gb_cli_campaign_printer, c, &sum)) {
 		error("%s", gb_error_msg());
@@ -305,6 +311,12 @@ static int campaign_run(struct gb_cli_camp *c)
 	}
 	ret = pr->failed ? 3 : pr->invalid ? 4 : 0;
 out:
+	{
+		size_t n;
+
+		if (gb_proc_reap_orphans(5 * GB_NS_PER_S, &n))
+			warning("%s", gb_error_msg());
+	}
 	gb_cli_campaign_signals(0);
 	return gb_cli_finish(ret);
 }

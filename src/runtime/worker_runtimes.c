@@ -184,7 +184,7 @@ int gb_worker_start_runtime(const struct gb_runtime_ops *rt, const struct gb_run
 	argv[1] = script;
 	argv[2] = NULL;
 	cfg.argv = argv;
-	cfg.stop = opt->stop;
+	cfg.stop = opt ? opt->stop : NULL;
 	if ((t = option(opt, "timeout")) && (rc = gb_duration_parse(t, &cfg.timeout_ns)))
 		return gb_error_wrap(rc, "option timeout");
 	if ((t = option(opt, "start_timeout")) && (rc = gb_duration_parse(t, &cfg.start_timeout_ns)))
