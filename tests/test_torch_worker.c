@@ -255,6 +255,7 @@ static void test_configure(void **state)
 	struct gb_kv fp32[] = { { "dtype", "fp32" } };
 	struct gb_kv bf16[] = { { "dtype", "bf16" }, { "channels_last", "1" } };
 	struct gb_kv compiled[] = { { "dtype", "fp32" }, { "compile", "default" } };
+	struct gb_kv graphs[] = { { "dtype", "fp32" }, { "cuda_graphs", "1" } };
 	struct gb_kv seq[] = { { "dtype", "bf16" }, { "seq", "64" } };
 	float *a, *b, *fresh, *back, *resident, *kept;
 	void *s, *t;
@@ -290,6 +291,9 @@ static void test_configure(void **state)
 	assert_int_equal(reconfigure(s, fp32, 1), 0);
 	assert_string_equal(meta_of(s, "io"), "host");
 
+	/* values no worker takes say so (the advisor opens no new worker for them) */
+	assert_int_equal(reconfigure(s, graphs, 2), -EINVAL);
+	assert_non_null(strstr(gb_error_msg(), "cuda_graphs needs a cuda device"));
 	assert_int_equal(reconfigure(s, compiled, 2), -EIO);
 	assert_non_null(strstr(gb_error_msg(), "cannot change compile"));
 	assert_int_equal(reconfigure(s, seq, 2), -EIO);

@@ -153,6 +153,38 @@ static void test_worker_error(void **state)
 	opt.model = "nope";
 	assert_int_equal(gb_worker_load(w, &opt), -EIO);
 	assert_string_equal(gb_error_msg(), "fake worker: cannot open model 'nope': no such model");
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_NONE);
+	assert_int_equal(gb_worker_stop(w), 0);
+}
+
+/* Failures that say what they are arrive typed: values no worker takes
+ * as -EINVAL, a framework's out-of-memory as -ENOMEM marked OOM (what
+ * `run` turns into "batch N does not fit in memory"); the worker stays. */
+static void test_worker_error_kinds(void **state)
+{
+	const float x[4] = { 1, 2, 3, 4 };
+	struct gb_runtime_options opt;
+	struct gb_worker *w = NULL;
+	struct gb_kv kv[] = { { "answer", "many" } };
+	uint64_t lat[1];
+
+	(void)state;
+	assert_int_equal(start_fake("invalid-load", 0, 0, &w), 0);
+	gb_runtime_options_init(&opt);
+	opt.model = "tiny";
+	opt.ep_options = kv;
+	opt.n_ep_options = 1;
+	assert_int_equal(gb_worker_load(w, &opt), -EINVAL);
+	assert_string_equal(gb_error_msg(), "fake worker: answer=many: not a number");
+	assert_int_equal(gb_worker_stop(w), 0);
+
+	assert_int_equal(start_fake("oom-run", 0, 0, &w), 0);
+	load_default(w);
+	set_x(w, x, 1);
+	assert_int_equal(gb_worker_run(w, 1, 0, lat, NULL), -ENOMEM);
+	assert_int_equal(gb_error_kind(), GB_ERROR_KIND_OOM);
+	assert_non_null(strstr(gb_error_msg(), "OutOfMemoryError: CUDA out of memory"));
+	assert_int_equal(gb_worker_run(w, 1, 0, lat, NULL), -ENOMEM);	/* still there, still answering */
 	assert_int_equal(gb_worker_stop(w), 0);
 }
 
@@ -436,6 +468,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session),	    cmocka_unit_test(test_worker_error),
+		cmocka_unit_test(test_worker_error_kinds),
 		cmocka_unit_test(test_hang),	    cmocka_unit_test(test_stop),	cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_exit),	    cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_bad_times),   cmocka_unit_test(test_noise),

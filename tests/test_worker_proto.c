@@ -132,6 +132,17 @@ static void test_decode_ok(void **state)
 	assert_int_equal(decode(GB_WP_LOAD, "{\"ok\":false,\"error\":\"unknown model 'x'\"}", &r), 0);
 	assert_false(r.ok);
 	assert_string_equal(r.error, "unknown model 'x'");
+	assert_int_equal(r.fail_kind, GB_WP_FAIL_OTHER);
+	gb_wp_reply_release(&r);
+	/* ... with what it is, where it says; a kind unknown here is "other" */
+	assert_int_equal(decode(GB_WP_CONFIGURE, "{\"ok\":false,\"error\":\"e\",\"kind\":\"invalid\"}", &r), 0);
+	assert_int_equal(r.fail_kind, GB_WP_FAIL_INVALID);
+	gb_wp_reply_release(&r);
+	assert_int_equal(decode(GB_WP_RUN, "{\"ok\":false,\"error\":\"e\",\"kind\":\"oom\"}", &r), 0);
+	assert_int_equal(r.fail_kind, GB_WP_FAIL_OOM);
+	gb_wp_reply_release(&r);
+	assert_int_equal(decode(GB_WP_RUN, "{\"ok\":false,\"error\":\"e\",\"kind\":\"later\"}", &r), 0);
+	assert_int_equal(r.fail_kind, GB_WP_FAIL_OTHER);
 	gb_wp_reply_release(&r);
 }
 

@@ -30,7 +30,26 @@ NUMPY_DTYPES = {
 
 
 class WorkerError(Exception):
-    """A failure to report as {"ok": false, "error": message}."""
+    """A failure to report as {"ok": false, "error": message}, with "kind"
+    when it says more: "invalid" (the request's values cannot be taken:
+    the same request fails the same in a fresh worker), "oom"."""
+
+    def __init__(self, message, kind=None):
+        super().__init__(message)
+        self.kind = kind
+
+
+def error_kind(e):
+    """"oom" when a framework ran out of memory (host or device), else None.
+    The frameworks' types are matched by name: none of them is imported
+    here, and each has its own (torch.OutOfMemoryError, TensorFlow's
+    ResourceExhaustedError, XLA's RESOURCE_EXHAUSTED status)."""
+    names = {c.__name__ for c in type(e).__mro__}
+    if isinstance(e, MemoryError) or names & {"OutOfMemoryError", "ResourceExhaustedError"}:
+        return "oom"
+    if "XlaRuntimeError" in names and str(e).startswith("RESOURCE_EXHAUSTED"):
+        return "oom"
+    return None
 
 
 def cpu_times_ns():
@@ -428,9 +447,13 @@ class _Server:
                 reply = handler(req)
             except WorkerError as e:
                 reply = {"ok": False, "error": str(e)}
+                if e.kind:
+                    reply["kind"] = e.kind
             except Exception as e:  # the framework's own failure: report, stay up
                 traceback.print_exc()
                 reply = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+                if error_kind(e):
+                    reply["kind"] = error_kind(e)
             self.send(reply)
 
 

@@ -200,7 +200,7 @@ class Torch(gbworker.Backend):
         model.eval()
         if o["channels_last"]:
             if self.kind == "bert":
-                raise WorkerError("channels_last applies to image models, not %s" % spec)
+                raise WorkerError("channels_last applies to image models, not %s" % spec, "invalid")
             model = model.to(memory_format=torch.channels_last)
         model = model.to(self.device)
         self.autocast = self.autocast_of(o)
@@ -226,12 +226,13 @@ class Torch(gbworker.Backend):
             return None
         adt = torch.float16 if o["dtype"] == "fp16" else torch.bfloat16
         if not self.cuda and adt == torch.float16 and not version_at_least(torch.__version__, (2,)):
-            raise WorkerError("dtype fp16 on cpu: PyTorch %s autocasts only to bf16 on cpu" % torch.__version__)
+            raise WorkerError("dtype fp16 on cpu: PyTorch %s autocasts only to bf16 on cpu" % torch.__version__,
+                              "invalid")
         return (self.device.type, adt)
 
     def check_cuda_graphs(self, o):
         if o["cuda_graphs"] and not self.cuda:
-            raise WorkerError("cuda_graphs needs a cuda device (device is %s)" % self.device)
+            raise WorkerError("cuda_graphs needs a cuda device (device is %s)" % self.device, "invalid")
 
     def metadata(self):
         torch, o = self.torch, self.o
@@ -263,7 +264,7 @@ class Torch(gbworker.Backend):
         if self.model is None:
             raise WorkerError("configure before load")
         if io not in ("host", "device"):
-            raise WorkerError("io=%s: expected host or device" % io)
+            raise WorkerError("io=%s: expected host or device" % io, "invalid")
         o = self.parse_options({"options": options})
         fixed = [k for k in OPTIONS if k not in self.RUN_TIME and o[k] != self.o[k]]
         if fixed:
@@ -278,7 +279,7 @@ class Torch(gbworker.Backend):
         autocast = self.autocast_of(o)
         self.check_cuda_graphs(o)
         if o["channels_last"] and self.kind == "bert":
-            raise WorkerError("channels_last applies to image models, not %s" % self.spec)
+            raise WorkerError("channels_last applies to image models, not %s" % self.spec, "invalid")
         if o["channels_last"] != self.o["channels_last"]:
             fmt = torch.channels_last if o["channels_last"] else torch.contiguous_format
             self.eager.to(memory_format=fmt)

@@ -141,6 +141,10 @@ static int acquire(const struct gb_advise_screen_env *env, struct gb_advise_rt *
 			c->fresh_load_s = rs->warm_open_s;
 			goto ready;
 		}
+		/* values no session takes (channels_last for BERT): a new worker
+		 * would load for seconds to say the same */
+		if (ret == -EINVAL)
+			return ret;
 		/* refused: a session of its own, as without reconfigure */
 	}
 	/* The kept session goes only once the new one opened: a candidate
@@ -161,6 +165,13 @@ ready:
 	return 0;
 }
 
+/* Our own allocation failed (the advice cannot go on), not the model's
+ * batch (GB_ERROR_KIND_OOM: a runtime's, a worker's; that candidate fails). */
+static int host_oom(int ret)
+{
+	return ret == -ENOMEM && gb_error_kind() != GB_ERROR_KIND_OOM;
+}
+
 /* The reference's outputs, kept; opened again when a resumed advice took
  * the reference's screening from the store. */
 static int ensure_ref(struct gb_advise_state *a, const struct gb_advise_screen_env *env, struct gb_advise_rt *rs)
@@ -173,7 +184,7 @@ static int ensure_ref(struct gb_advise_state *a, const struct gb_advise_screen_e
 	if ((ret = acquire(env, rs, r)))
 		return ret;
 	ret = gb_advise_ref_outputs(env, &rs->warm.side, &rs->refout);
-	return ret == -ENOMEM ? ret : 0;
+	return host_oom(ret) ? ret : 0;
 }
 
 /* ---- one candidate ------------------------------------------------------- */
@@ -235,7 +246,7 @@ static int screen_idx(struct gb_advise_state *a, struct gb_advise_rt *rs, size_t
 	}
 	if (c->is_reference && !rs->refout.valid &&
 	    (ret = gb_advise_ref_outputs(&env, &rs->warm.side, &rs->refout))) {
-		if (ret == -ENOMEM)
+		if (host_oom(ret))
 			return ret;
 		snprintf(why, sizeof why, "%s", gb_error_msg());
 	}

@@ -275,8 +275,9 @@ static void consume_line(struct gb_worker *w, size_t len)
 }
 
 /* Send w->req, wait for the reply, decode it into w->rep. Returns 0 for
- * ok replies, -EIO for the worker's own failures, other errors when the
- * worker is gone. */
+ * ok replies; for the worker's own failures -EINVAL (values it cannot
+ * take), -ENOMEM marked GB_ERROR_KIND_OOM (out of memory), else -EIO;
+ * other errors when the worker is gone. */
 int gb_worker_transact(struct gb_worker *w, enum gb_wp_op op, uint64_t timeout_ns)
 {
 	uint64_t t0;
@@ -300,8 +301,17 @@ int gb_worker_transact(struct gb_worker *w, enum gb_wp_op op, uint64_t timeout_n
 		snprintf(why, sizeof why, "sent a %s", gb_error_msg());
 		return fail_worker(w, rc, 1, why);
 	}
-	if (!w->rep.ok)
-		return gb_error_set(-EIO, "%s worker: %s", w->name, w->rep.error);
+	if (!w->rep.ok) {
+		switch (w->rep.fail_kind) {
+		case GB_WP_FAIL_INVALID:
+			return gb_error_set(-EINVAL, "%s worker: %s", w->name, w->rep.error);
+		case GB_WP_FAIL_OOM:
+			return gb_error_mark(gb_error_set(-ENOMEM, "%s worker: %s", w->name, w->rep.error),
+					     GB_ERROR_KIND_OOM);
+		default:
+			return gb_error_set(-EIO, "%s worker: %s", w->name, w->rep.error);
+		}
+	}
 	if (w->rep.has_times) {
 		w->phase.t_start_ns = w->rep.t_start_ns;
 		w->phase.t_end_ns = w->rep.t_end_ns;

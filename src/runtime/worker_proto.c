@@ -519,10 +519,17 @@ int gb_wp_decode_reply(enum gb_wp_op op, const char *line, size_t len, struct gb
 		goto out;
 	}
 	if (!cJSON_IsTrue(ok)) {
-		if (get_str(o, "error", out->error, sizeof out->error) || !out->error[0])
+		const cJSON *kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
+
+		if (get_str(o, "error", out->error, sizeof out->error) || !out->error[0]) {
 			rc = bad(&d, "failure without \"error\"");
-		else
-			rc = 0;
+			goto out;
+		}
+		if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "invalid"))
+			out->fail_kind = GB_WP_FAIL_INVALID;
+		else if (cJSON_IsString(kind) && !strcmp(kind->valuestring, "oom"))
+			out->fail_kind = GB_WP_FAIL_OOM;
+		rc = 0;
 		goto out;
 	}
 	out->ok = 1;

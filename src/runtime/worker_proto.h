@@ -66,9 +66,18 @@ struct gb_wp_kv {
 	char *value;
 };
 
+/* What a failure reply says of itself ("kind"); kinds this side does not
+ * know are GB_WP_FAIL_OTHER, so a newer worker stays understood. */
+enum gb_wp_fail_kind {
+	GB_WP_FAIL_OTHER = 0,
+	GB_WP_FAIL_INVALID,	/* the request's values cannot be taken, in any worker */
+	GB_WP_FAIL_OOM,		/* the framework ran out of memory */
+};
+
 struct gb_wp_reply {
 	int ok;
 	char error[512];	/* the worker's own message when !ok */
+	enum gb_wp_fail_kind fail_kind;	/* when !ok */
 	/* Phase clock and CPU time, CLOCK_MONOTONIC ns; every reply but
 	 * hello's and shutdown's carries them. */
 	int has_times;

@@ -37,6 +37,10 @@ def noise():
     sys.stderr.flush()
 
 
+class OutOfMemoryError(RuntimeError):
+    """Named as torch's (torch.OutOfMemoryError), which this fake does not import."""
+
+
 class Fake(gbworker.Backend):
     name = "fake"
 
@@ -46,6 +50,8 @@ class Fake(gbworker.Backend):
     def load(self, req):
         if MODE == "fail-load":
             raise gbworker.WorkerError("cannot open model '%s': no such model" % req["model"])
+        if MODE == "invalid-load":
+            raise gbworker.WorkerError("answer=%s: not a number" % req["options"].get("answer"), "invalid")
         if MODE == "noise":
             noise()
         self.opts = req
@@ -62,7 +68,9 @@ class Fake(gbworker.Backend):
         raise AssertionError("replaced by op_inputs below")
 
     def run_one(self):
-        pass
+        if MODE == "oom-run":
+            # as a framework's own out-of-memory error arrives: not a WorkerError
+            raise OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
 
 class FakeServer(gbworker._Server):
