@@ -12,7 +12,8 @@
 # in what is left, less what the models after it need, gets a smaller one
 # (or is skipped, under 30 s), so the call ends inside the device's 10
 # minutes. A model that fails, crashes or overruns does not stop the
-# others: each advise runs under `timeout -s INT` (budget + 20 s; the
+# others: each advise runs under `timeout -s INT` (budget + a tenth, the
+# most a worker's request may run past screening, + 20 s; the
 # advisor stores what finished and exits 130); one that did not finish is
 # resumed with the time its budget has left, or, without time, with
 # --screen-only, which prints the answer of what is stored.
@@ -63,9 +64,10 @@ run_advise() { # MODEL BUDGET_S CAP_S EXTRA...
 	return $rc
 }
 
-later_need() { # seconds the models after index $1 need (budget + 20 each)
+cap_of() { echo $(($1 + $1 / 10 + 20)); }	# see the header
+later_need() { # seconds the models after index $1 need (their caps)
 	local n=0 j
-	for ((j = $1 + 1; j < ${#models[@]}; j++)); do n=$((n + $(budget_of "${models[j]}") + 20)); done
+	for ((j = $1 + 1; j < ${#models[@]}; j++)); do n=$((n + $(cap_of "$(budget_of "${models[j]}")"))); done
 	echo $n
 }
 
@@ -81,11 +83,11 @@ for i in "${!models[@]}"; do
 	fi
 	log "== advise $m: budget ${b}s at +$(elapsed)s"
 	t_model=$(date +%s)
-	run_advise "$m" "$b" $((b + 20))
+	run_advise "$m" "$b" "$(cap_of "$b")"
 	rc=$?
 	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
 		# interrupted (124/130) or crashed (139): go on with what is stored
-		left=$((b + 20 - ($(date +%s) - t_model)))
+		left=$(($(cap_of "$b") - ($(date +%s) - t_model)))
 		if [ $rc -ne 124 ] && [ $rc -ne 130 ] && [ $left -gt 30 ]; then
 			log "advise $m: exit $rc; resuming with its budget's time left"
 			run_advise "$m" "$b" "$left" --resume
