@@ -654,6 +654,66 @@ static void test_order_by_prior(void **st)
 	fx_release(&f, &a);
 }
 
+/* Two runtimes: A with one axis expected to save half, B with three
+ * expected to save 30% each. Their references are alike (both are ORT on
+ * the CPU), so A's next step alone (x 0.5) beats B's (x 0.7), but B's
+ * axes left (0.7^3 = 0.34) beat A's: B's first step goes first. */
+static const struct gb_runtime_axis one_big_axis[] = {
+	{ "threads", "all", VALUES("1"), 0, NULL, GB_AXIS_SPEED, GB_AXIS_SESSION, GB_AXIS_VIA_THREADS, NULL, 0, 0.5, 0 },
+	{ .name = NULL },
+};
+static const struct gb_runtime_axis three_axes[] = {
+	{ "threads", "all", VALUES("1"), 0, NULL, GB_AXIS_SPEED, GB_AXIS_SESSION, GB_AXIS_VIA_THREADS, NULL, 0, 0.3, 0 },
+	{ "session.intra_op.allow_spinning", "1", VALUES("0"), 0, NULL, GB_AXIS_SPEED, GB_AXIS_SESSION,
+	  GB_AXIS_VIA_OPTION, NULL, 0, 0.3, 0 },
+	{ "opt_level", "99", VALUES("1"), 0, NULL, GB_AXIS_NUMERIC, GB_AXIS_SESSION, GB_AXIS_VIA_OPT_LEVEL, NULL, 0,
+	  0.3, 0 },
+	{ .name = NULL },
+};
+
+static void test_order_by_potential(void **st)
+{
+	struct gb_runtime_ops ra = gb_runtime_ort, rb = gb_runtime_ort;
+	const struct gb_runtime_ops *rows[] = { &ra, &rb };
+	struct gb_advise_callbacks cb = { .screened = ev_order };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct order ord;
+	struct fx f;
+	size_t first = SIZE_MAX;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	ra.name = "ort-a";
+	ra.axes = one_big_axis;
+	rb.name = "ort-b";
+	rb.axes = three_axes;
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
+	o.runtimes = NULL;
+	o.rows = rows;
+	o.nrows = 2;
+	o.max_candidates = 1;	/* one axis at a time */
+	o.screen_only = 1;
+	memset(&ord, 0, sizeof ord);
+	assert_int_equal(gb_advise_run(&o, &cb, &ord, &a), 0);
+	assert_int_equal(ord.n, 7);	/* 2 references, the baseline, 4 steps */
+	for (size_t i = 0; i < ord.n && first == SIZE_MAX; i++)
+		if (strchr(ord.label[i], '='))
+			first = i;
+	assert_true(first < ord.n);
+	/* both references are alike, so the figures cannot have decided it */
+	const struct gb_advise_candidate *ref_a = find(&a, "ort-a/cpu"), *ref_b = find(&a, "ort-b/cpu");
+	assert_non_null(ref_a);
+	assert_non_null(ref_b);
+	if (ref_a->status == GB_ADVISE_OK && ref_b->status == GB_ADVISE_OK && !isnan(ref_a->energy_per_item_mj) &&
+	    ref_b->energy_per_item_mj < ref_a->energy_per_item_mj * 0.5 / 0.7)
+		skip();	/* B so far ahead that the old order would take it too */
+	assert_string_equal(ord.label[first], "ort-b/cpu threads=1");
+	fx_release(&f, &a);
+}
+
 /* ---- cheap screening: a worker reconfigured, not restarted ------------------- */
 
 /* torch on the CPU: channels_last is a run-time axis, so its candidate
@@ -946,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(test_search_and_reproduce),
 		cmocka_unit_test(test_zoo_model),
 		cmocka_unit_test(test_order_by_prior),
+		cmocka_unit_test(test_order_by_potential),
 		cmocka_unit_test(test_session_reused),
 		cmocka_unit_test(test_data_accuracy),
 		cmocka_unit_test(test_bert_zoo),
