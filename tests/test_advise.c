@@ -74,6 +74,19 @@ static void quick(struct gb_advise_opts *o, const char *m, const char *db)
 	o->run_timeout_ns = 60 * GB_NS_PER_S;
 }
 
+/* An advice over test-only rows (copies of ort with their own axes) on
+ * MODEL, screening only. */
+static void rows_advice(struct gb_advise_opts *o, struct fx *f, const char *m, const struct gb_runtime_ops **rows,
+			size_t nrows)
+{
+	fx_init(f, m);
+	quick(o, f->model, f->db);
+	o->runtimes = NULL;
+	o->rows = rows;
+	o->nrows = nrows;
+	o->screen_only = 1;
+}
+
 static const struct gb_advise_candidate *find(const struct gb_advise_answer *a, const char *label)
 {
 	for (size_t i = 0; i < a->ncands; i++)
@@ -156,12 +169,7 @@ static void test_new_row_brings_its_axes(void **st)
 		skip();
 	spin.name = "ort-spin";
 	spin.axes = spin_axes;
-	fx_init(&f, "mlp.onnx");
-	quick(&o, f.model, f.db);
-	o.runtimes = NULL;
-	o.rows = rows;
-	o.nrows = 1;
-	o.screen_only = 1;
+	rows_advice(&o, &f, "mlp.onnx", rows, 1);
 	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
 	/* the default, the row's one axis value, and the baseline */
 	assert_int_equal(a.ncands, 3);
@@ -592,13 +600,8 @@ static void test_order_by_prior(void **st)
 		skip();
 	prio.name = "ort-prio";
 	prio.axes = prior_axes;
-	fx_init(&f, "mlp_big.onnx");
-	quick(&o, f.model, f.db);
-	o.runtimes = NULL;
-	o.rows = rows;
-	o.nrows = 1;
+	rows_advice(&o, &f, "mlp_big.onnx", rows, 1);
 	o.max_candidates = 1;	/* too many to combine: one axis at a time */
-	o.screen_only = 1;
 	memset(&ord, 0, sizeof ord);
 	assert_int_equal(gb_advise_run(&o, &cb, &ord, &a), 0);
 	assert_int_equal(ord.n, 6);
@@ -689,13 +692,8 @@ static void test_order_by_potential(void **st)
 	ra.axes = one_big_axis;
 	rb.name = "ort-b";
 	rb.axes = three_axes;
-	fx_init(&f, "mlp_big.onnx");
-	quick(&o, f.model, f.db);
-	o.runtimes = NULL;
-	o.rows = rows;
-	o.nrows = 2;
+	rows_advice(&o, &f, "mlp_big.onnx", rows, 2);
 	o.max_candidates = 1;	/* one axis at a time */
-	o.screen_only = 1;
 	memset(&ord, 0, sizeof ord);
 	assert_int_equal(gb_advise_run(&o, &cb, &ord, &a), 0);
 	assert_int_equal(ord.n, 7);	/* 2 references, the baseline, 4 steps */

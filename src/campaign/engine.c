@@ -559,18 +559,18 @@ static int model_make(struct engine *e, size_t m, const char *path, size_t index
  * idle baseline's schedule. Runs whose runtime cannot run need nothing. */
 static int prepare_models(struct engine *e, const struct gb_store_planned *pl, size_t npl)
 {
-	char **todo = calloc(e->plan->nmodels + 1, sizeof *todo), path[PATH_MAX];
+	char **to_make = calloc(e->plan->nmodels + 1, sizeof *to_make), path[PATH_MAX];
 	size_t count = 0, index = 0;
 	int ret = 0;
 
-	if (!todo)
+	if (!to_make)
 		return gb_error_set(-ENOMEM, "out of memory");
 	for (size_t i = 0; i < npl; i++) {
 		const struct gb_plan_config *cf = &e->plan->configs[pl[i].config];
 
 		if (pl[i].done || !selected(e, &pl[i]) || e->rt_errs[cf->runtime] ||
 		    gb_campaign_model_by_name(e->plan, pl[i].config) || e->model_paths[cf->model] ||
-		    e->model_errs[cf->model] || todo[cf->model])
+		    e->model_errs[cf->model] || to_make[cf->model])
 			continue;
 		if (gb_campaign_model_file(e->plan, cf->model, e->zoo_dir, path, sizeof path))
 			ret = model_keep(e, cf->model, NULL, gb_error_msg());
@@ -579,7 +579,7 @@ static int prepare_models(struct engine *e, const struct gb_store_planned *pl, s
 					 gb_campaign_model_make(e->plan, cf->model, e->cmd, path, NULL) ? gb_error_msg() : NULL);
 		else if (!access(path, R_OK))
 			ret = model_keep(e, cf->model, path, NULL);
-		else if (!(todo[cf->model] = strdup(path)))
+		else if (!(to_make[cf->model] = strdup(path)))
 			ret = gb_error_set(-ENOMEM, "out of memory");
 		else
 			count++;
@@ -587,12 +587,12 @@ static int prepare_models(struct engine *e, const struct gb_store_planned *pl, s
 			goto out;
 	}
 	for (size_t m = 0; m < e->plan->nmodels && !stopping(e); m++)
-		if (todo[m] && (ret = model_make(e, m, todo[m], ++index, count)))
+		if (to_make[m] && (ret = model_make(e, m, to_make[m], ++index, count)))
 			goto out;
 out:
 	for (size_t m = 0; m < e->plan->nmodels; m++)
-		free(todo[m]);
-	free(todo);
+		free(to_make[m]);
+	free(to_make);
 	return ret;
 }
 
