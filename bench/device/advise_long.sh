@@ -14,8 +14,14 @@
 # 20m), RUNTIMES (ort,torch), EP (cuda). Carry .device-cache/gb.tar.xz,
 # .device-cache/ort-gpu-sm90.tar.xz and, from the second call on,
 # .device-cache/advise-long.db (the file the previous call left in $OUT).
+# When the advice finished in this call, the printed command is run
+# FOLLOW times (default 2; 10 s measured each), and the hand-tuned best
+# of HAND (a line of bench/device/hand_tuned.sh's, default for MODEL) once,
+# so the answer is checked against its command and against the same hour's
+# hand tuning.
 # Keeps in $OUT: advise-long.db, advise-long.log (progress, then the
-# answer when the advice finished), summary.txt.
+# answer when the advice finished), hand.jsonl (the follow-up records),
+# summary.txt.
 set -uo pipefail
 . bench/device/env.sh
 m=${1:?usage: advise_long.sh MODEL}
@@ -32,3 +38,19 @@ rc=$?
 log "advise exit $rc ($( [ $rc -eq 124 ] && echo "stopped for this call: resume in the next" || echo finished))"
 grep -E "^recommended:|^  greenbench run|^time:|^energy:" "$OUT/advise-long.log" | tee -a "$sum"
 cp "$db" "$OUT/advise-long.db"
+[ $rc -eq 0 ] || exit $rc
+
+# The answer's command, as printed: the proof that it reproduces.
+read -r -a cmd <<< "$(grep -m1 -A1 '^recommended:' "$OUT/advise-long.log" | sed -n '2s/^ *greenbench run //p')"
+: > "$OUT/hand.jsonl"
+if [ ${#cmd[@]} -gt 0 ]; then
+	for i in $(seq 1 "${FOLLOW:-2}"); do MIN=10s hand "recommended-$i" "${cmd[@]}"; done
+fi
+T="--runtime torch --ep cuda --io device --batch 256"
+case $m in
+resnet50 | mobilenetv2)
+	hand "$m-hand" --model "$m" $T --ep-option dtype=fp16 --ep-option channels_last=1 --ep-option compile=default ;;
+bert-base)
+	hand "$m-hand" --model bert-base --dim seq=128 $T --ep-option dtype=bf16 --ep-option compile=default \
+		--ep-option cuda_graphs=1 ;;
+esac

@@ -41,3 +41,30 @@ keras_setup() {
 	fi
 	export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH} XLA_PYTHON_CLIENT_PREALLOCATE=false
 }
+
+# hand NAME ARGS...: one `greenbench run ARGS --min-duration ${MIN:-5s} --json`
+# (90 s at most), its record appended to $OUT/hand.jsonl and one line in
+# the summary: GPU and total mJ/item, items/s, verdict.
+hand() {
+	local name=$1
+	shift
+	timeout -k 5 90 "$GREENBENCH" run "$@" --min-duration "${MIN:-5s}" --json > /tmp/hand.json 2> "$OUT/hand-$name.err"
+	local rc=$?
+	cat /tmp/hand.json >> "$OUT/hand.jsonl"
+	python3 - "$name" "$rc" /tmp/hand.json <<'PY' | tee -a "$sum"
+import json, sys
+name, rc, path = sys.argv[1:4]
+try:
+    r = json.load(open(path))
+    m = [p for p in r["phases"] if p["name"] == "measured"][0]
+    g = [v["joules"] for v in m["energy"].values() if v.get("kind") == "gpu"]
+    tot = sum(v["joules"] for v in m["energy"].values())
+    print("%-28s GPU %s, total %.2f mJ/item (%s), %.0f items/s, %s" % (
+        name, "%.2f mJ/item" % (1e3 * sum(g) / m["items"]) if g else "<not measured>",
+        1e3 * tot / m["items"],
+        "+".join(sorted({v["method"] for v in m["energy"].values()})),
+        r["throughput_items_per_s"], r["verdict"]["status"]))
+except Exception as e:
+    print("%-28s failed (exit %s): %s" % (name, rc, e))
+PY
+}

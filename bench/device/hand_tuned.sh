@@ -21,28 +21,6 @@ nvidia-smi --query-gpu=name,driver_version,power.draw --format=csv,noheader | te
 "$gb" zoo export mobilenetv2 --dtype fp16 -o /tmp/mobilenetv2.fp16.onnx > /dev/null 2>&1
 : > "$OUT/hand.jsonl"
 
-hand() { # NAME ARGS...: one run, its line in the summary
-	local name=$1
-	shift
-	timeout -k 5 90 "$gb" run "$@" --min-duration 5s --json > /tmp/hand.json 2> "$OUT/hand-$name.err"
-	local rc=$?
-	cat /tmp/hand.json >> "$OUT/hand.jsonl"
-	python3 - "$name" "$rc" /tmp/hand.json <<'PY' | tee -a "$sum"
-import json, sys
-name, rc, path = sys.argv[1:4]
-try:
-    r = json.load(open(path))
-    m = [p for p in r["phases"] if p["name"] == "measured"][0]
-    gpu = sum(v["joules"] for v in m["energy"].values() if v.get("kind") == "gpu")
-    tot = sum(v["joules"] for v in m["energy"].values())
-    print("%-28s GPU %.2f mJ/item, total %.2f mJ/item (%s), %.0f items/s, %s" % (
-        name, 1e3 * gpu / m["items"], 1e3 * tot / m["items"],
-        "+".join(sorted({v["method"] for v in m["energy"].values()})),
-        r["throughput_items_per_s"], r["verdict"]["status"]))
-except Exception as e:
-    print("%-28s failed (exit %s): %s" % (name, rc, e))
-PY
-}
 
 T="--runtime torch --ep cuda --io device --batch 256"
 hand resnet50-torch-compile --model resnet50 $T --ep-option dtype=fp16 --ep-option channels_last=1 \
