@@ -509,6 +509,76 @@ static void test_search_and_reproduce(void **st)
 	fx_release(&f, &a);
 }
 
+/* The configurations each measured round ran, by label and batch. */
+struct rounds_seen {
+	char label[4][8][256];
+	unsigned batch[4][8];
+	size_t n[4];
+};
+
+static void ev_round_run(void *ctx, unsigned round, const struct gb_engine_run *ev, const struct gb_engine_result *res)
+{
+	struct rounds_seen *s = ctx;
+	const char *label = ev->plan->runtimes[ev->config->runtime].label;
+	size_t i;
+
+	(void)res;
+	assert_true(round >= 1 && round < 4);
+	for (i = 0; i < s->n[round]; i++)
+		if (!strcmp(s->label[round][i], label) && s->batch[round][i] == ev->config->batch)
+			return;
+	assert_true(s->n[round] < 8);
+	snprintf(s->label[round][i], sizeof s->label[0][0], "%s", label);
+	s->batch[round][i] = ev->config->batch;
+	s->n[round]++;
+}
+
+static int round_ran(const struct rounds_seen *s, unsigned round, const struct gb_advise_candidate *c)
+{
+	for (size_t i = 0; i < s->n[round]; i++)
+		if (!strcmp(s->label[round][i], c->label) && s->batch[round][i] == c->batch)
+			return 1;
+	return 0;
+}
+
+/* The baseline is measured in the first round only; the second is the
+ * leaders' alone. One repetition a round gives the first round no
+ * interval, so it separates nothing and the second round always comes. */
+static void test_later_rounds_leaders_only(void **st)
+{
+	static const char *const axes[] = { "opt_level", NULL };
+	struct gb_advise_callbacks cb = { .run_end = ev_round_run };
+	struct rounds_seen seen;
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp_big.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.run_cmd = f.gb;
+	o.baseline = "ort/cpu threads=1";	/* not a candidate: its runs are its own */
+	o.finalists = 2;
+	o.max_rounds = 2;
+	o.reps = 1;
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(gb_advise_run(&o, &cb, &seen, &a), 0);
+	assert_int_equal(a.rounds, 2);
+	assert_true(a.baseline != SIZE_MAX && a.winner != SIZE_MAX && a.runner_up != SIZE_MAX);
+	assert_int_equal(seen.n[1], 3);
+	assert_true(round_ran(&seen, 1, &a.cands[a.baseline]));
+	assert_int_equal(seen.n[2], 2);
+	assert_false(round_ran(&seen, 2, &a.cands[a.baseline]));
+	assert_true(round_ran(&seen, 2, &a.cands[a.winner]));
+	assert_true(round_ran(&seen, 2, &a.cands[a.runner_up]));
+	/* its figures still come from the first round */
+	assert_true(a.cands[a.baseline].epi.valid && !isnan(a.saving_pct));
+	fx_release(&f, &a);
+}
+
 /* A zoo model, small: MobileNetV2 through the export, screening only. */
 static void test_zoo_model(void **st)
 {
@@ -1009,6 +1079,7 @@ int main(void)
 		cmocka_unit_test(test_resume_after_sigint),
 		cmocka_unit_test(test_crash_left_out),
 		cmocka_unit_test(test_search_and_reproduce),
+		cmocka_unit_test(test_later_rounds_leaders_only),
 		cmocka_unit_test(test_zoo_model),
 		cmocka_unit_test(test_order_by_prior),
 		cmocka_unit_test(test_order_by_potential),

@@ -486,7 +486,7 @@ static void test_throttle_reaches_report(void **st)
 		gb_run_result_release(&r);
 	}
 	assert_int_equal(gb_report_build(d.st, d.id, NULL, &rep), 0);
-	assert_true(warned(rep, "ort/cuda", "the GPU throttled during its runs (reasons 0x40)"));
+	assert_true(warned(rep, "ort/cuda", "the GPU throttled during its runs (reasons 0x40: hw_thermal_slowdown)"));
 	assert_false(warned(rep, "ort/cpu", "throttled"));
 	gb_report_free(rep);
 	db_close(&d);
@@ -613,7 +613,7 @@ static void test_real_record_through_store_and_report(void **st)
 		}
 		cJSON_Delete(rec);
 	}
-	assert_true(warned(rep, "ort/cuda", "the GPU throttled during its runs (reasons 0x40)"));
+	assert_true(warned(rep, "ort/cuda", "the GPU throttled during its runs (reasons 0x40: hw_thermal_slowdown)"));
 	assert_false(warned(rep, "ort/cpu", "throttled"));
 	free(runs);
 	gb_report_free(rep);

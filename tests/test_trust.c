@@ -134,6 +134,15 @@ static void test_verdict_limits(void **st)
 	assert_int_equal(v.level, GB_VERDICT_INVALID);
 	gb_verdict_reasons_join(v.reasons, "+", names, sizeof names);
 	assert_string_equal(names, "throttle+counter_vs_power");
+	/* throttle bits in NVML's words: the H200 at its 700 W cap read 0x4 */
+	gb_verdict_throttle_text(0x4, names, sizeof names);
+	assert_string_equal(names, "sw_power_cap");
+	gb_verdict_throttle_text(0x41 | 0x400, names, sizeof names);
+	assert_string_equal(names, "gpu_idle+hw_thermal_slowdown+0x400");
+	gb_verdict_throttle_text(0, names, sizeof names);
+	assert_string_equal(names, "");
+	gb_verdict_throttle_text(0xff, names, 8);	/* cut, still a string */
+	assert_int_equal(strlen(names), 7);
 }
 
 /* The record carries the checks; the reader judges them again. */

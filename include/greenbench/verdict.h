@@ -102,6 +102,11 @@ int gb_verdict_level_parse(const char *name, enum gb_verdict_level *out);
 /* -EINVAL when name is no code of GB_VERDICT_REASONS. */
 int gb_verdict_reason_parse(const char *name, enum gb_verdict_reason *out);
 
+/* NVML's clock-event reason bits in words, joined with "+" into buf
+ * ("sw_power_cap+hw_slowdown"; "" for 0; an unknown bit as "0x200"): the
+ * verdict keeps the bits, people read these. Pure; thread-safe. */
+void gb_verdict_throttle_text(uint64_t bits, char *buf, size_t len);
+
 /* Join the names of the reasons in bits with sep into buf ("" if none). */
 void gb_verdict_reasons_join(uint32_t bits, const char *sep, char *buf, size_t len);
 

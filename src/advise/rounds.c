@@ -1,8 +1,11 @@
 /*
- * The advisor's measured rounds: the finalists (and the baseline) as one
- * campaign per round, child `greenbench run` processes through the engine,
- * the field halved each round until the winner's 95% CI of energy per item
- * is below the runner-up's, the rounds are done, or the budget ends. A
+ * The advisor's measured rounds: the finalists (and, in the first, the
+ * baseline) as one campaign per round, child `greenbench run` processes
+ * through the engine, the field halved each round until the winner's 95% CI
+ * of energy per item is below the runner-up's, the rounds are done, or the
+ * budget ends. The baseline is measured once, for the saving: a later
+ * round is there to separate the leaders, and on the H200 a short budget
+ * once spent its second round on the baseline instead of the runner-up. A
  * round's campaign is stored as the round begins, so a resume goes on with
  * it (the engine skips runs that have a row).
  */
@@ -291,6 +294,25 @@ double gb_advise_round1_estimate_s(struct gb_advise_state *a)
 	return t;
 }
 
+static int base_in_round(const struct gb_advise_state *a, size_t baseline, unsigned round)
+{
+	return round == 1 && baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK;
+}
+
+/* Round r's configurations into cs: the field's first nfield, and the
+ * baseline in the first round; returns how many. */
+static size_t field_of_round(struct gb_advise_state *a, struct gb_advise_candidate **field, size_t nfield,
+			     size_t baseline, unsigned round, struct gb_advise_candidate **cs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nfield; i++)
+		cs[n++] = field[i];
+	if (base_in_round(a, baseline, round))
+		cs[n++] = &a->c[baseline];
+	return n;
+}
+
 int gb_advise_rounds(struct gb_advise_state *a)
 {
 	struct gb_advise_candidate **field = NULL, **cs = NULL;
@@ -322,17 +344,13 @@ int gb_advise_rounds(struct gb_advise_state *a)
 			 * configurations it reached above those it did not. */
 			uint64_t now = gb_now_ns();
 			double left = now < a->deadline_ns ? (double)(a->deadline_ns - now) / 1e9 : 0;
-			int has_base = baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK;
+			size_t least = r == 1 ? 1 : 2;	/* a later round compares two at least */
 
-			if (gb_advise_stopped(a))
+			if (gb_advise_stopped(a) || nfield < least)
 				break;
 			for (;;) {
-				n = 0;
-				for (size_t i = 0; i < nfield; i++)
-					cs[n++] = field[i];
-				if (has_base)
-					cs[n++] = &a->c[baseline];
-				if (nfield <= 1 || round_estimate_s(a, cs, n, reps) <= left)
+				n = field_of_round(a, field, nfield, baseline, r, cs);
+				if (nfield <= least || round_estimate_s(a, cs, n, reps) <= left)
 					break;
 				nfield--;
 			}
@@ -354,7 +372,7 @@ int gb_advise_rounds(struct gb_advise_state *a)
 			campaigns[nrounds++] = campaign;
 		} else {
 			struct gb_store_campaign_info info;
-			int has_base = baseline != SIZE_MAX && a->c[baseline].status == GB_ADVISE_OK;
+			int has_base = base_in_round(a, baseline, r);
 			size_t planned;
 
 			campaign = campaigns[r - 1];
@@ -364,10 +382,7 @@ int gb_advise_rounds(struct gb_advise_state *a)
 			planned = reps ? info.nruns_planned / reps : 0;
 			if (planned > (size_t)has_base && planned - (size_t)has_base < nfield)
 				nfield = planned - (size_t)has_base;
-			for (size_t i = 0; i < nfield; i++)
-				cs[n++] = field[i];
-			if (has_base)
-				cs[n++] = &a->c[baseline];
+			n = field_of_round(a, field, nfield, baseline, r, cs);
 			if ((ret = round_plan_text(a, cs, n, reps, r, &text)) ||
 			    (ret = gb_plan_parse(text, strlen(text), "advise-round.yaml", &p)))
 				goto out;

@@ -245,15 +245,35 @@ static const char *status_word(enum gb_advise_status s)
 	}
 }
 
+static void label_of(const struct gb_advise_candidate *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
+}
+
+/* A percentage, or "-" where there is none (never a made-up 0). */
+static void pct_text(int valid, double frac, char *buf, size_t len)
+{
+	if (valid && !isnan(frac))
+		snprintf(buf, len, "%.2f%%", 100 * frac);
+	else
+		snprintf(buf, len, "-");
+}
+
 static void print_answer(const struct gb_advise_answer *a)
 {
-	int gpu = 0, acc = 0;
+	int gpu = 0, acc = 0, w_lab = (int)strlen("configuration");
+	char lab[300];
 
 	for (size_t i = 0; i < a->ncands; i++) {
 		gpu |= a->cands[i].status == GB_ADVISE_OK && !isnan(a->cands[i].gpu_energy_per_item_mj);
 		acc |= !isnan(a->cands[i].accuracy);
+		if (a->cands[i].status == GB_ADVISE_OK) {
+			label_of(&a->cands[i], lab, sizeof lab);
+			if ((int)strlen(lab) > w_lab)
+				w_lab = (int)strlen(lab);
+		}
 	}
-	printf("\n %-5s %-44s %6s  %-30s %10s %9s %8s", "rank", "configuration", "batch", "mJ/item [95% CI]",
+	printf("\n %-5s %-*s %6s  %-30s %10s %9s %8s", "rank", w_lab, "configuration", "batch", "mJ/item [95% CI]",
 	       "items/s", "p99 ms", "agree");
 	if (acc)
 		printf(" %8s", "top-1");
@@ -262,7 +282,7 @@ static void print_answer(const struct gb_advise_answer *a)
 	printf("  %s\n", "front");
 	for (size_t i = 0; i < a->ncands; i++) {
 		const struct gb_advise_candidate *c = &a->cands[i];
-		char e[64], lab[300];
+		char e[64], agree[16], top1[16];
 
 		if (c->status != GB_ADVISE_OK)
 			continue;
@@ -274,12 +294,14 @@ static void print_answer(const struct gb_advise_answer *a)
 			snprintf(e, sizeof e, "%.4g (screening)", c->energy_per_item_mj);
 		else
 			snprintf(e, sizeof e, "<not supported>");
-		snprintf(lab, sizeof lab, "%s%s", c->label, c->is_baseline ? " (baseline)" : "");
-		printf(" %-5zu %-44s %6u  %-30s %10.0f %9.3g %7.2f%%", i + 1, lab, c->batch, e,
+		label_of(c, lab, sizeof lab);
+		pct_text(c->agreement_valid, c->agreement, agree, sizeof agree);
+		printf(" %-5zu %-*s %6u  %-30s %10.0f %9.3g %8s", i + 1, w_lab, lab, c->batch, e,
 		       c->epi.valid ? c->run_throughput_per_s : c->throughput_per_s,
-		       c->epi.valid ? c->run_p99_ms : c->p99_ms, c->agreement_valid ? 100 * c->agreement : NAN);
+		       c->epi.valid ? c->run_p99_ms : c->p99_ms, agree);
+		pct_text(1, c->accuracy, top1, sizeof top1);
 		if (acc)
-			printf(" %7.2f%%", 100 * c->accuracy);
+			printf(" %8s", top1);
 		if (gpu)	/* from the same source as the mJ/item column */
 			printf(" %9.4g", c->epi.valid ? c->run_gpu_energy_per_item_mj : c->gpu_energy_per_item_mj);
 		printf("  %s\n", c->pareto ? "*" : "");
@@ -317,13 +339,15 @@ static void print_answer(const struct gb_advise_answer *a)
 	       " measured runs %.1f s (%.1f s in their measured phases); overhead %.1f s\n",
 	       a->screen_s, a->screen_measured_s, a->load_s, a->reused, a->runs_s, a->runs_measured_s,
 	       a->wall_s - a->measured_s);
-	if (!isnan(a->screen_energy_j))
+	if (!isnan(a->screen_energy_j) && !isnan(a->screen_window_energy_j))
 		printf("energy: screening %.1f J (%s), of it %.1f J in its measured windows and %.1f J overhead (loads,"
 		       " agreement checks, warm-ups); measured runs %.1f J in their measured phases\n",
-		       a->screen_energy_j, a->screen_energy_methods,
-		       isnan(a->screen_window_energy_j) ? 0 : a->screen_window_energy_j,
-		       a->screen_energy_j - (isnan(a->screen_window_energy_j) ? 0 : a->screen_window_energy_j),
-		       a->runs_energy_j);
+		       a->screen_energy_j, a->screen_energy_methods, a->screen_window_energy_j,
+		       a->screen_energy_j - a->screen_window_energy_j, a->runs_energy_j);
+	else if (!isnan(a->screen_energy_j))
+		printf("energy: screening %.1f J (%s; its measured windows' share was not measured); measured runs %.1f J"
+		       " in their measured phases\n",
+		       a->screen_energy_j, a->screen_energy_methods, a->runs_energy_j);
 }
 
 int cmd_advise(int argc, char **argv)

@@ -13,9 +13,12 @@ void gb_cli_print_verdict(const struct gb_verdict *v)
 
 		if (l == GB_VERDICT_VALID)
 			continue;
-		if (in->dir == GB_VD_BITS)
-			printf("; %s 0x%llx", in->name, (unsigned long long)v->value[c]);
-		else
+		if (in->dir == GB_VD_BITS) {
+			char words[256];
+
+			gb_verdict_throttle_text((uint64_t)v->value[c], words, sizeof words);
+			printf("; %s 0x%llx (%s)", in->name, (unsigned long long)v->value[c], words);
+		} else
 			printf("; %s %.3g %s (%s %s %.3g)", in->name, v->value[c], in->unit, gb_verdict_level_name(l),
 			       in->dir == GB_VD_BELOW ? "below" : "above",
 			       l == GB_VERDICT_INVALID ? in->invalid : in->suspect);

@@ -24,6 +24,35 @@ void gb_verdict_init(struct gb_verdict *v)
 		v->value[i] = NAN;
 }
 
+/* nvmlClocksEventReason* (nvml.h), in bit order. */
+static const char *const throttle_names[] = {
+	"gpu_idle", "applications_clocks_setting", "sw_power_cap", "hw_slowdown", "sync_boost",
+	"sw_thermal_slowdown", "hw_thermal_slowdown", "hw_power_brake_slowdown", "display_clock_setting",
+};
+
+void gb_verdict_throttle_text(uint64_t bits, char *buf, size_t len)
+{
+	size_t off = 0;
+	const size_t nnames = sizeof throttle_names / sizeof throttle_names[0];
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (unsigned b = 0; b < 64 && off < len; b++) {
+		int n;
+
+		if (!(bits >> b & 1))
+			continue;
+		if (b < nnames)
+			n = snprintf(buf + off, len - off, "%s%s", off ? "+" : "", throttle_names[b]);
+		else
+			n = snprintf(buf + off, len - off, "%s0x%llx", off ? "+" : "", 1ull << b);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
 static int past(enum gb_verdict_dir dir, double value, double limit)
 {
 	if (isnan(limit))

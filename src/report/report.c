@@ -576,9 +576,13 @@ int gb_report_build(struct gb_store *st, int64_t campaign, const struct gb_repor
 		else if (!ret && c->n_suspect)
 			ret = warn(r, "%s b%u %s: %zu of %zu runs are suspect (%s)", c->model, c->batch, c->label,
 				   c->n_suspect, c->n_ok, why);
-		if (!ret && (c->throttle & GB_VERDICT_THROTTLE_MASK))
-			ret = warn(r, "%s b%u %s: the GPU throttled during its runs (reasons 0x%llx); its figures are not at full clocks",
-				   c->model, c->batch, c->label, (unsigned long long)c->throttle);
+		if (!ret && (c->throttle & GB_VERDICT_THROTTLE_MASK)) {
+			char words[256];
+
+			gb_verdict_throttle_text(c->throttle, words, sizeof words);
+			ret = warn(r, "%s b%u %s: the GPU throttled during its runs (reasons 0x%llx: %s); its figures are not at full clocks",
+				   c->model, c->batch, c->label, (unsigned long long)c->throttle, words);
+		}
 		if (!ret && c->n_failed)
 			ret = warn(r, "%s b%u %s: %zu of %zu runs failed: %s", c->model, c->batch, c->label,
 				   c->n_failed, c->n_failed + c->n_ok, c->fail_reason);
