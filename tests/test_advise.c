@@ -362,6 +362,8 @@ static void test_resume_after_sigint(void **st)
 	assert_int_equal(gb_advise_run(&o, &cb, &e, &a), 0);
 	assert_true(a.stopped);
 	assert_int_equal(e.nscreened, 2);
+	double first_j = a.screen_energy_j;
+	assert_false(a.screen_energy_partial);
 	gb_advise_answer_release(&a);
 
 	/* 2: resumed; Ctrl-C after the first measured run */
@@ -374,6 +376,12 @@ static void test_resume_after_sigint(void **st)
 	assert_true(a.stopped && a.resumed);
 	assert_int_equal(e.from_store, 3);
 	assert_int_equal(e.runs, 1);
+	/* the screening's energy is the whole advice's: this call screened
+	 * the rest on top of what the first stored */
+	assert_true(isnan(first_j) == isnan(a.screen_energy_j));
+	if (!isnan(first_j))
+		assert_true(a.screen_energy_j > first_j);
+	assert_false(a.screen_energy_partial);
 	ncands = a.ncands;
 	gb_advise_answer_release(&a);
 
@@ -391,6 +399,54 @@ static void test_resume_after_sigint(void **st)
 	assert_int_equal(stored_runs(f.db, a.advise_id), e.runs);
 	assert_true(a.winner != SIZE_MAX && a.cands[a.winner].epi.valid);
 	sigaction(SIGINT, &old, NULL);
+	fx_release(&f, &a);
+}
+
+static void ev_kill_self(void *ctx, const struct gb_advise_candidate *c, int from_store)
+{
+	(void)ctx;
+	(void)c;
+	if (!from_store)
+		raise(SIGKILL);	/* as the OOM killer would, with nothing stored after */
+}
+
+/* A call killed before it stored its screening's energy: the resumed
+ * advice says its energy figure is a floor, never passes it off as whole. */
+static void test_killed_call_partial_energy(void **st)
+{
+	static const char *const axes[] = { "opt_level", NULL };
+	struct gb_advise_callbacks cb = { .screened = ev_kill_self };
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	int status;
+	pid_t pid;
+	char *js;
+	cJSON *j;
+
+	(void)st;
+	if (!gbt_have_runtime("ort"))
+		skip();
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.screen_only = 1;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(gb_advise_run(&o, &cb, NULL, &a) ? 2 : 3);	/* killed before either */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	o.resume = 1;
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	assert_true(a.resumed && !a.stopped);
+	assert_true(a.screen_energy_partial);
+	js = gb_advise_answer_json(&a);
+	j = cJSON_Parse(js);
+	assert_non_null(j);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "screen_energy_partial")));
+	cJSON_Delete(j);
+	free(js);
 	fx_release(&f, &a);
 }
 
@@ -1077,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_answer_rejected),
 		cmocka_unit_test(test_budget_respected),
 		cmocka_unit_test(test_resume_after_sigint),
+		cmocka_unit_test(test_killed_call_partial_energy),
 		cmocka_unit_test(test_crash_left_out),
 		cmocka_unit_test(test_search_and_reproduce),
 		cmocka_unit_test(test_later_rounds_leaders_only),

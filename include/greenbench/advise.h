@@ -176,12 +176,15 @@ struct gb_advise_answer {
 	 * the advisor's overhead. */
 	double screen_s, screen_measured_s, runs_s, runs_measured_s;
 	size_t reused;		/* candidates screened on a session reused */
-	/* The advisor's own cost: all energy while screening in this call
-	 * (loads and agreement checks included; NAN: no energy source), the
-	 * part of it in the measured windows, and the measured phases of every
-	 * stored run of its rounds. */
+	/* The advisor's own cost: all energy while screening, over every
+	 * call of the advice (loads and agreement checks included; NAN: no
+	 * energy source), the part of it in the measured windows, and the
+	 * measured phases of every stored run of its rounds. partial: some
+	 * call's screening energy is missing (it was killed before it stored
+	 * its share, or had no energy source), so the figures are a floor. */
 	double screen_energy_j, screen_window_energy_j;
 	char screen_energy_methods[48];
+	int screen_energy_partial;
 	double runs_energy_j;
 	double ref_accuracy;	/* with data: the first runtime's reference's; NAN */
 	char command[2048];	/* the winner as a `greenbench run` command */

@@ -32,7 +32,7 @@ struct cJSON;
 struct gb_store;
 
 /* The schema version this program writes (PRAGMA user_version). */
-#define GB_STORE_SCHEMA_VERSION 6
+#define GB_STORE_SCHEMA_VERSION 7
 
 /* Open or create a results database, migrating an older one to
  * GB_STORE_SCHEMA_VERSION in one transaction. Refused, with the file left
@@ -160,6 +160,18 @@ int gb_store_advice_find(struct gb_store *st, const char *key, int64_t *id, uint
 int gb_store_advice_create(struct gb_store *st, const char *key, const char *model, int64_t *id);
 /* The time spent so far; with answer_json (else NULL), also finished. */
 int gb_store_advice_update(struct gb_store *st, int64_t id, uint64_t spent_ns, const char *answer_json);
+
+/* What an advice's screening cost in energy, over every call of it (a
+ * resumed advice adds each call's share), so the cost it reports is the
+ * whole advice's. */
+struct gb_store_advice_energy {
+	double screen_j, window_j;	/* J: all of screening, its measured windows; NAN: none */
+	unsigned methods;		/* 1 << gb_energy_method of every figure in them */
+	int open;	/* a call is adding its share: set at its start, cleared when added */
+	int partial;	/* some call's share is missing (it was killed, or had no meter) */
+};
+int gb_store_advice_energy_load(struct gb_store *st, int64_t id, struct gb_store_advice_energy *e);
+int gb_store_advice_energy_save(struct gb_store *st, int64_t id, const struct gb_store_advice_energy *e);
 
 /* One candidate's screening; NAN: absent. */
 struct gb_store_screen {

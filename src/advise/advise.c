@@ -546,9 +546,10 @@ static void answer(struct gb_advise_state *a)
 	}
 }
 
-/* What screening cost this call, loads and agreement checks included. */
-static void screen_energy(struct gb_meter *m, const struct gb_mark *m0, const struct gb_mark *m1,
-			  struct gb_advise_answer *ans)
+/* What screening cost this call, loads and agreement checks included
+ * (*j stays NAN when it could not be had). */
+static void screen_energy(struct gb_meter *m, const struct gb_mark *m0, const struct gb_mark *m1, double *j,
+			  unsigned *methods)
 {
 	size_t nd = gb_meter_domain_count(m);
 	struct gb_domain_energy *e = nd ? calloc(nd, sizeof *e) : NULL;
@@ -556,10 +557,38 @@ static void screen_energy(struct gb_meter *m, const struct gb_mark *m0, const st
 
 	if (e && !gb_meter_window(m, m0, m1, e) && !gb_meter_totals(m, e, &tot) &&
 	    (tot.measured_valid || tot.estimated_valid)) {
-		ans->screen_energy_j = (tot.measured_valid ? tot.measured_j : 0) + (tot.estimated_valid ? tot.estimated_j : 0);
-		gb_advise_methods_text(tot.methods, ans->screen_energy_methods, sizeof ans->screen_energy_methods);
+		*j = (tot.measured_valid ? tot.measured_j : 0) + (tot.estimated_valid ? tot.estimated_j : 0);
+		*methods = tot.methods;
 	}
 	free(e);
+}
+
+static double add_share(double total, double call)
+{
+	return isnan(total) ? call : isnan(call) ? total : total + call;
+}
+
+/* This call's screening energy added to what earlier calls stored: the
+ * answer's figures are the whole advice's. A call with no figure where
+ * the others had one (or the reverse) leaves the sum a floor: partial. */
+static int screen_energy_add(struct gb_advise_state *a, struct gb_store_advice_energy *en, double call_j,
+			     unsigned call_methods)
+{
+	struct gb_advise_answer *ans = a->ans;
+	double call_w = a->window_energy_valid && !isnan(call_j) ? a->window_energy_j : NAN;
+
+	if (ans->resumed && isnan(en->screen_j) != isnan(call_j))
+		en->partial = 1;
+	en->screen_j = add_share(en->screen_j, call_j);
+	en->window_j = add_share(en->window_j, call_w);
+	en->methods |= isnan(call_j) ? 0 : call_methods;
+	en->open = 0;
+	ans->screen_energy_j = en->screen_j;
+	a->window_energy_j = en->window_j;
+	a->window_energy_valid = !isnan(en->window_j);
+	ans->screen_energy_partial = en->partial;
+	gb_advise_methods_text(en->methods, ans->screen_energy_methods, sizeof ans->screen_energy_methods);
+	return gb_store_advice_energy_save(a->store, ans->advise_id, en);
 }
 
 /* The stored screenings of the advice being resumed. */
@@ -597,7 +626,10 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 {
 	struct gb_advise_state a;
 	struct gb_mark m0 = { 0 }, m1 = { 0 };
+	struct gb_store_advice_energy en;
 	char key[2048];
+	double call_j = NAN;
+	unsigned call_methods = 0;
 	int ret, marked = 0;
 
 	memset(ans, 0, sizeof *ans);
@@ -630,6 +662,14 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 	} else if ((ret = gb_store_advice_create(a.store, key, o->model, &ans->advise_id))) {
 		goto out;
 	}
+	/* open until this call adds its share: a resume that finds it open
+	 * knows a call was killed before it could */
+	if ((ret = gb_store_advice_energy_load(a.store, ans->advise_id, &en)))
+		goto out;
+	en.partial |= en.open;
+	en.open = 1;
+	if ((ret = gb_store_advice_energy_save(a.store, ans->advise_id, &en)))
+		goto out;
 	a.deadline_ns = a.t_start_ns + (o->budget_ns > a.spent_before_ns ? o->budget_ns - a.spent_before_ns : 0);
 	if (cb && cb->candidates)
 		cb->candidates(ctx, a.c, a.nc, gb_advise_planned(&a), ans->resumed);
@@ -644,15 +684,13 @@ int gb_advise_run(const struct gb_advise_opts *o, const struct gb_advise_callbac
 
 	ret = gb_advise_search(&a);
 	if (marked && !gb_meter_mark(a.m, &m1))
-		screen_energy(a.m, &m0, &m1, ans);
-	if (isnan(ans->screen_energy_j))
-		a.window_energy_valid = 0;
+		screen_energy(a.m, &m0, &m1, &call_j, &call_methods);
 	if (a.m) {
 		gb_meter_stop(a.m);	/* the child runs meter themselves */
 		gb_meter_free(a.m);
 		a.m = NULL;
 	}
-	if (ret)
+	if (ret || (ret = screen_energy_add(&a, &en, call_j, call_methods)))
 		goto out;
 	if (!o->screen_only && !gb_advise_stopped(&a) && (ret = gb_advise_rounds(&a)))
 		goto out;

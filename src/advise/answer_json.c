@@ -35,6 +35,7 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 	cJSON_AddNumberToObject(j, "load_s", a->load_s);
 	add_num(j, "screen_energy_j", a->screen_energy_j);
 	cJSON_AddStringToObject(j, "screen_energy_methods", a->screen_energy_methods);
+	cJSON_AddBoolToObject(j, "screen_energy_partial", a->screen_energy_partial);
 	add_num(j, "runs_energy_j", a->runs_energy_j);
 	add_num(j, "measured_share", a->wall_s > 0 ? a->measured_s / a->wall_s : NAN);
 	/* the advisor's own cost: time and energy outside measured phases */
@@ -45,8 +46,7 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 	cJSON_AddNumberToObject(j, "runs_measured_s", a->runs_measured_s);
 	cJSON_AddNumberToObject(j, "reused_sessions", (double)a->reused);
 	add_num(j, "screen_window_energy_j", a->screen_window_energy_j);
-	add_num(j, "screen_overhead_energy_j", isnan(a->screen_energy_j) ? NAN
-					       : a->screen_energy_j - (isnan(a->screen_window_energy_j) ? 0 : a->screen_window_energy_j));
+	add_num(j, "screen_overhead_energy_j", a->screen_energy_j - a->screen_window_energy_j);	/* NAN: either absent */
 	add_num(j, "reference_accuracy", a->ref_accuracy);
 	if (a->winner != SIZE_MAX) {
 		cJSON_AddStringToObject(j, "winner", a->cands[a->winner].label);

@@ -339,15 +339,19 @@ static void print_answer(const struct gb_advise_answer *a)
 	       " measured runs %.1f s (%.1f s in their measured phases); overhead %.1f s\n",
 	       a->screen_s, a->screen_measured_s, a->load_s, a->reused, a->runs_s, a->runs_measured_s,
 	       a->wall_s - a->measured_s);
+	const char *at_least = a->screen_energy_partial ? ", at least: a call's share is missing" : "";
 	if (!isnan(a->screen_energy_j) && !isnan(a->screen_window_energy_j))
-		printf("energy: screening %.1f J (%s), of it %.1f J in its measured windows and %.1f J overhead (loads,"
+		printf("energy: screening %.1f J (%s%s), of it %.1f J in its measured windows and %.1f J overhead (loads,"
 		       " agreement checks, warm-ups); measured runs %.1f J in their measured phases\n",
-		       a->screen_energy_j, a->screen_energy_methods, a->screen_window_energy_j,
+		       a->screen_energy_j, a->screen_energy_methods, at_least, a->screen_window_energy_j,
 		       a->screen_energy_j - a->screen_window_energy_j, a->runs_energy_j);
 	else if (!isnan(a->screen_energy_j))
-		printf("energy: screening %.1f J (%s; its measured windows' share was not measured); measured runs %.1f J"
-		       " in their measured phases\n",
-		       a->screen_energy_j, a->screen_energy_methods, a->runs_energy_j);
+		printf("energy: screening %.1f J (%s%s; its measured windows' share was not measured); measured runs"
+		       " %.1f J in their measured phases\n",
+		       a->screen_energy_j, a->screen_energy_methods, at_least, a->runs_energy_j);
+	else
+		printf("energy: screening not measured (no energy source); measured runs %.1f J in their measured"
+		       " phases\n", a->runs_energy_j);
 }
 
 int cmd_advise(int argc, char **argv)

@@ -109,6 +109,15 @@ static const struct migration {
 	     "ALTER TABLE advice_screen ADD COLUMN fresh_load_s REAL;"
 	     "ALTER TABLE advice_screen ADD COLUMN setup_s REAL;"
 	     "ALTER TABLE advice_screen ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;" },
+	/* 6 -> 7: the screening's energy over every call of an advice, so a
+	 * resumed one reports the whole cost. An unfinished advice from
+	 * before has calls whose share was never kept: partial. */
+	{ 6, "ALTER TABLE advice ADD COLUMN screen_energy_j REAL;"
+	     "ALTER TABLE advice ADD COLUMN screen_window_energy_j REAL;"
+	     "ALTER TABLE advice ADD COLUMN screen_energy_methods INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE advice ADD COLUMN screen_energy_open INTEGER NOT NULL DEFAULT 0;"
+	     "ALTER TABLE advice ADD COLUMN screen_energy_partial INTEGER NOT NULL DEFAULT 0;"
+	     "UPDATE advice SET screen_energy_partial = 1 WHERE spent_ns > 0;" },
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 _Static_assert(NMIGRATIONS + 1 == GB_STORE_SCHEMA_VERSION, "one migration per schema version after 1");
@@ -1260,6 +1269,49 @@ int gb_store_advice_update(struct gb_store *st, int64_t id, uint64_t spent_ns, c
 	bind_text(s, 4, now);
 	sqlite3_bind_int64(s, 5, id);
 	return step_done(st, s, "update an advice");
+}
+
+int gb_store_advice_energy_load(struct gb_store *st, int64_t id, struct gb_store_advice_energy *e)
+{
+	sqlite3_stmt *s = NULL;
+	int ret, rc;
+
+	if ((ret = prep(st, "SELECT screen_energy_j, screen_window_energy_j, screen_energy_methods,"
+			    " screen_energy_open, screen_energy_partial FROM advice WHERE id = ?", &s)))
+		return ret;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		e->screen_j = col_num(s, 0);
+		e->window_j = col_num(s, 1);
+		e->methods = (unsigned)sqlite3_column_int64(s, 2);
+		e->open = sqlite3_column_int(s, 3);
+		e->partial = sqlite3_column_int(s, 4);
+		ret = 0;
+	} else {
+		ret = rc == SQLITE_DONE ? gb_error_set(-ENOENT, "%s: no advice %lld", st->path, (long long)id)
+					: db_err(st, rc, "read an advice's energy");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int gb_store_advice_energy_save(struct gb_store *st, int64_t id, const struct gb_store_advice_energy *e)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prep(st, "UPDATE advice SET screen_energy_j = ?, screen_window_energy_j = ?,"
+			    " screen_energy_methods = ?, screen_energy_open = ?, screen_energy_partial = ? WHERE id = ?",
+			    &s)))
+		return ret;
+	bind_num(s, 1, e->screen_j);
+	bind_num(s, 2, e->window_j);
+	sqlite3_bind_int64(s, 3, e->methods);
+	sqlite3_bind_int(s, 4, e->open);
+	sqlite3_bind_int(s, 5, e->partial);
+	sqlite3_bind_int64(s, 6, id);
+	return step_done(st, s, "store an advice's energy");
 }
 
 int gb_store_screen_insert(struct gb_store *st, int64_t advice, const struct gb_store_screen *r)
