@@ -86,6 +86,24 @@ static void test_agreement(void **state)
 	assert_int_equal(g.nan_mismatch, 1);
 	assert_true(fabs(g.max_abs_diff - 0.6) < 1e-6);
 	assert_true(fabs(g.sum_abs_diff - 1.0) < 1e-6);
+	assert_int_equal(g.flat_rows, 0);
+	assert_true(fabs(g.max_abs_first - 0.9) < 1e-6);
+}
+
+/* Tiny scores that a narrower type flushed to zero: the rows come out
+ * flat, which is what the advisor's rejection then says. */
+static void test_agreement_flat_rows(void **state)
+{
+	static const float ref[] = { 1e-10f, 3e-10f, 2e-10f, 5e-10f, 4e-10f, 1e-10f, 7e-10f, 7e-10f, 7e-10f };
+	static const float cand[] = { 0, 0, 0, 0, 0, 0, 7e-10f, 7e-10f, 7e-10f };
+	struct gb_agreement g;
+
+	(void)state;
+	gb_agreement_init(&g);
+	gb_agreement_add(&g, ref, cand, 3, 3);
+	assert_int_equal(g.flat_rows, 2);	/* the third row was flat in both */
+	assert_true(fabs(g.max_abs_first - 7e-10) < 1e-15);
+	assert_true(g.max_abs_diff < 1e-9);
 }
 
 int main(void)
@@ -94,6 +112,7 @@ int main(void)
 		cmocka_unit_test(test_top1_top5),
 		cmocka_unit_test(test_ties_nan_binary),
 		cmocka_unit_test(test_agreement),
+		cmocka_unit_test(test_agreement_flat_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -229,6 +229,35 @@ static void test_wrong_answer_rejected(void **st)
 	fx_release(&f, &a);
 }
 
+/* A rejection says what the outputs lost when agreement and max |diff|
+ * alone would puzzle (fp16 scores flushed to 0: 0% agreement, tiny diff). */
+static void test_rejection_reason(void **st)
+{
+	struct gb_advise_candidate c;
+	char why[512];
+
+	(void)st;
+	memset(&c, 0, sizeof c);
+	c.agreement = 0;
+	c.max_abs_diff = 2.04e-9;
+	c.agree_rows = 16;
+	c.flat_rows = 16;
+	c.ref_max_abs = 2.1e-9;
+	gb_advise_agree_reason(&c, 0.99, why, sizeof why);
+	assert_non_null(strstr(why, "top-1 agreement 0.00% with the fp32 reference is below 99.00% (max |diff| 2.04e-09)"));
+	assert_non_null(strstr(why, "16 of 16 rows came out flat"));
+	assert_non_null(strstr(why, "at most 2.1e-09 in size (fp16 keeps nothing below 6e-8"));
+	assert_null(strstr(why, "NaN"));
+	c.flat_rows = 0;
+	c.nan_mismatch = 3;
+	c.ref_max_abs = 12.5;
+	gb_advise_agree_reason(&c, 0.99, why, sizeof why);
+	assert_non_null(strstr(why, "; 3 of its scores are NaN where the reference's are not"));
+	assert_null(strstr(why, "flat"));
+	gb_advise_agree_reason(&c, 0.99, why, 40);	/* cut, still a string */
+	assert_int_equal(strlen(why), 39);
+}
+
 /* ---- the budget ----------------------------------------------------------- */
 
 static void test_budget_respected(void **st)
@@ -1131,6 +1160,7 @@ int main(void)
 		cmocka_unit_test(test_enumerate_from_axes),
 		cmocka_unit_test(test_new_row_brings_its_axes),
 		cmocka_unit_test(test_wrong_answer_rejected),
+		cmocka_unit_test(test_rejection_reason),
 		cmocka_unit_test(test_budget_respected),
 		cmocka_unit_test(test_resume_after_sigint),
 		cmocka_unit_test(test_killed_call_partial_energy),

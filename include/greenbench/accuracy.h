@@ -46,6 +46,11 @@ struct gb_agreement {
 	double max_abs_diff;	/* over all elements */
 	double sum_abs_diff;	/* mean = sum_abs_diff / values */
 	uint64_t nan_mismatch;	/* elements NaN in exactly one output */
+	/* rows whose second output is flat (every score equal) where the
+	 * first's is not: a narrower type lost them (fp16 keeps nothing below
+	 * 6e-8, and random weights can give scores of 1e-10) */
+	uint64_t flat_rows;
+	double max_abs_first;	/* the first output's largest |score| */
 };
 
 void gb_agreement_init(struct gb_agreement *g);

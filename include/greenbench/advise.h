@@ -134,13 +134,18 @@ struct gb_advise_candidate {
 
 	/* screening (in process) */
 	enum gb_advise_status status;
-	char reason[320];
+	char reason[512];
 	unsigned batch;			/* the best batch found */
 	double energy_per_item_mj;	/* at that batch; NAN: no energy source */
 	double throughput_per_s, p99_ms;
 	char methods[48];		/* "counter", "estimated", ... */
 	int agreement_valid;
 	double agreement, max_abs_diff;	/* top-1 share, max |diff| vs the reference */
+	/* this call's check (not stored: its rejection's reason says them):
+	 * rows compared, rows of its outputs flat where the reference's are
+	 * not, values NaN on one side only, the reference's largest |score| */
+	uint64_t agree_rows, flat_rows, nan_mismatch;
+	double ref_max_abs;
 	double accuracy;		/* top-1 on the data; NAN: no data */
 	double gpu_energy_per_item_mj;	/* the GPUs' share of energy_per_item_mj; NAN: none */
 	/* load_s: this candidate's own (a reconfigured session's is the

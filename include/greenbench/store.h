@@ -178,7 +178,7 @@ struct gb_store_screen {
 	size_t idx;
 	char label[256];
 	char status[16];	/* started (not finished), ok, rejected, failed, slow */
-	char reason[320];
+	char reason[512];
 	unsigned batch;
 	double energy_per_item_mj;
 	char methods[48];

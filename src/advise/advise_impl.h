@@ -185,5 +185,8 @@ void gb_advise_refout_release(struct gb_advise_refout *r);
  * failed with the reason (0 returned); errors are out of memory. */
 int gb_advise_agree(const struct gb_advise_screen_env *env, struct gb_eval_side *s,
 		    const struct gb_advise_refout *ref, struct gb_advise_candidate *c);
+/* Why c, below min_agreement, is rejected: the agreement, max |diff|, and
+ * what its outputs lost (flat rows, NaNs) when they say more than those. */
+void gb_advise_agree_reason(const struct gb_advise_candidate *c, double min_agreement, char *buf, size_t len);
 
 #endif

@@ -223,9 +223,35 @@ int gb_advise_agree(const struct gb_advise_screen_env *env, struct gb_eval_side 
 	c->agreement_valid = 1;
 	c->agreement = k.g.n ? (double)k.g.top1_agree / (double)k.g.n : 0;
 	c->max_abs_diff = k.g.max_abs_diff;
+	c->agree_rows = k.g.n;
+	c->flat_rows = k.g.flat_rows;
+	c->nan_mismatch = k.g.nan_mismatch;
+	c->ref_max_abs = k.g.max_abs_first;
 	if (k.g.nan_mismatch)
 		c->agreement = 0;
 	if (!env->ds || gb_accuracy_top1(&k.acc, &c->accuracy))
 		c->accuracy = NAN;
 	return 0;
+}
+
+void gb_advise_agree_reason(const struct gb_advise_candidate *c, double min_agreement, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "top-1 agreement %.2f%% with the fp32 reference is below %.2f%% (max |diff| %.3g)",
+			 100 * c->agreement, 100 * min_agreement, c->max_abs_diff);
+	size_t off = n < 0 ? 0 : (size_t)n < len ? (size_t)n : len;
+
+	if (c->nan_mismatch && off < len) {
+		n = snprintf(buf + off, len - off, "; %llu of its scores are NaN where the reference's are not",
+			     (unsigned long long)c->nan_mismatch);
+		off = n < 0 ? off : off + (size_t)n < len ? off + (size_t)n : len;
+	}
+	/* The H200's MobileNetV2 (random weights) in fp16: every score of
+	 * 1e-10 flushed to 0, so argmax was always class 0 and max |diff|
+	 * looked tiny; say so rather than leave a puzzle. */
+	if (c->flat_rows && off < len)
+		snprintf(buf + off, len - off,
+			 "; %llu of %llu rows came out flat (every score equal), the reference's scores being at most"
+			 " %.3g in size%s",
+			 (unsigned long long)c->flat_rows, (unsigned long long)c->agree_rows, c->ref_max_abs,
+			 c->ref_max_abs < 6.1e-5 ? " (fp16 keeps nothing below 6e-8: random weights?)" : "");
 }

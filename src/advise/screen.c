@@ -375,9 +375,7 @@ int gb_advise_screen(const struct gb_advise_screen_env *env, struct gb_advise_ca
 	}
 	if (!c->is_baseline && c->agreement < o->min_agreement) {
 		c->status = GB_ADVISE_REJECTED;
-		snprintf(c->reason, sizeof c->reason,
-			 "top-1 agreement %.2f%% with the fp32 reference is below %.2f%% (max |diff| %.3g)",
-			 100 * c->agreement, 100 * o->min_agreement, c->max_abs_diff);
+		gb_advise_agree_reason(c, o->min_agreement, c->reason, sizeof c->reason);
 		goto done;
 	}
 	if (!c->is_baseline && !isnan(c->accuracy) && ref && !isnan(ref->accuracy) &&

@@ -229,7 +229,7 @@ static int screen_idx(struct gb_advise_state *a, struct gb_advise_rt *rs, size_t
 			/* the same outputs as a rejected one: no need to load it */
 			c->status = GB_ADVISE_REJECTED;
 			c->energy_per_item_mj = c->gpu_energy_per_item_mj = c->throughput_per_s = c->p99_ms = NAN;
-			snprintf(c->reason, sizeof c->reason, "%.200s (its outputs are %.90s's)", v->reason, v->label);
+			snprintf(c->reason, sizeof c->reason, "%.380s (its outputs are %.100s's)", v->reason, v->label);
 			goto stored;
 		}
 	}

@@ -285,6 +285,8 @@ static int print_json(const struct compare_opts *o, const struct gb_dataset *ds,
 	cJSON_AddNumberToObject(j, "max_abs_diff", g->max_abs_diff);
 	cJSON_AddNumberToObject(j, "mean_abs_diff", g->values ? g->sum_abs_diff / (double)g->values : 0);
 	cJSON_AddNumberToObject(j, "nan_mismatch", (double)g->nan_mismatch);
+	cJSON_AddNumberToObject(j, "flat_rows_b", (double)g->flat_rows);
+	cJSON_AddNumberToObject(j, "max_abs_a", g->max_abs_first);
 	line = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (!line)
@@ -315,6 +317,9 @@ static void print_human(const struct compare_opts *o, const struct gb_dataset *d
 	       (unsigned long long)g->values);
 	if (g->nan_mismatch)
 		printf("  %-16s %llu values NaN on one side only\n", "NaN", (unsigned long long)g->nan_mismatch);
+	if (g->flat_rows)
+		printf("  %-16s %llu of B's rows have every score equal where A's do not (A's largest |score| %.3g)\n",
+		       "flat", (unsigned long long)g->flat_rows, g->max_abs_first);
 	for (int i = 0; ty->labelled && i < 2; i++) {
 		const struct gb_accuracy *a = &o->ev[i].acc;
 		char k[32];

@@ -98,8 +98,17 @@ void gb_agreement_add(struct gb_agreement *g, const float *a, const float *b, si
 	for (size_t i = 0; i < n; i++) {
 		const float *ra = a + i * ncls, *rb = b + i * ncls;
 
+		int flat_a = 1, flat_b = 1;
+
 		g->top1_agree += gb_scores_argmax(ra, ncls) == gb_scores_argmax(rb, ncls);
+		for (size_t c = 1; c < ncls; c++) {
+			flat_a &= ra[c] == ra[0];
+			flat_b &= rb[c] == rb[0];
+		}
+		g->flat_rows += ncls > 1 && flat_b && !flat_a;
 		for (size_t c = 0; c < ncls; c++) {
+			if (!isnan(ra[c]) && fabs((double)ra[c]) > g->max_abs_first)
+				g->max_abs_first = fabs((double)ra[c]);
 			if (isnan(ra[c]) != isnan(rb[c])) {
 				g->nan_mismatch++;
 				continue;
