@@ -87,6 +87,15 @@ static void rows_advice(struct gb_advise_opts *o, struct fx *f, const char *m, c
 	o->screen_only = 1;
 }
 
+/* An advice over the ort row's AXES on model NAME, screening only. */
+static void axes_advice(struct gb_advise_opts *o, struct fx *f, const char *name, const char *const *axes)
+{
+	fx_init(f, name);
+	quick(o, f->model, f->db);
+	o->axes = axes;
+	o->screen_only = 1;
+}
+
 static const struct gb_advise_candidate *find(const struct gb_advise_answer *a, const char *label)
 {
 	for (size_t i = 0; i < a->ncands; i++)
@@ -199,10 +208,7 @@ static void test_wrong_answer_rejected(void **st)
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	fx_init(&f, "toy.onnx");
-	quick(&o, f.model, f.db);
-	o.axes = axes;
-	o.screen_only = 1;
+	axes_advice(&o, &f, "toy.onnx", axes);
 	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
 	for (size_t i = 0; i < a.ncands; i++) {
 		const struct gb_advise_candidate *c = &a.cands[i];
@@ -456,10 +462,7 @@ static void test_killed_call_partial_energy(void **st)
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	fx_init(&f, "mlp.onnx");
-	quick(&o, f.model, f.db);
-	o.axes = axes;
-	o.screen_only = 1;
+	axes_advice(&o, &f, "mlp.onnx", axes);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid)
@@ -498,10 +501,7 @@ static void test_crash_left_out(void **st)
 	(void)st;
 	if (!gbt_have_runtime("ort"))
 		skip();
-	fx_init(&f, "mlp.onnx");
-	quick(&o, f.model, f.db);
-	o.axes = axes;
-	o.screen_only = 1;
+	axes_advice(&o, &f, "mlp.onnx", axes);
 	o.stop = &stop_flag;
 	stop_flag = 1;	/* stopped before anything: the advice is only created */
 	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
