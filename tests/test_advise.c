@@ -11,6 +11,7 @@
 #include "greenbench/error.h"
 #include "greenbench/store.h"
 #include "greenbench/time.h"
+#include "greenbench/verdict.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -664,6 +665,77 @@ static void test_later_rounds_leaders_only(void **st)
 	fx_release(&f, &a);
 }
 
+/* The measured runs' verdicts count: on a (fake) GPU whose counter reads
+ * 20 % over its power and which sits at its power cap, every run is
+ * invalid, so none is averaged; the answer says which checks fired. */
+static void test_invalid_runs_left_out(void **st)
+{
+	static const char *const axes[] = { "opt_level", NULL };
+	char *lib = gbt_build_path("libfake_nvml.so"), *js;
+	struct gb_advise_opts o;
+	struct gb_advise_answer a;
+	struct fx f;
+	size_t measured = 0;
+	cJSON *j, *cands;
+
+	(void)st;
+	if (!gbt_have_runtime("ort")) {
+		free(lib);
+		skip();
+	}
+	/* the advisor's child runs inherit these */
+	setenv("GREENBENCH_NVML_LIB", lib, 1);
+	setenv("FAKE_NVML_POWER_MW", "250000", 1);
+	setenv("FAKE_NVML_ENERGY_PERIOD_MS", "0", 1);
+	setenv("FAKE_NVML_ENERGY_SCALE", "1.2", 1);
+	setenv("FAKE_NVML_REASONS", "0x4", 1);
+	fx_init(&f, "mlp.onnx");
+	quick(&o, f.model, f.db);
+	o.axes = axes;
+	o.run_cmd = f.gb;
+	o.max_rounds = 1;
+	o.measure_ns = 1200 * GB_NS_PER_MS;	/* long enough to cross-check the counter with power */
+	assert_int_equal(gb_advise_run(&o, NULL, NULL, &a), 0);
+	unsetenv("GREENBENCH_NVML_LIB");
+	unsetenv("FAKE_NVML_POWER_MW");
+	unsetenv("FAKE_NVML_ENERGY_PERIOD_MS");
+	unsetenv("FAKE_NVML_ENERGY_SCALE");
+	unsetenv("FAKE_NVML_REASONS");
+	assert_int_equal(a.rounds, 1);
+	for (size_t i = 0; i < a.ncands; i++) {
+		const struct gb_advise_candidate *c = &a.cands[i];
+
+		if (!c->runs_ok)
+			continue;
+		measured++;
+		assert_int_equal(c->runs_invalid, c->runs_ok);
+		assert_false(c->epi.valid);	/* nothing averaged */
+		assert_true(c->verdict_reasons & (1u << GB_VR_COUNTER_POWER));
+		assert_true(c->verdict_reasons & (1u << GB_VR_THROTTLE));
+		assert_true(c->throttle == 0x4);
+	}
+	assert_true(measured >= 2);	/* a finalist and the baseline at least */
+	js = gb_advise_answer_json(&a);
+	j = cJSON_Parse(js);
+	assert_non_null(j);
+	cands = cJSON_GetObjectItem(j, "candidates");
+	int said = 0;
+	for (int i = 0; i < cJSON_GetArraySize(cands); i++) {
+		cJSON *c = cJSON_GetArrayItem(cands, i);
+
+		if (gbt_json_num(c, "runs_invalid") > 0) {
+			said++;
+			assert_string_equal(gbt_json_str(c, "throttle"), "sw_power_cap");
+			assert_true(cJSON_IsNull(cJSON_GetObjectItem(c, "energy_per_item_mj")));	/* absent, never 0 */
+		}
+	}
+	assert_int_equal(said, (int)measured);
+	cJSON_Delete(j);
+	free(js);
+	free(lib);
+	fx_release(&f, &a);
+}
+
 /* A zoo model, small: MobileNetV2 through the export, screening only. */
 static void test_zoo_model(void **st)
 {
@@ -1167,6 +1239,7 @@ int main(void)
 		cmocka_unit_test(test_crash_left_out),
 		cmocka_unit_test(test_search_and_reproduce),
 		cmocka_unit_test(test_later_rounds_leaders_only),
+		cmocka_unit_test(test_invalid_runs_left_out),
 		cmocka_unit_test(test_zoo_model),
 		cmocka_unit_test(test_order_by_prior),
 		cmocka_unit_test(test_order_by_potential),

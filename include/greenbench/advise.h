@@ -160,6 +160,13 @@ struct gb_advise_candidate {
 	double run_throughput_per_s, run_p99_ms;	/* means over them */
 	double run_gpu_energy_per_item_mj;	/* the GPUs' share, mean; NAN: none */
 	size_t runs_ok, runs_failed;
+	/* of runs_ok, by their verdicts (greenbench/verdict.h): invalid runs
+	 * are counted and left out of the figures, as in reports; suspect
+	 * ones stay in, and the answer says so. verdict_reasons: 1 << code of
+	 * every check that fired in them; throttle: NVML reason bits, ORed. */
+	size_t runs_invalid, runs_suspect;
+	uint32_t verdict_reasons;
+	uint64_t throttle;
 	double run_measured_s, run_wall_s;
 	int pareto;			/* on the front of energy vs p99 */
 };

@@ -4,6 +4,8 @@
  */
 #include "greenbench/advise.h"
 
+#include "greenbench/verdict.h"
+
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -95,6 +97,22 @@ char *gb_advise_answer_json(const struct gb_advise_answer *a)
 		cJSON_AddStringToObject(o, "energy_methods", c->methods);
 		cJSON_AddNumberToObject(o, "runs_ok", (double)c->runs_ok);
 		cJSON_AddNumberToObject(o, "runs_failed", (double)c->runs_failed);
+		cJSON_AddNumberToObject(o, "runs_invalid", (double)c->runs_invalid);
+		cJSON_AddNumberToObject(o, "runs_suspect", (double)c->runs_suspect);
+		if (c->verdict_reasons) {
+			cJSON *why = cJSON_AddArrayToObject(o, "verdict_reasons");
+
+			for (int r = 0; r < GB_VR_COUNT; r++)
+				if (c->verdict_reasons >> r & 1)
+					cJSON_AddItemToArray(why, cJSON_CreateString(gb_verdict_reasons[r].name));
+		}
+		if (c->throttle) {
+			char words[256];
+
+			gb_verdict_throttle_text(c->throttle, words, sizeof words);
+			cJSON_AddNumberToObject(o, "throttle_reasons", (double)c->throttle);
+			cJSON_AddStringToObject(o, "throttle", words);
+		}
 		add_num(o, "energy_per_item_mj", c->epi.valid ? c->epi.mean : NAN);
 		add_num(o, "energy_per_item_ci_lo", c->epi.ci_valid ? c->epi.lo : NAN);
 		add_num(o, "energy_per_item_ci_hi", c->epi.ci_valid ? c->epi.hi : NAN);

@@ -13,6 +13,7 @@
 #include "greenbench/error.h"
 #include "greenbench/plan.h"
 #include "greenbench/time.h"
+#include "greenbench/verdict.h"
 
 #include <errno.h>
 #include <math.h>
@@ -185,7 +186,9 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 		struct gb_advise_candidate *c = &a->c[i];
 		size_t n = 0, ngpu = 0;
 
-		c->runs_ok = c->runs_failed = 0;
+		c->runs_ok = c->runs_failed = c->runs_invalid = c->runs_suspect = 0;
+		c->verdict_reasons = 0;
+		c->throttle = 0;
 		for (size_t r = 0; r < nrounds && !ret; r++) {
 			struct gb_store_run *runs = NULL;
 			size_t nruns = 0;
@@ -202,6 +205,15 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 					continue;
 				}
 				c->runs_ok++;
+				if (!isnan(runs[k].m.verdict_reasons))
+					c->verdict_reasons |= (uint32_t)runs[k].m.verdict_reasons;
+				if (!isnan(runs[k].m.throttle_reasons))
+					c->throttle |= (uint64_t)runs[k].m.throttle_reasons;
+				c->runs_suspect += runs[k].m.verdict == GB_VERDICT_SUSPECT;
+				if (runs[k].m.verdict == GB_VERDICT_INVALID) {
+					c->runs_invalid++;	/* counted, not averaged */
+					continue;
+				}
 				if (!isnan(runs[k].m.inference_time_s))
 					a->runs_measured_s += runs[k].m.inference_time_s;
 				if (!isnan(runs[k].m.total_energy_j))
@@ -219,6 +231,8 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 			free(runs);
 		}
 		gb_stats_ci95(epi, n, &c->epi);
+		if (c->epi.ci_valid && c->epi.lo < 0)
+			c->epi.lo = 0;	/* energy is never negative: 2 noisy runs' t-interval can reach below */
 		struct gb_ci t, l;
 		gb_stats_ci95(thr, n, &t);
 		gb_stats_ci95(p99, n, &l);

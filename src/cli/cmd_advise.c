@@ -23,6 +23,7 @@
 #include "cli/runtime_opts.h"
 #include "greenbench/advise.h"
 #include "greenbench/error.h"
+#include "greenbench/verdict.h"
 
 #include <math.h>
 #include <signal.h>
@@ -259,6 +260,31 @@ static void pct_text(int valid, double frac, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* Measured runs whose verdict was not valid: invalid ones were left out
+ * of the figures above, suspect ones are in them. */
+static void print_run_verdicts(const struct gb_advise_answer *a)
+{
+	for (size_t i = 0; i < a->ncands; i++) {
+		const struct gb_advise_candidate *c = &a->cands[i];
+		char why[256], words[256];
+
+		if (!c->runs_invalid && !c->runs_suspect)
+			continue;
+		gb_verdict_reasons_join(c->verdict_reasons, ", ", why, sizeof why);
+		printf(" runs: %s b%u:", c->label, c->batch);
+		if (c->runs_invalid)
+			printf(" %zu of %zu invalid (left out)%s", c->runs_invalid, c->runs_ok, c->runs_suspect ? "," : "");
+		if (c->runs_suspect)
+			printf(" %zu of %zu suspect", c->runs_suspect, c->runs_ok);
+		printf(" (%s", why);
+		if (c->throttle & GB_VERDICT_THROTTLE_MASK) {
+			gb_verdict_throttle_text(c->throttle & GB_VERDICT_THROTTLE_MASK, words, sizeof words);
+			printf(": %s", words);
+		}
+		printf(")\n");
+	}
+}
+
 static void print_answer(const struct gb_advise_answer *a)
 {
 	int gpu = 0, acc = 0, w_lab = (int)strlen("configuration");
@@ -306,6 +332,7 @@ static void print_answer(const struct gb_advise_answer *a)
 			printf(" %9.4g", c->epi.valid ? c->run_gpu_energy_per_item_mj : c->gpu_energy_per_item_mj);
 		printf("  %s\n", c->pareto ? "*" : "");
 	}
+	print_run_verdicts(a);
 	for (size_t i = 0; i < a->ncands; i++) {
 		const struct gb_advise_candidate *c = &a->cands[i];
 
@@ -324,6 +351,8 @@ static void print_answer(const struct gb_advise_answer *a)
 	if (a->runner_up != SIZE_MAX)
 		printf("; %s from the runner-up %s by their 95%% CIs", a->separated ? "separated" : "not separated",
 		       a->cands[a->runner_up].label);
+	if (w->runs_invalid && !w->epi.valid)
+		printf("; its measured runs were all invalid (see runs: above), so it is ranked by its screening");
 	printf("%s\n  %s\nexperiment-file entry:\n", a->budget_ended ? " (the budget ended)" : "", a->command);
 	for (const char *s = a->plan_entry; *s;) {
 		const char *nl = strchr(s, '\n');
