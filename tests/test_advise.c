@@ -715,6 +715,8 @@ static void test_invalid_runs_left_out(void **st)
 		assert_true(c->throttle == 0x4);
 	}
 	assert_true(measured >= 2);	/* a finalist and the baseline at least */
+	/* the advisor's own cost still counts them: they ran */
+	assert_true(a.runs_energy_j > 0 && a.runs_measured_s > 0);
 	js = gb_advise_answer_json(&a);
 	j = cJSON_Parse(js);
 	assert_non_null(j);

@@ -210,14 +210,15 @@ static int collect(struct gb_advise_state *a, const int64_t *campaigns, size_t n
 				if (!isnan(runs[k].m.throttle_reasons))
 					c->throttle |= (uint64_t)runs[k].m.throttle_reasons;
 				c->runs_suspect += runs[k].m.verdict == GB_VERDICT_SUSPECT;
-				if (runs[k].m.verdict == GB_VERDICT_INVALID) {
-					c->runs_invalid++;	/* counted, not averaged */
-					continue;
-				}
+				/* the advisor's cost counts every run it made */
 				if (!isnan(runs[k].m.inference_time_s))
 					a->runs_measured_s += runs[k].m.inference_time_s;
 				if (!isnan(runs[k].m.total_energy_j))
 					a->ans->runs_energy_j += runs[k].m.total_energy_j;
+				if (runs[k].m.verdict == GB_VERDICT_INVALID) {
+					c->runs_invalid++;	/* counted, not averaged */
+					continue;
+				}
 				if (n < 4096) {
 					epi[n] = runs[k].m.energy_per_item_mj;
 					thr[n] = runs[k].m.throughput_items_per_s;

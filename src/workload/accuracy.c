@@ -97,7 +97,6 @@ void gb_agreement_add(struct gb_agreement *g, const float *a, const float *b, si
 {
 	for (size_t i = 0; i < n; i++) {
 		const float *ra = a + i * ncls, *rb = b + i * ncls;
-
 		int flat_a = 1, flat_b = 1;
 
 		g->top1_agree += gb_scores_argmax(ra, ncls) == gb_scores_argmax(rb, ncls);
