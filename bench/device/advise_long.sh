@@ -15,10 +15,9 @@
 # .device-cache/ort-gpu-sm90.tar.xz and, from the second call on,
 # .device-cache/advise-long.db (the file the previous call left in $OUT).
 # When the advice finished in this call, the printed command is run
-# FOLLOW times (default 2; 10 s measured each), and the hand-tuned best
-# of HAND (a line of bench/device/hand_tuned.sh's, default for MODEL) once,
-# so the answer is checked against its command and against the same hour's
-# hand tuning.
+# FOLLOW times (default 2; 10 s measured each), and MODEL's hand-tuned
+# best (bench/device/hand_tuned.sh's recipe) once, so the answer is checked
+# against its own command and against the same hour's hand tuning.
 # Keeps in $OUT: advise-long.db, advise-long.log (progress, then the
 # answer when the advice finished), hand.jsonl (the follow-up records),
 # summary.txt.
